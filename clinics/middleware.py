@@ -1,0 +1,47 @@
+"""Attach the selected clinic to the request and scope every query to it."""
+
+from django_scopes import scope
+
+from clinics.models import Clinic
+
+SESSION_KEY = "clinic_id"
+
+
+def clinics_for(user):
+    """Return the clinics `user` is a member of, by name."""
+    if not user.is_authenticated:
+        return Clinic.objects.none()
+    return Clinic.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+class ClinicMiddleware:
+    """Resolve `request.clinic` from the session (only among the user's clinics).
+
+    With a clinic, the whole request runs inside `scope(clinic=…)`. Without one
+    no scope is entered, so any query on a clinic model raises instead of
+    leaking rows. (django-scopes treats `clinic=None` as "no filter", which is
+    why None is never passed.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.clinic = self._resolve(request)
+        if request.clinic is None:
+            return self.get_response(request)
+        with scope(clinic=request.clinic):
+            return self.get_response(request)
+
+    def _resolve(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        available = clinics_for(user)
+        wanted = request.session.get(SESSION_KEY)
+        clinic = available.filter(pk=wanted).first() if wanted else None
+        if clinic is None:
+            clinic = available.first()
+            if clinic is not None:
+                request.session[SESSION_KEY] = clinic.pk
+        return clinic

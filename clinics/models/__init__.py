@@ -1,0 +1,41 @@
+"""Clinic domain models, one module per area."""
+
+from clinics.models.billing import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
+from clinics.models.clinic import Clinic, Membership, Role
+from clinics.models.documents import Document, DocumentStatus
+from clinics.models.people import (
+    Client,
+    Patient,
+    PatientClientLink,
+    Professional,
+    Sex,
+    StaffRole,
+)
+from clinics.models.scheduling import Appointment, AppointmentStatus
+
+__all__ = [
+    "Appointment",
+    "AppointmentStatus",
+    "Client",
+    "Clinic",
+    "Document",
+    "DocumentStatus",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Membership",
+    "Patient",
+    "PatientClientLink",
+    "Payment",
+    "PaymentMethod",
+    "Professional",
+    "Role",
+    "Sex",
+    "StaffRole",
+]

@@ -1,0 +1,105 @@
+"""Money: payments (refunds included), invoices and their lines."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models.base import ClinicOwned
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    DIRECT_DEBIT = "direct_debit", _("Direct debit")
+    INSURANCE = "insurance", _("Insurance")
+    OTHER = "other", _("Other")
+
+
+class Payment(ClinicOwned):
+    """Money received from (or, for a refund, returned to) a patient's payer.
+
+    `amount` is always positive; `is_refund` tells the direction, and a refund
+    points at the payment it returns.
+    """
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.PROTECT, related_name="payments"
+    )
+    client = models.ForeignKey(
+        "clinics.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    is_refund = models.BooleanField(default=False)
+    refund_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="refunds"
+    )
+    paid_on = models.DateField()
+    method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.OTHER
+    )
+    cashier = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        "clinics.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-paid_on"]
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    SENT = "sent", _("Sent")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Invoice(ClinicOwned):
+    """An issued invoice; header totals are a legal record and kept verbatim."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    client = models.ForeignKey(
+        "clinics.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issuer = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    number = models.CharField(max_length=50)
+    series = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, default="F")
+    issued_on = models.DateField(null=True, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(
+        max_length=12, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(ClinicOwned):
+    """One line of an invoice; `amount` is the line total including VAT."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    line_number = models.PositiveIntegerField(default=1)
+    concept = models.CharField(max_length=500, blank=True)
+    units = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    base_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    vat_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    vat_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["invoice", "line_number"]

@@ -1,0 +1,41 @@
+"""Patient documents whose bytes live in Django storage."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models.base import ClinicOwned
+
+
+class DocumentStatus(models.TextChoices):
+    AWAITING_BINARY = "awaiting", _("Awaiting file")
+    STORED = "stored", _("Stored")
+
+
+class Document(ClinicOwned):
+    """A radiograph, photo, scan or report belonging to a patient.
+
+    Imported documents exist before their bytes: the sync agent delivers the
+    file later, matched by sha256.
+    """
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.CASCADE, related_name="documents"
+    )
+    title = models.CharField(max_length=255)
+    kind = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+    captured_on = models.DateField(null=True, blank=True)
+    file = models.FileField(upload_to="documents/", max_length=500, blank=True)
+    thumbnail = models.FileField(upload_to="thumbnails/", max_length=500, blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.AWAITING_BINARY
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,104 @@
+"""People of a clinic: staff, patients, payers and who pays for whom."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models.base import ClinicOwned
+
+
+class StaffRole(models.TextChoices):
+    DENTIST = "dentist", _("Dentist")
+    HYGIENIST = "hygienist", _("Hygienist")
+    ASSISTANT = "assistant", _("Assistant")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    ADMIN = "admin", _("Administrator")
+
+
+class Professional(ClinicOwned):
+    """A staff member of the clinic; optionally linked to a login user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    given_name = models.CharField(max_length=150)
+    family_name = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    role = models.CharField(max_length=20, choices=StaffRole.choices, default=StaffRole.ASSISTANT)
+    code = models.CharField(max_length=40, blank=True)
+    national_id = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)
+    last_activity_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+
+class Patient(ClinicOwned):
+    """A person treated by the clinic."""
+
+    given_name = models.CharField(max_length=150)
+    family_name = models.CharField(max_length=150, blank=True)
+    national_id = models.CharField(max_length=40, blank=True, db_index=True)
+    national_id_type = models.CharField(max_length=10, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.CharField(max_length=254, blank=True, db_index=True)
+    address_street = models.CharField(max_length=300, blank=True)
+    address_postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    chart_number = models.CharField(max_length=40, blank=True)
+    registered_on = models.DateField(null=True, blank=True)
+    billing_name = models.CharField(max_length=300, blank=True)
+    billing_tax_id = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+    is_archived = models.BooleanField(default=False)
+    do_not_contact = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+class Client(ClinicOwned):
+    """A payer: the person or company that pays for one or more patients."""
+
+    kind = models.CharField(max_length=20, default="person")
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    legal_name = models.CharField(max_length=300, blank=True)
+    national_id = models.CharField(max_length=40, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    address_street = models.CharField(max_length=300, blank=True)
+    address_postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+
+    def __str__(self) -> str:
+        return self.legal_name or f"{self.given_name} {self.family_name}".strip() or "—"
+
+
+class PatientClientLink(ClinicOwned):
+    """Who pays for whom (many to many, with validity)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="client_links")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="patient_links")
+    relationship = models.CharField(max_length=20, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    is_default = models.BooleanField(default=False)

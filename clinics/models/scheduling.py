@@ -1,0 +1,34 @@
+"""The agenda: appointments."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models.base import ClinicOwned
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Appointment(ClinicOwned):
+    """A booked visit of a patient with a professional."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.PROTECT, related_name="appointments"
+    )
+    professional = models.ForeignKey(
+        "clinics.Professional", on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField(default=30)
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]

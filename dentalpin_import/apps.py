@@ -1,0 +1,12 @@
+"""App config of the removable importer."""
+
+from django.apps import AppConfig
+
+VERSION = "0.1.0"
+DEPENDS_ON = ("clinics",)
+
+
+class DentalpinImportConfig(AppConfig):
+    name = "dentalpin_import"
+    verbose_name = "DentalPin import"
+    default_auto_field = "django.db.models.BigAutoField"

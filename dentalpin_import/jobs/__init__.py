@@ -1,0 +1,1 @@
+"""Running import jobs: services (entry points), runner (pipeline), dispatch (where it runs)."""

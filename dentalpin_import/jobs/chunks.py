@@ -1,0 +1,307 @@
+"""One chunk of one entity type: resolve, map, insert in bulk, record mappings.
+
+The fast path inserts the whole chunk with `bulk_create` inside a savepoint.
+If the database refuses it (a value too long, a constraint), the chunk is
+redone row by row, each in its own savepoint, so only the bad row fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, models, transaction
+
+from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
+from dentalpin_import.models import (
+    SKIP_SUFFIX,
+    SKIP_TABLE,
+    SKIP_TARGET_ID,
+    EntityMapping,
+    ImportWarning,
+    RawEntity,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    record: Any
+    instances: list[models.Model]
+    notes: list = field(default_factory=list)
+    created: bool = True
+
+
+@dataclass
+class ChunkResult:
+    warnings: list[ImportWarning] = field(default_factory=list)
+    deferred: list = field(default_factory=list)
+
+
+def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict[str, tuple]:
+    """Return {canonical_uuid: (job_id, is_skip_marker)} for rows already mapped."""
+    rows = EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
+        canonical_uuid__in=uuids,
+    ).values_list("canonical_uuid", "job_id", "entity_type")
+    return {uuid: (job_id, et.endswith(SKIP_SUFFIX)) for uuid, job_id, et in rows}
+
+
+def resolve_references(ctx: MappingContext, pairs) -> None:
+    """Load the mappings of every referenced source key, one query per entity type."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for entity_type, uuid in pairs:
+        if uuid and (entity_type, uuid) not in ctx.ids:
+            wanted[entity_type].add(uuid)
+    for entity_type, uuids in wanted.items():
+        rows = EntityMapping.objects.filter(
+            clinic=ctx.clinic,
+            source_system=ctx.source_system,
+            entity_type=entity_type,
+            canonical_uuid__in=uuids,
+        ).values_list("canonical_uuid", "target_id")
+        for uuid, target in rows:
+            ctx.ids[(entity_type, uuid)] = int(target)
+
+
+class ChunkWriter:
+    """Maps and writes chunks of one entity type for one run."""
+
+    def __init__(self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts):
+        self.mapper = mapper
+        self.ctx = ctx
+        self.counts = counts
+        self.entity = mapper.entity
+
+    def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
+        return ImportWarning(
+            job=self.ctx.job,
+            clinic=self.ctx.clinic,
+            entity_type=self.entity,
+            source_id=str(getattr(record_or_row, "source_id", ""))[:200],
+            canonical_uuid=getattr(record_or_row, "canonical_uuid", ""),
+            severity=severity,
+            code=code[:120],
+            message=message,
+            raw_data=raw_data,
+        )
+
+    def process(self, rows) -> ChunkResult:
+        """Import one chunk of source rows; return its warnings and deferred rows."""
+        result = ChunkResult()
+        return self.process_records(self.new_records(rows, result), result)
+
+    def process_records(self, records, result: ChunkResult | None = None) -> ChunkResult:
+        """Map and write already-typed records (also used for the deferred pass)."""
+        result = result or ChunkResult()
+        self.ctx.chunk = {}
+        resolve_references(self.ctx, (p for r in records for p in self.mapper.references(r)))
+        self.mapper.prepare(records, self.ctx)
+        outcomes, markers = self.map_all(records, result)
+        try:
+            with transaction.atomic():
+                self.save(outcomes, markers)
+        except DatabaseError as exc:
+            log.info("bulk insert of %s refused (%s); retrying row by row", self.entity, exc)
+            self.save_one_by_one(records, result)
+            return result
+        self.count_saved(outcomes, markers, result)
+        return result
+
+    def new_records(self, rows, result: ChunkResult) -> list:
+        known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
+        records = []
+        for row in rows:
+            if row.canonical_uuid in known:
+                job_id, is_marker = known[row.canonical_uuid]
+                if job_id != self.ctx.job.pk:
+                    self.counts.already_mapped += 1
+                elif is_marker:
+                    self.counts.skipped += 1  # this job's own earlier attempt
+                else:
+                    self.counts.created += 1
+                continue
+            if row.decode_error:
+                result.warnings.append(
+                    self.warning(row, "payload.decode_error", row.decode_error, "error")
+                )
+                self.counts.failed += 1
+                continue
+            try:
+                records.append(self.mapper.record.from_row(row))
+            except Exception as exc:  # a malformed payload must not stop the job
+                result.warnings.append(self.warning(row, "mapper.failed", repr(exc), "error"))
+                self.counts.failed += 1
+        return records
+
+    def map_all(self, records, result: ChunkResult):
+        outcomes, markers = [], []
+        for record in records:
+            outcome = self.map_one(record, result)
+            if outcome is None:
+                continue
+            if outcome.instances:
+                outcomes.append(outcome)
+            else:
+                markers.append(outcome)
+        return outcomes, markers
+
+    def map_one(self, record, result: ChunkResult) -> Outcome | None:
+        """Map one record; None means it failed or was deferred (already counted)."""
+        ctx = self.ctx
+        ctx.notes = []
+        try:
+            mapped = self.mapper.map(record, ctx)
+        except Defer:
+            if not ctx.final_pass:
+                result.deferred.append(record)
+                return None
+            result.warnings.append(
+                self.warning(record, "mapper.failed", "row could not be resolved", "error")
+            )
+            self.counts.failed += 1
+            return None
+        except MappingWarning as w:
+            result.warnings.append(self.warning(record, w.code, w.message, w.severity, w.raw_data))
+            if not w.skip:
+                self.counts.failed += 1
+                return None
+            return Outcome(record, [], [])
+        except Exception as exc:
+            log.exception("mapper %s failed on %s", self.entity, record.canonical_uuid)
+            result.warnings.append(self.warning(record, "mapper.failed", repr(exc), "error"))
+            self.counts.failed += 1
+            return None
+        instances = mapped if isinstance(mapped, list) else ([mapped] if mapped else [])
+        notes = list(ctx.notes)
+        for key, what, value in record.problems:
+            notes.append(_problem_note(self.entity, key, what, value))
+        return Outcome(record, instances, notes)
+
+    def save(self, outcomes: list[Outcome], markers: list[Outcome]) -> None:
+        """Insert new instances model by model, then their mappings and skip markers."""
+        groups: dict[type, list] = {}
+        seen: set[int] = set()
+        for outcome in outcomes:
+            for obj in outcome.instances:
+                if obj.pk is None and id(obj) not in seen:
+                    seen.add(id(obj))
+                    groups.setdefault(type(obj), []).append(obj)
+        for model, objs in groups.items():
+            model._default_manager.bulk_create(objs)
+        for outcome in outcomes:
+            outcome.created = id(outcome.instances[0]) in seen
+        mappings = [self.mapping_row(o, o.instances[0]) for o in outcomes]
+        mappings += [self.marker_row(o) for o in markers]
+        EntityMapping.objects.bulk_create(mappings)
+
+    def mapping_row(self, outcome: Outcome, target: models.Model) -> EntityMapping:
+        return EntityMapping(
+            clinic=self.ctx.clinic,
+            source_system=self.ctx.source_system,
+            entity_type=self.entity,
+            canonical_uuid=outcome.record.canonical_uuid,
+            target_table=target._meta.db_table,
+            target_id=str(target.pk),
+            created_row=outcome.created,
+            job=self.ctx.job,
+        )
+
+    def marker_row(self, outcome: Outcome) -> EntityMapping:
+        return EntityMapping(
+            clinic=self.ctx.clinic,
+            source_system=self.ctx.source_system,
+            entity_type=self.entity + SKIP_SUFFIX,
+            canonical_uuid=outcome.record.canonical_uuid,
+            target_table=SKIP_TABLE,
+            target_id=SKIP_TARGET_ID,
+            created_row=False,
+            job=self.ctx.job,
+        )
+
+    def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
+        for outcome in outcomes:
+            self.counts.created += 1
+            self.counts.linked += 0 if outcome.created else 1
+            self.ctx.ids[(self.entity, outcome.record.canonical_uuid)] = outcome.instances[0].pk
+            result.warnings += [
+                self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
+                for n in outcome.notes
+            ]
+        self.counts.skipped += len(markers)
+
+    def save_one_by_one(self, records, result: ChunkResult) -> None:
+        """Slow path: map and save each record alone so one bad row fails alone."""
+        result.warnings = [w for w in result.warnings if w.code != "mapper.failed"]
+        self.ctx.chunk = {}
+        self.mapper.prepare(records, self.ctx)
+        for record in records:
+            outcome = self.map_one(record, ChunkResult())
+            if outcome is None:
+                continue
+            try:
+                with transaction.atomic():
+                    if outcome.instances:
+                        self.save([outcome], [])
+                    else:
+                        self.save([], [outcome])
+            except DatabaseError as exc:
+                result.warnings.append(self.warning(record, "mapper.failed", str(exc), "error"))
+                self.counts.failed += 1
+                continue
+            if outcome.instances:
+                self.count_saved([outcome], [], result)
+            else:
+                self.count_saved([], [outcome], result)
+
+
+def _problem_note(entity, key, what, value):
+    from dentalpin_import.mapping.base import Note
+
+    return Note(f"{entity}.unreadable_value", f"{key}: {what} ({value!r}); left empty", "info")
+
+
+class RawWriter:
+    """Keeps rows of types without a mapper verbatim, once per clinic."""
+
+    def __init__(self, entity_type: str, ctx: MappingContext, counts: TypeCounts):
+        self.entity = entity_type
+        self.ctx = ctx
+        self.counts = counts
+
+    def process(self, rows) -> ChunkResult:
+        known = dict(
+            RawEntity.objects.filter(
+                clinic=self.ctx.clinic,
+                source_system=self.ctx.source_system,
+                entity_type=self.entity,
+                canonical_uuid__in=[r.canonical_uuid for r in rows],
+            ).values_list("canonical_uuid", "job_id")
+        )
+        fresh = [r for r in rows if r.canonical_uuid not in known]
+        mine = sum(1 for job_id in known.values() if job_id == self.ctx.job.pk)
+        self.counts.raw += mine
+        self.counts.already_mapped += len(known) - mine
+        RawEntity.objects.bulk_create(
+            [
+                RawEntity(
+                    clinic=self.ctx.clinic,
+                    job=self.ctx.job,
+                    source_system=self.ctx.source_system,
+                    entity_type=self.entity,
+                    canonical_uuid=r.canonical_uuid,
+                    source_id=r.source_id[:200],
+                    payload=r.payload,
+                    raw_data=r.raw_source_data,
+                )
+                for r in fresh
+            ]
+        )
+        self.counts.raw += len(fresh)
+        return ChunkResult()

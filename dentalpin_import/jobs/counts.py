@@ -1,0 +1,44 @@
+"""Per-entity-type counters of a run, and the report built from them."""
+
+from dataclasses import asdict, dataclass
+
+REPORT_KEYS = ("in_file", "created", "already_mapped", "raw", "failed")
+
+
+@dataclass
+class TypeCounts:
+    """What happened to the rows of one entity type.
+
+    `in_file == created + already_mapped + raw + skipped + failed` once the
+    type is done. `linked` counts rows mapped onto clinic rows that already
+    existed (they are part of `created` in the report, never deleted by undo).
+    """
+
+    in_file: int = 0
+    created: int = 0
+    linked: int = 0
+    already_mapped: int = 0
+    raw: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.already_mapped + self.raw + self.skipped + self.failed
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def report(self) -> dict[str, int]:
+        """The five public figures; deliberately skipped rows count as failed."""
+        return {
+            "in_file": self.in_file,
+            "created": self.created,
+            "already_mapped": self.already_mapped,
+            "raw": self.raw,
+            "failed": self.failed + self.skipped,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TypeCounts":
+        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})

@@ -1,0 +1,182 @@
+"""The import pipeline: every entity type in order, in chunks, one transaction per chunk.
+
+A dry run does the very same work inside one outer transaction and rolls it
+back at the end; only the job row keeps the resulting figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_scopes import scope
+
+from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter
+from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
+from dentalpin_import.mapping.base import MappingContext
+from dentalpin_import.mapping.registry import import_order, mapper_for
+from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+
+
+class JobCancelled(Exception):
+    """The operator cancelled the job while it ran."""
+
+
+class _RollBack(Exception):
+    """Raised at the end of a dry run to undo everything it wrote."""
+
+
+@dataclass
+class RunResult:
+    counts: dict[str, TypeCounts] = field(default_factory=dict)
+    warnings: int = 0
+    elapsed_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Runner:
+    """Runs one job's pipeline against an open DPMF container."""
+
+    def __init__(
+        self,
+        job: ImportJob,
+        container,
+        *,
+        progress: Progress | None = None,
+        chunk_size: int | None = None,
+    ):
+        self.job = job
+        self.container = container
+        self.progress = progress
+        self.chunk_size = chunk_size or settings.DPMF_CHUNK_SIZE
+        self.result = RunResult()
+        self.ctx = MappingContext(
+            clinic=job.clinic,
+            job=job,
+            source_system=container.source_system,
+            options=dict(job.options),
+        )
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        with scope(clinic=self.job.clinic):
+            if self.job.dry_run:
+                try:
+                    with transaction.atomic():
+                        self.pipeline()
+                        raise _RollBack()
+                except _RollBack:
+                    pass
+            else:
+                self.pipeline()
+        self.result.elapsed_s = time.monotonic() - started
+        return self.result
+
+    def pipeline(self) -> None:
+        self.start_counts()
+        self.note_tenant_label()
+        mappers = []
+        for entity_type in import_order(self.result.counts):
+            mapper = mapper_for(entity_type)
+            began = time.monotonic()
+            self.run_type(entity_type, mapper)
+            self.result.timings[entity_type] = time.monotonic() - began
+            if mapper is not None:
+                mappers.append(mapper)
+        with transaction.atomic():
+            self.flush(stage_files(self.container, self.ctx))
+            self.flush(copy_file_warnings(self.container, self.ctx))
+            for mapper in mappers:
+                self.finish(mapper)
+
+    def start_counts(self) -> None:
+        for info in self.container.entity_types:
+            self.result.counts[info.entity_type] = TypeCounts(in_file=info.actual_count)
+
+    def run_type(self, entity_type: str, mapper) -> None:
+        counts = self.result.counts[entity_type]
+        if mapper is None:
+            writer = RawWriter(entity_type, self.ctx, counts)
+        else:
+            writer = ChunkWriter(mapper, self.ctx, counts)
+        deferred = []
+        for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
+            with transaction.atomic():
+                chunk = writer.process(rows)
+                self.flush(chunk.warnings, entity_type)
+            deferred += chunk.deferred
+        if deferred:
+            # Same-type forward references (refunds before their payment): second pass.
+            self.ctx.final_pass = True
+            try:
+                for start in range(0, len(deferred), self.chunk_size):
+                    part = deferred[start : start + self.chunk_size]
+                    with transaction.atomic():
+                        self.flush(writer.process_records(part).warnings, entity_type)
+            finally:
+                self.ctx.final_pass = False
+
+    def finish(self, mapper) -> None:
+        self.ctx.notes = []
+        mapper.finish(self.ctx)
+        self.flush(
+            [
+                ImportWarning(
+                    job=self.job,
+                    clinic=self.job.clinic,
+                    entity_type=mapper.entity,
+                    severity=n.severity,
+                    code=n.code,
+                    message=n.message,
+                    raw_data=n.raw_data,
+                )
+                for n in self.ctx.notes
+            ]
+        )
+
+    def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
+        """Store warnings and the job's progress; stop when the job was cancelled."""
+        ImportWarning.objects.bulk_create(warnings)
+        self.result.warnings += len(warnings)
+        processed = sum(c.processed for c in self.result.counts.values())
+        fields = dict(
+            counters={t: c.as_dict() for t, c in self.result.counts.items()},
+            processed_entities=processed,
+            warnings_count=F("warnings_count") + len(warnings),
+            heartbeat_at=timezone.now(),
+        )
+        if entity_type:
+            fields["current_entity_type"] = entity_type
+        running = ImportJob.objects.filter(pk=self.job.pk).exclude(status=JobStatus.CANCELLED)
+        if not running.update(**fields):
+            raise JobCancelled(f"job {self.job.pk} was cancelled")
+        if self.progress and entity_type:
+            counts = self.result.counts[entity_type]
+            self.progress(entity_type, counts.processed, counts.in_file)
+
+    def note_tenant_label(self) -> None:
+        label = self.container.meta.get("tenant_label", "").strip()
+        clinic = self.job.clinic
+        if label and label not in (clinic.slug, clinic.name):
+            self.flush(
+                [
+                    ImportWarning(
+                        job=self.job,
+                        clinic=clinic,
+                        severity="info",
+                        code="tenant.label_ignored",
+                        message=f"the file names its clinic '{label}'; it is imported into "
+                        f"'{clinic.slug}' as requested, never into a clinic named by the file",
+                    )
+                ]
+            )

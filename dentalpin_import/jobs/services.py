@@ -1,0 +1,145 @@
+"""The public entry points of the importer: every command, view and task calls these.
+
+Import the module, not the functions (`jobs.services.run_job`), so calls can
+be grepped and never collide with task names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
+from dentalpin_import.models import ImportJob, JobStatus
+from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.reader.errors import ReadError
+
+
+def create_job(
+    *,
+    clinic,
+    user=None,
+    path,
+    original_name: str = "",
+    source_kind: str = "dpmf",
+    options: dict | None = None,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Record a new job for `path` in `clinic` (the clinic always comes from the caller)."""
+    path = Path(path)
+    return ImportJob.objects.create(
+        clinic=clinic,
+        created_by=user if user is not None and user.is_authenticated else None,
+        source_kind=source_kind,
+        original_name=(original_name or path.name)[:255],
+        stored_path=str(path.resolve()),
+        file_size=path.stat().st_size if path.exists() else None,
+        options=options or {},
+        dry_run=dry_run,
+    )
+
+
+@contextmanager
+def open_job_file(
+    *, job: ImportJob, passphrase: str | None = None, verify: bool = True, progress=None
+):
+    """Open the job's DPMF file (decrypting/decompressing into a private temp dir)."""
+    settings.DPMF_STAGING_DIR.mkdir(parents=True, exist_ok=True)
+    with open_dpmf(
+        job.stored_path,
+        passphrase=passphrase,
+        max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
+        tmp_dir=str(settings.DPMF_STAGING_DIR),
+        verify=verify,
+        progress=progress,
+    ) as container:
+        yield container
+
+
+def validate_job(*, job: ImportJob, container) -> None:
+    """Store what validation learnt about the file on the job and mark it validated."""
+    meta = dict(container.meta)
+    meta["integrity_hash_computed"] = container.computed_hash
+    job.transition_to(
+        JobStatus.VALIDATED,
+        meta=meta,
+        layering=str(container.layering),
+        file_sha256=container.file_sha256,
+        file_size=container.file_size,
+        source_system=container.source_system,
+        total_entities=sum(t.actual_count for t in container.entity_types),
+        error="",
+    )
+
+
+def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
+    """Mark a job failed because its file or request was refused."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, error=str(error), finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+
+
+def run_job(*, job: ImportJob, container, progress=None) -> RunResult:
+    """Run the whole pipeline for a validated job; return its figures.
+
+    The job moves queued → running → succeeded, or failed with the error kept
+    on the row. Rows written before a failure stay: running the job again
+    finishes the work without duplicates.
+    """
+    job.transition_to(JobStatus.QUEUED)
+    now = timezone.now()
+    job.transition_to(
+        JobStatus.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, error=""
+    )
+    try:
+        result = Runner(job, container, progress=progress).run()
+    except JobCancelled:
+        job.refresh_from_db()
+        raise
+    except Exception as exc:
+        job.transition_to(
+            JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    job.transition_to(
+        JobStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        counters={t: c.as_dict() for t, c in result.counts.items()},
+        processed_entities=sum(c.processed for c in result.counts.values()),
+        warnings_count=result.warnings,
+    )
+    return result
+
+
+def cancel_job(*, job: ImportJob) -> None:
+    """Cancel a job that has not finished; a running one stops after its current chunk."""
+    job.transition_to(JobStatus.CANCELLED, finished_at=timezone.now())
+
+
+def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | None = None) -> dict:
+    """Return the job's report in the documented JSON shape (docs/cli.md)."""
+    counts = {t: TypeCounts.from_dict(c) for t, c in job.counters.items()}
+    elapsed = elapsed_s if elapsed_s is not None else job.elapsed_seconds()
+    return {
+        "job_id": str(job.pk),
+        "clinic": job.clinic.slug,
+        "dry_run": job.dry_run,
+        "status": job.status,
+        "warnings": job.warnings_count if warnings is None else warnings,
+        "elapsed_s": round(elapsed or 0.0, 3),
+        "entities": {t: c.report() for t, c in counts.items()},
+    }
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,118 @@
+"""What the file says besides entity rows: `_files` to stage, `_warnings` to copy (§9, §10.1)."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from clinics.models import Document
+from dentalpin_import.jobs.chunks import resolve_references
+from dentalpin_import.mapping.base import MappingContext
+from dentalpin_import.models import (
+    EntityMapping,
+    FileStaging,
+    ImportWarning,
+    Severity,
+    StagingStatus,
+)
+
+BATCH = 1000
+COPIED_MARKER = "_warnings"
+SEVERITIES = set(Severity.values)
+
+
+def batched(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
+    """Create a `FileStaging` row per `_files` row not staged before in this clinic.
+
+    Rows without a sha256 can never be matched: they are staged as missing,
+    with a warning. Rows whose parent document was imported are linked to it.
+    """
+    warnings: list[ImportWarning] = []
+    for files in batched(container.iter_files(), BATCH):
+        known = set(
+            FileStaging.objects.filter(
+                clinic=ctx.clinic, file_uuid__in=[f.canonical_uuid for f in files]
+            ).values_list("file_uuid", flat=True)
+        )
+        fresh = [f for f in files if f.canonical_uuid not in known]
+        documents = parent_documents(ctx, fresh)
+        rows = []
+        for f in fresh:
+            document = documents.get(f.parent_canonical_uuid)
+            rows.append(
+                FileStaging(
+                    clinic=ctx.clinic,
+                    job=ctx.job,
+                    file_uuid=f.canonical_uuid,
+                    parent_entity_type=f.parent_entity_type,
+                    parent_canonical_uuid=f.parent_canonical_uuid,
+                    relative_path=f.relative_path,
+                    declared_size_bytes=f.declared_size_bytes,
+                    sha256=(f.sha256 or "").lower(),
+                    mime_hint=(f.mime_hint or "")[:100],
+                    status=StagingStatus.PENDING if f.sha256 else StagingStatus.MISSING,
+                    document_id=document[0] if document else None,
+                    patient_id=document[1] if document else None,
+                )
+            )
+            if not f.sha256:
+                warnings.append(
+                    ImportWarning(
+                        job=ctx.job,
+                        clinic=ctx.clinic,
+                        entity_type=f.parent_entity_type,
+                        source_id=f.canonical_uuid[:200],
+                        severity=Severity.WARN,
+                        code="file.sha256_missing",
+                        message=f"{f.relative_path}: the extractor could not read this file",
+                    )
+                )
+        FileStaging.objects.bulk_create(rows)
+    return warnings
+
+
+def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
+    """Return {parent canonical uuid: (document id, patient id)} for document parents."""
+    parents = [f.parent_canonical_uuid for f in files if f.parent_entity_type == "patient_document"]
+    resolve_references(ctx, (("patient_document", p) for p in parents))
+    ids = {p: ctx.resolve("patient_document", p) for p in parents}
+    owners = dict(
+        Document.objects.filter(
+            clinic=ctx.clinic, pk__in=[i for i in ids.values() if i]
+        ).values_list("pk", "patient_id")
+    )
+    return {p: (i, owners[i]) for p, i in ids.items() if i in owners}
+
+
+def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
+    """Copy the extractor's `_warnings` as `dpmf.<code>`, once per clinic and file content."""
+    digest = container.computed_hash or container.declared_hash
+    marker = dict(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type=COPIED_MARKER,
+        canonical_uuid=digest,
+    )
+    if EntityMapping.objects.filter(**marker).exists():
+        return []
+    EntityMapping.objects.create(
+        **marker, target_table="__copied__", target_id="0", created_row=False, job=ctx.job
+    )
+    return [
+        ImportWarning(
+            job=ctx.job,
+            clinic=ctx.clinic,
+            entity_type=w.entity_type or "",
+            source_id=(w.source_id or "")[:200],
+            severity=w.severity if w.severity in SEVERITIES else Severity.WARN,
+            code=f"dpmf.{w.code}"[:120],
+            message=w.message,
+            raw_data=w.raw_data,
+        )
+        for w in container.iter_warnings()
+    ]

@@ -1,0 +1,126 @@
+"""`import_dpmf FILE --clinic SLUG`: validate, preview and import a DPMF file (docs/cli.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from clinics.models import Clinic
+from dentalpin_import.jobs import services
+from dentalpin_import.jobs.preview import build_preview
+from dentalpin_import.management.output import ProgressPrinter, report_lines, table
+from dentalpin_import.management.passphrase import REFUSED, read_passphrase
+from dentalpin_import.reader.container import Layering, detect_layering
+from dentalpin_import.reader.errors import ReadError
+
+FAILED = 1
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a DPMF file (.dpm, .dpm.zst, .dpm.enc, .dpm.zst.enc) into the clinic named by "
+        "--clinic; the file never chooses the clinic. Exit status: 0 done (warnings allowed), "
+        "2 the file or request was refused (nothing written), 1 any other failure."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--clinic", required=True, metavar="SLUG")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="run the whole import, then roll it back"
+        )
+        secret = parser.add_mutually_exclusive_group()
+        secret.add_argument("--passphrase-file", metavar="PATH")
+        secret.add_argument("--passphrase-env", metavar="VAR")
+        parser.add_argument(
+            "--import-verifactu",
+            action="store_true",
+            help="keep invoices' fiscal legal fields (needs the verifactu app)",
+        )
+        parser.add_argument("--report-json", metavar="PATH")
+        parser.add_argument("--user", metavar="USERNAME", help="who the job is recorded for")
+
+    def handle(self, *args, **opts):
+        clinic = Clinic.objects.filter(slug=opts["clinic"]).first()
+        if clinic is None:
+            raise CommandError(f"unknown clinic '{opts['clinic']}'", returncode=REFUSED)
+        user = self.user(opts["user"])
+        path = Path(opts["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}", returncode=REFUSED)
+        try:
+            layering = detect_layering(path)
+        except ReadError as exc:
+            raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
+        passphrase = read_passphrase(
+            file=opts["passphrase_file"],
+            env=opts["passphrase_env"],
+            needed=layering in (Layering.ENC, Layering.ZSTD_ENC),
+        )
+        job = services.create_job(
+            clinic=clinic,
+            user=user,
+            path=path,
+            dry_run=opts["dry_run"],
+            options={"import_verifactu": opts["import_verifactu"]},
+        )
+        report = self.run(job, passphrase)
+        if opts["report_json"]:
+            Path(opts["report_json"]).write_text(json.dumps(report, indent=2) + "\n")
+
+    def user(self, username):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"unknown user '{username}'", returncode=REFUSED)
+        return user
+
+    def run(self, job, passphrase) -> dict:
+        progress = ProgressPrinter(self.stdout._out)
+        try:
+            with services.open_job_file(job=job, passphrase=passphrase) as container:
+                services.validate_job(job=job, container=container)
+                self.print_validation(container)
+                self.print_preview(build_preview(container))
+                self.stdout.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
+                result = services.run_job(job=job, container=container, progress=progress)
+                progress.close()
+        except ReadError as exc:
+            services.refuse_job(job=job, error=exc)
+            raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
+        except Exception as exc:
+            progress.close()
+            raise CommandError(
+                f"import failed: {type(exc).__name__}: {exc}", returncode=FAILED
+            ) from exc
+        job.refresh_from_db()
+        report = services.report(job, elapsed_s=result.elapsed_s)
+        codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
+        self.stdout.write("\n".join(["", "Report:"] + report_lines(report, codes)))
+        return report
+
+    def print_validation(self, container) -> None:
+        self.stdout.write(
+            f"Validated {container.layering} file: format {container.format_version}, "
+            f"source {container.source_system}, integrity hash {container.computed_hash} OK"
+        )
+        for note in container.notes:
+            self.stdout.write(f"  note: {note}")
+
+    def print_preview(self, preview) -> None:
+        rows = [[t.entity_type, t.in_file, t.handling] for t in preview.types]
+        self.stdout.write("Preview:")
+        self.stdout.write("\n".join(table(["entity type", "in file", "handling"], rows)))
+        files = preview.files
+        self.stdout.write(
+            f"  binaries expected: {files.total} ({files.with_sha256} with checksum, "
+            f"{files.without_sha256} without), {files.declared_bytes:,} bytes declared"
+        )
+        self.stdout.write(f"  file warnings: {preview.file_warnings_total}")
+        for warning in preview.file_warnings[:10]:
+            self.stdout.write(f"    [{warning.severity}] {warning.code}: {warning.message}")

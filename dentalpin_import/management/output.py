@@ -1,0 +1,85 @@
+"""Terminal output shared by the import commands: progress bars and report tables."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+BAR_WIDTH = 30
+
+
+class ProgressPrinter:
+    """One progress bar per entity type: redrawn in place on a terminal, one line otherwise."""
+
+    def __init__(self, stream, *, interactive: bool | None = None):
+        self.stream = stream
+        self.interactive = stream.isatty() if interactive is None else interactive
+        self.current: str | None = None
+        self.last: tuple[int, int] = (0, 0)
+
+    def __call__(self, entity_type: str, done: int, total: int) -> None:
+        if entity_type != self.current:
+            self.close()
+            self.current = entity_type
+        self.last = (done, total)
+        if self.interactive:
+            self.stream.write("\r" + self.line(entity_type, done, total))
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.current is None:
+            return
+        done, total = self.last
+        prefix = "\r" if self.interactive else ""
+        self.stream.write(prefix + self.line(self.current, done, total) + "\n")
+        self.stream.flush()
+        self.current = None
+
+    @staticmethod
+    def line(entity_type: str, done: int, total: int) -> str:
+        share = done / total if total else 1.0
+        filled = int(share * BAR_WIDTH)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        return f"  {entity_type:<28} [{bar}] {done:>8}/{total:<8} {share:>4.0%}"
+
+
+def table(headers: list[str], rows: list[list], *, first_width: int = 28) -> list[str]:
+    widths = [max(first_width, len(headers[0]))] + [max(len(h), 9) for h in headers[1:]]
+
+    def fmt(cells):
+        head = f"{cells[0]:<{widths[0]}}"
+        return (
+            "  "
+            + head
+            + "".join(f" {str(c):>{w}}" for c, w in zip(cells[1:], widths[1:], strict=True))
+        )
+
+    lines = [fmt(headers), "  " + "-" * (sum(widths) + len(widths) - 1)]
+    lines += [fmt(r) for r in rows]
+    return lines
+
+
+def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str]:
+    """Render a job report (the JSON shape) as text."""
+    keys = ["in_file", "created", "already_mapped", "raw", "failed"]
+    rows = [[t] + [c[k] for k in keys] for t, c in report["entities"].items()]
+    totals = ["total"] + [sum(c[k] for c in report["entities"].values()) for k in keys]
+    lines = table(
+        ["entity type", "in file", "created", "already mapped", "raw", "failed"], rows + [totals]
+    )
+    elapsed = report["elapsed_s"] or 0.0
+    rate = totals[1] / elapsed if elapsed else 0.0
+    kind = "DRY RUN (nothing was kept)" if report["dry_run"] else "import"
+    lines += [
+        "",
+        f"  {kind} {report['status']} for clinic {report['clinic']} (job {report['job_id']})",
+        f"  warnings: {report['warnings']}",
+    ]
+    for code, n in (warning_codes or Counter()).most_common(15):
+        lines.append(f"    {n:>7}  {code}")
+    lines.append(f"  elapsed: {elapsed:.1f} s, {rate:,.0f} entities/s")
+    return lines
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,42 @@
+"""How commands obtain a passphrase: a file, an environment variable, or a prompt. Never argv."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+from django.core.management.base import CommandError
+
+REFUSED = 2
+
+
+def read_passphrase(*, file: str | None, env: str | None, needed: bool) -> str | None:
+    """Return the passphrase, or None when the file is not encrypted and none was given.
+
+    A passphrase file may end with one newline (as editors write it); that one
+    newline is not part of the passphrase. Anything else is used exactly.
+    """
+    if file:
+        try:
+            with open(file, encoding="utf-8") as fh:
+                value = fh.read()
+        except OSError as exc:
+            raise CommandError(
+                f"cannot read passphrase file {file}: {exc.strerror}", returncode=REFUSED
+            ) from None
+        value = value[:-2] if value.endswith("\r\n") else value.removesuffix("\n")
+        return value
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            raise CommandError(f"environment variable {env} is empty or unset", returncode=REFUSED)
+        return value
+    if not needed:
+        return None
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("Passphrase: ")
+    raise CommandError(
+        "the file is encrypted: give --passphrase-file PATH or --passphrase-env VAR",
+        returncode=REFUSED,
+    )

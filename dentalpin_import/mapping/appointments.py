@@ -1,0 +1,76 @@
+"""`appointment` → `clinics.Appointment` (FORMAT.md §8.6).
+
+`scheduled_time` carries no offset: it is wall-clock time at the clinic, so it
+is read in the clinic's time zone (the reference's UTC reading shifts every
+visit by the clinic's offset, §14.10).
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from clinics.models import Appointment, AppointmentStatus
+from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.reader.records import SourceAppointment
+
+STATUSES = {
+    "scheduled": AppointmentStatus.SCHEDULED,
+    "confirmed": AppointmentStatus.CONFIRMED,
+    "attended": AppointmentStatus.COMPLETED,
+    "completed": AppointmentStatus.COMPLETED,
+    "no_show": AppointmentStatus.NO_SHOW,
+    "cancelled": AppointmentStatus.CANCELLED,
+}
+
+
+class AppointmentMapper(BaseMapper):
+    entity = "appointment"
+    record = SourceAppointment
+    model = Appointment
+    depends_on = ("patient", "professional")
+
+    def references(self, record: SourceAppointment):
+        yield "patient", record.patient_uuid
+        yield "professional", record.professional_uuid
+
+    def map(self, record: SourceAppointment, ctx: MappingContext) -> Appointment:
+        if not record.patient_uuid or not record.professional_uuid:
+            raise MappingWarning(
+                "appointment.missing_actor", "appointment without patient or professional"
+            )
+        patient_id = ctx.resolve("patient", record.patient_uuid)
+        professional_id = ctx.resolve("professional", record.professional_uuid)
+        if patient_id is None or professional_id is None:
+            missing = "patient" if patient_id is None else "professional"
+            uuid = record.patient_uuid if patient_id is None else record.professional_uuid
+            raise MappingWarning(
+                "appointment.unmapped_actor", f"{missing} {uuid} is not in the file or not imported"
+            )
+        duration = record.duration_minutes
+        if duration is None or duration <= 0:
+            duration = 30
+        return Appointment(
+            clinic=ctx.clinic,
+            patient_id=patient_id,
+            professional_id=professional_id,
+            starts_at=self.starts_at(record, ctx),
+            duration_minutes=duration,
+            status=STATUSES.get(record.coarse_status, AppointmentStatus.SCHEDULED),
+            notes=record.notes,
+        )
+
+    def starts_at(self, record: SourceAppointment, ctx: MappingContext) -> dt.datetime:
+        if not record.scheduled_date:
+            raise MappingWarning("appointment.no_schedule", "appointment without a date")
+        try:
+            day = dt.date.fromisoformat(record.scheduled_date[:10])
+            at = (
+                dt.time.fromisoformat(record.scheduled_time) if record.scheduled_time else dt.time()
+            )
+        except ValueError:
+            raise MappingWarning(
+                "appointment.unparseable_datetime",
+                f"cannot read date/time {record.scheduled_date!r} {record.scheduled_time!r}",
+            ) from None
+        zone = ctx.state.get("clinic_zone") or ZoneInfo(ctx.clinic.timezone)
+        ctx.state["clinic_zone"] = zone
+        return dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)

@@ -1,0 +1,126 @@
+"""The mapper contract: one small class per entity type (STYLE.md §4.3).
+
+A mapper turns one typed source record into unsaved clinic rows and never
+saves. The runner resolves references, inserts in bulk and writes mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import models
+
+from dentalpin_import.reader.records import SourceRecord
+
+
+class MappingWarning(Exception):
+    """A recoverable problem with one row; the runner records it and moves on.
+
+    With `skip=True` (the default) the row gets a skip marker so a re-run
+    passes it silently; `skip=False` leaves it unmapped so a later run (for
+    example once the missing parent exists) tries again.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        severity: str = "warn",
+        skip: bool = True,
+        raw_data: Any = None,
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.severity = severity
+        self.skip = skip
+        self.raw_data = raw_data
+
+
+class Defer(Exception):
+    """Try this row again after every other row of its type (same-type forward reference)."""
+
+
+@dataclass
+class Note:
+    """A warning attached to a row that was still imported."""
+
+    code: str
+    message: str
+    severity: str = "info"
+    raw_data: Any = None
+
+
+@dataclass
+class MappingContext:
+    """What a mapper may know besides its record: the clinic, options and resolved ids."""
+
+    clinic: Any
+    job: Any
+    source_system: str
+    options: dict[str, Any]
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    # `state` lives for the whole run; `chunk` is emptied before every chunk,
+    # so what a mapper caches there never outlives a rolled-back savepoint.
+    state: dict[str, Any] = field(default_factory=dict)
+    chunk: dict[str, Any] = field(default_factory=dict)
+    final_pass: bool = False
+
+    def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
+        """Return the clinic row id a source key was mapped to, or None."""
+        if not canonical_uuid:
+            return None
+        return self.ids.get((entity_type, canonical_uuid))
+
+    def note(self, code: str, message: str, *, severity: str = "info", raw_data: Any = None):
+        """Record a warning about the current row without stopping it."""
+        self.notes.append(Note(code, message, severity, raw_data))
+
+    def require(self, entity_type: str, canonical_uuid: str | None, *, code: str, what: str) -> int:
+        """Resolve a required reference or raise the spec's `no_*` / `unmapped_*` warning."""
+        if not canonical_uuid:
+            raise MappingWarning(f"{code}.no_{what}", f"no {what} given")
+        target = self.resolve(entity_type, canonical_uuid)
+        if target is None:
+            raise MappingWarning(
+                f"{code}.unmapped_{what}",
+                f"{what} {canonical_uuid} is not in the file or was not imported",
+            )
+        return target
+
+
+MapResult = models.Model | list[models.Model] | None
+
+
+class BaseMapper:
+    """Base of every mapper.
+
+    Subclasses set `entity` (source type), `record` (its `Source*` class),
+    `model` (main target) and `depends_on` (types whose mappings it reads), and
+    implement `map()`. `map()` returns an unsaved instance, a list of them (the
+    first one is what the source row maps to), an already saved instance to
+    link the row to an existing clinic row, or None for "nothing to write";
+    it raises `MappingWarning` for a row it cannot import.
+    """
+
+    entity: ClassVar[str]
+    record: ClassVar[type[SourceRecord]]
+    model: ClassVar[type[models.Model]]
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def references(self, record: SourceRecord) -> Iterable[tuple[str, str | None]]:
+        """Yield (entity_type, canonical_uuid) pairs the runner should resolve first."""
+        return ()
+
+    def prepare(self, records: list[SourceRecord], ctx: MappingContext) -> None:
+        """Load, once per chunk, whatever `map()` needs beyond mapped ids."""
+
+    def map(self, record: SourceRecord, ctx: MappingContext) -> MapResult:
+        raise NotImplementedError
+
+    def finish(self, ctx: MappingContext) -> None:
+        """Run once after every row of this type (post-pass links, summaries)."""

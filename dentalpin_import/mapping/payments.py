@@ -1,0 +1,140 @@
+"""`payment` → `clinics.Payment`: receipts, family splits and refunds (§8.7, §13.2).
+
+Refunds are deferred to a second pass over the type, so a refund whose
+original payment sorts after it still finds it.
+"""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from clinics.models import Payment, PaymentMethod
+from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
+from dentalpin_import.mapping.clients import patients_by_client
+from dentalpin_import.reader.records import SourcePayment
+
+CENT = Decimal("0.01")
+METHODS = {
+    1: PaymentMethod.CASH,
+    2: PaymentMethod.TRANSFER,
+    3: PaymentMethod.CARD,
+    4: PaymentMethod.DIRECT_DEBIT,
+    5: PaymentMethod.INSURANCE,
+}
+
+
+def split_amount(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split `total` by `weights` (evenly when all are zero), half-up to cents.
+
+    The last share takes the remainder, so the shares always add up exactly.
+    """
+    count = len(weights)
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        weights, weight_sum = [Decimal(1)] * count, Decimal(count)
+    shares = [(total * w / weight_sum).quantize(CENT, ROUND_HALF_UP) for w in weights[:-1]]
+    return shares + [total - sum(shares)]
+
+
+class PaymentMapper(BaseMapper):
+    entity = "payment"
+    record = SourcePayment
+    model = Payment
+    depends_on = ("client", "patient", "user", "professional")
+
+    def references(self, record: SourcePayment):
+        yield "client", record.client_uuid
+        yield "patient", record.patient_uuid
+        yield "user", record.user_uuid
+        yield "professional", record.user_uuid
+        yield "payment", record.related_payment_uuid
+
+    def prepare(self, records, ctx: MappingContext) -> None:
+        clients = {ctx.resolve("client", r.client_uuid) for r in records} - {None}
+        ctx.chunk["family"] = patients_by_client(ctx.clinic, clients)
+        ctx.chunk["earned"] = ctx.state.get("earned_by_patient", {})
+
+    def map(self, record: SourcePayment, ctx: MappingContext):
+        amount = record.amount
+        if amount is None:
+            raise MappingWarning("payment.invalid_amount", f"amount {record.amount_text!r}")
+        if amount == 0:
+            raise MappingWarning("payment.zero_amount", "payment of 0 ignored", severity="info")
+        if amount < 0 and not ctx.final_pass:
+            raise Defer()
+        paid_on = record.paid_on
+        if paid_on is None:
+            paid_on = dt.date.today()
+            ctx.note("payment.no_date", "payment without a date: dated today", severity="warn")
+        base = dict(
+            clinic=ctx.clinic,
+            client_id=ctx.resolve("client", record.client_uuid),
+            paid_on=paid_on,
+            method=METHODS.get(record.payment_kind, PaymentMethod.OTHER),
+            cashier_id=ctx.resolve("user", record.user_uuid)
+            or ctx.resolve("professional", record.user_uuid),
+            notes=record.notes,
+        )
+        if amount < 0:
+            return self.refund(record, -amount, base, ctx)
+        return self.receipt(record, amount, base, ctx)
+
+    def receipt(self, record, amount: Decimal, base: dict, ctx: MappingContext):
+        patients = list(ctx.chunk["family"].get(base["client_id"], []))
+        if not patients:
+            direct = ctx.resolve("patient", record.patient_uuid)
+            patients = [direct] if direct else []
+        if not patients:
+            raise MappingWarning(
+                "payment.no_patient_for_client",
+                f"no imported patient for client {record.client_uuid} or patient "
+                f"{record.patient_uuid}",
+            )
+        if len(patients) == 1:
+            return Payment(patient_id=patients[0], amount=amount, **base)
+        earned = ctx.chunk["earned"]
+        shares = split_amount(amount, [earned.get(p, Decimal(0)) for p in patients])
+        ctx.note(
+            "payment.split_across_family",
+            f"{amount} split over {len(patients)} patients: {', '.join(map(str, shares))}",
+            severity="warn",
+        )
+        n = len(patients)
+        return [
+            Payment(
+                patient_id=patient_id,
+                amount=share,
+                **{**base, "notes": f"{base['notes']}\nreparto familiar {i}/{n}".strip()},
+            )
+            for i, (patient_id, share) in enumerate(zip(patients, shares, strict=True), 1)
+        ]
+
+    def refund(self, record, amount: Decimal, base: dict, ctx: MappingContext) -> Payment:
+        original = self.original(record, amount, base, ctx)
+        if original is None:
+            raise MappingWarning(
+                "payment.refund_unmappable", f"refund of {amount} has no payment to attach to"
+            )
+        refunded = sum(r.amount for r in original.refunds.filter(clinic=ctx.clinic))
+        if refunded + amount > original.amount:
+            raise MappingWarning(
+                "payment.refund_exceeds",
+                f"refund of {amount} exceeds what is left of payment #{original.pk}",
+            )
+        return Payment(
+            patient_id=original.patient_id,
+            amount=amount,
+            is_refund=True,
+            refund_of=original,
+            **{**base, "client_id": base["client_id"] or original.client_id},
+        )
+
+    def original(self, record, amount, base, ctx: MappingContext) -> Payment | None:
+        payments = Payment.objects.filter(clinic=ctx.clinic, is_refund=False)
+        related = ctx.resolve("payment", record.related_payment_uuid)
+        if related is not None:
+            return payments.filter(pk=related).first()
+        if base["client_id"] is not None:
+            return (
+                payments.filter(client_id=base["client_id"], amount=amount).order_by("pk").first()
+            )
+        return None

@@ -1,0 +1,102 @@
+"""The order entity types are imported in, and which mapper handles each (FORMAT.md §8.1).
+
+The order is the v0.1 dependency order, with one deliberate change: `client`
+comes before `patient`, because here clients are real rows the patient
+mapper reads (in the reference they are raw). Types without a mapper are kept
+verbatim in `RawEntity`; types not listed at all (a future 0.x minor) come
+last, alphabetically, and are kept raw too.
+"""
+
+from dentalpin_import.mapping.appointments import AppointmentMapper
+from dentalpin_import.mapping.base import BaseMapper
+from dentalpin_import.mapping.centres import CenterMapper
+from dentalpin_import.mapping.clients import ClientMapper, PatientClientLinkMapper
+from dentalpin_import.mapping.documents import PatientDocumentMapper
+from dentalpin_import.mapping.invoices import FiscalDocumentLineMapper, FiscalDocumentMapper
+from dentalpin_import.mapping.patients import PatientMapper
+from dentalpin_import.mapping.payments import PaymentMapper
+from dentalpin_import.mapping.professionals import ProfessionalMapper, UserMapper
+
+ENTITY_ORDER: tuple[str, ...] = (
+    # level 1: identity and masters
+    "center",
+    "professional",
+    "user",
+    "catalog_item",
+    "treatment_catalog_item",
+    "treatment_catalog_variant",
+    "treatment_phase_template",
+    # level 2: payers and patients
+    "client",
+    "patient",
+    "patient_client_link",
+    # level 3: schedules
+    "work_calendar",
+    "work_calendar_day",
+    "work_calendar_shift",
+    "appointment_recurrence",
+    # level 3.5: budgets
+    "budget",
+    "budget_line",
+    # level 4: clinical
+    "appointment",
+    "applied_treatment",
+    "applied_treatment_phase",
+    "patient_alert",
+    "recall",
+    "consent",
+    "pharmacological_history",
+    "prescription",
+    "prescription_item",
+    "communication",
+    # level 6: receivables
+    "debt",
+    "payment",
+    "debt_payment_application",
+    # level 7: fiscal
+    "fiscal_document",
+    "fiscal_document_line",
+    # last: documents
+    "patient_document",
+)
+
+LEVELS: dict[str, str] = {
+    **dict.fromkeys(ENTITY_ORDER[:7], "1 identity and masters"),
+    **dict.fromkeys(ENTITY_ORDER[7:10], "2 patients and payers"),
+    **dict.fromkeys(ENTITY_ORDER[10:14], "3 schedules"),
+    **dict.fromkeys(ENTITY_ORDER[14:16], "3.5 budgets"),
+    **dict.fromkeys(ENTITY_ORDER[16:26], "4 clinical"),
+    **dict.fromkeys(ENTITY_ORDER[26:29], "6 receivables"),
+    **dict.fromkeys(ENTITY_ORDER[29:31], "7 fiscal"),
+    "patient_document": "8 documents",
+}
+
+MAPPERS: dict[str, type[BaseMapper]] = {
+    m.entity: m
+    for m in (
+        CenterMapper,
+        ProfessionalMapper,
+        UserMapper,
+        ClientMapper,
+        PatientMapper,
+        PatientClientLinkMapper,
+        AppointmentMapper,
+        PaymentMapper,
+        FiscalDocumentMapper,
+        FiscalDocumentLineMapper,
+        PatientDocumentMapper,
+    )
+}
+
+
+def import_order(entity_types) -> list[str]:
+    """Return `entity_types` in import order: known types first, unknown ones alphabetically."""
+    present = set(entity_types)
+    known = [t for t in ENTITY_ORDER if t in present]
+    return known + sorted(present - set(ENTITY_ORDER))
+
+
+def mapper_for(entity_type: str) -> BaseMapper | None:
+    """Return a fresh mapper for `entity_type`, or None when it is kept raw."""
+    cls = MAPPERS.get(entity_type)
+    return cls() if cls else None

@@ -1,0 +1,39 @@
+"""Importer models: jobs, and the records they leave behind."""
+
+from dentalpin_import.models.jobs import (
+    ALLOWED_TRANSITIONS,
+    FINISHED,
+    ImportJob,
+    JobStatus,
+    SourceKind,
+    TransitionError,
+)
+from dentalpin_import.models.records import (
+    SKIP_SUFFIX,
+    SKIP_TABLE,
+    SKIP_TARGET_ID,
+    EntityMapping,
+    FileStaging,
+    ImportWarning,
+    RawEntity,
+    Severity,
+    StagingStatus,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "FINISHED",
+    "SKIP_SUFFIX",
+    "SKIP_TABLE",
+    "SKIP_TARGET_ID",
+    "EntityMapping",
+    "FileStaging",
+    "ImportJob",
+    "ImportWarning",
+    "JobStatus",
+    "RawEntity",
+    "Severity",
+    "SourceKind",
+    "StagingStatus",
+    "TransitionError",
+]

@@ -1,0 +1,126 @@
+"""`ImportJob`: one import of one file into one clinic, and its state machine."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class JobStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    VALIDATED = "validated", _("Validated")
+    PREVIEWED = "previewed", _("Previewed")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+S = JobStatus
+# The only moves a job may make. A failed or interrupted job may run again:
+# idempotency makes the second run finish the first one's work.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.UPLOADED: {S.VALIDATED, S.FAILED, S.CANCELLED},
+    S.VALIDATED: {S.VALIDATED, S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
+    S.PREVIEWED: {S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
+    S.QUEUED: {S.RUNNING, S.FAILED, S.CANCELLED},
+    S.RUNNING: {S.SUCCEEDED, S.FAILED, S.INTERRUPTED, S.CANCELLED},
+    S.SUCCEEDED: {S.QUEUED},
+    S.FAILED: {S.QUEUED},
+    S.INTERRUPTED: {S.QUEUED},
+    S.CANCELLED: set(),
+}
+FINISHED = {S.SUCCEEDED, S.FAILED, S.INTERRUPTED, S.CANCELLED}
+
+
+class TransitionError(Exception):
+    """The job was not in a state from which the requested move is allowed."""
+
+
+class SourceKind(models.TextChoices):
+    DPMF = "dpmf", "DPMF"
+    CSV = "csv", "CSV"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def for_clinic(self, clinic):
+        return self.filter(clinic=clinic)
+
+
+class ImportJob(models.Model):
+    """An import of one file into one clinic; counters and state live on this row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_kind = models.CharField(max_length=10, choices=SourceKind.choices, default="dpmf")
+    original_name = models.CharField(max_length=255, blank=True)
+    stored_path = models.CharField(max_length=500, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.BigIntegerField(null=True, blank=True)
+    layering = models.CharField(max_length=10, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    source_system = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=S.UPLOADED)
+    dry_run = models.BooleanField(default=False)
+    options = models.JSONField(default=dict, blank=True)
+    # {entity_type: {in_file, created, already_mapped, raw, skipped, failed}}
+    counters = models.JSONField(default=dict, blank=True)
+    total_entities = models.PositiveBigIntegerField(default=0)
+    processed_entities = models.PositiveBigIntegerField(default=0)
+    warnings_count = models.PositiveIntegerField(default=0)
+    current_entity_type = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("job_read", "Can read import jobs"),
+            ("job_write", "Can upload and validate import files"),
+            ("job_execute", "Can execute imports"),
+            ("binary_write", "Can upload binaries for an import"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.id} → {self.clinic_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    def transition_to(self, new_status: str, **fields) -> None:
+        """Move to `new_status` atomically, also writing `fields`.
+
+        Uses a conditional UPDATE so two workers can never both start a job;
+        raises `TransitionError` when the row was not in an allowed state.
+        """
+        allowed_from = [s for s, targets in ALLOWED_TRANSITIONS.items() if new_status in targets]
+        updated = ImportJob.objects.filter(pk=self.pk, status__in=allowed_from).update(
+            status=new_status, **fields
+        )
+        if updated != 1:
+            current = ImportJob.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            raise TransitionError(
+                f"job {self.pk} cannot go from {current or 'nowhere'} to {new_status}"
+            )
+        self.status = new_status
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def elapsed_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()

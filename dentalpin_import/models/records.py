@@ -1,0 +1,132 @@
+"""What an import leaves besides clinic rows: mappings, raw entities, warnings, staged files."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+SKIP_TABLE = "__skipped__"
+SKIP_SUFFIX = ".__skipped__"
+SKIP_TARGET_ID = "00000000-0000-0000-0000-000000000000"
+
+
+class EntityMapping(models.Model):
+    """Source key → the clinic row it became; makes re-imports no-ops (FORMAT.md §12.1).
+
+    A row deliberately not imported is recorded under `<type>.__skipped__`
+    with table `__skipped__`, so a re-run passes it by silently.
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    source_system = models.CharField(max_length=40)
+    entity_type = models.CharField(max_length=80)
+    canonical_uuid = models.CharField(max_length=80)
+    target_table = models.CharField(max_length=80)
+    target_id = models.CharField(max_length=64)
+    # False when the source row was linked to a clinic row that already existed
+    # (same staff e-mail, the clinic itself): undo must leave such rows alone.
+    created_row = models.BooleanField(default=True)
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "source_system", "entity_type", "canonical_uuid"],
+                name="one_mapping_per_source_key",
+            )
+        ]
+        indexes = [models.Index(fields=["job", "entity_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity_type}:{self.canonical_uuid} → {self.target_table}#{self.target_id}"
+
+
+class RawEntity(models.Model):
+    """A source row of a type this importer has no mapper for, kept verbatim."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+"
+    )
+    source_system = models.CharField(max_length=40)
+    entity_type = models.CharField(max_length=80)
+    canonical_uuid = models.CharField(max_length=80)
+    source_id = models.CharField(max_length=200)
+    payload = models.JSONField(null=True)
+    raw_data = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "raw entities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "source_system", "entity_type", "canonical_uuid"],
+                name="one_raw_entity_per_source_key",
+            )
+        ]
+
+
+class Severity(models.TextChoices):
+    INFO = "info", _("Info")
+    WARN = "warn", _("Warning")
+    ERROR = "error", _("Error")
+
+
+class ImportWarning(models.Model):
+    """A per-row or file-wide problem met during a job; never stops the job."""
+
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="warnings"
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    entity_type = models.CharField(max_length=80, blank=True)
+    source_id = models.CharField(max_length=200, blank=True)
+    canonical_uuid = models.CharField(max_length=80, blank=True)
+    severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.WARN)
+    code = models.CharField(max_length=120)
+    message = models.TextField()
+    raw_data = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job", "code"]), models.Index(fields=["job", "severity"])]
+
+
+class StagingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    MISSING = "missing", _("Missing (no checksum)")
+    RECEIVED = "received", _("Received")
+    REJECTED = "rejected", _("Rejected")
+
+
+class FileStaging(models.Model):
+    """A binary the file says exists (`_files`), waiting for the sync agent (§9)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="staged_files"
+    )
+    file_uuid = models.CharField(max_length=80)
+    parent_entity_type = models.CharField(max_length=80)
+    parent_canonical_uuid = models.CharField(max_length=80)
+    relative_path = models.TextField()
+    declared_size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    mime_hint = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=StagingStatus.choices)
+    reason = models.TextField(blank=True)
+    patient = models.ForeignKey(
+        "clinics.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    document = models.ForeignKey(
+        "clinics.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "staged files"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "file_uuid"], name="one_staging_per_file")
+        ]

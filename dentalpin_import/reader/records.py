@@ -1,0 +1,400 @@
+"""Typed, frozen source records for the mapped entity types (FORMAT.md §8).
+
+Each `Source*` class reads one `SourceRow` payload with the fallbacks of the
+spec; unreadable values end up in `problems` instead of raising. Unknown
+payload keys are ignored here and stay available in the row's raw JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from dentalpin_import.reader.values import Payload
+
+LEGAL_FIELDS = ("legal_hash", "hash", "hash_control", "atcud", "qr_code")
+CLIENT_RAW_KEYS = ("IdCliDefec", "IdCliPac", "IdCli", "IdCliTutor")
+NAMESPACE = uuid.UUID("dde7d63a-1f43-4ed8-8b91-67b5e9c7c0f7")
+
+
+def canonical_uuid(source_system: str, entity_type: str, source_id: str) -> str:
+    """Return the canonical id dental-bridge gives a source row (FORMAT.md §5.4)."""
+    return str(uuid.uuid5(NAMESPACE, f"{source_system}:{entity_type}:{source_id}"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceRecord:
+    """Identity shared by every record; `problems` lists unreadable values."""
+
+    entity_type: ClassVar[str] = ""
+    canonical_uuid: str
+    source_id: str
+    source_system: str
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    problems: tuple[tuple[str, str, Any], ...] = ()
+
+    @classmethod
+    def from_row(cls, row) -> SourceRecord:
+        """Build the record from a reader `SourceRow` with a decoded payload."""
+        payload = Payload(row.payload)
+        values = cls.read(payload)
+        return cls(
+            canonical_uuid=row.canonical_uuid,
+            source_id=row.source_id,
+            source_system=row.source_system,
+            raw=row.raw_source_data or {},
+            problems=tuple(payload.problems),
+            **values,
+        )
+
+    @classmethod
+    def read(cls, p: Payload) -> dict[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceCenter(SourceRecord):
+    entity_type: ClassVar[str] = "center"
+    name: str
+    legal_name: str
+    tax_id: str
+    address: str
+    phone: str
+    email: str
+    details: dict[str, Any]
+
+    @classmethod
+    def read(cls, p):
+        address = p.text("address") or ", ".join(
+            v
+            for v in (p.text("address_street"), p.text("address_postal_code"), p.text("city"))
+            if v
+        )
+        return dict(
+            name=p.text("name"),
+            legal_name=p.text("legal_name"),
+            tax_id=p.text("tax_id"),
+            address=address,
+            phone=p.text("phone"),
+            email=p.text("email"),
+            details={k: v for k, v in p.data.items() if k not in ENVELOPE_KEYS},
+        )
+
+
+ENVELOPE_KEYS = {
+    "canonical_uuid",
+    "entity_type",
+    "source_id",
+    "source_system",
+    "adapter_version",
+    "extracted_at",
+    "raw_source_data",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceProfessional(SourceRecord):
+    entity_type: ClassVar[str] = "professional"
+    email: str
+    given_name: str
+    family_name: str
+    role: str
+    deactivated: bool
+    last_activity_on: dt.date | None
+    code: str
+    national_id: str
+    phone: str
+
+    @property
+    def is_agenda_orphan(self) -> bool:
+        return self.source_id.startswith("usuagd:")
+
+    @classmethod
+    def read(cls, p):
+        last = p.datetime("last_activity_at")
+        return dict(
+            email=p.text("email").lower(),
+            given_name=p.text("given_name"),
+            family_name=p.text("family_name"),
+            role=p.text("role").lower(),
+            deactivated=bool(p.boolean("deactivated")),
+            last_activity_on=last.date() if last else None,
+            code=p.text("code"),
+            national_id=p.text("national_id"),
+            phone=p.text("phone"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceUser(SourceRecord):
+    entity_type: ClassVar[str] = "user"
+    email: str
+    given_name: str
+    family_name: str
+    deactivated: bool
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            email=p.text("email").lower(),
+            given_name=p.text("given_name"),
+            family_name=p.text("family_name"),
+            deactivated=bool(p.boolean("deactivated")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceClient(SourceRecord):
+    entity_type: ClassVar[str] = "client"
+    kind: str
+    given_name: str
+    family_name: str
+    legal_name: str
+    national_id: str
+    email: str
+    phone: str
+    address_street: str
+    address_postal_code: str
+    city: str
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            kind=p.text("kind") or "person",
+            given_name=p.text("given_name"),
+            family_name=p.text("family_name"),
+            legal_name=p.text("legal_name"),
+            national_id=p.text("national_id"),
+            email=p.text("email").lower(),
+            phone=p.first_text("mobile_phone", "phone", "phone_secondary"),
+            address_street=p.text("address_street"),
+            address_postal_code=p.text("address_postal_code"),
+            city=p.text("city"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePatient(SourceRecord):
+    entity_type: ClassVar[str] = "patient"
+    given_name: str
+    family_name: str
+    national_id: str
+    date_of_birth: dt.date | None
+    sex: str
+    patient_number: str
+    registered_on: dt.date | None
+    deceased: bool
+    deactivated_on: dt.date | None
+    gdpr_consent: bool | None
+    sms_consent: bool | None
+    phone: str
+    email: str
+    address_street: str
+    address_postal_code: str
+    city: str
+    notes: str
+    tenant_label: str
+
+    @property
+    def client_source_ids(self) -> list[str]:
+        """Gesdén client source ids in raw data, in the order that picks "the" client."""
+        ids = []
+        for key in CLIENT_RAW_KEYS:
+            value = self.raw.get(key)
+            if value not in (None, "", 0, "0") and str(value) not in ids:
+                ids.append(str(value))
+        return ids
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            given_name=p.text("given_name"),
+            family_name=p.text("family_name"),
+            national_id=p.text("national_id").upper(),
+            date_of_birth=p.date("date_of_birth"),
+            sex=p.text("sex").lower(),
+            patient_number=p.text("patient_number"),
+            registered_on=p.date("registered_at"),
+            deceased=bool(p.boolean("deceased")),
+            deactivated_on=p.date("deactivated_at"),
+            gdpr_consent=p.boolean("gdpr_consent"),
+            sms_consent=p.boolean("sms_consent"),
+            phone=p.first_text("mobile_phone", "phone", "phone_secondary"),
+            email=p.text("email").lower(),
+            address_street=p.text("address_street"),
+            address_postal_code=p.text("address_postal_code"),
+            city=p.text("city"),
+            notes=p.text("notes"),
+            tenant_label=p.text("tenant_label"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePatientClientLink(SourceRecord):
+    entity_type: ClassVar[str] = "patient_client_link"
+    patient_uuid: str | None
+    client_uuid: str | None
+    relationship: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    is_default: bool
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            patient_uuid=p.ref("patient_uuid"),
+            client_uuid=p.ref("client_uuid"),
+            relationship=p.text("relationship"),
+            valid_from=p.date("valid_from"),
+            valid_to=p.date("valid_to"),
+            is_default=bool(p.boolean("is_default")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceAppointment(SourceRecord):
+    entity_type: ClassVar[str] = "appointment"
+    patient_uuid: str | None
+    professional_uuid: str | None
+    chair_uuid: str | None
+    scheduled_date: str
+    scheduled_time: str
+    duration_minutes: int | None
+    coarse_status: str
+    notes: str
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            patient_uuid=p.ref("patient_uuid"),
+            professional_uuid=p.ref("professional_uuid"),
+            chair_uuid=p.ref("chair_uuid"),
+            scheduled_date=p.text("scheduled_date"),
+            scheduled_time=p.text("scheduled_time"),
+            duration_minutes=p.integer("duration_minutes"),
+            coarse_status=p.text("coarse_status").lower(),
+            notes=p.text("notes"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePayment(SourceRecord):
+    entity_type: ClassVar[str] = "payment"
+    client_uuid: str | None
+    patient_uuid: str | None
+    amount: Decimal | None
+    amount_text: str
+    paid_on: dt.date | None
+    payment_kind: int | None
+    user_uuid: str | None
+    related_payment_uuid: str | None
+    applied_treatment_uuid: str | None
+    notes: str
+
+    @classmethod
+    def read(cls, p):
+        paid = p.date("paid_on") or p.date("paid_at") or p.date("payment_date")
+        return dict(
+            client_uuid=p.ref("client_uuid"),
+            patient_uuid=p.ref("patient_uuid"),
+            amount=p.decimal("amount"),
+            amount_text=p.text("amount"),
+            paid_on=paid,
+            payment_kind=p.integer("payment_kind"),
+            user_uuid=p.ref("user_uuid"),
+            related_payment_uuid=p.ref("related_payment_uuid"),
+            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
+            notes=p.text("notes"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFiscalDocument(SourceRecord):
+    entity_type: ClassVar[str] = "fiscal_document"
+    client_uuid: str | None
+    patient_uuid: str | None
+    guardian_client_uuid: str | None
+    user_uuid: str | None
+    series: str
+    number: str
+    year: str
+    document_kind: str
+    issued_on: dt.date | None
+    subtotal: Decimal | None
+    tax_total: Decimal | None
+    total: Decimal | None
+    status: str
+    legal: dict[str, str]
+
+    @classmethod
+    def read(cls, p):
+        legal = {key: p.text(key) for key in LEGAL_FIELDS if p.text(key)}
+        return dict(
+            client_uuid=p.ref("client_uuid"),
+            patient_uuid=p.ref("patient_uuid"),
+            guardian_client_uuid=p.ref("guardian_client_uuid"),
+            user_uuid=p.ref("user_uuid"),
+            series=p.text("series"),
+            number=p.text("number"),
+            year=p.text("year"),
+            document_kind=p.text("document_kind") or "F",
+            issued_on=p.date("document_date") or p.date("issued_at"),
+            subtotal=p.decimal("subtotal"),
+            tax_total=p.decimal("tax_total"),
+            total=p.decimal("total"),
+            status=p.text("status").lower(),
+            legal=legal,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFiscalDocumentLine(SourceRecord):
+    entity_type: ClassVar[str] = "fiscal_document_line"
+    document_uuid: str | None
+    applied_treatment_uuid: str | None
+    line_number: int | None
+    concept: str
+    units: int | None
+    amount: Decimal | None
+    base_amount: Decimal | None
+    vat_percent: Decimal | None
+    vat_amount: Decimal | None
+    discount_amount: Decimal | None
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            document_uuid=p.ref("document_uuid"),
+            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
+            line_number=p.integer("line_number"),
+            concept=p.text("concept"),
+            units=p.integer("units"),
+            amount=p.decimal("amount"),
+            base_amount=p.decimal("base_amount"),
+            vat_percent=p.decimal("vat_percent"),
+            vat_amount=p.decimal("vat_amount"),
+            discount_amount=p.decimal("discount_amount"),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePatientDocument(SourceRecord):
+    entity_type: ClassVar[str] = "patient_document"
+    patient_uuid: str | None
+    kind: str
+    title: str
+    captured_on: dt.date | None
+    description: str
+
+    @classmethod
+    def read(cls, p):
+        return dict(
+            patient_uuid=p.ref("patient_uuid"),
+            kind=p.text("kind"),
+            title=p.text("title"),
+            captured_on=p.date("captured_on"),
+            description=p.text("description"),
+        )

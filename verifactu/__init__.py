@@ -1,0 +1,1 @@
+"""Optional fiscal-compliance app: keeps invoices' legal fields verbatim (FORMAT.md §11)."""

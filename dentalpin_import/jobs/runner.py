@@ -84,7 +84,6 @@ class Runner:
 
     def pipeline(self) -> None:
         self.start_counts()
-        self.note_tenant_label()
         mappers = []
         for entity_type in import_order(self.result.counts):
             mapper = mapper_for(entity_type)
@@ -163,20 +162,3 @@ class Runner:
         if self.progress and entity_type:
             counts = self.result.counts[entity_type]
             self.progress(entity_type, counts.processed, counts.in_file)
-
-    def note_tenant_label(self) -> None:
-        label = self.container.meta.get("tenant_label", "").strip()
-        clinic = self.job.clinic
-        if label and label not in (clinic.slug, clinic.name):
-            self.flush(
-                [
-                    ImportWarning(
-                        job=self.job,
-                        clinic=clinic,
-                        severity="info",
-                        code="tenant.label_ignored",
-                        message=f"the file names its clinic '{label}'; it is imported into "
-                        f"'{clinic.slug}' as requested, never into a clinic named by the file",
-                    )
-                ]
-            )

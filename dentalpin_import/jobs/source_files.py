@@ -90,7 +90,11 @@ def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
 
 
 def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
-    """Copy the extractor's `_warnings` as `dpmf.<code>`, once per clinic and file content."""
+    """Copy the extractor's `_warnings` as `dpmf.<code>`, once per clinic and file content.
+
+    The note that the file's own clinic label was ignored comes with them, so
+    importing the same content again adds no warning at all.
+    """
     digest = container.computed_hash or container.declared_hash
     marker = dict(
         clinic=ctx.clinic,
@@ -103,7 +107,7 @@ def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
     EntityMapping.objects.create(
         **marker, target_table="__copied__", target_id="0", created_row=False, job=ctx.job
     )
-    return [
+    return tenant_label_notes(container, ctx) + [
         ImportWarning(
             job=ctx.job,
             clinic=ctx.clinic,
@@ -115,4 +119,22 @@ def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
             raw_data=w.raw_data,
         )
         for w in container.iter_warnings()
+    ]
+
+
+def tenant_label_notes(container, ctx: MappingContext) -> list[ImportWarning]:
+    """Say so when the file names another clinic: it is informational only (§12.2)."""
+    label = container.meta.get("tenant_label", "").strip()
+    clinic = ctx.clinic
+    if not label or label in (clinic.slug, clinic.name):
+        return []
+    return [
+        ImportWarning(
+            job=ctx.job,
+            clinic=clinic,
+            severity=Severity.INFO,
+            code="tenant.label_ignored",
+            message=f"the file names its clinic '{label}'; it is imported into "
+            f"'{clinic.slug}' as requested, never into a clinic named by the file",
+        )
     ]

@@ -49,6 +49,7 @@ class PatientClientLinkMapper(BaseMapper):
         # Unlike the reference importer, a link to a missing patient is reported.
         patient_id = ctx.require("patient", record.patient_uuid, code=self.entity, what="patient")
         client_id = ctx.require("client", record.client_uuid, code=self.entity, what="client")
+        ctx.state.setdefault("linked_clients", set()).add(client_id)
         return PatientClientLink(
             clinic=ctx.clinic,
             patient_id=patient_id,
@@ -60,8 +61,10 @@ class PatientClientLinkMapper(BaseMapper):
         )
 
     def finish(self, ctx: MappingContext) -> None:
+        # Only payers this run linked: a re-run that links nothing says nothing.
+        linked = ctx.state.get("linked_clients", set())
         shared = (
-            PatientClientLink.objects.filter(clinic=ctx.clinic)
+            PatientClientLink.objects.filter(clinic=ctx.clinic, client_id__in=linked)
             .values("client_id")
             .annotate(n=Count("patient_id", distinct=True))
             .filter(n__gt=1)

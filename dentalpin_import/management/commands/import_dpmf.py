@@ -55,6 +55,9 @@ class Command(BaseCommand):
         try:
             layering = detect_layering(path)
         except ReadError as exc:
+            # Recorded as a failed job, so the refusal shows in the job list too.
+            job = services.create_job(clinic=clinic, user=user, path=path)
+            services.refuse_job(job=job, error=exc)
             raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
         passphrase = read_passphrase(
             file=opts["passphrase_file"],

@@ -150,6 +150,12 @@ def test_file_warnings_and_binaries_are_recorded(tmp_path, clinic):
     assert ImportWarning.objects.filter(code="file.sha256_missing").count() == 1
 
 
+def not_sqlite(directory):
+    path = directory / "looks-right.dpm"
+    path.write_bytes(b"hello world, not sqlite")
+    return path
+
+
 def flip_last_byte(path):
     data = bytearray(path.read_bytes())
     data[-20] ^= 0x01
@@ -160,11 +166,7 @@ def flip_last_byte(path):
 @pytest.mark.parametrize(
     "make, extra, expected",
     [
-        (
-            lambda d: (d / "x.dpm").write_bytes(b"hello world, not sqlite") or d / "x.dpm",
-            {},
-            "not a DPMF file",
-        ),
+        (not_sqlite, {}, "not a DPMF file"),
         (lambda d: b.small_clinic(d, meta={"format_version": "1.0.0"}), {}, "1.0.0"),
         (lambda d: b.small_clinic(d, integrity_hash="0" * 64), {}, "integrity hash mismatch"),
         (lambda d: b.small_clinic(d, layer="enc"), {"env_pass": "wrong"}, "wrong passphrase"),

@@ -29,7 +29,11 @@ def test_dates_take_the_first_ten_characters_and_drop_placeholder_dates():
 def test_booleans_keep_unknown_apart_from_false():
     p = Payload({"t": True, "f": False, "n": None, "s": "sí", "x": "maybe"})
     assert (p.boolean("t"), p.boolean("f"), p.boolean("n"), p.boolean("s")) == (
-        True, False, None, True)
+        True,
+        False,
+        None,
+        True,
+    )
     assert p.boolean("x") is None and p.problems
 
 
@@ -39,7 +43,18 @@ def test_teeth_keep_only_fdi_numbers():
     assert len(p.problems) == 3
 
 
-@pytest.mark.parametrize("tooth, valid", [(11, True), (18, True), (19, False), (55, True),
-                                          (56, False), (85, True), (91, False), (0, False)])
+@pytest.mark.parametrize(
+    "tooth, valid",
+    [
+        (11, True),
+        (18, True),
+        (19, False),
+        (55, True),
+        (56, False),
+        (85, True),
+        (91, False),
+        (0, False),
+    ],
+)
 def test_fdi_numbering(tooth, valid):
     assert is_fdi_tooth(tooth) is valid

@@ -1,0 +1,197 @@
+#!/usr/bin/env python
+"""Import speed, validation speed and memory, next to this machine's physical limit.
+
+Builds 1k- and 10k-patient sample files, then for each: validates it (inspect_dpmf), imports it
+into a fresh database, imports it again (the idempotent re-run), and measures the same run's
+physical limit: a plain `sqlite3` executemany of one row per canonical entity (read + json parse +
+insert). Every measured step runs in its own process so its peak RSS is its own.
+
+Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--keep DIR]
+With DATABASE_URL pointing at PostgreSQL, the imports run there (a fresh database per size is
+created by appending the size to the database name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PASSPHRASE = "bench-passphrase"
+
+
+def run(args: list[str], env: dict) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak RSS in MB of that process, stdout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{out[-3000:]}")
+    return elapsed, usage.ru_maxrss // 1024, out
+
+
+def manage(*args: str) -> list[str]:
+    return [PY, "manage.py", *args]
+
+
+def database_url(base: str | None, workdir: Path, size: int) -> str:
+    if not base or base.startswith("sqlite"):
+        return f"sqlite:///{workdir / f'bench-{size}.sqlite3'}"
+    return f"{base.rstrip('/')}_bench_{size}"
+
+
+def create_postgres_db(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def physical_limit(dpm: Path, workdir: Path) -> tuple[int, float]:
+    """Entities per second of a bare read + json.loads + executemany into a new SQLite file."""
+    target = workdir / "limit.sqlite3"
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    src = sqlite3.connect(f"file:{dpm}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    dst.execute(
+        "CREATE TABLE entity (uuid TEXT PRIMARY KEY, type TEXT, source_id TEXT, payload TEXT)"
+    )
+    total = 0
+    types = [r[0] for r in src.execute("SELECT entity_type FROM _entities")]
+    for entity_type in types:
+        rows = src.execute(f'SELECT canonical_uuid, source_id, payload FROM "{entity_type}"')
+        batch = []
+        for uuid, source_id, payload in rows:
+            data = json.loads(payload)
+            batch.append((uuid, entity_type, source_id, json.dumps(data)))
+            if len(batch) == 1000:
+                dst.executemany("INSERT INTO entity VALUES (?, ?, ?, ?)", batch)
+                total += len(batch)
+                batch = []
+        dst.executemany("INSERT INTO entity VALUES (?, ?, ?, ?)", batch)
+        total += len(batch)
+    dst.commit()
+    elapsed = time.perf_counter() - started
+    src.close()
+    dst.close()
+    return total, total / elapsed
+
+
+def measure(size: int, workdir: Path, base_env: dict) -> dict:
+    env = dict(base_env)
+    raw = workdir / f"sample-{size}.dpm"
+    enc = workdir / f"sample-{size}.dpm.zst.enc"
+    env["BENCH_PASS"] = PASSPHRASE
+    run(
+        manage(
+            "make_sample_dpmf", str(raw), "--patients", str(size), "--seed", "5", "--no-binaries"
+        ),
+        env,
+    )
+    run(
+        manage(
+            "make_sample_dpmf",
+            str(enc),
+            "--patients",
+            str(size),
+            "--seed",
+            "5",
+            "--no-binaries",
+            "--layer",
+            "zstd-enc",
+            "--passphrase-env",
+            "BENCH_PASS",
+        ),
+        env,
+    )
+    env["DATABASE_URL"] = database_url(base_env.get("DATABASE_URL"), workdir, size)
+    if env["DATABASE_URL"].startswith("postgres"):
+        create_postgres_db(env["DATABASE_URL"])
+    env["DENTALPIN_VAR_DIR"] = str(workdir / f"var-{size}")
+    run(manage("migrate", "--noinput"), env)
+    run(manage("create_clinic", "bench", "--name", "Bench"), env)
+    v_secs, v_rss, _ = run(manage("inspect_dpmf", str(enc), "--passphrase-env", "BENCH_PASS"), env)
+    report = workdir / f"report-{size}.json"
+    i_secs, i_rss, _ = run(
+        manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(report)), env
+    )
+    data = json.loads(report.read_text())
+    entities = sum(c["in_file"] for c in data["entities"].values())
+    r_secs, r_rss, _ = run(manage("import_dpmf", str(raw), "--clinic", "bench"), env)
+    limit_total, limit_rate = physical_limit(raw, workdir)
+    return {
+        "patients": size,
+        "entities": entities,
+        "file_mb": raw.stat().st_size / 1e6,
+        "enc_mb": enc.stat().st_size / 1e6,
+        "unpacked_mb": raw.stat().st_size / 1e6,
+        "validate_s": v_secs,
+        "validate_rss": v_rss,
+        "import_s": data["elapsed_s"],
+        "import_wall_s": i_secs,
+        "import_rss": i_rss,
+        "rerun_s": r_secs,
+        "rerun_rss": r_rss,
+        "import_rate": entities / data["elapsed_s"],
+        "limit_rate": limit_rate,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--keep", help="work in this directory and keep it")
+    args = parser.parse_args()
+    workdir = Path(args.keep or tempfile.mkdtemp(prefix="dentalpin-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items()}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env["DJANGO_LOG_LEVEL"] = "WARNING"
+    results = [measure(int(s), workdir, env) for s in args.sizes.split(",")]
+    engine = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    print(f"\nimport speed on {engine} ({os.cpu_count()} cores), work dir {workdir}\n")
+    header = (
+        f"{'patients':>8} {'entities':>9} {'import/s':>9} {'limit/s':>9} {'ratio':>6} "
+        f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'valid MB/s':>10} "
+        f"{'RSS imp MB':>10} {'RSS val MB':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ratio = r["import_rate"] / r["limit_rate"]
+        speedup = r["import_wall_s"] / r["rerun_s"]
+        mbps = r["unpacked_mb"] / r["validate_s"]
+        print(
+            f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
+            f"{r['limit_rate']:>9.0f} {ratio:>6.2f} {r['import_wall_s']:>9.1f} "
+            f"{r['rerun_s']:>9.1f} {speedup:>7.1f}x {mbps:>10.1f} {r['import_rss']:>10} "
+            f"{r['validate_rss']:>10}"
+        )
+    if len(results) > 1:
+        growth = results[-1]["import_rss"] - results[0]["import_rss"]
+        print(
+            f"\npeak RSS growth from {results[0]['patients']} to {results[-1]['patients']} "
+            f"patients: {growth} MB (target < 50 MB; absolute target < 300 MB)"
+        )
+    print("targets: ratio >= 0.20, re-run speed-up >= 5x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The DPME envelope: AES-256-GCM with a scrypt key, streamed (FORMAT.md §3)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from dentalpin_import.reader import errors as E
+from dentalpin_import.reader.errors import ReadError
+
+MAGIC = b"DPME"
+TAG_SIZE = 16
+MAX_HEADER = 64 * 1024
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 131072, 8, 1
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Envelope:
+    header_bytes: bytes  # exactly as in the file: it is the AAD
+    salt: bytes
+    iv: bytes
+    inner_layout: str  # "raw" or "zstd"
+    ciphertext_start: int
+    ciphertext_length: int
+
+
+def _bad(message: str) -> ReadError:
+    return ReadError(E.BAD_ENVELOPE, f"invalid encryption envelope: {message}")
+
+
+def _b64(value, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise _bad(f"{name} is not a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad(f"{name} is not valid base64") from None
+
+
+def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
+    """Parse and check the clear header in the order of §3.2, plus our stricter rules."""
+    fh.seek(0)
+    head = fh.read(8)
+    if len(head) < 8 or head[:4] != MAGIC:
+        raise ReadError(E.TRUNCATED, "the encrypted file is truncated (no complete header)")
+    (length,) = struct.unpack("<I", head[4:8])
+    if length > MAX_HEADER:
+        raise _bad(f"header length {length} exceeds 64 KiB")
+    if file_size < 8 + length + TAG_SIZE:
+        raise ReadError(E.TRUNCATED, "the encrypted file is truncated (shorter than its header)")
+    header_bytes = fh.read(length)
+    try:
+        header = json.loads(header_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _bad("header is not UTF-8 JSON") from None
+    if not isinstance(header, dict):
+        raise _bad("header is not a JSON object")
+    if header.get("v") != 1:
+        raise _bad(f"unsupported envelope version {header.get('v')!r}")
+    if header.get("cipher") != "AES-256-GCM":
+        raise _bad(f"unsupported cipher {header.get('cipher')!r}")
+    if header.get("kdf") != "scrypt":
+        raise _bad(f"unsupported key derivation {header.get('kdf')!r}")
+    if header.get("inner_layout") not in ("raw", "zstd"):
+        raise _bad(f"unknown inner_layout {header.get('inner_layout')!r}")
+    params = header.get("kdf_params")
+    if not isinstance(params, dict):
+        raise _bad("kdf_params missing")
+    n, r, p = params.get("n", SCRYPT_N), params.get("r", SCRYPT_R), params.get("p", SCRYPT_P)
+    if (n, r, p) != (SCRYPT_N, SCRYPT_R, SCRYPT_P):
+        raise ReadError(E.UNSUPPORTED_KDF, E.MSG_UNSUPPORTED_KDF.format(n=n, r=r, p=p))
+    salt = _b64(params.get("salt"), "salt")
+    iv = _b64(header.get("iv"), "iv")
+    if len(iv) < 8:
+        raise _bad("iv shorter than 8 bytes")
+    start = 8 + length
+    return Envelope(
+        header_bytes, salt, iv, header["inner_layout"], start, file_size - start - TAG_SIZE
+    )
+
+
+def derive_key(passphrase: str, salt: bytes) -> bytes:
+    """scrypt(passphrase as typed, UTF-8) with the fixed DPMF parameters (§3.3)."""
+    kdf = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return kdf.derive(passphrase.encode("utf-8"))
+
+
+def decrypt_stream(
+    fh: BinaryIO,
+    env: Envelope,
+    key: bytes,
+    sink: Callable[[bytes], None],
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Decrypt chunk by chunk into `sink`; raise DECRYPT_FAILED when the tag does not verify.
+
+    What `sink` received must not be trusted until this returns.
+    """
+    fh.seek(env.ciphertext_start + env.ciphertext_length)
+    tag = fh.read(TAG_SIZE)
+    decryptor = Cipher(algorithms.AES(key), modes.GCM(env.iv, tag)).decryptor()
+    decryptor.authenticate_additional_data(env.header_bytes)
+    fh.seek(env.ciphertext_start)
+    remaining = env.ciphertext_length
+    while remaining > 0:
+        block = fh.read(min(CHUNK, remaining))
+        if not block:
+            raise ReadError(E.TRUNCATED, "the encrypted file is truncated")
+        remaining -= len(block)
+        sink(decryptor.update(block))
+        if progress:
+            progress(env.ciphertext_length - remaining, env.ciphertext_length)
+    try:
+        sink(decryptor.finalize())
+    except InvalidTag:
+        raise ReadError(E.DECRYPT_FAILED, E.MSG_DECRYPT_FAILED) from None
+
+
+def header_json(salt: bytes, iv: bytes, inner_layout: str) -> bytes:
+    """The header a writer puts in the file, in the key order of the §3.2 example."""
+    header = {
+        "v": 1,
+        "kdf": "scrypt",
+        "kdf_params": {
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": base64.b64encode(salt).decode("ascii"),
+        },
+        "cipher": "AES-256-GCM",
+        "iv": base64.b64encode(iv).decode("ascii"),
+        "inner_layout": inner_layout,
+    }
+    return json.dumps(header, separators=(",", ":")).encode("ascii")
+
+
+def encrypt_stream(
+    src: BinaryIO,
+    dst: BinaryIO,
+    passphrase: str,
+    inner_layout: str,
+    *,
+    salt: bytes | None = None,
+    iv: bytes | None = None,
+) -> None:
+    """Write a DPME envelope of `src` to `dst` (fresh random salt and nonce by default)."""
+    salt = salt if salt is not None else os.urandom(16)
+    iv = iv if iv is not None else os.urandom(12)
+    header = header_json(salt, iv, inner_layout)
+    encryptor = Cipher(algorithms.AES(derive_key(passphrase, salt)), modes.GCM(iv)).encryptor()
+    encryptor.authenticate_additional_data(header)
+    dst.write(MAGIC + struct.pack("<I", len(header)) + header)
+    while block := src.read(CHUNK):
+        dst.write(encryptor.update(block))
+    dst.write(encryptor.finalize() + encryptor.tag)

@@ -1,0 +1,1 @@
+"""Writing DPMF files: the writer and a realistic sample generator."""

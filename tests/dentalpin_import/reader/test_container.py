@@ -54,8 +54,11 @@ def test_detection_uses_magic_bytes_not_the_name(tmp_path):
 def test_after_uuid_resumes_after_a_row(tmp_path, tmp_root):
     with open_file(b.build(tmp_path, rows()), tmp_root) as container:
         everything = [r.canonical_uuid for c in container.iter_rows("patient") for r in c]
-        rest = [r.canonical_uuid for c in container.iter_rows("patient", after_uuid=everything[2])
-                for r in c]
+        rest = [
+            r.canonical_uuid
+            for c in container.iter_rows("patient", after_uuid=everything[2])
+            for r in c
+        ]
         assert everything == sorted(everything) and rest == everything[3:]
 
 
@@ -97,8 +100,9 @@ def test_envelope_problems_are_named(tmp_path, tmp_root):
     path = b.build(tmp_path, rows(), layer="enc")
     original = path.read_bytes()
     rewrite_header(path, b'"n":131072', b'"n":16384')
-    assert "unsupported scrypt parameters" in refused(path, tmp_root, E.UNSUPPORTED_KDF,
-                                                      passphrase=b.PASSPHRASE)
+    assert "unsupported scrypt parameters" in refused(
+        path, tmp_root, E.UNSUPPORTED_KDF, passphrase=b.PASSPHRASE
+    )
     path.write_bytes(original)
     rewrite_header(path, b'"salt":"', b'"salt":"!')
     refused(path, tmp_root, E.BAD_ENVELOPE, passphrase=b.PASSPHRASE)
@@ -118,16 +122,26 @@ def test_wrong_passphrase_tampering_and_missing_passphrase(tmp_path, tmp_root):
 
 
 def test_versions_hashes_and_bad_tables(tmp_path, tmp_root):
-    refused(b.build(tmp_path, rows(), name="v1", meta={"format_version": "1.0.0"}), tmp_root,
-            E.UNSUPPORTED_VERSION)
-    refused(b.build(tmp_path, rows(), name="v", meta={"format_version": "v0.1"}), tmp_root,
-            E.UNSUPPORTED_VERSION)
-    with open_file(b.build(tmp_path, rows(), name="ok", meta={"format_version": "0.5.12"}),
-                   tmp_root) as container:
+    refused(
+        b.build(tmp_path, rows(), name="v1", meta={"format_version": "1.0.0"}),
+        tmp_root,
+        E.UNSUPPORTED_VERSION,
+    )
+    refused(
+        b.build(tmp_path, rows(), name="v", meta={"format_version": "v0.1"}),
+        tmp_root,
+        E.UNSUPPORTED_VERSION,
+    )
+    with open_file(
+        b.build(tmp_path, rows(), name="ok", meta={"format_version": "0.5.12"}), tmp_root
+    ) as container:
         assert container.format_version == "0.5.12"
     refused(b.build(tmp_path, rows(), name="h0", integrity_hash=""), tmp_root, E.HASH_MISSING)
-    refused(b.build(tmp_path, rows(), name="md5", meta={"integrity_hash_algo": "md5"}), tmp_root,
-            E.HASH_ALGO)
+    refused(
+        b.build(tmp_path, rows(), name="md5", meta={"integrity_hash_algo": "md5"}),
+        tmp_root,
+        E.HASH_ALGO,
+    )
     edited = b.build(tmp_path, rows(), name="edited")
     with sqlite3.connect(edited) as conn:
         conn.execute("UPDATE patient SET payload = replace(payload, 'Ibáñez', 'Ibanez')")

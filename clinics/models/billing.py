@@ -43,6 +43,9 @@ class Payment(ClinicOwned):
     invoice = models.ForeignKey(
         "clinics.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
     )
+    # A family payment split over several patients keeps the whole amount on
+    # each share, so a refund can be checked against what was really paid.
+    split_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
+from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
@@ -124,7 +125,7 @@ def cancel_job(*, job: ImportJob) -> None:
 
 def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | None = None) -> dict:
     """Return the job's report in the documented JSON shape (docs/cli.md)."""
-    counts = {t: TypeCounts.from_dict(c) for t, c in job.counters.items()}
+    counts = {t: TypeCounts.from_dict(job.counters[t]) for t in import_order(job.counters)}
     elapsed = elapsed_s if elapsed_s is not None else job.elapsed_seconds()
     return {
         "job_id": str(job.pk),

@@ -103,6 +103,7 @@ class PaymentMapper(BaseMapper):
             Payment(
                 patient_id=patient_id,
                 amount=share,
+                split_total=amount,
                 **{**base, "notes": f"{base['notes']}\nreparto familiar {i}/{n}".strip()},
             )
             for i, (patient_id, share) in enumerate(zip(patients, shares, strict=True), 1)
@@ -115,7 +116,7 @@ class PaymentMapper(BaseMapper):
                 "payment.refund_unmappable", f"refund of {amount} has no payment to attach to"
             )
         refunded = sum(r.amount for r in original.refunds.filter(clinic=ctx.clinic))
-        if refunded + amount > original.amount:
+        if refunded + amount > (original.split_total or original.amount):
             raise MappingWarning(
                 "payment.refund_exceeds",
                 f"refund of {amount} exceeds what is left of payment #{original.pk}",

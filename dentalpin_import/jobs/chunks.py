@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, models, transaction
+from django.utils import timezone
 
+from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.models import (
@@ -26,6 +28,28 @@ from dentalpin_import.models import (
 )
 
 log = logging.getLogger(__name__)
+MAPPING_COLUMNS = (
+    "clinic",
+    "source_system",
+    "entity_type",
+    "canonical_uuid",
+    "target_table",
+    "target_id",
+    "created_row",
+    "job",
+    "created_at",
+)
+RAW_COLUMNS = (
+    "clinic",
+    "job",
+    "source_system",
+    "entity_type",
+    "canonical_uuid",
+    "source_id",
+    "payload",
+    "raw_data",
+    "created_at",
+)
 
 
 @dataclass
@@ -193,37 +217,37 @@ class ChunkWriter:
                 if obj.pk is None and id(obj) not in seen:
                     seen.add(id(obj))
                     groups.setdefault(type(obj), []).append(obj)
-        for model, objs in groups.items():
-            model._default_manager.bulk_create(objs)
-        for outcome in outcomes:
-            outcome.created = id(outcome.instances[0]) in seen
-        mappings = [self.mapping_row(o, o.instances[0]) for o in outcomes]
-        mappings += [self.marker_row(o) for o in markers]
-        EntityMapping.objects.bulk_create(mappings)
+        for objs in groups.values():
+            inserts.insert_instances(objs)
+        now = timezone.now()
+        rows = []
+        for o in outcomes:
+            target = o.instances[0]
+            o.created = id(target) in seen
+            rows.append(
+                self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now)
+            )
+        rows += [
+            self.mapping_values(
+                o, SKIP_TABLE, SKIP_TARGET_ID, False, now, self.entity + SKIP_SUFFIX
+            )
+            for o in markers
+        ]
+        inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows)
 
-    def mapping_row(self, outcome: Outcome, target: models.Model) -> EntityMapping:
-        return EntityMapping(
-            clinic=self.ctx.clinic,
-            source_system=self.ctx.source_system,
-            entity_type=self.entity,
-            canonical_uuid=outcome.record.canonical_uuid,
-            target_table=target._meta.db_table,
-            target_id=str(target.pk),
-            created_row=outcome.created,
-            job=self.ctx.job,
-        )
-
-    def marker_row(self, outcome: Outcome) -> EntityMapping:
-        return EntityMapping(
-            clinic=self.ctx.clinic,
-            source_system=self.ctx.source_system,
-            entity_type=self.entity + SKIP_SUFFIX,
-            canonical_uuid=outcome.record.canonical_uuid,
-            target_table=SKIP_TABLE,
-            target_id=SKIP_TARGET_ID,
-            created_row=False,
-            job=self.ctx.job,
-        )
+    def mapping_values(self, outcome, table, target_id, created, now, entity_type=None) -> list:
+        ctx = self.ctx
+        return [
+            ctx.clinic.pk,
+            ctx.source_system,
+            entity_type or self.entity,
+            outcome.record.canonical_uuid,
+            table,
+            target_id,
+            created,
+            ctx.job.pk,
+            now,
+        ]
 
     def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
         for outcome in outcomes:
@@ -288,20 +312,25 @@ class RawWriter:
         mine = sum(1 for job_id in known.values() if job_id == self.ctx.job.pk)
         self.counts.raw += mine
         self.counts.already_mapped += len(known) - mine
-        RawEntity.objects.bulk_create(
+        now = timezone.now()
+        ctx = self.ctx
+        inserts.insert_values(
+            RawEntity,
+            RAW_COLUMNS,
             [
-                RawEntity(
-                    clinic=self.ctx.clinic,
-                    job=self.ctx.job,
-                    source_system=self.ctx.source_system,
-                    entity_type=self.entity,
-                    canonical_uuid=r.canonical_uuid,
-                    source_id=r.source_id[:200],
-                    payload=r.payload,
-                    raw_data=r.raw_source_data,
-                )
+                [
+                    ctx.clinic.pk,
+                    ctx.job.pk,
+                    ctx.source_system,
+                    self.entity,
+                    r.canonical_uuid,
+                    r.source_id[:200],
+                    r.payload,
+                    r.raw_source_data,
+                    now,
+                ]
                 for r in fresh
-            ]
+            ],
         )
         self.counts.raw += len(fresh)
         return ChunkResult()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
@@ -65,7 +65,25 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def _value(obj: models.Model, field: models.Field, prepare: bool, now):
+class _Preparer:
+    """Adapts values for one connection, reusing the last result when a value repeats."""
+
+    def __init__(self):
+        # The real connection object: `django.db.connection` is a proxy that costs
+        # a thread-local lookup on every attribute access.
+        self.conn = connections[DEFAULT_DB_ALIAS]
+        self.last: dict[int, tuple] = {}
+
+    def __call__(self, field: models.Field, value):
+        cached = self.last.get(id(field))
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        prepared = field.get_db_prep_save(value, self.conn)
+        self.last[id(field)] = (value, prepared)
+        return prepared
+
+
+def _value(obj: models.Model, field: models.Field, prepare, now):
     if _is_timestamp(field):
         setattr(obj, field.attname, now)
     value = getattr(obj, field.attname)
@@ -75,7 +93,7 @@ def _value(obj: models.Model, field: models.Field, prepare: bool, now):
         if related is not None:
             value = related.pk
             setattr(obj, field.attname, value)
-    return field.get_db_prep_save(value, connection) if prepare else value
+    return prepare(field, value) if prepare else value
 
 
 def insert_instances(objs: Sequence[models.Model]) -> None:
@@ -89,7 +107,9 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     now = timezone.now()
     for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
         obj.pk = pk
-    rows = [[_value(obj, f, prep, now) for f, prep in plan] for obj in objs]
+    preparer = _Preparer()
+    steps = [(f, preparer if prep else None) for f, prep in plan]
+    rows = [[_value(obj, f, prep, now) for f, prep in steps] for obj in objs]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
     for obj in objs:
@@ -105,12 +125,10 @@ def insert_values(model: type[models.Model], columns: Iterable[str], rows: list[
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
+    preparer = _Preparer()
     preps = [needs_prep(f) for f in fields]
     prepared = [
-        [
-            f.get_db_prep_save(v, connection) if p else v
-            for f, p, v in zip(fields, preps, row, strict=True)
-        ]
+        [preparer(f, v) if p else v for f, p, v in zip(fields, preps, row, strict=True)]
         for row in rows
     ]
     with connection.cursor() as cursor:

@@ -7,18 +7,60 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
 class SourceRow:
-    """One entity row; an unreadable payload sets `decode_error` instead of raising."""
+    """One entity row. JSON is decoded on first use, so rows a re-run skips cost no parsing.
 
-    entity_type: str
-    canonical_uuid: str
-    source_id: str
-    source_system: str
-    payload: dict | None
-    raw_source_data: dict | None
-    extracted_at: str
-    decode_error: str | None = None
+    An unreadable payload sets `decode_error` (and `payload` None) instead of raising.
+    """
+
+    __slots__ = (
+        "entity_type",
+        "canonical_uuid",
+        "source_id",
+        "source_system",
+        "extracted_at",
+        "_payload_text",
+        "_raw_text",
+        "_decoded",
+    )
+
+    def __init__(
+        self,
+        entity_type: str,
+        canonical_uuid: str,
+        source_id: str,
+        source_system: str,
+        payload_text,
+        raw_text,
+        extracted_at: str,
+    ):
+        self.entity_type = entity_type
+        self.canonical_uuid = canonical_uuid
+        self.source_id = source_id
+        self.source_system = source_system
+        self.extracted_at = extracted_at
+        self._payload_text = payload_text
+        self._raw_text = raw_text
+        self._decoded: tuple | None = None
+
+    def _decode(self) -> tuple:
+        if self._decoded is None:
+            payload, problem = decode_object(self._payload_text, "payload")
+            raw, raw_problem = decode_object(self._raw_text, "raw_source_data")
+            self._decoded = (payload, raw if raw_problem is None else None, problem)
+        return self._decoded
+
+    @property
+    def payload(self) -> dict | None:
+        return self._decode()[0]
+
+    @property
+    def raw_source_data(self) -> dict | None:
+        return self._decode()[1]
+
+    @property
+    def decode_error(self) -> str | None:
+        return self._decode()[2]
 
 
 @dataclass(frozen=True)
@@ -74,15 +116,12 @@ def decode_object(text: Any, what: str) -> tuple[dict | None, str | None]:
 
 def make_row(entity_type: str, values: tuple) -> SourceRow:
     uuid, source_id, source_system, payload, raw, extracted_at = values
-    payload_obj, problem = decode_object(payload, "payload")
-    raw_obj, raw_problem = decode_object(raw, "raw_source_data")
     return SourceRow(
-        entity_type=entity_type,
-        canonical_uuid=str(uuid),
-        source_id=str(source_id),
-        source_system=str(source_system),
-        payload=payload_obj,
-        raw_source_data=raw_obj if raw_problem is None else None,
-        extracted_at=str(extracted_at or ""),
-        decode_error=problem,
+        entity_type,
+        str(uuid),
+        str(source_id),
+        str(source_system),
+        payload,
+        raw,
+        str(extracted_at or ""),
     )

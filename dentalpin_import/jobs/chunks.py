@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from dentalpin_import.jobs import inserts
@@ -23,6 +23,7 @@ from dentalpin_import.models import (
     SKIP_TABLE,
     SKIP_TARGET_ID,
     EntityMapping,
+    ImportJob,
     ImportWarning,
     RawEntity,
 )
@@ -66,15 +67,33 @@ class ChunkResult:
     deferred: list = field(default_factory=list)
 
 
+def _already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tuple]:
+    """Return (canonical_uuid, mine, entity_type) for `uuids` already stored in `model`'s table.
+
+    `mine` is true for rows written by this very job (a resumed run). Plain SQL:
+    Django's ORM spends more building a thousand-item IN and converting every
+    job UUID back than the database spends answering.
+    """
+    if not uuids:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
+    types = ", ".join(["%s"] * len(entity_types))
+    marks = ", ".join(["%s"] * len(uuids))
+    sql = (
+        f"SELECT canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type "
+        f"FROM {table} WHERE clinic_id = %s AND source_system = %s "
+        f"AND entity_type IN ({types}) AND canonical_uuid IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [job, ctx.clinic.pk, ctx.source_system, *entity_types, *uuids])
+        return cursor.fetchall()
+
+
 def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict[str, tuple]:
-    """Return {canonical_uuid: (job_id, is_skip_marker)} for rows already mapped."""
-    rows = EntityMapping.objects.filter(
-        clinic=ctx.clinic,
-        source_system=ctx.source_system,
-        entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
-        canonical_uuid__in=uuids,
-    ).values_list("canonical_uuid", "job_id", "entity_type")
-    return {uuid: (job_id, et.endswith(SKIP_SUFFIX)) for uuid, job_id, et in rows}
+    """Return {canonical_uuid: (mapped by this job, is_skip_marker)} for rows already mapped."""
+    rows = _already_there(EntityMapping, ctx, (entity_type, entity_type + SKIP_SUFFIX), uuids)
+    return {uuid: (bool(mine), et.endswith(SKIP_SUFFIX)) for uuid, mine, et in rows}
 
 
 def resolve_references(ctx: MappingContext, pairs) -> None:
@@ -143,8 +162,8 @@ class ChunkWriter:
         records = []
         for row in rows:
             if row.canonical_uuid in known:
-                job_id, is_marker = known[row.canonical_uuid]
-                if job_id != self.ctx.job.pk:
+                mine, is_marker = known[row.canonical_uuid]
+                if not mine:
                     self.counts.already_mapped += 1
                 elif is_marker:
                     self.counts.skipped += 1  # this job's own earlier attempt
@@ -300,16 +319,12 @@ class RawWriter:
         self.counts = counts
 
     def process(self, rows) -> ChunkResult:
-        known = dict(
-            RawEntity.objects.filter(
-                clinic=self.ctx.clinic,
-                source_system=self.ctx.source_system,
-                entity_type=self.entity,
-                canonical_uuid__in=[r.canonical_uuid for r in rows],
-            ).values_list("canonical_uuid", "job_id")
-        )
+        uuids = [r.canonical_uuid for r in rows]
+        known = {
+            u: mine for u, mine, _ in _already_there(RawEntity, self.ctx, (self.entity,), uuids)
+        }
         fresh = [r for r in rows if r.canonical_uuid not in known]
-        mine = sum(1 for job_id in known.values() if job_id == self.ctx.job.pk)
+        mine = sum(1 for flag in known.values() if flag)
         self.counts.raw += mine
         self.counts.already_mapped += len(known) - mine
         now = timezone.now()

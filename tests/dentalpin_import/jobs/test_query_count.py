@@ -1,0 +1,34 @@
+"""References are resolved per chunk, never with a query per row."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+
+
+def clinic_with(patients: int):
+    rows = [b.professional(1)]
+    for n in range(1, patients + 1):
+        rows += [
+            b.client(n),
+            b.patient(n, client_sid=n),
+            b.appointment(n, n, 1),
+            b.payment(n, n, "10.00"),
+            b.link(n, n, n),
+        ]
+    return rows
+
+
+@pytest.mark.django_db
+def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_chunk(
+    tmp_path, clinic, other_clinic
+):
+    small = b.build(tmp_path, clinic_with(5), name="small")
+    large = b.build(tmp_path, clinic_with(120), name="large")
+    with CaptureQueriesContext(connection) as few:
+        assert run_import(small, clinic.slug)[0] == 0
+    with CaptureQueriesContext(connection) as many:
+        assert run_import(large, other_clinic.slug)[0] == 0
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -1,0 +1,57 @@
+"""A run that stops part-way keeps its rows; running again finishes without duplicates."""
+
+import pytest
+from django_scopes import scope
+
+from clinics.models import Appointment, Patient
+from dentalpin_import.jobs import services
+from dentalpin_import.mapping.appointments import AppointmentMapper
+from dentalpin_import.models import ImportJob
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+
+
+def crash(self, records, ctx):
+    raise ConnectionError("database went away")
+
+
+@pytest.mark.django_db
+def test_the_same_command_again_finishes_a_failed_import(tmp_path, clinic, monkeypatch):
+    path = b.small_clinic(tmp_path)
+    monkeypatch.setattr(AppointmentMapper, "prepare", crash)
+    status, message, _ = run_import(path, clinic.slug)
+    assert status == 1 and "database went away" in message
+    assert ImportJob.objects.get().status == "failed"
+    with scope(clinic=clinic):
+        assert Patient.objects.count() == 3 and Appointment.objects.count() == 0
+    monkeypatch.undo()
+    status, _, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0
+    assert report["entities"]["patient"]["already_mapped"] == 3
+    assert report["entities"]["appointment"]["created"] == 2
+    with scope(clinic=clinic):
+        assert Patient.objects.count() == 3 and Appointment.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_rerunning_the_failed_job_itself_counts_its_earlier_rows_as_created(
+    tmp_path, clinic, monkeypatch
+):
+    path = b.small_clinic(tmp_path)
+    job = services.create_job(clinic=clinic, path=path)
+    monkeypatch.setattr(AppointmentMapper, "prepare", crash)
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with pytest.raises(ConnectionError):
+            services.run_job(job=job, container=container)
+    monkeypatch.undo()
+    job.refresh_from_db()
+    assert job.status == "failed"
+    with services.open_job_file(job=job) as container:
+        services.run_job(job=job, container=container)
+    job.refresh_from_db()
+    report = services.report(job)
+    assert job.status == "succeeded"
+    assert report["entities"]["patient"]["created"] == 3
+    assert report["entities"]["patient"]["already_mapped"] == 0
+    assert report["entities"]["appointment"]["created"] == 2

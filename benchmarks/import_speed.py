@@ -134,21 +134,23 @@ def measure(size: int, workdir: Path, base_env: dict) -> dict:
     )
     data = json.loads(report.read_text())
     entities = sum(c["in_file"] for c in data["entities"].values())
-    r_secs, r_rss, _ = run(manage("import_dpmf", str(raw), "--clinic", "bench"), env)
+    again = workdir / f"report-{size}-rerun.json"
+    r_secs, r_rss, _ = run(
+        manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)), env
+    )
     limit_total, limit_rate = physical_limit(raw, workdir)
     return {
         "patients": size,
         "entities": entities,
-        "file_mb": raw.stat().st_size / 1e6,
+        "raw_mb": raw.stat().st_size / 1e6,
         "enc_mb": enc.stat().st_size / 1e6,
-        "unpacked_mb": raw.stat().st_size / 1e6,
         "validate_s": v_secs,
         "validate_rss": v_rss,
         "import_s": data["elapsed_s"],
         "import_wall_s": i_secs,
         "import_rss": i_rss,
-        "rerun_s": r_secs,
-        "rerun_rss": r_rss,
+        "rerun_s": json.loads(again.read_text())["elapsed_s"],
+        "rerun_wall_s": r_secs,
         "import_rate": entities / data["elapsed_s"],
         "limit_rate": limit_rate,
     }
@@ -169,20 +171,20 @@ def main() -> None:
     print(f"\nimport speed on {engine} ({os.cpu_count()} cores), work dir {workdir}\n")
     header = (
         f"{'patients':>8} {'entities':>9} {'import/s':>9} {'limit/s':>9} {'ratio':>6} "
-        f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'valid MB/s':>10} "
-        f"{'RSS imp MB':>10} {'RSS val MB':>10}"
+        f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'wall i/r s':>11} "
+        f"{'valid MB/s':>10} {'RSS imp MB':>10} {'RSS val MB':>10}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         ratio = r["import_rate"] / r["limit_rate"]
-        speedup = r["import_wall_s"] / r["rerun_s"]
-        mbps = r["unpacked_mb"] / r["validate_s"]
+        speedup = r["import_s"] / r["rerun_s"]
+        walls = f"{r['import_wall_s']:.1f}/{r['rerun_wall_s']:.1f}"
         print(
             f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
-            f"{r['limit_rate']:>9.0f} {ratio:>6.2f} {r['import_wall_s']:>9.1f} "
-            f"{r['rerun_s']:>9.1f} {speedup:>7.1f}x {mbps:>10.1f} {r['import_rss']:>10} "
-            f"{r['validate_rss']:>10}"
+            f"{r['limit_rate']:>9.0f} {ratio:>6.2f} {r['import_s']:>9.1f} {r['rerun_s']:>9.1f} "
+            f"{speedup:>7.1f}x {walls:>11} {r['raw_mb'] / r['validate_s']:>10.1f} "
+            f"{r['import_rss']:>10} {r['validate_rss']:>10}"
         )
     if len(results) > 1:
         growth = results[-1]["import_rss"] - results[0]["import_rss"]
@@ -190,7 +192,10 @@ def main() -> None:
             f"\npeak RSS growth from {results[0]['patients']} to {results[-1]['patients']} "
             f"patients: {growth} MB (target < 50 MB; absolute target < 300 MB)"
         )
-    print("targets: ratio >= 0.20, re-run speed-up >= 5x")
+    print(
+        "targets: ratio >= 0.20, re-run speed-up >= 5x (engine time from the JSON reports; "
+        "wall time adds ~0.8 s of process start-up and validation)"
+    )
 
 
 if __name__ == "__main__":

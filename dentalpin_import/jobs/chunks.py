@@ -19,6 +19,7 @@ from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.models import (
+    EXTRA_SUFFIX,
     SKIP_SUFFIX,
     SKIP_TABLE,
     SKIP_TARGET_ID,
@@ -240,12 +241,30 @@ class ChunkWriter:
             inserts.insert_instances(objs)
         now = timezone.now()
         rows = []
+        extras = set()
         for o in outcomes:
             target = o.instances[0]
             o.created = id(target) in seen
             rows.append(
                 self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now)
             )
+            # Further rows one source row produced (family shares, legal records) are
+            # mapped too, so undo finds every row the job created.
+            for i, extra in enumerate(o.instances[1:], 1):
+                if id(extra) in seen and id(extra) not in extras:
+                    extras.add(id(extra))
+                    key = f"{o.record.canonical_uuid}:{i}"
+                    rows.append(
+                        self.mapping_values(
+                            o,
+                            extra._meta.db_table,
+                            str(extra.pk),
+                            True,
+                            now,
+                            self.entity + EXTRA_SUFFIX,
+                            key,
+                        )
+                    )
         rows += [
             self.mapping_values(
                 o, SKIP_TABLE, SKIP_TARGET_ID, False, now, self.entity + SKIP_SUFFIX
@@ -254,13 +273,15 @@ class ChunkWriter:
         ]
         inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows)
 
-    def mapping_values(self, outcome, table, target_id, created, now, entity_type=None) -> list:
+    def mapping_values(
+        self, outcome, table, target_id, created, now, entity_type=None, key=None
+    ) -> list:
         ctx = self.ctx
         return [
             ctx.clinic.pk,
             ctx.source_system,
             entity_type or self.entity,
-            outcome.record.canonical_uuid,
+            key or outcome.record.canonical_uuid,
             table,
             target_id,
             created,

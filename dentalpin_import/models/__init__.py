@@ -9,6 +9,7 @@ from dentalpin_import.models.jobs import (
     TransitionError,
 )
 from dentalpin_import.models.records import (
+    EXTRA_SUFFIX,
     SKIP_SUFFIX,
     SKIP_TABLE,
     SKIP_TARGET_ID,
@@ -22,6 +23,7 @@ from dentalpin_import.models.records import (
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
+    "EXTRA_SUFFIX",
     "FINISHED",
     "SKIP_SUFFIX",
     "SKIP_TABLE",

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 SKIP_TABLE = "__skipped__"
 SKIP_SUFFIX = ".__skipped__"
 SKIP_TARGET_ID = "00000000-0000-0000-0000-000000000000"
+# Rows beyond the first that one source row produced: `<type>.__extra__`, `<uuid>:<n>`.
+EXTRA_SUFFIX = ".__extra__"
 
 
 class EntityMapping(models.Model):

@@ -129,3 +129,16 @@ def test_verifactu_fields_are_kept_only_when_opted_in(tmp_path, clinic):
         assert record.legal_hash == "AB" * 32 and record.atcud == "CSDF7T5H-7"
         assert record.invoice.number == "A-2026-7"
     assert not ImportWarning.objects.filter(code__startswith="verifactu.").exists()
+
+
+def test_every_created_row_has_a_mapping_even_family_shares(imported):
+    from dentalpin_import.models import EXTRA_SUFFIX
+
+    shares = Payment.objects.filter(client=mapped(Client, "client", 1), is_refund=False)
+    mapped_ids = set(
+        EntityMapping.objects.filter(
+            target_table="clinics_payment", entity_type__in=["payment", "payment" + EXTRA_SUFFIX]
+        ).values_list("target_id", flat=True)
+    )
+    assert {str(p.pk) for p in Payment.objects.all()} == mapped_ids
+    assert len(shares) == 2

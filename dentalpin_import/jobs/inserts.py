@@ -22,6 +22,23 @@ from django.utils import timezone
 SIMPLE = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
 
 
+def write_rows(model: type[models.Model], fields: Sequence[models.Field], rows: list) -> None:
+    """Send rows to the table: COPY on PostgreSQL, executemany elsewhere."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The raw psycopg cursor: wrap its errors so callers see Django's DatabaseError.
+            with connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
 def needs_prep(field: models.Field) -> bool:
     """True unless the database driver takes the Python value as it is."""
     if field.is_relation:
@@ -34,16 +51,9 @@ def _is_timestamp(field: models.Field) -> bool:
 
 
 @cache
-def _plan(model: type[models.Model]) -> tuple[str, tuple[tuple[models.Field, bool], ...]]:
-    """Return the INSERT statement and, per column, (field, needs preparation)."""
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(model._meta.db_table)
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-        tuple((f, needs_prep(f)) for f in fields),
-    )
+def _plan(model: type[models.Model]) -> tuple[tuple[models.Field, bool], ...]:
+    """Per column of `model`: (field, needs preparation)."""
+    return tuple((f, needs_prep(f)) for f in model._meta.concrete_fields)
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -103,15 +113,14 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError("insert_instances needs a transaction")
     model = type(objs[0])
-    sql, plan = _plan(model)
+    plan = _plan(model)
     now = timezone.now()
     for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
         obj.pk = pk
     preparer = _Preparer()
     steps = [(f, preparer if prep else None) for f, prep in plan]
     rows = [[_value(obj, f, prep, now) for f, prep in steps] for obj in objs]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    write_rows(model, [f for f, _ in plan], rows)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -122,14 +131,10 @@ def insert_values(model: type[models.Model], columns: Iterable[str], rows: list[
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
     preparer = _Preparer()
     preps = [needs_prep(f) for f in fields]
     prepared = [
         [preparer(f, v) if p else v for f, p, v in zip(fields, preps, row, strict=True)]
         for row in rows
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepared)
+    write_rows(model, fields, prepared)

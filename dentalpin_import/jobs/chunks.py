@@ -15,6 +15,7 @@ from typing import Any
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from dentalpin_import import events
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
@@ -239,6 +240,9 @@ class ChunkWriter:
                     groups.setdefault(type(obj), []).append(obj)
         for objs in groups.values():
             inserts.insert_instances(objs)
+            events.emit_many(
+                events.domain_events(objs, self.ctx.clinic.pk), dry_run=self.ctx.job.dry_run
+            )
         now = timezone.now()
         rows = []
         extras = set()

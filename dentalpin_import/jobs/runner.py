@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,9 +20,10 @@ from django_scopes import scope
 
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.mapping.base import MappingContext
-from dentalpin_import.mapping.registry import import_order, mapper_for
+from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ class RunResult:
     warnings: int = 0
     elapsed_s: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    phase_log: list[dict] = field(default_factory=list)
+    reconciliation: dict = field(default_factory=dict)
 
 
 class Runner:
@@ -54,7 +58,9 @@ class Runner:
         *,
         progress: Progress | None = None,
         chunk_size: int | None = None,
+        on_phase: Callable[[dict], None] | None = None,
     ):
+        self.on_phase = on_phase
         self.job = job
         self.container = container
         self.progress = progress
@@ -85,18 +91,44 @@ class Runner:
     def pipeline(self) -> None:
         self.start_counts()
         mappers = []
-        for entity_type in import_order(self.result.counts):
-            mapper = mapper_for(entity_type)
-            began = time.monotonic()
-            self.run_type(entity_type, mapper)
-            self.result.timings[entity_type] = time.monotonic() - began
-            if mapper is not None:
-                mappers.append(mapper)
-        with transaction.atomic():
+        order = import_order(self.result.counts)
+        for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
+            types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
+            with self.phase(f"level {level}", types):
+                for entity_type in types:
+                    mapper = mapper_for(entity_type)
+                    began = time.monotonic()
+                    self.run_type(entity_type, mapper)
+                    self.result.timings[entity_type] = time.monotonic() - began
+                    if mapper is not None:
+                        mappers.append(mapper)
+        with self.phase("binaries and file warnings", []), transaction.atomic():
             self.flush(stage_files(self.container, self.ctx))
             self.flush(copy_file_warnings(self.container, self.ctx))
             for mapper in mappers:
                 self.finish(mapper)
+        with self.phase("reconciliation", []):
+            self.result.reconciliation = reconcile(self.container, self.ctx, self.result.counts)
+
+    @contextmanager
+    def phase(self, name: str, types: list[str]):
+        """Time a phase and append its line to the job's phase log."""
+        began = time.monotonic()
+        warnings_before = self.result.warnings
+        yield
+        counts = [self.result.counts[t] for t in types]
+        entry = {
+            "at": timezone.now().isoformat(timespec="seconds"),
+            "phase": name,
+            "processed": sum(c.processed for c in counts),
+            "errors": sum(c.failed for c in counts),
+            "warnings": self.result.warnings - warnings_before,
+            "elapsed_s": round(time.monotonic() - began, 3),
+        }
+        self.result.phase_log.append(entry)
+        ImportJob.objects.filter(pk=self.job.pk).update(phase_log=self.result.phase_log)
+        if self.on_phase:
+            self.on_phase(entry)
 
     def start_counts(self) -> None:
         for info in self.container.entity_types:

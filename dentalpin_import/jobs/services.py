@@ -13,10 +13,12 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from dentalpin_import import events
+from dentalpin_import.jobs import audit, notify
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
 from dentalpin_import.mapping.registry import import_order
-from dentalpin_import.models import ImportJob, JobStatus
+from dentalpin_import.models import AuditAction, ImportJob, JobStatus
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
 
@@ -33,7 +35,7 @@ def create_job(
 ) -> ImportJob:
     """Record a new job for `path` in `clinic` (the clinic always comes from the caller)."""
     path = Path(path)
-    return ImportJob.objects.create(
+    job = ImportJob.objects.create(
         clinic=clinic,
         created_by=user if user is not None and user.is_authenticated else None,
         source_kind=source_kind,
@@ -43,6 +45,14 @@ def create_job(
         options=options or {},
         dry_run=dry_run,
     )
+    audit.record(
+        action=AuditAction.UPLOAD,
+        job=job,
+        user=user,
+        outcome="recorded",
+        details={"name": job.original_name, "size": job.file_size},
+    )
+    return job
 
 
 @contextmanager
@@ -75,6 +85,26 @@ def validate_job(*, job: ImportJob, container) -> None:
         source_system=container.source_system,
         total_entities=sum(t.actual_count for t in container.entity_types),
         error="",
+        phase_log=[
+            {
+                "at": timezone.now().isoformat(timespec="seconds"),
+                "phase": "validation",
+                "processed": sum(t.actual_count for t in container.entity_types),
+                "errors": 0,
+                "warnings": len(container.notes),
+                "elapsed_s": None,
+            }
+        ],
+    )
+    audit.record(
+        action=AuditAction.VALIDATION,
+        job=job,
+        outcome="valid",
+        details={
+            "layering": job.layering,
+            "format_version": container.format_version,
+            "notes": container.notes,
+        },
     )
 
 
@@ -84,37 +114,91 @@ def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
         status=JobStatus.FAILED, error=str(error), finished_at=timezone.now()
     )
     job.refresh_from_db()
+    audit.record(
+        action=AuditAction.VALIDATION,
+        job=job,
+        outcome="refused",
+        details={"error": str(error), "code": getattr(error, "code", "")},
+    )
 
 
-def run_job(*, job: ImportJob, container, progress=None) -> RunResult:
+def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=None) -> RunResult:
     """Run the whole pipeline for a validated job; return its figures.
 
-    The job moves queued → running → succeeded, or failed with the error kept
-    on the row. Rows written before a failure stay: running the job again
+    The job moves queued → running → succeeded (or "completed with problems"
+    when the reconciliation does not add up), or failed with the error kept on
+    the row. Rows written before a failure stay: running the job again
     finishes the work without duplicates.
     """
+    resumed = job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
     job.transition_to(JobStatus.QUEUED)
     now = timezone.now()
     job.transition_to(
         JobStatus.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, error=""
     )
+    audit.record(
+        action=AuditAction.RESUME if resumed else AuditAction.EXECUTE,
+        job=job,
+        user=user,
+        outcome="started",
+    )
+    events.emit(
+        "migration.job.started",
+        {"job_id": str(job.pk), "clinic_id": job.clinic_id},
+        dry_run=job.dry_run,
+    )
+    notify.job_mail(job, "started")
     try:
-        result = Runner(job, container, progress=progress).run()
+        result = Runner(job, container, progress=progress, on_phase=on_phase).run()
     except JobCancelled:
         job.refresh_from_db()
+        audit.record(action=AuditAction.EXECUTE, job=job, user=user, outcome="cancelled")
         raise
     except Exception as exc:
-        job.transition_to(
-            JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        error = f"{type(exc).__name__}: {exc}"
+        job.transition_to(JobStatus.FAILED, error=error, finished_at=timezone.now())
+        audit.record(
+            action=AuditAction.EXECUTE,
+            job=job,
+            user=user,
+            outcome="failed",
+            details={"error": error},
         )
+        events.emit(
+            "migration.job.failed",
+            {"job_id": str(job.pk), "clinic_id": job.clinic_id, "error": error},
+            dry_run=job.dry_run,
+        )
+        notify.job_mail(job, "failed")
         raise
+    ok = result.reconciliation.get("ok", True)
     job.transition_to(
-        JobStatus.SUCCEEDED,
+        JobStatus.SUCCEEDED if ok else JobStatus.PROBLEMS,
         finished_at=timezone.now(),
         counters={t: c.as_dict() for t, c in result.counts.items()},
         processed_entities=sum(c.processed for c in result.counts.values()),
         warnings_count=result.warnings,
+        phase_log=result.phase_log,
+        reconciliation=result.reconciliation,
     )
+    audit.record(
+        action=AuditAction.EXECUTE,
+        job=job,
+        user=user,
+        outcome=job.status,
+        details={"warnings": result.warnings, "adds_up": result.reconciliation.get("adds_up")},
+    )
+    events.emit(
+        "migration.job.completed",
+        {
+            "job_id": str(job.pk),
+            "clinic_id": job.clinic_id,
+            "total_entities": job.total_entities,
+            "warnings_count": result.warnings,
+        },
+        dry_run=job.dry_run,
+    )
+    notify.job_mail(job, "finished" if ok else "finished with problems")
     return result
 
 
@@ -135,6 +219,9 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
         "warnings": job.warnings_count if warnings is None else warnings,
         "elapsed_s": round(elapsed or 0.0, 3),
         "entities": {t: c.report() for t, c in counts.items()},
+        "reconciliation": {
+            key: job.reconciliation.get(key) for key in ("adds_up", "orphans", "money")
+        },
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 
 BAR_WIDTH = 30
@@ -78,8 +77,27 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
     for code, n in (warning_codes or Counter()).most_common(15):
         lines.append(f"    {n:>7}  {code}")
     lines.append(f"  elapsed: {elapsed:.1f} s, {rate:,.0f} entities/s")
+    return lines + reconciliation_lines(report.get("reconciliation") or {})
+
+
+def phase_line(entry: dict) -> str:
+    """One time-stamped line of the phase log."""
+    elapsed = "" if entry.get("elapsed_s") is None else f", {entry['elapsed_s']:.2f} s"
+    return (
+        f"[{entry['at']}] {entry['phase']}: {entry['processed']} records, "
+        f"{entry['errors']} errors, {entry.get('warnings', 0)} warnings{elapsed}"
+    )
+
+
+def reconciliation_lines(rec: dict) -> list[str]:
+    if not rec or rec.get("adds_up") is None:
+        return []
+    lines = ["", "  reconciliation:", f"    figures add up: {'yes' if rec['adds_up'] else 'NO'}"]
+    bad = {k: v for k, v in (rec.get("orphans") or {}).items() if v}
+    lines.append("    orphans: " + (", ".join(f"{k} {v}" for k, v in bad.items()) or "none"))
+    for kind, m in (rec.get("money") or {}).items():
+        lines.append(
+            f"    {kind:<9} file {m['file']:>12}  clinic {m['clinic']:>12}  "
+            f"not imported {m['not_imported']:>10}  {'ok' if m['matches'] else 'MISMATCH'}"
+        )
     return lines
-
-
-def stderr_is_tty() -> bool:
-    return sys.stderr.isatty()

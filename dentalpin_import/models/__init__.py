@@ -1,5 +1,6 @@
 """Importer models: jobs, and the records they leave behind."""
 
+from dentalpin_import.models.audit import AppendOnlyError, AuditAction, AuditEntry
 from dentalpin_import.models.jobs import (
     ALLOWED_TRANSITIONS,
     FINISHED,
@@ -22,6 +23,9 @@ from dentalpin_import.models.records import (
 )
 
 __all__ = [
+    "AppendOnlyError",
+    "AuditAction",
+    "AuditEntry",
     "ALLOWED_TRANSITIONS",
     "EXTRA_SUFFIX",
     "FINISHED",

@@ -15,6 +15,8 @@ class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
+    PROBLEMS = "problems", _("Completed with problems")
+    UNDONE = "undone", _("Undone")
     FAILED = "failed", _("Failed")
     INTERRUPTED = "interrupted", _("Interrupted")
     CANCELLED = "cancelled", _("Cancelled")
@@ -28,13 +30,15 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.VALIDATED: {S.VALIDATED, S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
     S.PREVIEWED: {S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
     S.QUEUED: {S.RUNNING, S.FAILED, S.CANCELLED},
-    S.RUNNING: {S.SUCCEEDED, S.FAILED, S.INTERRUPTED, S.CANCELLED},
-    S.SUCCEEDED: {S.QUEUED},
-    S.FAILED: {S.QUEUED},
-    S.INTERRUPTED: {S.QUEUED},
-    S.CANCELLED: set(),
+    S.RUNNING: {S.SUCCEEDED, S.PROBLEMS, S.FAILED, S.INTERRUPTED, S.CANCELLED},
+    S.SUCCEEDED: {S.QUEUED, S.UNDONE},
+    S.PROBLEMS: {S.QUEUED, S.UNDONE},
+    S.FAILED: {S.QUEUED, S.UNDONE},
+    S.INTERRUPTED: {S.QUEUED, S.UNDONE},
+    S.CANCELLED: {S.UNDONE},
+    S.UNDONE: set(),
 }
-FINISHED = {S.SUCCEEDED, S.FAILED, S.INTERRUPTED, S.CANCELLED}
+FINISHED = {S.SUCCEEDED, S.PROBLEMS, S.FAILED, S.INTERRUPTED, S.CANCELLED, S.UNDONE}
 
 
 class TransitionError(Exception):
@@ -76,6 +80,9 @@ class ImportJob(models.Model):
     processed_entities = models.PositiveBigIntegerField(default=0)
     warnings_count = models.PositiveIntegerField(default=0)
     current_entity_type = models.CharField(max_length=64, blank=True)
+    # Time-stamped lines: validation, each dependency level, binaries, reconciliation.
+    phase_log = models.JSONField(default=list, blank=True)
+    reconciliation = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from clinics.models import Clinic
 from dentalpin_import.jobs import services
 from dentalpin_import.jobs.preview import build_preview
-from dentalpin_import.management.output import ProgressPrinter, report_lines, table
+from dentalpin_import.management.output import (
+    ProgressPrinter,
+    phase_line,
+    report_lines,
+    table,
+)
 from dentalpin_import.management.passphrase import REFUSED, read_passphrase
 from dentalpin_import.reader.container import Layering, detect_layering
 from dentalpin_import.reader.errors import ReadError
@@ -91,7 +96,13 @@ class Command(BaseCommand):
                 self.print_validation(container)
                 self.print_preview(build_preview(container))
                 self.stdout.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
-                result = services.run_job(job=job, container=container, progress=progress)
+                result = services.run_job(
+                    job=job,
+                    container=container,
+                    progress=progress,
+                    on_phase=lambda entry: self.print_phase(progress, entry),
+                    user=job.created_by,
+                )
                 progress.close()
         except ReadError as exc:
             services.refuse_job(job=job, error=exc)
@@ -106,6 +117,10 @@ class Command(BaseCommand):
         codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
         self.stdout.write("\n".join(["", "Report:"] + report_lines(report, codes)))
         return report
+
+    def print_phase(self, progress, entry: dict) -> None:
+        progress.close()
+        self.stdout.write(phase_line(entry))
 
     def print_validation(self, container) -> None:
         self.stdout.write(

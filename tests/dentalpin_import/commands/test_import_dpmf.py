@@ -60,7 +60,19 @@ def test_report_json_has_the_documented_keys(tmp_path, clinic):
         "warnings",
         "elapsed_s",
         "entities",
+        "reconciliation",
     }
+    rec = report["reconciliation"]
+    assert rec["adds_up"] is True
+    assert set(rec["orphans"].values()) == {0}
+    assert rec["money"]["payments"] == {
+        "file": "190.00",
+        "clinic": "190.00",
+        "not_imported": "0.00",
+        "matches": True,
+    }
+    assert rec["money"]["refunds"]["clinic"] == "40.00"
+    assert rec["money"]["invoices"]["file"] == "100.00"
     assert report["clinic"] == "alba" and report["dry_run"] is False
     for figures in report["entities"].values():
         assert set(figures) == {"in_file", "created", "already_mapped", "raw", "failed"}

@@ -1,0 +1,131 @@
+"""After every run: do the figures add up, are there orphans, does the money match the file?"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import islice
+
+from django.db import connection
+
+from clinics.models import Appointment, Document, Invoice, InvoiceLine, Patient, Payment
+from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.models import EntityMapping
+
+# (child model, foreign key field, parent model): rows whose parent is gone or in another clinic.
+ORPHAN_CHECKS = (
+    (Appointment, "patient", Patient),
+    (Payment, "patient", Patient),
+    (InvoiceLine, "invoice", Invoice),
+    (Document, "patient", Patient),
+)
+ZERO = Decimal("0.00")
+
+
+def counts_add_up(counts: dict[str, TypeCounts]) -> dict[str, bool]:
+    return {t: c.in_file == c.processed for t, c in counts.items()}
+
+
+def orphans(clinic) -> dict[str, int]:
+    """Count clinic rows whose parent is missing or belongs to another clinic."""
+    found = {}
+    quote = connection.ops.quote_name
+    for child, fk, parent in ORPHAN_CHECKS:
+        column = child._meta.get_field(fk).column
+        c, p = quote(child._meta.db_table), quote(parent._meta.db_table)
+        sql = (
+            f"SELECT COUNT(*) FROM {c} LEFT JOIN {p} ON {c}.{quote(column)} = {p}.id "
+            f"WHERE {c}.clinic_id = %s AND {c}.{quote(column)} IS NOT NULL "
+            f"AND ({p}.id IS NULL OR {p}.clinic_id <> {c}.clinic_id)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [clinic.pk])
+            found[f"{child._meta.model_name}.{fk}"] = cursor.fetchone()[0]
+    return found
+
+
+def _batched(items, size=1000):
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _mapped_ids(ctx, entity_type: str, uuids: list[str]) -> dict[str, int]:
+    result = {}
+    for batch in _batched(uuids):
+        rows = EntityMapping.objects.filter(
+            clinic=ctx.clinic,
+            source_system=ctx.source_system,
+            entity_type=entity_type,
+            canonical_uuid__in=batch,
+        ).values_list("canonical_uuid", "target_id")
+        result.update({u: int(t) for u, t in rows})
+    return result
+
+
+def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
+    if entity_type not in {t.entity_type for t in container.entity_types}:
+        return {}
+    amounts = {}
+    for rows in container.iter_rows(entity_type, chunk_size=2000):
+        for row in rows:
+            try:
+                amounts[row.canonical_uuid] = Decimal(str((row.payload or {}).get(key)))
+            except ArithmeticError:
+                continue
+    return amounts
+
+
+def money(container, ctx) -> dict[str, dict]:
+    """File totals vs the clinic rows mapped from this file, per kind of money."""
+    payments = _file_amounts(container, "payment", "amount")
+    invoices = _file_amounts(container, "fiscal_document", "total")
+    paid = _mapped_ids(ctx, "payment", list(payments))
+    billed = _mapped_ids(ctx, "fiscal_document", list(invoices))
+    clinic_pay = {}
+    for batch in _batched(list(paid.values())):
+        for pk, amount, split_total in Payment.objects.filter(
+            clinic=ctx.clinic, pk__in=batch
+        ).values_list("pk", "amount", "split_total"):
+            clinic_pay[pk] = split_total or amount
+    clinic_inv = {}
+    for batch in _batched(list(billed.values())):
+        clinic_inv.update(
+            Invoice.objects.filter(clinic=ctx.clinic, pk__in=batch).values_list("pk", "total")
+        )
+    receipts = {u: a for u, a in payments.items() if a > 0}
+    refunds = {u: -a for u, a in payments.items() if a < 0}
+    return {
+        "payments": _totals(receipts, paid, clinic_pay),
+        "refunds": _totals(refunds, paid, clinic_pay),
+        "invoices": _totals(invoices, billed, clinic_inv),
+    }
+
+
+def _totals(file_amounts: dict, mapped: dict, clinic_amounts: dict) -> dict:
+    in_file = sum(file_amounts.values(), ZERO)
+    in_clinic = sum(
+        (clinic_amounts.get(mapped[u], ZERO) for u in file_amounts if u in mapped), ZERO
+    )
+    not_imported = sum((a for u, a in file_amounts.items() if u not in mapped), ZERO)
+    return {
+        "file": str(in_file),
+        "clinic": str(in_clinic),
+        "not_imported": str(not_imported),
+        "matches": in_file == in_clinic + not_imported,
+    }
+
+
+def reconcile(container, ctx, counts: dict[str, TypeCounts]) -> dict:
+    """The reconciliation object of the report: `adds_up`, `orphans`, `money`, per type."""
+    per_type = counts_add_up(counts)
+    found = orphans(ctx.clinic)
+    totals = money(container, ctx)
+    return {
+        "adds_up": all(per_type.values()),
+        "ok": all(per_type.values())
+        and not any(found.values())
+        and all(m["matches"] for m in totals.values()),
+        "types": {t: {**counts[t].as_dict(), "adds_up": ok} for t, ok in per_type.items()},
+        "orphans": found,
+        "money": totals,
+    }

@@ -65,7 +65,7 @@ class Runner:
         self.container = container
         self.progress = progress
         self.chunk_size = chunk_size or settings.DPMF_CHUNK_SIZE
-        self.result = RunResult()
+        self.result = RunResult(phase_log=list(job.phase_log or []))
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,

@@ -1,0 +1,142 @@
+"""Undo a job: delete exactly the clinic rows it created, newest dependency first.
+
+Rows are found through the job's own mappings (`created_row` only: rows the
+job merely linked to, such as existing staff or the clinic itself, stay).
+A row edited after the import is not deleted unless forced, and a row that
+something newer depends on stops the undo with a clear list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import ProtectedError
+from django_scopes import scope
+
+from dentalpin_import.mapping.registry import ENTITY_ORDER
+from dentalpin_import.models import (
+    EXTRA_SUFFIX,
+    SKIP_SUFFIX,
+    EntityMapping,
+    FileStaging,
+    ImportJob,
+    JobStatus,
+    RawEntity,
+)
+
+# An edit within this margin of the import is the import itself.
+EDIT_MARGIN = dt.timedelta(seconds=2)
+
+
+class UndoRefused(Exception):
+    """The undo would delete rows edited since, or rows others depend on."""
+
+
+@dataclass
+class UndoPlan:
+    job: ImportJob
+    rows: dict[str, list[int]] = field(default_factory=dict)  # table → ids, deletion order
+    changed: list[tuple[str, int]] = field(default_factory=list)
+    mappings: int = 0
+    raw_entities: int = 0
+    staged_files: int = 0
+    stored_files: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(len(ids) for ids in self.rows.values())
+
+
+def _models_by_table():
+    return {m._meta.db_table: m for m in apps.get_models()}
+
+
+def _order_key(entity_type: str) -> int:
+    base = entity_type.removesuffix(EXTRA_SUFFIX)
+    position = ENTITY_ORDER.index(base) if base in ENTITY_ORDER else len(ENTITY_ORDER)
+    # Extra rows of a type (legal records, family shares) go before its main rows.
+    return -(position * 2 + (0 if entity_type.endswith(EXTRA_SUFFIX) else -1))
+
+
+def plan_undo(job: ImportJob) -> UndoPlan:
+    """Work out what undoing `job` deletes, and which of those rows were edited since."""
+    plan = UndoPlan(job)
+    mappings = EntityMapping.objects.filter(job=job, clinic=job.clinic)
+    plan.mappings = mappings.count()
+    created = mappings.filter(created_row=True).exclude(entity_type__endswith=SKIP_SUFFIX)
+    by_type: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for entity_type, table, target, at in created.values_list(
+        "entity_type", "target_table", "target_id", "created_at"
+    ):
+        by_type[entity_type][table].append((int(target), at))
+    tables = _models_by_table()
+    with scope(clinic=job.clinic):
+        for entity_type in sorted(by_type, key=_order_key):
+            for table, pairs in by_type[entity_type].items():
+                model = tables[table]
+                plan.rows.setdefault(table, []).extend(pk for pk, _ in pairs)
+                imported_at = dict(pairs)
+                edited = model.objects.filter(pk__in=list(imported_at)).values_list(
+                    "pk", "updated_at"
+                )
+                plan.changed += [
+                    (table, pk) for pk, updated in edited if updated > imported_at[pk] + EDIT_MARGIN
+                ]
+                if hasattr(model, "file"):
+                    plan.stored_files += [
+                        name
+                        for name in model.objects.filter(pk__in=list(imported_at)).values_list(
+                            "file", flat=True
+                        )
+                        if name
+                    ]
+    plan.raw_entities = RawEntity.objects.filter(job=job, clinic=job.clinic).count()
+    plan.staged_files = FileStaging.objects.filter(job=job, clinic=job.clinic).count()
+    return plan
+
+
+def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False) -> UndoPlan:
+    """Delete what `job` created (or, with `dry_run`, only say so); return the plan.
+
+    Raises `UndoRefused` when rows were edited after the import (unless
+    `force`) or when rows created later depend on the job's rows.
+    """
+    plan = plan_undo(job)
+    if plan.changed and not force:
+        listed = ", ".join(f"{t}#{pk}" for t, pk in plan.changed[:20])
+        more = f" and {len(plan.changed) - 20} more" if len(plan.changed) > 20 else ""
+        raise UndoRefused(
+            f"{len(plan.changed)} rows were edited after the import "
+            f"({listed}{more}); use --force to delete them anyway"
+        )
+    if dry_run:
+        return plan
+    tables = _models_by_table()
+    try:
+        with transaction.atomic(), scope(clinic=job.clinic):
+            for table, ids in plan.rows.items():
+                model = tables[table]
+                for start in range(0, len(ids), 1000):
+                    model.objects.filter(pk__in=ids[start : start + 1000]).delete()
+            FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
+            RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
+            EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()
+            job.transition_to(JobStatus.UNDONE)
+    except ProtectedError as exc:
+        blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]
+        raise UndoRefused(
+            "rows created after this import depend on its rows: " + ", ".join(blockers)
+        ) from None
+    _delete_stored_files(plan)
+    return plan
+
+
+def _delete_stored_files(plan: UndoPlan) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in plan.stored_files:
+        default_storage.delete(name)

@@ -1,0 +1,72 @@
+"""`undo_import JOB_ID [--dry-run] [--force]`: delete exactly what one import created."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from dentalpin_import.jobs import audit, undo
+from dentalpin_import.management.output import table
+from dentalpin_import.management.passphrase import REFUSED
+from dentalpin_import.models import AuditAction, ImportJob, JobStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Undo an import: delete the clinic rows this job created (found through its mappings), "
+        "newest dependency first, plus its mappings, raw entities, staged files and received "
+        "documents. Rows that existed before the job are never touched. Rows edited after the "
+        "import are listed and kept unless --force. --dry-run lists what would go. Exit status "
+        "2 when refused."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("job_id")
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument(
+            "--force", action="store_true", help="also delete rows edited after the import"
+        )
+
+    def handle(self, *args, job_id, dry_run, force, **opts):
+        try:
+            job = ImportJob.objects.select_related("clinic").filter(pk=job_id).first()
+        except ValidationError:
+            job = None
+        if job is None:
+            raise CommandError(f"no import job {job_id}", returncode=REFUSED)
+        if job.status == JobStatus.UNDONE:
+            raise CommandError(f"job {job_id} was already undone", returncode=REFUSED)
+        if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+            raise CommandError(f"job {job_id} is {job.status}; cancel it first", returncode=REFUSED)
+        try:
+            plan = undo.undo_job(job=job, force=force, dry_run=dry_run)
+        except undo.UndoRefused as exc:
+            if not dry_run:
+                audit.record(
+                    action=AuditAction.UNDO,
+                    job=job,
+                    outcome="refused",
+                    details={"reason": str(exc)},
+                )
+            raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
+        rows = [[name, len(ids)] for name, ids in plan.rows.items()]
+        verb = "would delete" if dry_run else "deleted"
+        self.stdout.write(
+            f"{verb} {plan.total_rows} clinic rows of job {job.pk} "
+            f"({job.original_name}, clinic {job.clinic.slug}):"
+        )
+        self.stdout.write("\n".join(table(["table", "rows"], rows)))
+        self.stdout.write(
+            f"  mappings: {plan.mappings}, raw entities: {plan.raw_entities}, "
+            f"staged files: {plan.staged_files}, stored files: "
+            f"{len(plan.stored_files)}"
+        )
+        if plan.changed:
+            self.stdout.write(
+                f"  edited after the import (deleted with --force): {len(plan.changed)}"
+            )
+        if not dry_run:
+            audit.record(
+                action=AuditAction.UNDO,
+                job=job,
+                outcome="undone",
+                details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
+            )

@@ -1,0 +1,134 @@
+"""undo_import: exactly the job's rows, in order, refusing what was edited since."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_scopes import scope
+
+from clinics.models import Appointment, Client, Invoice, Patient, Payment, Professional
+from dentalpin_import.mapping.appointments import AppointmentMapper
+from dentalpin_import.models import AuditEntry, EntityMapping, FileStaging, ImportJob, RawEntity
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+
+MODELS = (Patient, Professional, Client, Appointment, Payment, Invoice)
+
+
+def counts(clinic):
+    with scope(clinic=clinic):
+        return {m.__name__: m.objects.count() for m in MODELS}
+
+
+def undo(*args):
+    out = io.StringIO()
+    call_command("undo_import", *map(str, args), stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def imported(tmp_path, clinic):
+    status, out, report = run_import(
+        b.small_clinic(tmp_path), clinic.slug, report=tmp_path / "r.json"
+    )
+    assert status == 0, out
+    return ImportJob.objects.get(pk=report["job_id"])
+
+
+@pytest.mark.django_db
+def test_undo_deletes_exactly_the_jobs_rows_and_keeps_older_ones(tmp_path, clinic, imported):
+    with scope(clinic=clinic):
+        mine = Patient.objects.create(clinic=clinic, given_name="Existing")
+    before = counts(clinic)
+    undo(imported.pk)
+    after = counts(clinic)
+    assert after == {
+        "Patient": 1,
+        "Professional": 0,
+        "Client": 0,
+        "Appointment": 0,
+        "Payment": 0,
+        "Invoice": 0,
+    }
+    with scope(clinic=clinic):
+        assert list(Patient.objects.all()) == [mine]
+    assert before["Patient"] == 4
+    assert not EntityMapping.objects.filter(job=imported).exists()
+    assert not RawEntity.objects.filter(job=imported).exists()
+    assert not FileStaging.objects.filter(job=imported).exists()
+    imported.refresh_from_db()
+    assert imported.status == "undone"
+    assert AuditEntry.objects.filter(action="undo", outcome="undone").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_dry_run_lists_what_would_go_and_deletes_nothing(clinic, imported):
+    before = counts(clinic)
+    out = undo(imported.pk, "--dry-run")
+    assert "would delete" in out and "clinics_patient" in out
+    assert counts(clinic) == before
+
+
+@pytest.mark.django_db
+def test_rows_edited_after_the_import_are_refused_unless_forced(clinic, imported):
+    import datetime as dt
+
+    with scope(clinic=clinic):
+        patient = Patient.objects.order_by("pk").first()
+        Patient.objects.filter(pk=patient.pk).update(
+            updated_at=patient.updated_at + dt.timedelta(minutes=5), notes="edited by staff"
+        )
+    before = counts(clinic)
+    with pytest.raises(CommandError) as refused:
+        undo(imported.pk)
+    assert refused.value.returncode == 2
+    assert f"clinics_patient#{patient.pk}" in str(refused.value)
+    assert counts(clinic) == before
+    undo(imported.pk, "--force")
+    assert counts(clinic)["Patient"] == 0
+
+
+@pytest.mark.django_db
+def test_reimporting_after_an_undo_works(tmp_path, clinic, imported):
+    undo(imported.pk)
+    status, _, report = run_import(
+        b.small_clinic(tmp_path, name="again"), clinic.slug, report=tmp_path / "again.json"
+    )
+    assert status == 0
+    assert report["entities"]["patient"]["created"] == 3
+    assert report["warnings"] > 0  # the file's own warnings come back with the rows
+
+
+@pytest.mark.django_db
+def test_undo_after_an_interrupted_run(tmp_path, clinic, monkeypatch):
+    def crash(self, records, ctx):
+        raise ConnectionError("worker died")
+
+    monkeypatch.setattr(AppointmentMapper, "prepare", crash)
+    status, _, _ = run_import(b.small_clinic(tmp_path), clinic.slug)
+    assert status == 1
+    job = ImportJob.objects.get()
+    assert counts(clinic)["Patient"] == 3
+    undo(job.pk)
+    assert set(counts(clinic).values()) == {0}
+
+
+@pytest.mark.django_db
+def test_undo_refuses_rows_another_import_depends_on(tmp_path, clinic, imported):
+    later = b.build(tmp_path, [b.appointment(77, 1, 1)], name="later")
+    assert run_import(later, clinic.slug)[0] == 0
+    with pytest.raises(CommandError, match="depend on its rows"):
+        undo(imported.pk)
+    assert counts(clinic)["Patient"] == 3
+
+
+@pytest.mark.django_db
+def test_unknown_or_already_undone_jobs_are_refused(clinic, imported):
+    with pytest.raises(CommandError, match="no import job"):
+        undo("00000000-0000-0000-0000-000000000000")
+    with pytest.raises(CommandError, match="no import job"):
+        undo("not-a-uuid")
+    undo(imported.pk)
+    with pytest.raises(CommandError, match="already undone"):
+        undo(imported.pk)

@@ -17,6 +17,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 VERIFACTU_ENABLED = env_bool("DENTALPIN_VERIFACTU", True)
+# The importer is a removable app: uninstall with `migrate dentalpin_import zero`,
+# then DENTALPIN_IMPORTER=0 (docs/overview.md, "Removing the importer").
+IMPORTER_ENABLED = env_bool("DENTALPIN_IMPORTER", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -27,8 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "formtools",
     "clinics",
-    "dentalpin_import",
 ]
+if IMPORTER_ENABLED:
+    INSTALLED_APPS.append("dentalpin_import")
 if VERIFACTU_ENABLED:
     INSTALLED_APPS.append("verifactu")
 

@@ -1,5 +1,6 @@
 """URL wiring."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("clinics/", include("clinics.urls")),
-    path("import/", include("dentalpin_import.web.urls")),
 ]
+if apps.is_installed("dentalpin_import"):
+    urlpatterns.append(path("import/", include("dentalpin_import.web.urls")))

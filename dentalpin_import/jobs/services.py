@@ -231,3 +231,15 @@ def sha256_of(path: str | Path) -> str:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+def record_preflight(*, job: ImportJob, problems: list[dict]) -> None:
+    """Keep the pre-flight problems on the job and in the audit log."""
+    ImportJob.objects.filter(pk=job.pk).update(preflight=problems)
+    job.preflight = problems
+    audit.record(
+        action=AuditAction.PREVIEW,
+        job=job,
+        outcome="previewed",
+        details={"preflight_problems": len(problems)},
+    )

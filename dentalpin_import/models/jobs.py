@@ -83,6 +83,8 @@ class ImportJob(models.Model):
     # Time-stamped lines: validation, each dependency level, binaries, reconciliation.
     phase_log = models.JSONField(default=list, blank=True)
     reconciliation = models.JSONField(default=dict, blank=True)
+    # Problems found before importing: dangling references, empty required fields, duplicates.
+    preflight = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clinics.models import Clinic
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import preflight, services
 from dentalpin_import.jobs.preview import build_preview
 from dentalpin_import.management.output import (
     ProgressPrinter,
@@ -95,6 +95,7 @@ class Command(BaseCommand):
                 services.validate_job(job=job, container=container)
                 self.print_validation(container)
                 self.print_preview(build_preview(container))
+                self.print_preflight(job, container)
                 self.stdout.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
                 result = services.run_job(
                     job=job,
@@ -117,6 +118,20 @@ class Command(BaseCommand):
         codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
         self.stdout.write("\n".join(["", "Report:"] + report_lines(report, codes)))
         return report
+
+    def print_preflight(self, job, container) -> None:
+        problems = preflight.preflight(container, clinic=job.clinic)
+        services.record_preflight(job=job, problems=preflight.as_json(problems))
+        if not problems:
+            self.stdout.write("Pre-flight check: no problems found")
+            return
+        self.stdout.write(
+            f"Pre-flight check: {len(problems)} problems (the import goes on; "
+            f"each affected row becomes a warning):"
+        )
+        for problem in problems:
+            examples = ", ".join(problem.examples)
+            self.stdout.write(f"  - {problem.text}; e.g. source ids {examples}")
 
     def print_phase(self, progress, entry: dict) -> None:
         progress.close()

@@ -69,6 +69,7 @@ def test_the_audit_log_records_each_step_and_cannot_be_changed(tmp_path, clinic,
     assert [(e.action, e.outcome) for e in entries] == [
         ("upload", "recorded"),
         ("validation", "valid"),
+        ("preview", "previewed"),
         ("execute", "started"),
         ("execute", "succeeded"),
     ]

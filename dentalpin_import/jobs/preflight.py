@@ -1,0 +1,172 @@
+"""Pre-flight check: what in the file will not import cleanly, before anything is written.
+
+Three kinds of problem, counted with SQL inside the (read-only) container:
+references to rows that are neither in the file nor already in the clinic,
+required fields that are empty, and source ids that appear twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from dentalpin_import.models import EntityMapping
+
+EXAMPLES = 10
+
+# Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
+REFERENCES: dict[str, dict[str, str]] = {
+    "treatment_catalog_variant": {"treatment_uuid": "treatment_catalog_item"},
+    "patient_client_link": {"patient_uuid": "patient", "client_uuid": "client"},
+    "budget": {"patient_uuid": "patient", "professional_uuid": "professional"},
+    "budget_line": {"budget_uuid": "budget"},
+    "appointment": {"patient_uuid": "patient", "professional_uuid": "professional"},
+    "applied_treatment": {"patient_uuid": "patient", "professional_uuid": "professional"},
+    "applied_treatment_phase": {"applied_treatment_uuid": "applied_treatment"},
+    "patient_alert": {"patient_uuid": "patient"},
+    "recall": {"patient_uuid": "patient"},
+    "consent": {"patient_uuid": "patient"},
+    "pharmacological_history": {"patient_uuid": "patient"},
+    "prescription": {"patient_uuid": "patient"},
+    "prescription_item": {"prescription_uuid": "prescription"},
+    "communication": {"patient_uuid": "patient"},
+    "debt": {"patient_uuid": "patient"},
+    "payment": {"client_uuid": "client", "related_payment_uuid": "payment"},
+    "fiscal_document": {"client_uuid": "client", "patient_uuid": "patient"},
+    "fiscal_document_line": {"document_uuid": "fiscal_document"},
+    "patient_document": {"patient_uuid": "patient"},
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "patient_client_link": ("patient_uuid", "client_uuid"),
+    "budget": ("patient_uuid",),
+    "budget_line": ("budget_uuid",),
+    "appointment": ("patient_uuid", "professional_uuid", "scheduled_date"),
+    "applied_treatment": ("patient_uuid",),
+    "applied_treatment_phase": ("applied_treatment_uuid",),
+    "patient_alert": ("patient_uuid", "text"),
+    "recall": ("patient_uuid",),
+    "pharmacological_history": ("patient_uuid", "drug_description"),
+    "debt": ("patient_uuid",),
+    "payment": ("amount",),
+    "fiscal_document_line": ("document_uuid",),
+    "patient_document": ("patient_uuid",),
+}
+
+
+@dataclass
+class Problem:
+    kind: str  # dangling_reference, missing_field, duplicate_source_id
+    entity_type: str
+    field: str
+    target: str
+    count: int
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if self.kind == "dangling_reference":
+            return (
+                f"{self.count} {self.entity_type} rows point at a {self.target} that is "
+                f"not in the file ({self.field})"
+            )
+        if self.kind == "missing_field":
+            return f"{self.count} {self.entity_type} rows have no {self.field}"
+        return f"{self.count} {self.entity_type} source ids appear more than once"
+
+
+def _query(container, sql, params=()):
+    return container.conn.execute(sql, params).fetchall()
+
+
+def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None:
+    path = f"$.{key}"
+    target_clause = (
+        f'AND NOT EXISTS (SELECT 1 FROM "{target}" p WHERE p.canonical_uuid = r)'
+        if target in types
+        else ""
+    )
+    rows = _query(
+        container,
+        f"""
+        SELECT source_id, r FROM (
+            SELECT source_id, lower(json_extract(payload, ?)) AS r FROM "{entity_type}"
+            WHERE json_valid(payload))
+        WHERE r IS NOT NULL AND r <> '' {target_clause}""",
+        (path,),
+    )
+    if rows and ctx is not None:
+        known = set(
+            EntityMapping.objects.filter(
+                clinic=ctx["clinic"],
+                source_system=ctx["source_system"],
+                entity_type=target,
+                canonical_uuid__in=list({r for _, r in rows})[:5000],
+            ).values_list("canonical_uuid", flat=True)
+        )
+        rows = [(sid, r) for sid, r in rows if r not in known]
+    if not rows:
+        return None
+    return Problem(
+        "dangling_reference",
+        entity_type,
+        key,
+        target,
+        len(rows),
+        [sid for sid, _ in rows[:EXAMPLES]],
+    )
+
+
+def _missing(container, entity_type, key) -> Problem | None:
+    rows = _query(
+        container,
+        f"""
+        SELECT source_id FROM "{entity_type}"
+        WHERE NOT json_valid(payload) OR json_extract(payload, ?) IS NULL
+           OR trim(json_extract(payload, ?)) = ''""",
+        (f"$.{key}", f"$.{key}"),
+    )
+    if not rows:
+        return None
+    return Problem(
+        "missing_field", entity_type, key, "", len(rows), [r[0] for r in rows[:EXAMPLES]]
+    )
+
+
+def _duplicates(container, entity_type) -> Problem | None:
+    rows = _query(
+        container,
+        f"""
+        SELECT source_id, COUNT(*) FROM "{entity_type}"
+        GROUP BY source_system, source_id HAVING COUNT(*) > 1""",
+    )
+    if not rows:
+        return None
+    return Problem(
+        "duplicate_source_id",
+        entity_type,
+        "source_id",
+        "",
+        len(rows),
+        [r[0] for r in rows[:EXAMPLES]],
+    )
+
+
+def preflight(container, *, clinic=None) -> list[Problem]:
+    """Return the file's problems, each with a count and up to ten example source ids.
+
+    With `clinic`, references to rows an earlier import already brought in
+    count as resolvable.
+    """
+    types = {t.entity_type for t in container.entity_types}
+    ctx = {"clinic": clinic, "source_system": container.source_system} if clinic else None
+    problems = []
+    for entity_type in sorted(types):
+        problems.append(_duplicates(container, entity_type))
+        for key in REQUIRED.get(entity_type, ()):
+            problems.append(_missing(container, entity_type, key))
+        for key, target in REFERENCES.get(entity_type, {}).items():
+            problems.append(_dangling(container, types, entity_type, key, target, ctx))
+    return [p for p in problems if p is not None]
+
+
+def as_json(problems: list[Problem]) -> list[dict]:
+    return [{**asdict(p), "text": p.text} for p in problems]

@@ -1,5 +1,6 @@
 """Importer models: jobs, and the records they leave behind."""
 
+from dentalpin_import.models.agents import AgentToken
 from dentalpin_import.models.audit import AppendOnlyError, AuditAction, AuditEntry
 from dentalpin_import.models.jobs import (
     ALLOWED_TRANSITIONS,
@@ -23,6 +24,7 @@ from dentalpin_import.models.records import (
 )
 
 __all__ = [
+    "AgentToken",
     "AppendOnlyError",
     "AuditAction",
     "AuditEntry",

@@ -1,0 +1,150 @@
+"""Turn a verified upload into patient documents in Django storage (local disk or S3).
+
+The stored name is built here (clinic / patient / random id + extension from
+the sniffed type): nothing of the file's own relative path ever reaches
+storage.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from pathlib import PurePosixPath
+
+from django.apps import apps
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from clinics.models import Document, DocumentStatus
+from dentalpin_import import events
+from dentalpin_import.binaries.sniff import EXTENSIONS
+from dentalpin_import.models import EntityMapping, FileStaging, RawEntity, StagingStatus
+
+log = logging.getLogger(__name__)
+THUMBNAIL = (256, 256)
+
+
+def _mapping(staging: FileStaging, entity_type: str, uuid_: str) -> EntityMapping | None:
+    return EntityMapping.objects.filter(
+        clinic_id=staging.clinic_id,
+        source_system=staging.job.source_system,
+        entity_type=entity_type,
+        canonical_uuid=uuid_,
+    ).first()
+
+
+def resolve_owner(staging: FileStaging) -> tuple[int | None, Document | None]:
+    """Return (patient id, awaiting document) for a staged file, or (None, None) if not yet.
+
+    A `patient_document` parent is that document. Any other parent (a consent,
+    a prescription…) resolves to its patient: through the clinic row it was
+    mapped to, or through the patient reference in its raw payload.
+    """
+    if staging.document_id:
+        return staging.document.patient_id, staging.document
+    parent_type, parent_uuid = staging.parent_entity_type, staging.parent_canonical_uuid
+    mapping = _mapping(staging, parent_type, parent_uuid)
+    if mapping and parent_type == "patient_document":
+        document = Document.objects.filter(
+            clinic_id=staging.clinic_id, pk=int(mapping.target_id)
+        ).first()
+        return (document.patient_id, document) if document else (None, None)
+    if mapping and mapping.target_table != "__skipped__":
+        model = next(
+            (m for m in apps.get_models() if m._meta.db_table == mapping.target_table), None
+        )
+        row = model.objects.filter(pk=int(mapping.target_id)).first() if model else None
+        if row is not None and getattr(row, "patient_id", None):
+            return row.patient_id, None
+    raw = RawEntity.objects.filter(
+        clinic_id=staging.clinic_id, entity_type=parent_type, canonical_uuid=parent_uuid
+    ).first()
+    patient_uuid = (raw.payload or {}).get("patient_uuid") if raw else None
+    patient = _mapping(staging, "patient", str(patient_uuid).lower()) if patient_uuid else None
+    return (int(patient.target_id), None) if patient else (None, None)
+
+
+def _thumbnail(path: str, mime: str) -> ContentFile | None:
+    if not mime.startswith("image/"):
+        return None
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.thumbnail(THUMBNAIL)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=80)
+            return ContentFile(out.getvalue())
+    except Exception:  # a thumbnail is a convenience; the original is what matters
+        log.warning("no thumbnail for %s", path, exc_info=True)
+        return None
+
+
+def store(
+    rows: list[tuple[FileStaging, int, Document | None]], upload, mime: str, sha256: str
+) -> list[Document]:
+    """Store the bytes once per owner and mark the staging rows received; all or nothing."""
+    saved_names: list[str] = []
+    documents: list[Document] = []
+    try:
+        with transaction.atomic():
+            for staging, patient_id, document in rows:
+                documents.append(
+                    _store_one(staging, patient_id, document, upload, mime, sha256, saved_names)
+                )
+    except Exception:
+        for name in saved_names:  # the database said no: leave no orphan file behind
+            default_storage.delete(name)
+        raise
+    return documents
+
+
+def _store_one(staging, patient_id, document, upload, mime, sha256, saved_names) -> Document:
+    clinic_id = staging.clinic_id
+    folder = f"clinics/{clinic_id}/patients/{patient_id}"
+    name = default_storage.save(
+        f"{folder}/{uuid.uuid4().hex}{EXTENSIONS.get(mime, '')}",
+        File(open(upload.temporary_file_path(), "rb")),
+    )
+    saved_names.append(name)
+    if document is None:
+        document = Document(
+            clinic_id=clinic_id, patient_id=patient_id, kind=staging.parent_entity_type[:40]
+        )
+    document.title = document.title or PurePosixPath(staging.relative_path).name[:255]
+    document.file.name = name
+    document.mime_type = mime
+    document.size_bytes = upload.size
+    document.sha256 = sha256
+    document.status = DocumentStatus.STORED
+    thumb = _thumbnail(upload.temporary_file_path(), mime)
+    if thumb is not None:
+        thumb_name = default_storage.save(f"{folder}/thumbnails/{uuid.uuid4().hex}.jpg", thumb)
+        saved_names.append(thumb_name)
+        document.thumbnail.name = thumb_name
+    document.save()
+    FileStaging.objects.filter(pk=staging.pk).update(
+        status=StagingStatus.RECEIVED,
+        document=document,
+        patient_id=patient_id,
+        received_at=timezone.now(),
+        reason="",
+    )
+    events.emit_many(
+        [
+            (
+                "migration.binary.resolved",
+                {
+                    "job_id": str(staging.job_id),
+                    "staging_id": staging.pk,
+                    "document_id": document.pk,
+                },
+            ),
+            events.document_uploaded(document),
+        ]
+    )
+    return document

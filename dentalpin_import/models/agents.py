@@ -1,0 +1,72 @@
+"""Per-job tokens for the sync agent that uploads binaries (stored only as a hash)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+TOKEN_PREFIX = "dpa_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class AgentTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class AgentToken(models.Model):
+    """Lets one sync agent upload binaries for one job of one clinic, until revoked or expired."""
+
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="agent_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12)  # first characters, to tell tokens apart
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AgentTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.hint}… for job {self.job_id}"
+
+    @classmethod
+    def issue(cls, *, job, user=None, hours: int | None = None) -> tuple[AgentToken, str]:
+        """Create a token for `job`; return the row and the clear token (shown once)."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        hours = hours or settings.DPMF_AGENT_TOKEN_HOURS
+        row = cls.objects.create(
+            job=job,
+            digest=token_digest(token),
+            hint=token[:10],
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            expires_at=timezone.now() + dt.timedelta(hours=hours),
+        )
+        return row, token
+
+    @classmethod
+    def find(cls, token: str) -> AgentToken | None:
+        """Return the usable token row for a clear token, or None."""
+        return (
+            cls.objects.usable()
+            .select_related("job", "job__clinic")
+            .filter(digest=token_digest(token))
+            .first()
+        )
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

@@ -1,0 +1,156 @@
+"""The sync agent's endpoint: POST a binary, GET what is still expected (FORMAT.md §9.3).
+
+Answers: 201 stored · 200 already received (same document) · 400 bad request or
+sha256 mismatch · 401 bad token · 403 token of another job / no permission ·
+404 unknown job, unknown sha256 or owner not imported yet (both mean "retry
+later") · 413 too large · 415 not an allowed document type.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_scopes import scope
+
+from clinics.models import Membership, Role
+from dentalpin_import.binaries import sniff, store
+from dentalpin_import.jobs import audit
+from dentalpin_import.models import AgentToken, AuditAction, FileStaging, ImportJob, StagingStatus
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _authorise(request, job_id):
+    """Return (job, user, None) or (None, None, error response)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        token = AgentToken.find(header.removeprefix("Bearer ").strip())
+        if token is None:
+            return None, None, _error(401, "unknown, expired or revoked agent token")
+        if token.job_id != job_id:
+            return None, None, _error(403, "this token belongs to another import job")
+        AgentToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token.job, token.created_by, None
+    user = request.user
+    if not user.is_authenticated:
+        return None, None, _error(401, "send Authorization: Bearer <agent token>")
+    job = ImportJob.objects.select_related("clinic").filter(pk=job_id).first()
+    member = job and Membership.objects.filter(user=user, clinic=job.clinic).first()
+    if not member:
+        return None, None, _error(404, "no such import job")
+    if member.role != Role.ADMIN and not user.has_perm("dentalpin_import.binary_write"):
+        return None, None, _error(403, "you may not upload binaries for this clinic")
+    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if refused is not None:
+        return None, None, refused
+    return job, user, None
+
+
+@csrf_exempt  # token requests carry no cookie; session requests are checked in _authorise
+@require_http_methods(["GET", "POST"])
+def binaries(request, job_id):
+    request.upload_cap = settings.DPMF_MAX_BINARY_BYTES
+    job, user, error = _authorise(request, job_id)
+    if error is not None:
+        return error
+    with scope(clinic=job.clinic):
+        if request.method == "GET":
+            return _expected(request, job)
+        return _upload(request, job, user)
+
+
+def _expected(request, job) -> JsonResponse:
+    rows = FileStaging.objects.filter(job=job, clinic=job.clinic).order_by("id")
+    status = request.GET.get("status")
+    if status:
+        rows = rows.filter(status=status)
+    files = [
+        {
+            "sha256": r.sha256,
+            "relative_path": r.relative_path,
+            "size": r.declared_size_bytes,
+            "mime_hint": r.mime_hint,
+            "status": r.status,
+            "parent": r.parent_entity_type,
+        }
+        for r in rows
+    ]
+    return JsonResponse({"job": str(job.pk), "count": len(files), "files": files})
+
+
+def _upload(request, job, user) -> JsonResponse:
+    try:
+        upload = request.FILES.get("file")
+    except (MultiPartParserError, UnreadablePostError, OSError):
+        # An interrupted upload: Django removes the temporary file; nothing was stored.
+        return _error(400, "the upload was interrupted or malformed: send it again")
+    if getattr(request, "upload_too_large", False):
+        return _error(413, f"file larger than {settings.DPMF_MAX_BINARY_BYTES} bytes")
+    claimed = request.POST.get("sha256", "").strip().lower()
+    if upload is None or not SHA256.match(claimed):
+        return _error(400, "send the file as 'file' and its hex sha256 as 'sha256'")
+    if upload.sha256 != claimed:
+        return _error(400, "sha256 mismatch", computed=upload.sha256)
+    rows = list(
+        FileStaging.objects.filter(job=job, clinic=job.clinic, sha256=claimed).select_related(
+            "document", "job"
+        )
+    )
+    if not rows:
+        return _error(404, "no file with this sha256 is expected (yet): retry later", retry=True)
+    pending = [r for r in rows if r.status != StagingStatus.RECEIVED]
+    if not pending:
+        return JsonResponse(
+            {
+                "status": "already_received",
+                "document_id": rows[0].document_id,
+                "staging_ids": [r.pk for r in rows],
+            },
+            status=200,
+        )
+    try:
+        mime = sniff.sniff(upload.temporary_file_path())
+        sniff.check_hint(mime, pending[0].mime_hint)
+    except sniff.Refused as exc:
+        FileStaging.objects.filter(pk__in=[r.pk for r in pending]).update(
+            status=StagingStatus.REJECTED, reason=str(exc)
+        )
+        audit.record(
+            action=AuditAction.BINARIES,
+            job=job,
+            user=user,
+            outcome="rejected",
+            details={"sha256": claimed, "reason": str(exc)},
+        )
+        return _error(415, str(exc))
+    owners = [(r, *store.resolve_owner(r)) for r in pending]
+    ready = [(r, patient, doc) for r, patient, doc in owners if patient is not None]
+    if not ready:
+        return _error(404, "the owner of this file is not imported yet: retry later", retry=True)
+    documents = store.store(ready, upload, mime, claimed)
+    audit.record(
+        action=AuditAction.BINARIES,
+        job=job,
+        user=user,
+        outcome="received",
+        details={"sha256": claimed, "documents": [d.pk for d in documents]},
+    )
+    return JsonResponse(
+        {
+            "status": "received",
+            "document_id": documents[0].pk,
+            "staging_ids": [r.pk for r, _, _ in ready],
+        },
+        status=201,
+    )

@@ -13,3 +13,8 @@ DPMF_STAGING_DIR = _TMP / "staging"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A real file (WAL, busy timeout) rather than shared-cache memory, whose table
+    # locks fail concurrent writers at once: live-server tests upload in parallel.
+    DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test.sqlite3")}  # noqa: F405

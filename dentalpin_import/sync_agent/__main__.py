@@ -1,0 +1,134 @@
+"""Command line of the sync agent (see docs/sync-agent.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import requests
+
+from dentalpin_import.sync_agent import manifest
+from dentalpin_import.sync_agent.upload import Outcome, file_sha256, upload
+
+LABELS = {
+    "uploaded": "uploaded",
+    "already": "already there",
+    "missing": "missing on disk",
+    "rejected": "rejected",
+    "gave_up": "not accepted yet",
+    "fatal": "refused by server",
+}
+
+
+class State:
+    """Which sha256 are done, kept in a JSON file so a restarted agent resumes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.done: dict[str, str] = {}
+        if path.exists():
+            self.done = json.loads(path.read_text() or "{}")
+
+    def mark(self, sha256: str, status: str) -> None:
+        with self.lock:
+            self.done[sha256] = status
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.done))
+            os.replace(tmp, self.path)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m dentalpin_import.sync_agent",
+        description="Upload a clinic's binaries to an import job.",
+    )
+    parser.add_argument("--server", required=True, help="e.g. https://dentalpin.example.com")
+    parser.add_argument("--job", required=True, help="import job id")
+    parser.add_argument("--token-file", required=True, type=Path)
+    parser.add_argument("--root", required=True, type=Path, help="the clinic's document folder")
+    parser.add_argument("--dpmf", type=Path, help="take the list from this plain .dpm file")
+    parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--state", type=Path, help="resume file (default: in --root)")
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=900.0,
+        help="seconds to keep retrying one file the server is not ready for",
+    )
+    parser.add_argument("--timeout", type=float, default=120.0)
+    return parser.parse_args(argv)
+
+
+def process(session, args, item: manifest.Expected) -> Outcome:
+    try:
+        path = manifest.local_path(args.root, item.relative_path)
+    except manifest.UnsafePath as exc:
+        return Outcome("rejected", str(exc))
+    if not path.is_file():
+        return Outcome("missing", item.relative_path)
+    if file_sha256(path) != item.sha256:
+        return Outcome(
+            "rejected", f"{item.relative_path}: the file on disk differs from the export (sha256)"
+        )
+    url = f"{args.server}/import/jobs/{args.job}/binaries"
+    return upload(session, url, path, item.sha256, timeout=args.timeout, max_wait=args.max_wait)
+
+
+def progress(counts: Counter, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    parts = ", ".join(f"{LABELS[k]} {v}" for k, v in sorted(counts.items()))
+    sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {parts}   ")
+    sys.stderr.flush()
+
+
+def run(args) -> int:
+    token = args.token_file.read_text().strip()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    args.server = args.server.rstrip("/")
+    try:
+        items = (
+            manifest.from_dpmf(args.dpmf)
+            if args.dpmf
+            else manifest.from_server(session, args.server, args.job, args.timeout)
+        )
+    except (ValueError, OSError, requests.HTTPError) as exc:
+        print(f"error: cannot get the list of files: {exc}", file=sys.stderr)
+        return 2
+    state = State(args.state or args.root / f".dentalpin-sync-{args.job}.json")
+    todo = [i for i in items if state.done.get(i.sha256) not in ("uploaded", "already")]
+    counts: Counter = Counter({"already": len(items) - len(todo)})
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        futures = {pool.submit(process, session, args, item): item for item in todo}
+        for done, future in enumerate(as_completed(futures), 1):
+            item, outcome = futures[future], future.result()
+            counts[outcome.status] += 1
+            if outcome.status in ("uploaded", "already"):
+                state.mark(item.sha256, outcome.status)
+            elif outcome.detail:
+                problems.append(f"{LABELS[outcome.status]}: {outcome.detail}")
+            progress(counts, len(items) - len(todo) + done, len(items))
+    sys.stderr.write("\n")
+    print("summary: " + ", ".join(f"{LABELS[k]} {counts[k]}" for k in LABELS))
+    for line in problems:
+        print(f"  {line}")
+    if counts["fatal"]:
+        return 2
+    return 0 if counts["uploaded"] + counts["already"] == len(items) else 1
+
+
+def main(argv=None) -> int:
+    return run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -219,6 +219,7 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
         "warnings": job.warnings_count if warnings is None else warnings,
         "elapsed_s": round(elapsed or 0.0, 3),
         "entities": {t: c.report() for t, c in counts.items()},
+        "binaries": binaries_summary(job),
         "reconciliation": {
             key: job.reconciliation.get(key) for key in ("adds_up", "orphans", "money")
         },
@@ -243,3 +244,24 @@ def record_preflight(*, job: ImportJob, problems: list[dict]) -> None:
         outcome="previewed",
         details={"preflight_problems": len(problems)},
     )
+
+
+def binaries_summary(job: ImportJob) -> dict[str, int]:
+    """Binaries the file listed for this job, by status: expected, received, missing, rejected."""
+    from django.db.models import Count
+
+    from dentalpin_import.models import FileStaging
+
+    by_status = dict(
+        FileStaging.objects.filter(job=job, clinic_id=job.clinic_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {
+        "expected": sum(by_status.values()),
+        "received": by_status.get("received", 0),
+        "pending": by_status.get("pending", 0),
+        "missing": by_status.get("missing", 0),
+        "rejected": by_status.get("rejected", 0),
+    }

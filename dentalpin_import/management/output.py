@@ -77,6 +77,13 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
     for code, n in (warning_codes or Counter()).most_common(15):
         lines.append(f"    {n:>7}  {code}")
     lines.append(f"  elapsed: {elapsed:.1f} s, {rate:,.0f} entities/s")
+    files = report.get("binaries") or {}
+    if files.get("expected"):
+        lines.append(
+            f"  binaries: {files['received']} received of {files['expected']} expected "
+            f"({files['pending']} waiting for the sync agent, {files['missing']} "
+            f"unreadable at export, {files['rejected']} rejected)"
+        )
     return lines + reconciliation_lines(report.get("reconciliation") or {})
 
 

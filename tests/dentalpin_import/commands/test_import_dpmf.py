@@ -61,6 +61,14 @@ def test_report_json_has_the_documented_keys(tmp_path, clinic):
         "elapsed_s",
         "entities",
         "reconciliation",
+        "binaries",
+    }
+    assert report["binaries"] == {
+        "expected": 2,
+        "received": 0,
+        "pending": 1,
+        "missing": 1,
+        "rejected": 0,
     }
     rec = report["reconciliation"]
     assert rec["adds_up"] is True

@@ -2,10 +2,25 @@
 
 from django.contrib import admin
 
-from dentalpin_import.models import EntityMapping, FileStaging, ImportJob, ImportWarning, RawEntity
+from clinics.admin import visible_to
+from dentalpin_import.models import (
+    AgentToken,
+    AuditEntry,
+    EntityMapping,
+    FileStaging,
+    ImportJob,
+    ImportWarning,
+    RawEntity,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        return visible_to(request, super().get_queryset(request))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def has_add_permission(self, request):
         return False
 
@@ -53,3 +68,24 @@ class FileStagingAdmin(ReadOnlyAdmin):
     list_display = ("relative_path", "status", "sha256", "job")
     list_filter = ("status",)
     search_fields = ("sha256", "relative_path")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "action", "outcome", "clinic", "user", "job_ref")
+    list_filter = ("action", "outcome", "clinic")
+    search_fields = ("job_ref", "file_sha256")
+
+
+@admin.register(AgentToken)
+class AgentTokenAdmin(ReadOnlyAdmin):
+    list_display = ("hint", "job", "created_at", "expires_at", "revoked_at", "last_used_at")
+    actions = ["revoke"]
+
+    def get_queryset(self, request):
+        return visible_to(request, admin.ModelAdmin.get_queryset(self, request), "job__clinic")
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token.revoke()

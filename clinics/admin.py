@@ -1,0 +1,138 @@
+"""Admin for the clinic domain: staff see only their clinics; an imported patient opens whole."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from clinics.middleware import clinics_for
+from clinics.models import (
+    Appointment,
+    Client,
+    Clinic,
+    Document,
+    Invoice,
+    InvoiceLine,
+    Membership,
+    Patient,
+    PatientClientLink,
+    Payment,
+    Professional,
+)
+
+
+def visible_to(request, queryset, field="clinic"):
+    """Restrict a queryset to the user's clinics (superusers see everything)."""
+    if request.user.is_superuser:
+        return queryset
+    return queryset.filter(**{f"{field}__in": clinics_for(request.user)})
+
+
+class ClinicScopedAdmin(admin.ModelAdmin):
+    list_filter = ("clinic",)
+
+    def get_queryset(self, request):
+        # The base manager is not scoped; scoping is applied here explicitly.
+        return visible_to(request, self.model._base_manager.all())
+
+
+class ClinicScopedInline(admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return visible_to(request, self.model._base_manager.all())
+
+
+class AppointmentInline(ClinicScopedInline):
+    model = Appointment
+    fields = ("starts_at", "professional", "status", "duration_minutes")
+    readonly_fields = fields
+
+
+class PaymentInline(ClinicScopedInline):
+    model = Payment
+    fk_name = "patient"
+    fields = ("paid_on", "amount", "is_refund", "method")
+    readonly_fields = fields
+
+
+class DocumentInline(ClinicScopedInline):
+    model = Document
+    fields = ("title", "kind", "status", "mime_type", "file")
+    readonly_fields = fields
+
+
+@admin.register(Clinic)
+class ClinicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "country", "timezone")
+    search_fields = ("name", "slug")
+
+    def get_queryset(self, request):
+        return visible_to(request, super().get_queryset(request), field="pk")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "clinic", "role")
+    list_filter = ("role", "clinic")
+
+    def get_queryset(self, request):
+        return visible_to(request, super().get_queryset(request))
+
+
+@admin.register(Patient)
+class PatientAdmin(ClinicScopedAdmin):
+    list_display = ("family_name", "given_name", "national_id", "date_of_birth", "clinic")
+    search_fields = ("family_name", "given_name", "national_id", "email")
+    inlines = [AppointmentInline, PaymentInline, DocumentInline]
+
+
+@admin.register(Professional)
+class ProfessionalAdmin(ClinicScopedAdmin):
+    list_display = ("family_name", "given_name", "role", "is_active", "clinic")
+    search_fields = ("family_name", "given_name", "email")
+
+
+@admin.register(Client)
+class ClientAdmin(ClinicScopedAdmin):
+    list_display = ("__str__", "national_id", "clinic")
+    search_fields = ("given_name", "family_name", "legal_name", "national_id")
+
+
+@admin.register(PatientClientLink)
+class PatientClientLinkAdmin(ClinicScopedAdmin):
+    list_display = ("patient", "client", "relationship", "clinic")
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ClinicScopedAdmin):
+    list_display = ("starts_at", "patient", "professional", "status", "clinic")
+    list_filter = ("status", "clinic")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ClinicScopedAdmin):
+    list_display = ("paid_on", "patient", "amount", "is_refund", "method", "clinic")
+    list_filter = ("is_refund", "method", "clinic")
+
+
+class InvoiceLineInline(ClinicScopedInline):
+    model = InvoiceLine
+    fields = ("line_number", "concept", "units", "base_amount", "vat_amount", "amount")
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ClinicScopedAdmin):
+    list_display = ("number", "issued_on", "patient", "total", "status", "clinic")
+    search_fields = ("number",)
+    inlines = [InvoiceLineInline]
+
+
+@admin.register(Document)
+class DocumentAdmin(ClinicScopedAdmin):
+    list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
+    list_filter = ("status", "clinic")
+    search_fields = ("title", "sha256")
+
+
+admin.site.site_header = _("DentalPin administration")

@@ -55,7 +55,9 @@ def parse_args(argv=None):
     parser.add_argument("--root", required=True, type=Path, help="the clinic's document folder")
     parser.add_argument("--dpmf", type=Path, help="take the list from this plain .dpm file")
     parser.add_argument("--parallel", type=int, default=4)
-    parser.add_argument("--state", type=Path, help="resume file (default: in --root)")
+    parser.add_argument(
+        "--state", type=Path, help="resume file (default: ~/.dentalpin-sync/<job>.json)"
+    )
     parser.add_argument(
         "--max-wait",
         type=float,
@@ -103,7 +105,10 @@ def run(args) -> int:
     except (ValueError, OSError, requests.HTTPError) as exc:
         print(f"error: cannot get the list of files: {exc}", file=sys.stderr)
         return 2
-    state = State(args.state or args.root / f".dentalpin-sync-{args.job}.json")
+    # Never in --root: the clinic's document folder may be read-only, and is not ours.
+    state_path = args.state or Path.home() / ".dentalpin-sync" / f"{args.job}.json"
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state = State(state_path)
     todo = [i for i in items if state.done.get(i.sha256) not in ("uploaded", "already")]
     counts: Counter = Counter({"already": len(items) - len(todo)})
     problems: list[str] = []

@@ -88,6 +88,7 @@ def test_the_agent_stores_documents_in_s3_byte_for_byte(s3_server, live_server, 
         job = ImportJob.objects.get(pk=report["job_id"])
         token = tmp_path / "token"
         token.write_text(AgentToken.issue(job=job)[1])
+        state = tmp_path / "state.json"
         main(
             [
                 "--server",
@@ -100,6 +101,8 @@ def test_the_agent_stores_documents_in_s3_byte_for_byte(s3_server, live_server, 
                 sample.binaries_dir,
                 "--max-wait",
                 "0",
+                "--state",
+                str(state),
             ]
         )
         import boto3

@@ -33,21 +33,22 @@ def token_file(job, tmp_path):
 
 
 def agent(live_server, job, token_file, sample, *extra):
-    return main(
-        [
-            "--server",
-            live_server.url,
-            "--job",
-            str(job.pk),
-            "--token-file",
-            str(token_file),
-            "--root",
-            sample.binaries_dir,
-            "--max-wait",
-            "0",
-            *extra,
-        ]
-    )
+    state = token_file.with_name("agent-state.json")
+    args = [
+        "--server",
+        live_server.url,
+        "--job",
+        str(job.pk),
+        "--token-file",
+        str(token_file),
+        "--root",
+        sample.binaries_dir,
+        "--max-wait",
+        "0",
+        "--state",
+        str(state),
+    ]
+    return main(args + list(extra))
 
 
 @pytest.mark.django_db(transaction=True)

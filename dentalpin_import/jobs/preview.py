@@ -108,3 +108,40 @@ def has_legal_fields(container, infos) -> bool:
             if any(payload.get(key) for key in LEGAL_FIELDS):
                 return True
     return False
+
+
+def preview_json(preview: Preview) -> dict:
+    """The preview as plain data, kept on the job so the wizard never reopens the file."""
+    return {
+        "types": [
+            {
+                "entity_type": t.entity_type,
+                "in_file": t.in_file,
+                "declared": t.declared,
+                "handling": t.handling,
+                "samples": t.samples,
+            }
+            for t in preview.types
+        ],
+        "total": preview.total_entities,
+        "file_warnings": [
+            {
+                "entity_type": w.entity_type,
+                "source_id": w.source_id,
+                "severity": w.severity,
+                "code": w.code,
+                "message": w.message,
+            }
+            for w in preview.file_warnings[:50]
+        ],
+        "file_warnings_total": preview.file_warnings_total,
+        "files": {
+            "total": preview.files.total,
+            "with_sha256": preview.files.with_sha256,
+            "without_sha256": preview.files.without_sha256,
+            "declared_bytes": preview.files.declared_bytes,
+        },
+        "notes": preview.notes,
+        "verifactu_detected": preview.verifactu_detected,
+        "tenant_label": preview.meta.get("tenant_label", ""),
+    }

@@ -7,7 +7,10 @@ be grepped and never collide with task names.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +21,7 @@ from dentalpin_import.jobs import audit, notify
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
 from dentalpin_import.mapping.registry import import_order
-from dentalpin_import.models import AuditAction, ImportJob, JobStatus
+from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
 
@@ -130,8 +133,9 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
     the row. Rows written before a failure stay: running the job again
     finishes the work without duplicates.
     """
-    resumed = job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED)
-    job.transition_to(JobStatus.QUEUED)
+    resumed = job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED) or bool(job.started_at)
+    if job.status != JobStatus.QUEUED:
+        job.transition_to(JobStatus.QUEUED)
     now = timezone.now()
     job.transition_to(
         JobStatus.RUNNING, started_at=now, heartbeat_at=now, finished_at=None, error=""
@@ -265,3 +269,143 @@ def binaries_summary(job: ImportJob) -> dict[str, int]:
         "missing": by_status.get("missing", 0),
         "rejected": by_status.get("rejected", 0),
     }
+
+
+# --- the web flow: staged uploads, validation with re-wrapping, background runs -------------
+
+
+def staging_dir(job: ImportJob) -> Path:
+    path = settings.DPMF_STAGING_DIR / "jobs" / str(job.pk)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def stage_upload(*, clinic, user, uploaded) -> ImportJob:
+    """Move an uploaded file into the job's private staging folder under a server-made name."""
+    job = ImportJob.objects.create(
+        clinic=clinic,
+        created_by=user,
+        original_name=Path(uploaded.name).name[:255],
+        file_size=uploaded.size,
+        file_sha256=getattr(uploaded, "sha256", ""),
+    )
+    target = staging_dir(job) / "upload.bin"
+    if hasattr(uploaded, "temporary_file_path"):
+        shutil.move(uploaded.temporary_file_path(), target)
+    else:
+        with open(target, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+    os.chmod(target, 0o600)
+    ImportJob.objects.filter(pk=job.pk).update(stored_path=str(target))
+    job.stored_path = str(target)
+    audit.record(
+        action=AuditAction.UPLOAD,
+        job=job,
+        user=user,
+        outcome="recorded",
+        details={"name": job.original_name, "size": job.file_size},
+    )
+    return job
+
+
+RETRYABLE = {"passphrase_required", "decrypt_failed"}
+
+
+def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) -> None:
+    """Validate a staged upload, keep its preview, and re-wrap it under the server key.
+
+    A wrong or missing passphrase leaves the job uploaded (the operator may
+    retry); any other refusal fails the job. The passphrase is only ever a
+    local variable here.
+    """
+    from dentalpin_import.jobs import preflight, rewrap
+    from dentalpin_import.jobs.preview import build_preview, preview_json
+
+    try:
+        with open_job_file(job=job, passphrase=passphrase, progress=progress) as container:
+            validate_job(job=job, container=container)
+            summary = preview_json(build_preview(container))
+            problems = preflight.as_json(preflight.preflight(container, clinic=job.clinic))
+            packed = staging_dir(job) / "validated.dpmr"
+            rewrap.rewrap(container.sqlite_path, packed)
+    except ReadError as exc:
+        if exc.code in RETRYABLE:
+            ImportJob.objects.filter(pk=job.pk).update(error=str(exc))
+            job.error = str(exc)
+            audit.record(
+                action=AuditAction.VALIDATION,
+                job=job,
+                outcome="retry",
+                details={"error": str(exc), "code": exc.code},
+            )
+            return
+        refuse_job(job=job, error=exc)
+        Path(job.stored_path).unlink(missing_ok=True)
+        return
+    Path(job.stored_path).unlink(missing_ok=True)
+    meta = dict(job.meta, preview=summary)
+    ImportJob.objects.filter(pk=job.pk).update(
+        stored_path=str(packed), meta=meta, options=dict(job.options, rewrapped=True)
+    )
+    job.refresh_from_db()
+    record_preflight(job=job, problems=problems)
+
+
+@contextmanager
+def open_for_run(job: ImportJob):
+    """Open a job's file for a (background) run: the re-wrapped copy, or the CLI's own file."""
+    from dentalpin_import.jobs import rewrap
+
+    if not job.options.get("rewrapped"):
+        with open_job_file(job=job) as container:
+            yield container
+        return
+    with rewrap.unwrapped(Path(job.stored_path), tmp_dir=str(settings.DPMF_STAGING_DIR)) as plain:
+        with open_job_file_at(plain) as container:
+            yield container
+
+
+@contextmanager
+def open_job_file_at(path: Path):
+    with open_dpmf(
+        path,
+        max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
+        tmp_dir=str(settings.DPMF_STAGING_DIR),
+    ) as container:
+        yield container
+
+
+def start_job(*, job: ImportJob, user=None, import_verifactu: bool = False) -> None:
+    """Queue a validated job for its background run (refused if it is already queued/running)."""
+    from dentalpin_import.jobs import dispatch
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        options=dict(job.options, import_verifactu=import_verifactu)
+    )
+    job.refresh_from_db()
+    dispatch.enqueue(job)
+
+
+def resume_job(*, job: ImportJob, user=None) -> None:
+    """Run a failed or interrupted job again; idempotency finishes it without duplicates."""
+    from dentalpin_import.jobs import dispatch
+
+    dispatch.enqueue(job)
+
+
+def mark_stale_jobs_interrupted(*, clinic=None) -> int:
+    """Mark running jobs whose worker stopped sending heartbeats as interrupted."""
+    stale = timezone.now() - timedelta(seconds=settings.DPMF_HEARTBEAT_TIMEOUT)
+    jobs = ImportJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
+    if clinic is not None:
+        jobs = jobs.filter(clinic=clinic)
+    count = 0
+    for job in jobs:
+        try:
+            job.transition_to(JobStatus.INTERRUPTED, error="the worker stopped responding")
+        except TransitionError:
+            continue
+        audit.record(action=AuditAction.EXECUTE, job=job, outcome="interrupted")
+        count += 1
+    return count

@@ -1,30 +1,138 @@
-"""Job list and job detail pages of the selected clinic."""
+"""Job list, job page with live progress, warnings (filter, pages, CSV), cancel and resume."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+import csv
 
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services
-from dentalpin_import.models import ImportJob
+from dentalpin_import.mapping.registry import import_order
+from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
+
+WARNINGS_PER_PAGE = 50
 
 
-def _require_clinic(request):
-    if request.clinic is None:
-        raise PermissionDenied("You are not a member of any clinic.")
-
-
-@login_required
+@clinic_permission_required("job_read")
 def job_list(request):
-    _require_clinic(request)
+    services.mark_stale_jobs_interrupted(clinic=request.clinic)
     jobs = ImportJob.objects.filter(clinic=request.clinic).order_by("-created_at")[:100]
     return render(request, "dentalpin_import/job_list.html", {"jobs": jobs})
 
 
-@login_required
+def _progress_rows(job):
+    rows = []
+    elapsed = job.elapsed_seconds() or 0
+    for entity_type in import_order(job.counters):
+        c = job.counters[entity_type]
+        done = sum(c.get(k, 0) for k in ("created", "already_mapped", "raw", "skipped", "failed"))
+        total = c.get("in_file", 0)
+        rows.append(
+            {
+                "type": entity_type,
+                "done": done,
+                "total": total,
+                "percent": round(100 * done / total) if total else 100,
+            }
+        )
+    processed, total = job.processed_entities, job.total_entities
+    eta = None
+    if job.status == JobStatus.RUNNING and processed and total > processed:
+        eta = round(elapsed * (total - processed) / processed)
+    percent = round(100 * processed / total) if total else 0
+    return rows, percent, eta
+
+
+def _context(job):
+    rows, percent, eta = _progress_rows(job)
+    return {
+        "job": job,
+        "report": services.report(job),
+        "rows": rows,
+        "percent": percent,
+        "eta": eta,
+        "finished": job.status in FINISHED,
+        "now": timezone.now(),
+    }
+
+
+@clinic_permission_required("job_read")
 def job_detail(request, job_id):
-    _require_clinic(request)
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    return render(
-        request, "dentalpin_import/job_detail.html", {"job": job, "report": services.report(job)}
+    return render(request, "dentalpin_import/job_detail.html", _context(job))
+
+
+@clinic_permission_required("job_read")
+def job_progress(request, job_id):
+    """The small fragment the job page polls while the job runs."""
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    return render(request, "dentalpin_import/partials/progress.html", _context(job))
+
+
+def _filtered_warnings(request, job):
+    warnings = ImportWarning.objects.filter(job=job, clinic=request.clinic).order_by("id")
+    code, severity = request.GET.get("code", "").strip(), request.GET.get("severity", "")
+    if code:
+        warnings = warnings.filter(code__startswith=code)
+    if severity in ("info", "warn", "error"):
+        warnings = warnings.filter(severity=severity)
+    return warnings, code, severity
+
+
+@clinic_permission_required("job_read")
+def job_warnings(request, job_id):
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    warnings, code, severity = _filtered_warnings(request, job)
+    page = Paginator(warnings, WARNINGS_PER_PAGE).get_page(request.GET.get("page"))
+    codes = (
+        ImportWarning.objects.filter(job=job)
+        .values_list("code", flat=True)
+        .distinct()
+        .order_by("code")
     )
+    return render(
+        request,
+        "dentalpin_import/warnings.html",
+        {"job": job, "page": page, "code": code, "severity": severity, "codes": codes},
+    )
+
+
+@clinic_permission_required("job_read")
+def job_warnings_csv(request, job_id):
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    warnings, _, _ = _filtered_warnings(request, job)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="warnings-{job.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["entity_type", "source_id", "canonical_uuid", "severity", "code", "message"])
+    for w in warnings.iterator():
+        writer.writerow(
+            [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]
+        )
+    return response
+
+
+@clinic_permission_required("job_execute")
+@require_POST
+def job_cancel(request, job_id):
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    try:
+        services.cancel_job(job=job)
+    except TransitionError:
+        pass
+    return redirect("dentalpin_import:job-detail", job_id=job.pk)
+
+
+@clinic_permission_required("job_execute")
+@require_POST
+def job_resume(request, job_id):
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    try:
+        services.resume_job(job=job, user=request.user)
+    except TransitionError:
+        pass
+    return redirect("dentalpin_import:job-detail", job_id=job.pk)

@@ -1,0 +1,102 @@
+"""Keep an uploaded file readable by background workers without ever storing its passphrase.
+
+While validating, the passphrase exists only in the web process's memory. The
+validated SQLite content is then compressed and encrypted again (AES-256-GCM,
+streamed) under a key the server holds (`DPMF_REWRAP_KEY`, or one derived from
+`SECRET_KEY`), the original upload is deleted, and a worker later unwraps the
+copy into a private temporary directory. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+from dentalpin_import.reader.compression import Decompressor, compress_stream
+
+MAGIC = b"DPMR1"
+NONCE = 12
+TAG = 16
+CHUNK = 1 << 20
+
+
+class RewrapError(Exception):
+    """The re-wrapped copy cannot be read (another server key, or damaged)."""
+
+
+def server_key() -> bytes:
+    configured = getattr(settings, "DPMF_REWRAP_KEY", "")
+    if configured:
+        key = base64.b64decode(configured, validate=True)
+        if len(key) != 32:
+            raise ValueError("DPMF_REWRAP_KEY must be 32 bytes, base64-encoded")
+        return key
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"dentalpin-rewrap", info=b"dpmf staging copies"
+    ).derive(settings.SECRET_KEY.encode())
+
+
+def rewrap(sqlite_path: Path, out_path: Path) -> None:
+    """Write `sqlite_path` compressed and encrypted under the server key to `out_path`."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    nonce = os.urandom(NONCE)
+    encryptor = Cipher(algorithms.AES(server_key()), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(MAGIC)
+    tmp = out_path.with_suffix(".partial")
+    with tempfile.TemporaryFile(dir=out_path.parent) as packed:
+        with open(sqlite_path, "rb") as src:
+            compress_stream(src, packed)
+        packed.seek(0)
+        with open(tmp, "wb") as dst:
+            dst.write(MAGIC + nonce)
+            while block := packed.read(CHUNK):
+                dst.write(encryptor.update(block))
+            dst.write(encryptor.finalize() + encryptor.tag)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, out_path)
+
+
+@contextmanager
+def unwrapped(path: Path, tmp_dir: str | None = None):
+    """Yield the path of the plain SQLite copy, in a private directory wiped afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="dpmr-", dir=tmp_dir))
+    os.chmod(workdir, 0o700)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                raise RewrapError("not a re-wrapped staging copy")
+            nonce = fh.read(NONCE)
+            fh.seek(size - TAG)
+            tag = fh.read(TAG)
+            decryptor = Cipher(algorithms.AES(server_key()), modes.GCM(nonce, tag)).decryptor()
+            decryptor.authenticate_additional_data(MAGIC)
+            target = workdir / "container.sqlite3"
+            with open(target, "wb") as out:
+                unpack = Decompressor(out.write)
+                fh.seek(len(MAGIC) + NONCE)
+                remaining = size - len(MAGIC) - NONCE - TAG
+                while remaining > 0:
+                    block = fh.read(min(CHUNK, remaining))
+                    remaining -= len(block)
+                    unpack.feed(decryptor.update(block))
+                try:
+                    decryptor.finalize()
+                except InvalidTag:
+                    raise RewrapError(
+                        "the staging copy is damaged or was made with another server key"
+                    ) from None
+                unpack.close()
+        yield target
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -120,6 +120,14 @@ DPMF_MAX_UNPACKED_BYTES = env_int("DPMF_MAX_UNPACKED_BYTES", 20 * 1024**3)
 DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
 DPMF_UPLOAD_RETENTION_HOURS = env_int("DPMF_UPLOAD_RETENTION_HOURS", 24)
+# A running job whose heartbeat is older than this is marked interrupted (worker died).
+DPMF_HEARTBEAT_TIMEOUT = env_int("DPMF_HEARTBEAT_TIMEOUT", 120)
+# Key for the server-held re-wrapping of validated uploads (base64, 32 bytes);
+# empty: derived from DJANGO_SECRET_KEY. See docs/security.md.
+DPMF_REWRAP_KEY = env_str("DPMF_REWRAP_KEY")
+# Fernet keys for clinical note text, newest first (old ones still read); empty:
+# one derived from DJANGO_SECRET_KEY. See docs/operations.md.
+CLINICAL_ENCRYPTION_KEYS = env_list("CLINICAL_ENCRYPTION_KEYS")
 # Binaries from the sync agent.
 DPMF_MAX_BINARY_BYTES = env_int("DPMF_MAX_BINARY_BYTES", 512 * 1024**2)
 DPMF_AGENT_TOKEN_HOURS = env_int("DPMF_AGENT_TOKEN_HOURS", 72)

@@ -8,6 +8,18 @@ from clinics.models.billing import (
     PaymentMethod,
 )
 from clinics.models.clinic import Clinic, Membership, Role
+from clinics.models.clinical import (
+    AlertKind,
+    AlertStatus,
+    ClinicalNote,
+    CodeSystem,
+    MedicalAlert,
+    Medication,
+    MedicationStatus,
+    NoteKind,
+    NoteType,
+    Severity,
+)
 from clinics.models.documents import Document, DocumentStatus
 from clinics.models.people import (
     Client,
@@ -20,6 +32,16 @@ from clinics.models.people import (
 from clinics.models.scheduling import Appointment, AppointmentStatus
 
 __all__ = [
+    "AlertKind",
+    "AlertStatus",
+    "ClinicalNote",
+    "CodeSystem",
+    "MedicalAlert",
+    "Medication",
+    "MedicationStatus",
+    "NoteKind",
+    "NoteType",
+    "Severity",
     "Appointment",
     "AppointmentStatus",
     "Client",

@@ -61,6 +61,10 @@ class Patient(ClinicOwned):
     address_postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=120, blank=True)
     chart_number = models.CharField(max_length=40, blank=True)
+    # The id the patient had in a legacy system without canonical ids (CSV sheets).
+    legacy_id = models.CharField(max_length=60, blank=True, db_index=True)
+    emergency_contact_name = models.CharField(max_length=200, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
     registered_on = models.DateField(null=True, blank=True)
     billing_name = models.CharField(max_length=300, blank=True)
     billing_tax_id = models.CharField(max_length=40, blank=True)

@@ -19,7 +19,15 @@ from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 # Field types whose Python values the drivers take as they are.
-SIMPLE = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
+SIMPLE = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.PositiveIntegerField,
+    models.BigIntegerField,
+    models.BooleanField,
+    models.SlugField,
+)
 
 
 def write_rows(model: type[models.Model], fields: Sequence[models.Field], rows: list) -> None:
@@ -43,7 +51,10 @@ def needs_prep(field: models.Field) -> bool:
     """True unless the database driver takes the Python value as it is."""
     if field.is_relation:
         return needs_prep(field.target_field)
-    return not isinstance(field, SIMPLE) and not isinstance(field, AutoFieldMixin)
+    # Exact types only: a subclass (an encrypted text field, say) prepares its own value.
+    if isinstance(field, AutoFieldMixin):
+        return False
+    return not any(type(field) is simple for simple in SIMPLE)
 
 
 def _is_timestamp(field: models.Field) -> bool:

@@ -1,0 +1,162 @@
+"""A patient's medical background: alerts, notes and medications.
+
+Filled by the DPMF mappers (`patient_alert`, `pharmacological_history`, notes of
+appointments and treatments) and by the CSV sheets (clinical background, clinical
+notes, medications) alike, so one patient's history reads the same whatever
+system it came from.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.fields import EncryptedTextField
+from clinics.models.base import ClinicOwned
+
+
+class AlertKind(models.TextChoices):
+    ALLERGY = "allergy", _("Allergy")
+    MEDICATION = "medication", _("Medication")
+    ANTICOAGULANT = "anticoagulant", _("Anticoagulant")
+    DISEASE = "disease", _("Disease or condition")
+    ANAESTHESIA_REACTION = "anaesthesia_reaction", _("Anaesthesia reaction")
+    SMOKING = "smoking", _("Smoking")
+    PREGNANCY = "pregnancy", _("Pregnancy")
+    LACTATION = "lactation", _("Lactation")
+    BRUXISM = "bruxism", _("Bruxism")
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", _("Mild")
+    MODERATE = "moderate", _("Moderate")
+    SEVERE = "severe", _("Severe")
+    UNSPECIFIED = "unspecified", _("Unspecified")
+
+
+class AlertStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class CodeSystem(models.TextChoices):
+    NONE = "", _("None")
+    SNOMED_CT = "snomed", _("SNOMED CT")
+    ICD10 = "icd10", _("ICD-10")
+
+
+class MedicalAlert(ClinicOwned):
+    """Something every clinician must see before treating: an allergy, a condition, a flag."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.CASCADE, related_name="medical_alerts"
+    )
+    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    # The allergen, condition or drug, short; `text` keeps the source's words.
+    name = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    severity = models.CharField(
+        max_length=12, choices=Severity.choices, default=Severity.UNSPECIFIED
+    )
+    status = models.CharField(
+        max_length=10, choices=AlertStatus.choices, default=AlertStatus.ACTIVE
+    )
+    onset_date = models.DateField(null=True, blank=True)
+    clinical_code = models.CharField(max_length=20, blank=True)
+    code_system = models.CharField(
+        max_length=8, choices=CodeSystem.choices, default=CodeSystem.NONE, blank=True
+    )
+    flagged = models.BooleanField(default=False)
+    recorded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["patient", "kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+
+class NoteKind(models.TextChoices):
+    CLINICAL = "clinical", _("Clinical")
+    ADMINISTRATIVE = "administrative", _("Administrative")
+    GENERAL = "general", _("General")
+
+
+class NoteType(models.TextChoices):
+    GP_NOTE = "gp_note", _("GP note")
+    CONSULTATION = "consultation", _("Consultation")
+    TRIAGE = "triage", _("Triage")
+    REFERRAL = "referral", _("Referral")
+    DENTAL_PROGRESS = "dental_progress", _("Dental progress")
+    OTHER = "other", _("Other")
+
+
+class ClinicalNote(ClinicOwned):
+    """A dated note on a patient. Text and diagnosis are encrypted at rest."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.CASCADE, related_name="clinical_notes"
+    )
+    author = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        "clinics.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="clinical_notes",
+    )
+    kind = models.CharField(max_length=16, choices=NoteKind.choices, default=NoteKind.CLINICAL)
+    note_type = models.CharField(
+        max_length=16, choices=NoteType.choices, default=NoteType.OTHER, blank=True
+    )
+    written_at = models.DateTimeField(null=True, blank=True)
+    text = EncryptedTextField()
+    diagnosis = EncryptedTextField(blank=True)
+    clinical_code = models.CharField(max_length=20, blank=True)
+    code_system = models.CharField(
+        max_length=8, choices=CodeSystem.choices, default=CodeSystem.NONE, blank=True
+    )
+
+    class Meta:
+        ordering = ["patient", "-written_at"]
+
+    def __str__(self) -> str:
+        when = self.written_at.date() if self.written_at else "—"
+        return f"{self.get_kind_display()} note, {when}"
+
+
+class MedicationStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ACUTE = "acute", _("Acute")
+    REPEAT = "repeat", _("Repeat")
+    DISPENSED = "dispensed", _("Dispensed")
+    DISCONTINUED = "discontinued", _("Discontinued")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class Medication(ClinicOwned):
+    """A drug the patient takes or was prescribed (the pharmacological history)."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.CASCADE, related_name="medications"
+    )
+    prescriber = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drug_name = models.CharField(max_length=300)
+    dose = models.CharField(max_length=120, blank=True)
+    instructions = models.TextField(blank=True)
+    route = models.CharField(max_length=60, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=MedicationStatus.choices, default=MedicationStatus.ACTIVE
+    )
+    quantity = models.CharField(max_length=60, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["patient", "-started_on"]
+
+    def __str__(self) -> str:
+        return f"{self.drug_name} {self.dose}".strip()

@@ -17,10 +17,12 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django_scopes import scope
 
+from dentalpin_import.jobs import audit, retention
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
     SKIP_SUFFIX,
+    AuditAction,
     EntityMapping,
     FileStaging,
     ImportJob,
@@ -99,13 +101,47 @@ def plan_undo(job: ImportJob) -> UndoPlan:
     return plan
 
 
-def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False) -> UndoPlan:
+def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user=None) -> UndoPlan:
     """Delete what `job` created (or, with `dry_run`, only say so); return the plan.
 
-    Raises `UndoRefused` when rows were edited after the import (unless
-    `force`) or when rows created later depend on the job's rows.
+    Raises `UndoRefused` when the job cannot be undone (running, already
+    undone), when rows were edited after the import (unless `force`) or when
+    rows created later depend on the job's rows. The staged upload goes at
+    once; the outcome is in the audit log either way.
     """
+    if job.status == JobStatus.UNDONE:
+        raise UndoRefused(f"job {job.pk} was already undone")
+    if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
+        raise UndoRefused(f"job {job.pk} is {job.status}; cancel it first")
+    try:
+        plan = _undo(job, force=force, dry_run=dry_run)
+    except UndoRefused as exc:
+        if not dry_run:
+            audit.record(
+                action=AuditAction.UNDO,
+                job=job,
+                user=user,
+                outcome="refused",
+                details={"reason": str(exc)},
+            )
+        raise
+    if not dry_run:
+        audit.record(
+            action=AuditAction.UNDO,
+            job=job,
+            user=user,
+            outcome="undone",
+            details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
+        )
+        retention.discard_job_files(job=job, reason="undo", user=user)
+    return plan
+
+
+def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
     plan = plan_undo(job)
+    if dry_run:
+        # A dry run lists everything, edited rows included, so the operator can decide.
+        return plan
     if plan.changed and not force:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.changed[:20])
         more = f" and {len(plan.changed) - 20} more" if len(plan.changed) > 20 else ""
@@ -113,8 +149,6 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False) -> U
             f"{len(plan.changed)} rows were edited after the import "
             f"({listed}{more}); use --force to delete them anyway"
         )
-    if dry_run:
-        return plan
     tables = _models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):

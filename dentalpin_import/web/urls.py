@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dentalpin_import.web import agent, jobs, wizard
+from dentalpin_import.web import agent, jobs, reports, undo, wizard
 
 app_name = "dentalpin_import"
 urlpatterns = [
@@ -17,5 +17,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/warnings.csv", jobs.job_warnings_csv, name="job-warnings-csv"),
     path("jobs/<uuid:job_id>/cancel/", jobs.job_cancel, name="job-cancel"),
     path("jobs/<uuid:job_id>/resume/", jobs.job_resume, name="job-resume"),
+    path("jobs/<uuid:job_id>/undo/", undo.job_undo, name="job-undo"),
+    path("jobs/<uuid:job_id>/report.json", reports.job_report_json, name="job-report-json"),
     path("jobs/<uuid:job_id>/binaries", agent.binaries, name="job-binaries"),
 ]

@@ -3,10 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dentalpin_import.jobs import audit, undo
+from dentalpin_import.jobs import undo
 from dentalpin_import.management.output import table
 from dentalpin_import.management.passphrase import REFUSED
-from dentalpin_import.models import AuditAction, ImportJob, JobStatus
+from dentalpin_import.models import ImportJob
 
 
 class Command(BaseCommand):
@@ -32,20 +32,9 @@ class Command(BaseCommand):
             job = None
         if job is None:
             raise CommandError(f"no import job {job_id}", returncode=REFUSED)
-        if job.status == JobStatus.UNDONE:
-            raise CommandError(f"job {job_id} was already undone", returncode=REFUSED)
-        if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
-            raise CommandError(f"job {job_id} is {job.status}; cancel it first", returncode=REFUSED)
         try:
             plan = undo.undo_job(job=job, force=force, dry_run=dry_run)
         except undo.UndoRefused as exc:
-            if not dry_run:
-                audit.record(
-                    action=AuditAction.UNDO,
-                    job=job,
-                    outcome="refused",
-                    details={"reason": str(exc)},
-                )
             raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
         rows = [[name, len(ids)] for name, ids in plan.rows.items()]
         verb = "would delete" if dry_run else "deleted"
@@ -62,11 +51,4 @@ class Command(BaseCommand):
         if plan.changed:
             self.stdout.write(
                 f"  edited after the import (deleted with --force): {len(plan.changed)}"
-            )
-        if not dry_run:
-            audit.record(
-                action=AuditAction.UNDO,
-                job=job,
-                outcome="undone",
-                details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
             )

@@ -1,0 +1,45 @@
+"""Undo a job from the web: a confirmation page listing what would go, then the undo itself."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from clinics.permissions import clinic_permission_required
+from clinics.shortcuts import get_for_clinic_or_404
+from dentalpin_import.jobs import undo
+from dentalpin_import.models import ImportJob
+
+
+@clinic_permission_required("job_execute")
+@require_http_methods(["GET", "POST"])
+def job_undo(request, job_id):
+    """GET: the dry run of the undo. POST (with `confirm`): delete what the job created."""
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    force = request.POST.get("force") == "on"
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            plan = undo.undo_job(job=job, force=force, user=request.user)
+        except undo.UndoRefused as exc:
+            messages.error(request, _("The undo was refused: %(reason)s") % {"reason": exc})
+        else:
+            messages.success(
+                request,
+                _("Undone: %(rows)s clinic rows created by this import were deleted.")
+                % {"rows": plan.total_rows},
+            )
+            return redirect("dentalpin_import:job-detail", job_id=job.pk)
+    try:
+        plan, refusal = undo.undo_job(job=job, dry_run=True), None
+    except undo.UndoRefused as exc:
+        plan, refusal = None, str(exc)
+    return render(
+        request,
+        "dentalpin_import/undo_confirm.html",
+        {
+            "job": job,
+            "plan": plan,
+            "refusal": refusal,
+            "tables": sorted((t, len(ids)) for t, ids in plan.rows.items()) if plan else [],
+        },
+    )

@@ -1,0 +1,98 @@
+"""Undo from the web (confirmation, then deletion) and the downloadable JSON report."""
+
+import json
+
+import pytest
+from django_scopes import scope
+
+from clinics.models import Patient
+from dentalpin_import.jobs import retention
+from dentalpin_import.models import AuditEntry, ImportJob
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+
+
+@pytest.fixture
+def imported(tmp_path, clinic):
+    status, out, report = run_import(b.small_clinic(tmp_path), clinic.slug, report=tmp_path / "r")
+    assert status == 0, out
+    job = ImportJob.objects.get(pk=report["job_id"])
+    folder = retention.job_folder(job)
+    folder.mkdir(parents=True)
+    (folder / "validated.dpmr").write_bytes(b"x" * 100)
+    return job
+
+
+def patients(clinic):
+    with scope(clinic=clinic):
+        return Patient.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_undo_page_lists_what_would_go_and_deletes_nothing(staff_client, clinic, imported):
+    page = staff_client.get(f"/import/jobs/{imported.pk}/undo/").content.decode()
+    assert 'data-table="clinics_patient">3<' in page
+    assert "Undo this import" in page
+    assert patients(clinic) == 3
+    imported.refresh_from_db()
+    assert imported.status == "succeeded"
+
+
+@pytest.mark.django_db
+def test_confirming_the_undo_deletes_the_rows_the_upload_and_audits_it(
+    staff_client, clinic, imported
+):
+    response = staff_client.post(f"/import/jobs/{imported.pk}/undo/", {"confirm": "yes"})
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert imported.status == "undone" and patients(clinic) == 0
+    assert not retention.job_folder(imported).exists()
+    actions = set(AuditEntry.objects.filter(job=imported).values_list("action", "outcome"))
+    assert {("undo", "undone"), ("retention", "files deleted")} <= actions
+    page = staff_client.get(response.url).content.decode()
+    assert "Undone:" in page and "Undo this import" not in page
+
+
+@pytest.mark.django_db
+def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic, imported):
+    import datetime as dt
+
+    with scope(clinic=clinic):
+        patient = Patient.objects.first()
+        # As if a receptionist edited it five minutes after the import.
+        Patient.objects.filter(pk=patient.pk).update(
+            updated_at=patient.updated_at + dt.timedelta(minutes=5), notes="edited"
+        )
+    url = f"/import/jobs/{imported.pk}/undo/"
+    page = staff_client.get(url).content.decode()
+    assert f"clinics_patient #{patient.pk}" in page and 'name="force"' in page
+    refused = staff_client.post(url, {"confirm": "yes"}).content.decode()
+    assert "The undo was refused" in refused and patients(clinic) == 3
+    staff_client.post(url, {"confirm": "yes", "force": "on"})
+    assert patients(clinic) == 0
+
+
+@pytest.mark.django_db
+def test_undo_needs_a_post_with_csrf_and_is_invisible_to_other_clinics(
+    client, clinic, imported, other_staff_user, staff_user
+):
+    client.force_login(other_staff_user)
+    assert client.get(f"/import/jobs/{imported.pk}/undo/").status_code == 404
+    assert client.post(f"/import/jobs/{imported.pk}/undo/", {"confirm": "yes"}).status_code == 404
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(staff_user)
+    assert strict.post(f"/import/jobs/{imported.pk}/undo/", {"confirm": "yes"}).status_code == 403
+    assert patients(clinic) == 3
+
+
+@pytest.mark.django_db
+def test_the_report_downloads_as_json_with_the_reconciliation(staff_client, imported):
+    response = staff_client.get(f"/import/jobs/{imported.pk}/report.json")
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = json.loads(response.content)
+    assert data["job_id"] == str(imported.pk)
+    assert data["entities"]["patient"]["created"] == 3
+    assert data["reconciliation"]["adds_up"] is True
+    assert set(data["reconciliation"]["money"]) >= {"payments", "refunds", "invoices"}

@@ -13,6 +13,7 @@ from clinics.models import Invoice, InvoiceLine, InvoiceStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.text import cut
+from dentalpin_import.reader.legal import LEGAL_FIELDS, column_value, regime
 from dentalpin_import.reader.records import SourceFiscalDocument, SourceFiscalDocumentLine
 
 STATUSES = set(InvoiceStatus.values)
@@ -100,7 +101,16 @@ class FiscalDocumentMapper(BaseMapper):
             return []
         from verifactu.models import FiscalLegalRecord
 
-        return [FiscalLegalRecord(clinic=ctx.clinic, invoice=invoice, **record.legal)]
+        legal = record.legal
+        return [
+            FiscalLegalRecord(
+                clinic=ctx.clinic,
+                invoice=invoice,
+                regime=regime(legal),
+                **{key: column_value(legal[key]) for key in LEGAL_FIELDS if key in legal},
+                extra={k: v for k, v in legal.items() if k not in LEGAL_FIELDS},
+            )
+        ]
 
 
 class FiscalDocumentLineMapper(BaseMapper):

@@ -25,7 +25,7 @@ from clinics.models import (
 )
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.models import EntityMapping
-from dentalpin_import.reader.values import Payload
+from dentalpin_import.reader.values import Payload, to_cents
 
 # (child model, foreign key field, parent model): rows whose parent is gone or in another clinic.
 ORPHAN_CHECKS = (
@@ -93,10 +93,10 @@ def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
     amounts = {}
     for rows in container.iter_rows(entity_type, chunk_size=2000):
         for row in rows:
-            try:
-                amounts[row.canonical_uuid] = Decimal(str((row.payload or {}).get(key)))
-            except ArithmeticError:
-                continue
+            amount = Payload(row.payload).decimal(key)
+            if amount is not None:
+                # Stored to the cent, rounded half-up as the mappers do.
+                amounts[row.canonical_uuid] = to_cents(amount)
     return amounts
 
 
@@ -115,7 +115,7 @@ def _file_debts(container) -> dict[str, Decimal]:
                 and not p.ref("cancelled_by_uuid")
                 and not p.boolean("uncollectible")
             ):
-                amounts[row.canonical_uuid] = owed
+                amounts[row.canonical_uuid] = to_cents(owed)
     return amounts
 
 

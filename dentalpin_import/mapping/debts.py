@@ -25,6 +25,7 @@ from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWar
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import SKIP_SUFFIX, SKIP_TABLE, EntityMapping, RawEntity
 from dentalpin_import.reader.records_ledger import SourceDebt, SourceDebtPaymentApplication
+from dentalpin_import.reader.values import to_cents
 
 KEPT_RAW = "__raw__"
 
@@ -96,12 +97,14 @@ class DebtMapper(BaseMapper):
             raise MappingWarning("debt.negative_amount", f"owed amount {amount} is negative")
         patient_id = ctx.require("patient", record.patient_uuid, code="debt", what="patient")
         self.check_treatment(record, ctx)
+        if to_cents(amount) != amount:
+            ctx.note("debt.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
         return LedgerEntry(
             clinic=ctx.clinic,
             patient_id=patient_id,
             client_id=ctx.resolve("client", record.client_uuid),
             kind=EntryKind.EARNED,
-            amount=amount,
+            amount=to_cents(amount),
             entry_date=record.due_date,
             applied_treatment_uuid=record.applied_treatment_uuid or "",
             # One key per debt keeps several debts of one treatment apart.
@@ -174,6 +177,6 @@ class DebtPaymentApplicationMapper(BaseMapper):
             clinic=ctx.clinic,
             debt_id=debt_id,
             payment_id=payment_id,
-            amount=record.amount,
+            amount=to_cents(record.amount) if record.amount is not None else None,
             applied_on=record.applied_on,
         )

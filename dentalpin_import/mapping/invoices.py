@@ -15,6 +15,7 @@ from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.legal import LEGAL_FIELDS, column_value, regime
 from dentalpin_import.reader.records import SourceFiscalDocument, SourceFiscalDocumentLine
+from dentalpin_import.reader.values import to_cents
 
 STATUSES = set(InvoiceStatus.values)
 CENT = Decimal("0.01")
@@ -54,9 +55,10 @@ class FiscalDocumentMapper(BaseMapper):
             series=cut(record.series, 20),
             kind=cut(record.document_kind, 10),
             issued_on=record.issued_on,
-            subtotal=record.subtotal or Decimal(0),
-            tax_total=record.tax_total or Decimal(0),
-            total=record.total or Decimal(0),
+            # Legal totals have two decimals; a stray third is rounded half-up, never dropped.
+            subtotal=to_cents(record.subtotal or Decimal(0)),
+            tax_total=to_cents(record.tax_total or Decimal(0)),
+            total=to_cents(record.total or Decimal(0)),
             status=record.status if record.status in STATUSES else InvoiceStatus.ISSUED,
         )
         if record.total is None:

@@ -16,6 +16,7 @@ from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, Map
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.debts import earned_by_patient
 from dentalpin_import.reader.records import SourcePayment
+from dentalpin_import.reader.values import to_cents
 
 CENT = Decimal("0.01")
 METHODS = {
@@ -65,6 +66,9 @@ class PaymentMapper(BaseMapper):
         amount = record.amount
         if amount is None:
             raise MappingWarning("payment.invalid_amount", f"amount {record.amount_text!r}")
+        if to_cents(amount) != amount:
+            ctx.note("payment.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
+            amount = to_cents(amount)
         if amount == 0:
             raise MappingWarning("payment.zero_amount", "payment of 0 ignored", severity="info")
         if amount < 0 and not ctx.final_pass:

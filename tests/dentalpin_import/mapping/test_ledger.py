@@ -296,3 +296,29 @@ def test_a_debt_billing_a_treatment_imported_as_an_administrative_note_is_skippe
     with pytest.raises(MappingWarning) as raised:
         DebtMapper().map(record, ctx)
     assert raised.value.code == "debt.no_clinical_target"
+
+
+@pytest.mark.django_db
+def test_amounts_with_a_third_decimal_are_rounded_half_up_and_still_reconcile(tmp_path, clinic):
+    rows = [
+        b.client(1),
+        b.patient(1),
+        b.link(1, 1, 1),
+        debt("d1", 1, "12.345"),
+        b.payment("p1", 1, "35.755"),
+        b.payment("p2", 1, "-0.005", related_payment_uuid=b.uid("payment", "p1")),
+    ]
+    status, out, report = run_import(
+        b.build(tmp_path, rows), clinic.slug, report=tmp_path / "r.json"
+    )
+    assert status == 0, out
+    with scope(clinic=clinic):
+        assert mapped(LedgerEntry, "debt", "d1").amount == D("12.35")
+        assert mapped(Payment, "payment", "p1").amount == D("35.76")
+        assert mapped(Payment, "payment", "p2").amount == D("0.01")
+    money = report["reconciliation"]["money"]
+    assert money["debts"]["clinic"] == "12.35" and money["payments"]["clinic"] == "35.76"
+    assert all(kind["matches"] for kind in money.values())
+    assert {"debt.amount_rounded", "payment.amount_rounded"} <= set(
+        ImportWarning.objects.values_list("code", flat=True)
+    )

@@ -8,13 +8,22 @@ from clinics.models import (
     Appointment,
     Client,
     Clinic,
+    ClinicalNote,
+    Communication,
+    Consent,
+    DebtPaymentApplication,
     Document,
     Invoice,
     InvoiceLine,
+    LedgerEntry,
+    MedicalAlert,
+    Medication,
     Membership,
     Patient,
     PatientClientLink,
     Payment,
+    Prescription,
+    PrescriptionItem,
     Professional,
 )
 
@@ -133,6 +142,62 @@ class DocumentAdmin(ClinicScopedAdmin):
     list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
     list_filter = ("status", "clinic")
     search_fields = ("title", "sha256")
+
+
+@admin.register(MedicalAlert)
+class MedicalAlertAdmin(ClinicScopedAdmin):
+    list_display = ("patient", "kind", "name", "flagged", "status", "clinic")
+    list_filter = ("kind", "flagged", "clinic")
+
+
+@admin.register(ClinicalNote)
+class ClinicalNoteAdmin(ClinicScopedAdmin):
+    # The text is encrypted at rest; it is shown on the note's own page only.
+    list_display = ("written_at", "patient", "kind", "note_type", "clinic")
+    list_filter = ("kind", "clinic")
+
+
+@admin.register(Medication)
+class MedicationAdmin(ClinicScopedAdmin):
+    list_display = ("patient", "drug_name", "dose", "status", "started_on", "clinic")
+    search_fields = ("drug_name",)
+
+
+class PrescriptionItemInline(ClinicScopedInline):
+    model = PrescriptionItem
+    fields = ("drug_name", "frequency", "duration_days", "units", "route")
+    readonly_fields = fields
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(ClinicScopedAdmin):
+    list_display = ("prescribed_on", "patient", "prescriber", "clinic")
+    inlines = [PrescriptionItemInline]
+
+
+@admin.register(Consent)
+class ConsentAdmin(ClinicScopedAdmin):
+    list_display = ("title", "patient", "signed_on", "revoked_on", "clinic")
+    search_fields = ("title", "template_code")
+
+
+@admin.register(Communication)
+class CommunicationAdmin(ClinicScopedAdmin):
+    list_display = ("sent_at", "patient", "client", "channel", "direction", "status", "clinic")
+    list_filter = ("channel", "direction", "clinic")
+
+
+class DebtPaymentApplicationInline(ClinicScopedInline):
+    model = DebtPaymentApplication
+    fields = ("payment", "amount", "applied_on")
+    readonly_fields = fields
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ClinicScopedAdmin):
+    list_display = ("entry_date", "patient", "kind", "amount", "label", "clinic")
+    list_filter = ("kind", "clinic")
+    inlines = [DebtPaymentApplicationInline]
 
 
 admin.site.site_header = _("DentalPin administration")

@@ -20,7 +20,14 @@ from clinics.models.clinical import (
     NoteType,
     Severity,
 )
+from clinics.models.communications import (
+    Communication,
+    CommunicationChannel,
+    CommunicationDirection,
+)
+from clinics.models.consents import Consent
 from clinics.models.documents import Document, DocumentStatus
+from clinics.models.ledger import DebtPaymentApplication, EntryKind, LedgerEntry
 from clinics.models.people import (
     Client,
     Patient,
@@ -29,9 +36,19 @@ from clinics.models.people import (
     Sex,
     StaffRole,
 )
+from clinics.models.prescriptions import Prescription, PrescriptionItem
 from clinics.models.scheduling import Appointment, AppointmentStatus
 
 __all__ = [
+    "CommunicationChannel",
+    "Communication",
+    "Consent",
+    "DebtPaymentApplication",
+    "CommunicationDirection",
+    "EntryKind",
+    "LedgerEntry",
+    "Prescription",
+    "PrescriptionItem",
     "AlertKind",
     "AlertStatus",
     "ClinicalNote",

@@ -46,6 +46,13 @@ class Payment(ClinicOwned):
     # A family payment split over several patients keeps the whole amount on
     # each share, so a refund can be checked against what was really paid.
     split_total = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The other shares of a family payment point at the first one.
+    split_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="other_shares"
+    )
+    # The treatment the payment was booked against, as the file names it: a
+    # refund of that treatment finds its payment through it (FORMAT.md §13.2).
+    applied_treatment_uuid = models.CharField(max_length=64, blank=True, db_index=True)
     notes = models.TextField(blank=True)
 
     class Meta:

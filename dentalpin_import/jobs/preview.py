@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dentalpin_import.mapping.registry import import_order, mapper_for
-from dentalpin_import.reader.records import LEGAL_FIELDS
+from dentalpin_import.reader.legal import legal_fields
 
 SAMPLE_ROWS = 5
 MAX_FILE_WARNINGS = 200
@@ -104,8 +104,7 @@ def has_legal_fields(container, infos) -> bool:
         return False
     for rows in container.iter_rows("fiscal_document", chunk_size=2000):
         for row in rows:
-            payload = row.payload or {}
-            if any(payload.get(key) for key in LEGAL_FIELDS):
+            if legal_fields(row.payload or {}, row.raw_source_data or {}):
                 return True
     return False
 

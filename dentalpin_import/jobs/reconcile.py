@@ -7,9 +7,25 @@ from itertools import islice
 
 from django.db import connection
 
-from clinics.models import Appointment, Document, Invoice, InvoiceLine, Patient, Payment
+from clinics.models import (
+    Appointment,
+    Communication,
+    Consent,
+    DebtPaymentApplication,
+    Document,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    MedicalAlert,
+    Medication,
+    Patient,
+    Payment,
+    Prescription,
+    PrescriptionItem,
+)
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.models import EntityMapping
+from dentalpin_import.reader.values import Payload, to_cents
 
 # (child model, foreign key field, parent model): rows whose parent is gone or in another clinic.
 ORPHAN_CHECKS = (
@@ -17,6 +33,15 @@ ORPHAN_CHECKS = (
     (Payment, "patient", Patient),
     (InvoiceLine, "invoice", Invoice),
     (Document, "patient", Patient),
+    (MedicalAlert, "patient", Patient),
+    (Medication, "patient", Patient),
+    (Prescription, "patient", Patient),
+    (PrescriptionItem, "prescription", Prescription),
+    (Consent, "patient", Patient),
+    (Communication, "patient", Patient),
+    (LedgerEntry, "patient", Patient),
+    (DebtPaymentApplication, "debt", LedgerEntry),
+    (DebtPaymentApplication, "payment", Payment),
 )
 ZERO = Decimal("0.00")
 
@@ -68,11 +93,37 @@ def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
     amounts = {}
     for rows in container.iter_rows(entity_type, chunk_size=2000):
         for row in rows:
-            try:
-                amounts[row.canonical_uuid] = Decimal(str((row.payload or {}).get(key)))
-            except ArithmeticError:
-                continue
+            amount = Payload(row.payload).decimal(key)
+            if amount is not None:
+                # Stored to the cent, rounded half-up as the mappers do.
+                amounts[row.canonical_uuid] = to_cents(amount)
     return amounts
+
+
+def _file_debts(container) -> dict[str, Decimal]:
+    """Debts of the file that are earned (§13.3): owed > 0, not voided, not written off."""
+    if "debt" not in {t.entity_type for t in container.entity_types}:
+        return {}
+    amounts = {}
+    for rows in container.iter_rows("debt", chunk_size=2000):
+        for row in rows:
+            p = Payload(row.payload)
+            owed = p.decimal("owed_amount")
+            if (
+                owed
+                and owed > 0
+                and not p.ref("cancelled_by_uuid")
+                and not p.boolean("uncollectible")
+            ):
+                amounts[row.canonical_uuid] = to_cents(owed)
+    return amounts
+
+
+def _clinic_amounts(clinic, model, ids, field: str = "amount") -> dict[int, Decimal]:
+    found = {}
+    for batch in _batched(list(ids)):
+        found.update(model.objects.filter(clinic=clinic, pk__in=batch).values_list("pk", field))
+    return found
 
 
 def money(container, ctx) -> dict[str, dict]:
@@ -94,10 +145,13 @@ def money(container, ctx) -> dict[str, dict]:
         )
     receipts = {u: a for u, a in payments.items() if a > 0}
     refunds = {u: -a for u, a in payments.items() if a < 0}
+    debts = _file_debts(container)
+    booked = _mapped_ids(ctx, "debt", list(debts))
     return {
         "payments": _totals(receipts, paid, clinic_pay),
         "refunds": _totals(refunds, paid, clinic_pay),
         "invoices": _totals(invoices, billed, clinic_inv),
+        "debts": _totals(debts, booked, _clinic_amounts(ctx.clinic, LedgerEntry, booked.values())),
     }
 
 

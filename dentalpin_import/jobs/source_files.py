@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import islice
 
+from django.apps import apps
+
 from clinics.models import Document
 from dentalpin_import.jobs.chunks import resolve_references
 from dentalpin_import.mapping.base import MappingContext
@@ -41,9 +43,11 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
         )
         fresh = [f for f in files if f.canonical_uuid not in known]
         documents = parent_documents(ctx, fresh)
+        owners = parent_patients(ctx, fresh)
         rows = []
         for f in fresh:
             document = documents.get(f.parent_canonical_uuid)
+            owner = document[1] if document else owners.get(f.parent_canonical_uuid)
             rows.append(
                 FileStaging(
                     clinic=ctx.clinic,
@@ -57,7 +61,7 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
                     mime_hint=(f.mime_hint or "")[:100],
                     status=StagingStatus.PENDING if f.sha256 else StagingStatus.MISSING,
                     document_id=document[0] if document else None,
-                    patient_id=document[1] if document else None,
+                    patient_id=owner,
                 )
             )
             if not f.sha256:
@@ -87,6 +91,39 @@ def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
         ).values_list("pk", "patient_id")
     )
     return {p: (i, owners[i]) for p, i in ids.items() if i in owners}
+
+
+def parent_patients(ctx: MappingContext, files) -> dict[str, int]:
+    """Return {parent canonical uuid: patient id} for other parents (a consent, a prescription).
+
+    The parent's clinic row names its patient; parents not imported are left
+    for the upload endpoint to resolve later.
+    """
+    wanted: dict[str, set[str]] = {}
+    for f in files:
+        if f.parent_entity_type != "patient_document" and f.parent_canonical_uuid:
+            wanted.setdefault(f.parent_entity_type, set()).add(f.parent_canonical_uuid)
+    targets: dict[str, dict[int, str]] = {}  # table → {row id: parent uuid}
+    for entity_type, uuids in wanted.items():
+        mappings = EntityMapping.objects.filter(
+            clinic=ctx.clinic,
+            source_system=ctx.source_system,
+            entity_type=entity_type,
+            canonical_uuid__in=uuids,
+        ).values_list("canonical_uuid", "target_table", "target_id")
+        for uuid, table, target in mappings:
+            targets.setdefault(table, {})[int(target)] = uuid
+    models_by_table = {m._meta.db_table: m for m in apps.get_models()}
+    found: dict[str, int] = {}
+    for table, rows in targets.items():
+        model = models_by_table.get(table)
+        if model is None or "patient" not in {f.name for f in model._meta.fields}:
+            continue
+        owners = model.objects.filter(clinic=ctx.clinic, pk__in=list(rows)).values_list(
+            "pk", "patient_id"
+        )
+        found.update({rows[pk]: patient for pk, patient in owners if patient})
+    return found
 
 
 def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:

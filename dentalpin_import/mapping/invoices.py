@@ -13,7 +13,9 @@ from clinics.models import Invoice, InvoiceLine, InvoiceStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.text import cut
+from dentalpin_import.reader.legal import LEGAL_FIELDS, column_value, regime
 from dentalpin_import.reader.records import SourceFiscalDocument, SourceFiscalDocumentLine
+from dentalpin_import.reader.values import to_cents
 
 STATUSES = set(InvoiceStatus.values)
 CENT = Decimal("0.01")
@@ -53,9 +55,10 @@ class FiscalDocumentMapper(BaseMapper):
             series=cut(record.series, 20),
             kind=cut(record.document_kind, 10),
             issued_on=record.issued_on,
-            subtotal=record.subtotal or Decimal(0),
-            tax_total=record.tax_total or Decimal(0),
-            total=record.total or Decimal(0),
+            # Legal totals have two decimals; a stray third is rounded half-up, never dropped.
+            subtotal=to_cents(record.subtotal or Decimal(0)),
+            tax_total=to_cents(record.tax_total or Decimal(0)),
+            total=to_cents(record.total or Decimal(0)),
             status=record.status if record.status in STATUSES else InvoiceStatus.ISSUED,
         )
         if record.total is None:
@@ -100,7 +103,16 @@ class FiscalDocumentMapper(BaseMapper):
             return []
         from verifactu.models import FiscalLegalRecord
 
-        return [FiscalLegalRecord(clinic=ctx.clinic, invoice=invoice, **record.legal)]
+        legal = record.legal
+        return [
+            FiscalLegalRecord(
+                clinic=ctx.clinic,
+                invoice=invoice,
+                regime=regime(legal),
+                **{key: column_value(legal[key]) for key in LEGAL_FIELDS if key in legal},
+                extra={k: v for k, v in legal.items() if k not in LEGAL_FIELDS},
+            )
+        ]
 
 
 class FiscalDocumentLineMapper(BaseMapper):

@@ -2,11 +2,14 @@
 
 The payer ("client") named in the raw Gesdén keys supplies contact details the
 patient lacks, and becomes the billing identity when it is another person.
+Each line of the free-text notes is classified like a patient alert: medical
+lines also become `MedicalAlert` rows, and the notes are kept whole.
 """
 
 import re
 
 from clinics.models import Client, Patient, Sex
+from dentalpin_import.mapping.alerts import medical_lines
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.records import SourcePatient, canonical_uuid
@@ -48,7 +51,7 @@ class PatientMapper(BaseMapper):
         wanted.discard(None)
         ctx.chunk["clients"] = Client.objects.filter(clinic=ctx.clinic).in_bulk(wanted)
 
-    def map(self, record: SourcePatient, ctx: MappingContext) -> Patient:
+    def map(self, record: SourcePatient, ctx: MappingContext):
         client = self.payer(record, ctx)
         notes = [record.notes]
         if record.patient_number:
@@ -87,7 +90,8 @@ class PatientMapper(BaseMapper):
             name = client.legal_name or f"{client.given_name} {client.family_name}".strip()
             patient.billing_name = cut(name, 300)
             patient.billing_tax_id = client.national_id
-        return patient
+        alerts = medical_lines(ctx, record.notes, patient=patient)
+        return [patient, *alerts] if alerts else patient
 
     def payer(self, record: SourcePatient, ctx: MappingContext) -> Client | None:
         for uuid in client_uuids(record):

@@ -1,16 +1,22 @@
 """`payment` → `clinics.Payment`: receipts, family splits and refunds (§8.7, §13.2).
 
-Refunds are deferred to a second pass over the type, so a refund whose
-original payment sorts after it still finds it.
+A receipt from a payer who pays for several patients is split over them in
+proportion to each one's earned ledger (debts are imported before payments),
+evenly when nobody has any. Refunds are deferred to a second pass over the
+type, so a refund whose original payment sorts after it still finds it.
 """
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
+
 from clinics.models import Payment, PaymentMethod
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
+from dentalpin_import.mapping.debts import earned_by_patient
 from dentalpin_import.reader.records import SourcePayment
+from dentalpin_import.reader.values import to_cents
 
 CENT = Decimal("0.01")
 METHODS = {
@@ -39,7 +45,7 @@ class PaymentMapper(BaseMapper):
     entity = "payment"
     record = SourcePayment
     model = Payment
-    depends_on = ("client", "patient", "user", "professional")
+    depends_on = ("client", "patient", "user", "professional", "debt")
 
     def references(self, record: SourcePayment):
         yield "client", record.client_uuid
@@ -50,13 +56,19 @@ class PaymentMapper(BaseMapper):
 
     def prepare(self, records, ctx: MappingContext) -> None:
         clients = {ctx.resolve("client", r.client_uuid) for r in records} - {None}
-        ctx.chunk["family"] = patients_by_client(ctx.clinic, clients)
-        ctx.chunk["earned"] = ctx.state.get("earned_by_patient", {})
+        family = patients_by_client(ctx.clinic, clients)
+        ctx.chunk["family"] = family
+        ctx.chunk["earned"] = earned_by_patient(
+            ctx.clinic, {p for patients in family.values() if len(patients) > 1 for p in patients}
+        )
 
     def map(self, record: SourcePayment, ctx: MappingContext):
         amount = record.amount
         if amount is None:
             raise MappingWarning("payment.invalid_amount", f"amount {record.amount_text!r}")
+        if to_cents(amount) != amount:
+            ctx.note("payment.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
+            amount = to_cents(amount)
         if amount == 0:
             raise MappingWarning("payment.zero_amount", "payment of 0 ignored", severity="info")
         if amount < 0 and not ctx.final_pass:
@@ -73,6 +85,7 @@ class PaymentMapper(BaseMapper):
             cashier_id=ctx.resolve("user", record.user_uuid)
             or ctx.resolve("professional", record.user_uuid),
             notes=record.notes,
+            applied_treatment_uuid=record.applied_treatment_uuid or "",
         )
         if amount < 0:
             return self.refund(record, -amount, base, ctx)
@@ -99,15 +112,19 @@ class PaymentMapper(BaseMapper):
             severity="warn",
         )
         n = len(patients)
-        return [
-            Payment(
+        first = None
+        payments = []
+        for i, (patient_id, share) in enumerate(zip(patients, shares, strict=True), 1):
+            payment = Payment(
                 patient_id=patient_id,
                 amount=share,
                 split_total=amount,
+                split_of=first,
                 **{**base, "notes": f"{base['notes']}\nreparto familiar {i}/{n}".strip()},
             )
-            for i, (patient_id, share) in enumerate(zip(patients, shares, strict=True), 1)
-        ]
+            first = first or payment
+            payments.append(payment)
+        return payments
 
     def refund(self, record, amount: Decimal, base: dict, ctx: MappingContext) -> Payment:
         original = self.original(record, amount, base, ctx)
@@ -115,12 +132,16 @@ class PaymentMapper(BaseMapper):
             raise MappingWarning(
                 "payment.refund_unmappable", f"refund of {amount} has no payment to attach to"
             )
+        # Refunds of this chunk are not saved yet: count them too.
+        pending = ctx.chunk.setdefault("refunding", {})
         refunded = sum(r.amount for r in original.refunds.filter(clinic=ctx.clinic))
+        refunded += pending.get(original.pk, Decimal(0))
         if refunded + amount > (original.split_total or original.amount):
             raise MappingWarning(
                 "payment.refund_exceeds",
                 f"refund of {amount} exceeds what is left of payment #{original.pk}",
             )
+        pending[original.pk] = pending.get(original.pk, Decimal(0)) + amount
         return Payment(
             patient_id=original.patient_id,
             amount=amount,
@@ -130,12 +151,19 @@ class PaymentMapper(BaseMapper):
         )
 
     def original(self, record, amount, base, ctx: MappingContext) -> Payment | None:
-        payments = Payment.objects.filter(clinic=ctx.clinic, is_refund=False)
+        """The payment a refund returns, looked up in the order of FORMAT.md §13.2."""
+        payments = Payment.objects.filter(
+            clinic=ctx.clinic, is_refund=False, split_of__isnull=True
+        ).order_by("pk")
         related = ctx.resolve("payment", record.related_payment_uuid)
         if related is not None:
             return payments.filter(pk=related).first()
+        if record.applied_treatment_uuid:
+            booked = payments.filter(applied_treatment_uuid=record.applied_treatment_uuid).first()
+            if booked is not None:
+                return booked
         if base["client_id"] is not None:
-            return (
-                payments.filter(client_id=base["client_id"], amount=amount).order_by("pk").first()
-            )
+            # The whole amount of a family payment, not one share of it.
+            same_amount = Q(split_total=amount) | Q(split_total__isnull=True, amount=amount)
+            return payments.filter(same_amount, client_id=base["client_id"]).first()
         return None

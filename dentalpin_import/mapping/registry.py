@@ -7,14 +7,20 @@ verbatim in `RawEntity`; types not listed at all (a future 0.x minor) come
 last, alphabetically, and are kept raw too.
 """
 
+from dentalpin_import.mapping.alerts import PatientAlertMapper
 from dentalpin_import.mapping.appointments import AppointmentMapper
 from dentalpin_import.mapping.base import BaseMapper
 from dentalpin_import.mapping.centres import CenterMapper
 from dentalpin_import.mapping.clients import ClientMapper, PatientClientLinkMapper
+from dentalpin_import.mapping.communications import CommunicationMapper
+from dentalpin_import.mapping.consents import ConsentMapper
+from dentalpin_import.mapping.debts import DebtMapper, DebtPaymentApplicationMapper
 from dentalpin_import.mapping.documents import PatientDocumentMapper
 from dentalpin_import.mapping.invoices import FiscalDocumentLineMapper, FiscalDocumentMapper
+from dentalpin_import.mapping.medications import PharmacologicalHistoryMapper
 from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.mapping.payments import PaymentMapper
+from dentalpin_import.mapping.prescriptions import PrescriptionItemMapper, PrescriptionMapper
 from dentalpin_import.mapping.professionals import ProfessionalMapper, UserMapper
 
 ENTITY_ORDER: tuple[str, ...] = (
@@ -81,7 +87,15 @@ MAPPERS: dict[str, type[BaseMapper]] = {
         PatientMapper,
         PatientClientLinkMapper,
         AppointmentMapper,
+        PatientAlertMapper,
+        ConsentMapper,
+        PharmacologicalHistoryMapper,
+        PrescriptionMapper,
+        PrescriptionItemMapper,
+        CommunicationMapper,
+        DebtMapper,
         PaymentMapper,
+        DebtPaymentApplicationMapper,
         FiscalDocumentMapper,
         FiscalDocumentLineMapper,
         PatientDocumentMapper,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from dentalpin_import.reader.legal import LEGAL_FIELDS, legal_fields  # noqa: F401
 from dentalpin_import.reader.values import Payload
 
-LEGAL_FIELDS = ("legal_hash", "hash", "hash_control", "atcud", "qr_code")
 CLIENT_RAW_KEYS = ("IdCliDefec", "IdCliPac", "IdCli", "IdCliTutor")
 NAMESPACE = uuid.UUID("dde7d63a-1f43-4ed8-8b91-67b5e9c7c0f7")
 
@@ -327,11 +327,16 @@ class SourceFiscalDocument(SourceRecord):
     tax_total: Decimal | None
     total: Decimal | None
     status: str
-    legal: dict[str, str]
+    legal: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row):
+        # Legal fields come from the untouched payload and raw data: verbatim (§11).
+        legal = legal_fields(row.payload or {}, row.raw_source_data or {})
+        return replace(super().from_row(row), legal=legal)
 
     @classmethod
     def read(cls, p):
-        legal = {key: p.text(key) for key in LEGAL_FIELDS if p.text(key)}
         return dict(
             client_uuid=p.ref("client_uuid"),
             patient_uuid=p.ref("patient_uuid"),
@@ -346,7 +351,7 @@ class SourceFiscalDocument(SourceRecord):
             tax_total=p.decimal("tax_total"),
             total=p.decimal("total"),
             status=p.text("status").lower(),
-            legal=legal,
+            legal={},
         )
 
 

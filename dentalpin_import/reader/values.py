@@ -6,8 +6,10 @@ the `Payload`, so a mapper can turn it into a warning and go on.
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+CENT = Decimal("0.01")
 
 # Access/Delphi "zero date": a placeholder, not a birthday (FORMAT.md §14.22).
 ZERO_DATES = {dt.date(1899, 12, 30), dt.date(1900, 1, 1)}
@@ -168,3 +170,8 @@ def is_fdi_tooth(number: int) -> bool:
     if 5 <= quadrant <= 8:
         return 1 <= position <= 5
     return False
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round money half-up to the cent, the precision clinic amounts are stored with."""
+    return amount.quantize(CENT, ROUND_HALF_UP)

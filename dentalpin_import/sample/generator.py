@@ -248,6 +248,14 @@ def schedules(st: _State) -> Iterator[EntityRow]:
             )
 
 
+def refund_id(n: int) -> str:
+    """A refund's source id whose canonical id sorts before its payment's (second pass)."""
+    payment = uid("payment", n)
+    candidates = (f"r{n}-{k}" for k in range(10_000))
+    # A payment id very near the bottom of the order may have none: it then sorts after.
+    return next((c for c in candidates if uid("payment", c) < payment), f"r{n}")
+
+
 def money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
@@ -293,7 +301,7 @@ def patient_rows(st: _State, n: int, family_head: int) -> Iterator[EntityRow]:
         "sms_consent": True,
         "mobile_phone": f"7{n:08d}" if n % 3 else "",
         "email": f"paciente{n}@correo.test",
-        "notes": rng.choice(["", "Paciente ansioso", "ALERGIA: LÁTEX\nPrefiere mañanas"]),
+        "notes": rng.choice(people.PATIENT_NOTES),
     }
     if awk and n == 1:
         payload["given_name"] = ""
@@ -316,11 +324,11 @@ def patient_rows(st: _State, n: int, family_head: int) -> Iterator[EntityRow]:
             "valid_from": "2020-01-01",
         },
     )
-    yield from clinical_rows(st, n)
+    yield from clinical_rows(st, n, client_sid)
     yield from money_rows(st, n, client_sid, own_client)
 
 
-def clinical_rows(st: _State, n: int) -> Iterator[EntityRow]:
+def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
     rng = st.rng
     pat = uid("patient", n)
     for a in range(3):
@@ -428,11 +436,28 @@ def clinical_rows(st: _State, n: int) -> Iterator[EntityRow]:
         n,
         {
             "patient_uuid": pat,
+            "professional_uuid": st.professionals[0],
             "template_code": "IMP",
             "title": "Consentimiento implantes",
             "signed_on": "2025-09-15",
+            "revoked_on": "2026-02-01" if n % 11 == 0 else None,
         },
     )
+    if n % 3 == 0:  # the signed scan, filed under the consent rather than a document
+        scan = pdf_bytes(10_000 + n)
+        scan_path = f"Consentimientos/{n}/consentimiento {n}.pdf"
+        st.files.append(
+            FileRow(
+                uid("file", f"consent-{n}"),
+                "consent",
+                uid("consent", n),
+                scan_path,
+                len(scan),
+                hashlib.sha256(scan).hexdigest(),
+                "application/pdf",
+            )
+        )
+        st.blobs[scan_path] = scan
     yield row(
         "pharmacological_history",
         n,
@@ -463,6 +488,8 @@ def clinical_rows(st: _State, n: int) -> Iterator[EntityRow]:
             "drug_description": "Ibuprofeno 600 mg",
             "frequency": "cada 8 horas",
             "duration_days": 5,
+            "units": "1 caja",
+            "administration_route": "oral",
         },
     )
     yield row(
@@ -470,8 +497,10 @@ def clinical_rows(st: _State, n: int) -> Iterator[EntityRow]:
         n,
         {
             "patient_uuid": pat,
-            "channel": rng.choice(["sms", "email", "phone"]),
-            "direction": "outbound",
+            "client_uuid": uid("client", client_sid) if n % 2 else None,
+            "channel": rng.choice(["sms", "email", "phone", "whatsapp", "letter"]),
+            "direction": "outbound" if n % 5 else "inbound",
+            "status": "delivered",
             "sent_at": "2026-01-10T10:00:00+00:00",
             "subject": "Recordatorio",
             "body": "Le recordamos su cita ✔",
@@ -517,6 +546,7 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
         n,
         {
             "patient_uuid": pat,
+            "client_uuid": cli,
             "applied_treatment_uuid": uid("applied_treatment", f"{n}-0"),
             "owed_amount": money(owed),
             "due_date": "2025-10-01",
@@ -531,6 +561,7 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
     if not own_client and n % 2:
         return  # some family members pay through the head's client only
     amount = Decimal(rng.choice(["60.00", "90.00", "120.50", "35.75"]))
+    treatment = uid("applied_treatment", f"{n}-0")
     yield row(
         "payment",
         n,
@@ -541,6 +572,7 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
             "paid_on": "2025-10-02",
             "payment_kind": 1 + n % 6,
             "user_uuid": uid("user", 1),
+            "applied_treatment_uuid": treatment,
             "notes": "Pago a cuenta",
         },
     )
@@ -548,19 +580,31 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
     yield row(
         "debt_payment_application",
         n,
-        {"debt_uuid": uid("debt", n), "payment_uuid": uid("payment", n), "amount": money(amount)},
+        {
+            "debt_uuid": uid("debt", n),
+            "payment_uuid": uid("payment", n),
+            "amount": money(min(amount, owed)),
+            "applied_on": "2025-10-02",
+        },
     )
-    if n % 10 == 0:
+    if n % 10 in (0, 5):
         refund = (amount / 2).quantize(CENT)
+        # Refunds sort before the payment they return, as they often do in real files;
+        # every tenth names it, the others are found through the same treatment.
+        link = (
+            {"related_payment_uuid": uid("payment", n)}
+            if n % 10 == 0
+            else {"applied_treatment_uuid": treatment}
+        )
         yield row(
             "payment",
-            f"r{n}",
+            refund_id(n),
             {
                 "client_uuid": cli,
                 "amount": money(-refund),
                 "paid_on": "2025-10-20",
                 "payment_kind": 1,
-                "related_payment_uuid": uid("payment", n),
+                **link,
             },
         )
         st.totals.refunds_total += refund
@@ -570,14 +614,18 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
     if n % 3 == 0:
         legal = {
             "legal_hash": hashlib.sha256(f"h{n}".encode()).hexdigest().upper(),
+            "verifactu_previous_hash": hashlib.sha256(f"h{n - 3}".encode()).hexdigest().upper(),
+            "legal_generated_at": "2025-10-02T10:15:00+02:00",
             "qr_code": f"https://www2.agenciatributaria.gob.es/wlpl/TIKE-CONT/ValidarQR?nif=B12345678&num=A{n}",
         }
     elif n % 3 == 1 and n % 2:
         legal = {
             "hash": "Q" * 172,
-            "hash_control": "1",
+            "hash_control": 1,
             "atcud": f"CSDF7T5H-{n}",
-            "qr_code": f"A:123456789*B:{n:09d}*C:PT",
+            "qr_code": f"A:123456789*B:{n:09d}*C:PT*D:FT*H:CSDF7T5H-{n}",
+            "saft_system_entry_date": "2025-10-02T10:15:00",
+            "software_certificate_number": "2345/AT",
         }
     yield row(
         "fiscal_document",

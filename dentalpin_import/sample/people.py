@@ -90,6 +90,34 @@ ALERTS = [
     "Grávida de 5 meses",
     "Reacción a la anestesia en 2019",
     "Asma",
+    # Portuguese, French and English clinics write their alerts too
+    "Alérgica ao iodo",
+    "Fumante, 1 maço/dia",
+    "Amamentação",
+    "Orçamento pendente",
+    "Fumeur 10 cig/jour",
+    "Allaitement en cours",
+    "BRUXISME",
+    "Malaise après anesthésie locale",
+    "Devis en attente",
+    "Heavy smoker",
+    "Pregnant - 2nd trimester",
+    "Breastfeeding",
+    "On warfarin",
+    "Xarelto 20mg",
+    "No alergias conocidas",
+    "Paciente ansioso",
+]
+# Free-text patient notes: medical lines among everyday ones, in four languages.
+PATIENT_NOTES = [
+    "",
+    "Paciente ansioso",
+    "ALERGIA: LÁTEX\nPrefiere mañanas",
+    "Toma Sintrom 4 mg\nLlamar por la tarde",
+    "Diabética tipo 2\nViene con su hija",
+    "Grávida de 5 meses\nPrefere manhãs",
+    "Allergie : pénicilline\nPréfère le matin",
+    "Allergic to penicillin\nPrefers mornings",
 ]
 TREATMENTS = [  # (short name, description, IdTipoOdg, price)
     ("OBT", "Obturación composite", 22, "60.00"),

@@ -25,6 +25,14 @@ def test_a_superuser_opens_an_imported_patient_with_related_rows(client, importe
     assert "Ortopantomografía" in html and "appointment" in html.lower()
     for url in (
         "/admin/clinics/patient/",
+        "/admin/clinics/medicalalert/",
+        "/admin/clinics/clinicalnote/",
+        "/admin/clinics/medication/",
+        "/admin/clinics/prescription/",
+        "/admin/clinics/consent/",
+        "/admin/clinics/communication/",
+        "/admin/clinics/ledgerentry/",
+        "/admin/verifactu/fiscallegalrecord/",
         "/admin/dentalpin_import/importjob/",
         "/admin/dentalpin_import/importwarning/",
         "/admin/dentalpin_import/auditentry/",

@@ -132,3 +132,49 @@ def test_unknown_or_already_undone_jobs_are_refused(clinic, imported):
     undo(imported.pk)
     with pytest.raises(CommandError, match="already undone"):
         undo(imported.pk)
+
+
+@pytest.mark.django_db
+def test_undo_removes_alerts_prescriptions_consents_messages_and_the_ledger(tmp_path, clinic):
+    from clinics.models import (
+        ClinicalNote,
+        Communication,
+        Consent,
+        DebtPaymentApplication,
+        LedgerEntry,
+        MedicalAlert,
+        Medication,
+        Prescription,
+        PrescriptionItem,
+    )
+    from tests.dentalpin_import.mapping import test_clinical_mappers as clinical
+    from tests.dentalpin_import.mapping import test_ledger as ledger
+
+    tables = (
+        MedicalAlert,
+        ClinicalNote,
+        Medication,
+        Prescription,
+        PrescriptionItem,
+        Consent,
+        Communication,
+        LedgerEntry,
+        DebtPaymentApplication,
+        Payment,
+        Patient,
+    )
+    jobs = []
+    for name, rows in (("clinical", clinical.rows()), ("ledger", ledger.rows())):
+        status, out, report = run_import(
+            b.build(tmp_path, rows, name=name), clinic.slug, report=tmp_path / f"{name}.json"
+        )
+        assert status == 0, out
+        jobs.append(report["job_id"])
+    with scope(clinic=clinic):
+        assert all(m.objects.exists() for m in tables)
+    for job in reversed(jobs):
+        undo(job)
+    with scope(clinic=clinic):
+        assert {m.__name__: m.objects.count() for m in tables} == dict.fromkeys(
+            (m.__name__ for m in tables), 0
+        )

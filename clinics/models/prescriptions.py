@@ -1,0 +1,49 @@
+"""Prescriptions a clinician wrote for a patient, and the drugs on each."""
+
+from django.db import models
+
+from clinics.models.base import ClinicOwned
+
+
+class Prescription(ClinicOwned):
+    """One prescription sheet: who wrote it, for whom, when and why."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient", on_delete=models.CASCADE, related_name="prescriptions"
+    )
+    prescriber = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prescribed_on = models.DateField(null=True, blank=True)
+    diagnosis = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    # Payload keys this importer does not read (the spec's fields here are only
+    # illustrative, FORMAT.md §14.21), kept verbatim so nothing of the row is lost.
+    source_extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["patient", "-prescribed_on"]
+
+    def __str__(self) -> str:
+        return f"prescription of {self.prescribed_on or '—'}"
+
+
+class PrescriptionItem(ClinicOwned):
+    """One drug on a prescription, with how to take it."""
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="items")
+    drug_name = models.CharField(max_length=300)
+    frequency = models.CharField(max_length=200, blank=True)
+    duration_days = models.PositiveIntegerField(null=True, blank=True)
+    units = models.CharField(max_length=60, blank=True)
+    route = models.CharField(max_length=60, blank=True)
+    notes = models.TextField(blank=True)
+    # Payload keys this importer does not read (the spec's fields here are only
+    # illustrative, FORMAT.md §14.21), kept verbatim so nothing of the row is lost.
+    source_extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["prescription", "pk"]
+
+    def __str__(self) -> str:
+        return self.drug_name

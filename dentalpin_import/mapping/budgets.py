@@ -173,6 +173,8 @@ class BudgetLineMapper(BaseMapper):
         )
         price_line(line, record.discount_amount)
         ctx.state.setdefault("budgets_touched", set()).add(budget_id)
+        if record.applied_treatment_uuid:
+            ctx.state.setdefault("forward_refs", set()).add(record.applied_treatment_uuid)
         return line
 
     def item(self, record, variant_id, ctx: MappingContext) -> TreatmentCatalogItem | None:
@@ -195,10 +197,33 @@ class BudgetLineMapper(BaseMapper):
         return None
 
     def finish(self, ctx: MappingContext) -> None:
-        link_budget_lines(ctx)
+        _, unlinked = link_budget_lines(ctx)
+        self.report_unlinked(unlinked, ctx)
         touched = ctx.state.get("budgets_touched", set())
         promote_executed_budgets(ctx.clinic, touched)
         recompute_totals(ctx.clinic, touched)
+
+    def report_unlinked(self, unlinked: dict[int, str], ctx: MappingContext) -> None:
+        """Warn about lines of this run whose treatment is missing or not a treatment."""
+        mine = ctx.state.get("forward_refs", set())
+        unlinked = {pk: uuid for pk, uuid in unlinked.items() if uuid in mine}
+        if not unlinked:
+            return
+        notes = set(
+            EntityMapping.objects.filter(
+                clinic=ctx.clinic,
+                source_system=ctx.source_system,
+                entity_type="applied_treatment",
+                canonical_uuid__in=set(unlinked.values()),
+            ).values_list("canonical_uuid", flat=True)
+        )
+        for pk, uuid in sorted(unlinked.items()):
+            why = "became an administrative note" if uuid in notes else "is not in the file"
+            ctx.note(
+                "budget_line.unmapped_applied_treatment",
+                f"budget line #{pk}: applied treatment {uuid} {why}; line kept without the link",
+                raw_data={"budget_line": pk, "applied_treatment_uuid": uuid},
+            )
 
 
 def price_line(line: BudgetLine, discount_amount: Decimal | None) -> None:
@@ -217,12 +242,13 @@ def price_line(line: BudgetLine, discount_amount: Decimal | None) -> None:
     line.total = net + vat
 
 
-def link_budget_lines(ctx: MappingContext) -> int:
+def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     """Second pass: point each unlinked line at the applied treatment that carried it out.
 
     Only fills empty links to rows mapped as real treatments (a source row that
     became an administrative note is not a treatment), so running it again, in
-    this job or another, changes nothing. Returns how many lines it linked.
+    this job or another, changes nothing. Returns how many lines it linked and
+    {line id: source uuid} of the lines it could not link.
     """
     waiting = dict(
         BudgetLine.objects.filter(clinic=ctx.clinic, applied_treatment__isnull=True)
@@ -230,7 +256,7 @@ def link_budget_lines(ctx: MappingContext) -> int:
         .values_list("pk", "source_applied_treatment_uuid")
     )
     if not waiting:
-        return 0
+        return 0, {}
     targets: dict[str, int] = {}
     uuids = sorted(set(waiting.values()))
     for start in range(0, len(uuids), 1000):
@@ -251,7 +277,7 @@ def link_budget_lines(ctx: MappingContext) -> int:
     ]
     # bulk_update leaves `updated_at` alone: a link is not an operator's edit (undo).
     BudgetLine.objects.bulk_update(lines, ["applied_treatment"], batch_size=500)
-    return len(lines)
+    return len(lines), {pk: uuid for pk, uuid in waiting.items() if uuid not in targets}
 
 
 def promote_executed_budgets(clinic, budget_ids) -> None:

@@ -107,12 +107,13 @@ def status_of(record: SourceAppliedTreatment) -> str:
     return TreatmentStatus.UNCLEAR
 
 
-def at_midnight(day: dt.date | None, ctx: MappingContext) -> dt.datetime | None:
+def at_noon(day: dt.date | None, ctx: MappingContext) -> dt.datetime | None:
+    """A date-only event at noon in the clinic's zone: its day reads the same in UTC."""
     if day is None:
         return None
     zone = ctx.state.get("clinic_zone") or ZoneInfo(ctx.clinic.timezone)
     ctx.state["clinic_zone"] = zone
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return dt.datetime.combine(day, dt.time(12), tzinfo=zone)
 
 
 class AppliedTreatmentMapper(BaseMapper):
@@ -239,7 +240,7 @@ class AppliedTreatmentMapper(BaseMapper):
             author_id=professional_id,
             kind=NoteKind.CLINICAL,
             note_type=NoteType.DENTAL_PROGRESS,
-            written_at=at_midnight(record.end_date or record.started_on, ctx),
+            written_at=at_noon(record.end_date or record.started_on, ctx),
             text=record.notes,
         )
         return [treatment, treatment.note]
@@ -258,7 +259,7 @@ class AppliedTreatmentMapper(BaseMapper):
             author_id=ctx.resolve_as("professional", record.professional_uuid, Professional),
             kind=NoteKind.ADMINISTRATIVE,
             note_type=NoteType.OTHER,
-            written_at=at_midnight(record.end_date or record.started_on, ctx),
+            written_at=at_noon(record.end_date or record.started_on, ctx),
             text=join_lines(f"{label}:", record.notes, amount),
         )
 

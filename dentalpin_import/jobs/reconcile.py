@@ -7,7 +7,19 @@ from itertools import islice
 
 from django.db import connection
 
-from clinics.models import Appointment, Document, Invoice, InvoiceLine, Patient, Payment
+from clinics.models import (
+    AppliedTreatment,
+    AppliedTreatmentPhase,
+    Appointment,
+    Budget,
+    BudgetLine,
+    Document,
+    Invoice,
+    InvoiceLine,
+    Patient,
+    Payment,
+    Recall,
+)
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.models import EntityMapping
 
@@ -17,6 +29,12 @@ ORPHAN_CHECKS = (
     (Payment, "patient", Patient),
     (InvoiceLine, "invoice", Invoice),
     (Document, "patient", Patient),
+    (Budget, "patient", Patient),
+    (BudgetLine, "budget", Budget),
+    (BudgetLine, "applied_treatment", AppliedTreatment),
+    (AppliedTreatment, "patient", Patient),
+    (AppliedTreatmentPhase, "treatment", AppliedTreatment),
+    (Recall, "patient", Patient),
 )
 ZERO = Decimal("0.00")
 

@@ -102,6 +102,8 @@ class BudgetMapper(BaseMapper):
 
     def number(self, record: SourceBudget, ctx: MappingContext) -> str:
         year = self.year(record)
+        if record.quote_date is None:
+            ctx.note("budget.no_date", f"budget without a quote date: numbered in {year}")
         used = ctx.chunk["numbers"][year]
         wanted = record.number
         if wanted is None or wanted <= 0:

@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.middleware import clinics_for
 from clinics.models import (
+    AppliedTreatment,
+    AppliedTreatmentPhase,
     Appointment,
+    AppointmentRecurrence,
+    Budget,
+    BudgetLine,
+    CatalogItem,
+    Chair,
     Client,
     Clinic,
     ClinicalNote,
@@ -25,6 +32,13 @@ from clinics.models import (
     Prescription,
     PrescriptionItem,
     Professional,
+    Recall,
+    TreatmentCatalogItem,
+    TreatmentCatalogVariant,
+    TreatmentPhaseTemplate,
+    WorkCalendar,
+    WorkCalendarDay,
+    WorkCalendarShift,
 )
 
 
@@ -198,6 +212,101 @@ class LedgerEntryAdmin(ClinicScopedAdmin):
     list_display = ("entry_date", "patient", "kind", "amount", "label", "clinic")
     list_filter = ("kind", "clinic")
     inlines = [DebtPaymentApplicationInline]
+
+
+@admin.register(Chair)
+class ChairAdmin(ClinicScopedAdmin):
+    list_display = ("name", "code", "is_active", "clinic")
+    search_fields = ("name", "code")
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(ClinicScopedAdmin):
+    list_display = ("kind", "name", "code", "is_active", "clinic")
+    list_filter = ("kind", "clinic")
+    search_fields = ("name", "code")
+
+
+class TreatmentCatalogVariantInline(ClinicScopedInline):
+    model = TreatmentCatalogVariant
+    fields = ("tariff_code", "code", "unit_price")
+    readonly_fields = fields
+
+
+class TreatmentPhaseTemplateInline(ClinicScopedInline):
+    model = TreatmentPhaseTemplate
+    fields = ("phase_number", "description", "percent_to_bill")
+    readonly_fields = fields
+
+
+@admin.register(TreatmentCatalogItem)
+class TreatmentCatalogItemAdmin(ClinicScopedAdmin):
+    list_display = ("name", "code", "reference_price", "odontogram_type", "is_active", "clinic")
+    search_fields = ("name", "code")
+    inlines = [TreatmentCatalogVariantInline, TreatmentPhaseTemplateInline]
+
+
+class WorkCalendarDayInline(ClinicScopedInline):
+    model = WorkCalendarDay
+    fields = ("weekday", "is_working_day")
+    readonly_fields = fields
+
+
+@admin.register(WorkCalendar)
+class WorkCalendarAdmin(ClinicScopedAdmin):
+    list_display = ("name", "professional", "valid_from", "valid_to", "clinic")
+    inlines = [WorkCalendarDayInline]
+
+
+@admin.register(WorkCalendarShift)
+class WorkCalendarShiftAdmin(ClinicScopedAdmin):
+    list_display = ("day", "starts_at", "ends_at", "chair", "clinic")
+
+
+@admin.register(AppointmentRecurrence)
+class AppointmentRecurrenceAdmin(ClinicScopedAdmin):
+    list_display = ("patient", "professional", "rule", "starts_on", "ends_on", "clinic")
+
+
+class BudgetLineInline(ClinicScopedInline):
+    model = BudgetLine
+    fields = (
+        "position",
+        "description",
+        "tooth",
+        "units",
+        "unit_price",
+        "total",
+        "applied_treatment",
+    )
+    readonly_fields = fields
+
+
+@admin.register(Budget)
+class BudgetAdmin(ClinicScopedAdmin):
+    list_display = ("number", "patient", "quoted_on", "status", "total", "clinic")
+    list_filter = ("status", "clinic")
+    search_fields = ("number",)
+    inlines = [BudgetLineInline]
+
+
+class AppliedTreatmentPhaseInline(ClinicScopedInline):
+    model = AppliedTreatmentPhase
+    fields = ("phase_number", "status", "executed_on", "percent_to_bill", "amount")
+    readonly_fields = fields
+
+
+@admin.register(AppliedTreatment)
+class AppliedTreatmentAdmin(ClinicScopedAdmin):
+    list_display = ("description", "patient", "status", "started_on", "teeth", "amount", "clinic")
+    list_filter = ("status", "scope", "clinic")
+    inlines = [AppliedTreatmentPhaseInline]
+
+
+@admin.register(Recall)
+class RecallAdmin(ClinicScopedAdmin):
+    list_display = ("patient", "due_on", "status", "reason", "clinic")
+    list_filter = ("status", "clinic")
 
 
 admin.site.site_header = _("DentalPin administration")

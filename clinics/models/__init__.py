@@ -7,6 +7,19 @@ from clinics.models.billing import (
     Payment,
     PaymentMethod,
 )
+from clinics.models.calendars import (
+    AppointmentRecurrence,
+    WorkCalendar,
+    WorkCalendarDay,
+    WorkCalendarShift,
+)
+from clinics.models.catalogue import (
+    CatalogItem,
+    Chair,
+    TreatmentCatalogItem,
+    TreatmentCatalogVariant,
+    TreatmentPhaseTemplate,
+)
 from clinics.models.clinic import Clinic, Membership, Role
 from clinics.models.clinical import (
     AlertKind,
@@ -37,7 +50,17 @@ from clinics.models.people import (
     StaffRole,
 )
 from clinics.models.prescriptions import Prescription, PrescriptionItem
+from clinics.models.recalls import Recall, RecallStatus
 from clinics.models.scheduling import Appointment, AppointmentStatus
+from clinics.models.treatments import (
+    AppliedTreatment,
+    AppliedTreatmentPhase,
+    Budget,
+    BudgetLine,
+    BudgetStatus,
+    TreatmentScope,
+    TreatmentStatus,
+)
 
 __all__ = [
     "CommunicationChannel",
@@ -49,6 +72,24 @@ __all__ = [
     "LedgerEntry",
     "Prescription",
     "PrescriptionItem",
+    "AppliedTreatment",
+    "AppliedTreatmentPhase",
+    "AppointmentRecurrence",
+    "Budget",
+    "BudgetLine",
+    "BudgetStatus",
+    "CatalogItem",
+    "Chair",
+    "Recall",
+    "RecallStatus",
+    "TreatmentCatalogItem",
+    "TreatmentCatalogVariant",
+    "TreatmentPhaseTemplate",
+    "TreatmentScope",
+    "TreatmentStatus",
+    "WorkCalendar",
+    "WorkCalendarDay",
+    "WorkCalendarShift",
     "AlertKind",
     "AlertStatus",
     "ClinicalNote",

@@ -50,8 +50,16 @@ class Payment(ClinicOwned):
     split_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="other_shares"
     )
-    # The treatment the payment was booked against, as the file names it: a
-    # refund of that treatment finds its payment through it (FORMAT.md §13.2).
+    # The treatment the payment was booked against (the row, when imported as a
+    # treatment, and the file's key, through which a refund of that treatment
+    # finds its payment: FORMAT.md §13.2).
+    applied_treatment = models.ForeignKey(
+        "clinics.AppliedTreatment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
     applied_treatment_uuid = models.CharField(max_length=64, blank=True, db_index=True)
     notes = models.TextField(blank=True)
 

@@ -27,9 +27,16 @@ class LedgerEntry(ClinicOwned):
     kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.EARNED)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     entry_date = models.DateField(null=True, blank=True)
-    # The treatment this charge bills, as the file names it; a foreign key to the
-    # applied treatment comes with that model. One key per debt keeps several
-    # debts of one treatment apart.
+    # The treatment this charge bills: the row when it was imported as a treatment,
+    # and always the file's own key. One key per debt keeps several debts of one
+    # treatment apart.
+    applied_treatment = models.ForeignKey(
+        "clinics.AppliedTreatment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ledger_entries",
+    )
     applied_treatment_uuid = models.CharField(max_length=64, blank=True, db_index=True)
     session_key = models.CharField(max_length=80, blank=True)
     treatment_number = models.CharField(max_length=40, blank=True)

@@ -1,4 +1,4 @@
-"""The agenda: appointments."""
+"""The agenda: appointments (in a chair, possibly part of a recurrence)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,20 @@ class Appointment(ClinicOwned):
         max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
     notes = models.TextField(blank=True)
+    chair = models.ForeignKey(
+        "clinics.Chair",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
+    recurrence = models.ForeignKey(
+        "clinics.AppointmentRecurrence",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
 
     class Meta:
         ordering = ["-starts_at"]

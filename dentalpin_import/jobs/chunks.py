@@ -110,9 +110,10 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
             source_system=ctx.source_system,
             entity_type=entity_type,
             canonical_uuid__in=uuids,
-        ).values_list("canonical_uuid", "target_id")
-        for uuid, target in rows:
+        ).values_list("canonical_uuid", "target_id", "target_table")
+        for uuid, target, table in rows:
             ctx.ids[(entity_type, uuid)] = int(target)
+            ctx.tables[(entity_type, uuid)] = table
 
 
 class ChunkWriter:
@@ -238,7 +239,8 @@ class ChunkWriter:
                 if obj.pk is None and id(obj) not in seen:
                     seen.add(id(obj))
                     groups.setdefault(type(obj), []).append(obj)
-        for objs in groups.values():
+        for model in parents_first(groups):
+            objs = groups[model]
             inserts.insert_instances(objs)
             events.emit_many(
                 events.domain_events(objs, self.ctx.clinic.pk), dry_run=self.ctx.job.dry_run
@@ -297,7 +299,9 @@ class ChunkWriter:
         for outcome in outcomes:
             self.counts.created += 1
             self.counts.linked += 0 if outcome.created else 1
-            self.ctx.ids[(self.entity, outcome.record.canonical_uuid)] = outcome.instances[0].pk
+            key = (self.entity, outcome.record.canonical_uuid)
+            self.ctx.ids[key] = outcome.instances[0].pk
+            self.ctx.tables[key] = outcome.instances[0]._meta.db_table
             result.warnings += [
                 self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
                 for n in outcome.notes
@@ -327,6 +331,27 @@ class ChunkWriter:
                 self.count_saved([outcome], [], result)
             else:
                 self.count_saved([], [outcome], result)
+
+
+def parents_first(groups: dict[type, list]) -> list[type]:
+    """Order the models of a chunk so a row's foreign-key targets are inserted before it.
+
+    One source row may produce rows pointing at each other (a treatment and its
+    note); inserting the child first would store a null link.
+    """
+    ordered: list[type] = []
+
+    def visit(model, path=()):
+        if model in ordered or model in path:
+            return
+        for f in model._meta.concrete_fields:
+            if f.is_relation and f.related_model in groups and f.related_model is not model:
+                visit(f.related_model, (*path, model))
+        ordered.append(model)
+
+    for model in groups:
+        visit(model)
+    return ordered
 
 
 def _problem_note(entity, key, what, value):

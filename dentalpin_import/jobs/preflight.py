@@ -16,14 +16,38 @@ EXAMPLES = 10
 # Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
 REFERENCES: dict[str, dict[str, str]] = {
     "treatment_catalog_variant": {"treatment_uuid": "treatment_catalog_item"},
+    "treatment_phase_template": {"treatment_uuid": "treatment_catalog_item"},
     "patient_client_link": {"patient_uuid": "patient", "client_uuid": "client"},
+    "work_calendar": {"professional_uuid": "professional"},
+    "work_calendar_day": {"calendar_uuid": "work_calendar"},
+    "work_calendar_shift": {"calendar_day_uuid": "work_calendar_day", "chair_uuid": "catalog_item"},
+    "appointment_recurrence": {"patient_uuid": "patient", "professional_uuid": "professional"},
     "budget": {"patient_uuid": "patient", "professional_uuid": "professional"},
-    "budget_line": {"budget_uuid": "budget"},
-    "appointment": {"patient_uuid": "patient", "professional_uuid": "professional"},
-    "applied_treatment": {"patient_uuid": "patient", "professional_uuid": "professional"},
+    "budget_line": {
+        "budget_uuid": "budget",
+        "treatment_uuid": "treatment_catalog_item",
+        "treatment_variant_uuid": "treatment_catalog_variant",
+        "applied_treatment_uuid": "applied_treatment",
+    },
+    "appointment": {
+        "patient_uuid": "patient",
+        "professional_uuid": "professional",
+        "chair_uuid": "catalog_item",
+        "recurrence_uuid": "appointment_recurrence",
+    },
+    "applied_treatment": {
+        "patient_uuid": "patient",
+        "professional_uuid": "professional",
+        "treatment_variant_uuid": "treatment_catalog_variant",
+        "budget_line_uuid": "budget_line",
+    },
     "applied_treatment_phase": {"applied_treatment_uuid": "applied_treatment"},
     "patient_alert": {"patient_uuid": "patient"},
-    "recall": {"patient_uuid": "patient"},
+    "recall": {
+        "patient_uuid": "patient",
+        "reason_uuid": "catalog_item",
+        "result_uuid": "catalog_item",
+    },
     "consent": {"patient_uuid": "patient"},
     "pharmacological_history": {"patient_uuid": "patient"},
     "prescription": {"patient_uuid": "patient"},
@@ -37,6 +61,9 @@ REFERENCES: dict[str, dict[str, str]] = {
     "patient_document": {"patient_uuid": "patient"},
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
+    "treatment_catalog_variant": ("treatment_uuid",),
+    "work_calendar_day": ("calendar_uuid", "weekday"),
+    "work_calendar_shift": ("calendar_day_uuid", "start_time", "end_time"),
     "patient_client_link": ("patient_uuid", "client_uuid"),
     "budget": ("patient_uuid",),
     "budget_line": ("budget_uuid",),

@@ -8,7 +8,11 @@ from itertools import islice
 from django.db import connection
 
 from clinics.models import (
+    AppliedTreatment,
+    AppliedTreatmentPhase,
     Appointment,
+    Budget,
+    BudgetLine,
     Communication,
     Consent,
     DebtPaymentApplication,
@@ -22,6 +26,7 @@ from clinics.models import (
     Payment,
     Prescription,
     PrescriptionItem,
+    Recall,
 )
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.models import EntityMapping
@@ -42,6 +47,12 @@ ORPHAN_CHECKS = (
     (LedgerEntry, "patient", Patient),
     (DebtPaymentApplication, "debt", LedgerEntry),
     (DebtPaymentApplication, "payment", Payment),
+    (Budget, "patient", Patient),
+    (BudgetLine, "budget", Budget),
+    (BudgetLine, "applied_treatment", AppliedTreatment),
+    (AppliedTreatment, "patient", Patient),
+    (AppliedTreatmentPhase, "treatment", AppliedTreatment),
+    (Recall, "patient", Patient),
 )
 ZERO = Decimal("0.00")
 

@@ -1,4 +1,8 @@
-"""`appointment` → `clinics.Appointment` (FORMAT.md §8.6).
+"""`appointment` → `clinics.Appointment` (+ an administrative note) (FORMAT.md §8.6).
+
+The appointment's free-text notes become an administrative `ClinicalNote`
+attached to it (encrypted at rest, like every note); its chair and recurrence
+are linked when the file has them, and reported when they dangle.
 
 `scheduled_time` carries no offset: it is wall-clock time at the clinic, so it
 is read in the clinic's time zone (the reference's UTC reading shifts every
@@ -8,8 +12,16 @@ visit by the clinic's offset, §14.10).
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from clinics.models import Appointment, AppointmentStatus
+from clinics.models import (
+    Appointment,
+    AppointmentRecurrence,
+    AppointmentStatus,
+    Chair,
+    ClinicalNote,
+    NoteKind,
+)
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.calendars import optional_link
 from dentalpin_import.reader.records import SourceAppointment
 
 STATUSES = {
@@ -26,11 +38,13 @@ class AppointmentMapper(BaseMapper):
     entity = "appointment"
     record = SourceAppointment
     model = Appointment
-    depends_on = ("patient", "professional")
+    depends_on = ("patient", "professional", "catalog_item", "appointment_recurrence")
 
     def references(self, record: SourceAppointment):
         yield "patient", record.patient_uuid
         yield "professional", record.professional_uuid
+        yield "catalog_item", record.chair_uuid
+        yield "appointment_recurrence", record.recurrence_uuid
 
     def map(self, record: SourceAppointment, ctx: MappingContext) -> Appointment:
         if not record.patient_uuid or not record.professional_uuid:
@@ -48,15 +62,42 @@ class AppointmentMapper(BaseMapper):
         duration = record.duration_minutes
         if duration is None or duration <= 0:
             duration = 30
-        return Appointment(
+        appointment = Appointment(
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=professional_id,
             starts_at=self.starts_at(record, ctx),
             duration_minutes=duration,
             status=STATUSES.get(record.coarse_status, AppointmentStatus.SCHEDULED),
-            notes=record.notes,
+            chair_id=optional_link(
+                ctx,
+                "catalog_item",
+                record.chair_uuid,
+                Chair,
+                code="appointment.unmapped_chair",
+                what="chair",
+            ),
+            recurrence_id=optional_link(
+                ctx,
+                "appointment_recurrence",
+                record.recurrence_uuid,
+                AppointmentRecurrence,
+                code="appointment.unmapped_recurrence",
+                what="recurrence",
+            ),
         )
+        if not record.notes:
+            return appointment
+        note = ClinicalNote(
+            clinic=ctx.clinic,
+            patient_id=patient_id,
+            author_id=professional_id,
+            appointment=appointment,
+            kind=NoteKind.ADMINISTRATIVE,
+            written_at=appointment.starts_at,
+            text=record.notes,
+        )
+        return [appointment, note]
 
     def starts_at(self, record: SourceAppointment, ctx: MappingContext) -> dt.datetime:
         if not record.scheduled_date:

@@ -63,6 +63,9 @@ class MappingContext:
     source_system: str
     options: dict[str, Any]
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The table each resolved id lives in: one source type may map to several
+    # (a catalogue item to a chair or a catalogue row, a treatment to a note).
+    tables: dict[tuple[str, str], str] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     # `state` lives for the whole run; `chunk` is emptied before every chunk,
     # so what a mapper caches there never outlives a rolled-back savepoint.
@@ -75,6 +78,25 @@ class MappingContext:
         if not canonical_uuid:
             return None
         return self.ids.get((entity_type, canonical_uuid))
+
+    def resolve_as(
+        self, entity_type: str, canonical_uuid: str | None, model: type[models.Model]
+    ) -> int | None:
+        """Like `resolve`, but only when the row was mapped to a `model` row.
+
+        An id alone is ambiguous when a type maps to several tables; this never
+        hands back, say, a clinical note's id as if it were a treatment's.
+        """
+        target = self.resolve(entity_type, canonical_uuid)
+        if target is None or self.target_table(entity_type, canonical_uuid) != model._meta.db_table:
+            return None
+        return target
+
+    def target_table(self, entity_type: str, canonical_uuid: str | None) -> str | None:
+        """Return the table a resolved source key was mapped to, or None."""
+        if not canonical_uuid:
+            return None
+        return self.tables.get((entity_type, canonical_uuid))
 
     def note(self, code: str, message: str, *, severity: str = "info", raw_data: Any = None):
         """Record a warning about the current row without stopping it."""

@@ -1,7 +1,11 @@
 """`center` → details on the caller's own clinic record (FORMAT.md §8.3).
 
-A centre never selects or creates a clinic: it only fills the selected
-clinic's blank fields, and its whole payload is kept in `centre_details`.
+A centre never selects or creates a clinic (§12.2): every centre row maps to
+the clinic the operator chose. The first centre fills that clinic's blank
+fields (legal name, tax id, address — built from street, postcode and city
+when there is no one-line address —, phone, email); a value the clinic already
+has is kept and the difference reported. Every centre's whole payload is kept
+in `centre_details`, keyed by its canonical id.
 """
 
 from clinics.models import Clinic
@@ -26,11 +30,22 @@ class CenterMapper(BaseMapper):
             return
         clinic = Clinic.objects.get(pk=ctx.clinic.pk)
         first = centres[0]
-        changes = {
-            f: getattr(first, f)[: Clinic._meta.get_field(f).max_length]
-            for f in FILLABLE
-            if not getattr(clinic, f) and getattr(first, f)
-        }
+        changes = {}
+        for f in FILLABLE:
+            theirs, ours = getattr(first, f), getattr(clinic, f)
+            if theirs and not ours:
+                changes[f] = theirs[: Clinic._meta.get_field(f).max_length or None]
+            elif theirs and ours != theirs:
+                ctx.note(
+                    "center.kept_clinic_value",
+                    f"the clinic's {f} {ours!r} is kept; the file says {theirs!r}",
+                )
+        if len(centres) > 1:
+            ctx.note(
+                "center.several",
+                f"{len(centres)} centres in the file: the first fills the clinic, "
+                "all are kept in its centre details",
+            )
         details = dict(clinic.centre_details)
         details.update({c.canonical_uuid: c.details for c in centres})
         Clinic.objects.filter(pk=clinic.pk).update(centre_details=details, **changes)

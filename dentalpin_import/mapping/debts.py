@@ -3,9 +3,12 @@
 A debt is what the clinic really charged, so it builds the patient's earned
 ledger (a treatment's catalogue price never does). Zero or empty amounts are
 skipped silently; voided and written-off debts are skipped with a warning.
-The billed treatment is kept as the file names it (`applied_treatment_uuid`);
-a treatment the file and the clinic do not know is reported as an orphan, and
-one that was imported as an administrative note is no clinical target.
+The billed treatment is linked when it was imported as a treatment, and its
+key is kept as the file names it (`applied_treatment_uuid`); a treatment the
+file and the clinic do not know is reported as an orphan, and one that was
+imported as an administrative note is no clinical target: unlike the
+reference, such debts stay in the ledger (with a warning), since they were
+really billed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from clinics.models import (
+    AppliedTreatment,
     ClinicalNote,
     DebtPaymentApplication,
     EntryKind,
@@ -75,6 +79,7 @@ class DebtMapper(BaseMapper):
     def references(self, record: SourceDebt):
         yield "patient", record.patient_uuid
         yield "client", record.client_uuid
+        yield "applied_treatment", record.applied_treatment_uuid
 
     def prepare(self, records, ctx: MappingContext) -> None:
         uuids = {r.applied_treatment_uuid for r in records} - {None}
@@ -106,6 +111,9 @@ class DebtMapper(BaseMapper):
             kind=EntryKind.EARNED,
             amount=to_cents(amount),
             entry_date=record.due_date,
+            applied_treatment_id=ctx.resolve_as(
+                "applied_treatment", record.applied_treatment_uuid, AppliedTreatment
+            ),
             applied_treatment_uuid=record.applied_treatment_uuid or "",
             # One key per debt keeps several debts of one treatment apart.
             session_key=f"debt:{record.canonical_uuid}",
@@ -129,10 +137,15 @@ class DebtMapper(BaseMapper):
             return
         table = ctx.chunk["treatments"].get(uuid)
         if table == ClinicalNote._meta.db_table:
-            raise MappingWarning(
+            # The reference drops such a debt; but the charge was really billed, and
+            # dropping it would make the clinic's ledger disagree with the file.
+            ctx.note(
                 "debt.no_clinical_target",
-                f"treatment {uuid} was imported as an administrative note, not a treatment",
+                f"treatment {uuid} was imported as an administrative note, not a treatment; "
+                "debt kept without a treatment link",
+                severity="warn",
             )
+            return
         if table is None or table == SKIP_TABLE:
             ctx.note(
                 "debt.orphan_treatment",

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
-from clinics.models import Payment, PaymentMethod
+from clinics.models import AppliedTreatment, Payment, PaymentMethod
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.debts import earned_by_patient
@@ -53,6 +53,7 @@ class PaymentMapper(BaseMapper):
         yield "user", record.user_uuid
         yield "professional", record.user_uuid
         yield "payment", record.related_payment_uuid
+        yield "applied_treatment", record.applied_treatment_uuid
 
     def prepare(self, records, ctx: MappingContext) -> None:
         clients = {ctx.resolve("client", r.client_uuid) for r in records} - {None}
@@ -85,6 +86,9 @@ class PaymentMapper(BaseMapper):
             cashier_id=ctx.resolve("user", record.user_uuid)
             or ctx.resolve("professional", record.user_uuid),
             notes=record.notes,
+            applied_treatment_id=ctx.resolve_as(
+                "applied_treatment", record.applied_treatment_uuid, AppliedTreatment
+            ),
             applied_treatment_uuid=record.applied_treatment_uuid or "",
         )
         if amount < 0:

@@ -10,6 +10,19 @@ last, alphabetically, and are kept raw too.
 from dentalpin_import.mapping.alerts import PatientAlertMapper
 from dentalpin_import.mapping.appointments import AppointmentMapper
 from dentalpin_import.mapping.base import BaseMapper
+from dentalpin_import.mapping.budgets import BudgetLineMapper, BudgetMapper
+from dentalpin_import.mapping.calendars import (
+    AppointmentRecurrenceMapper,
+    WorkCalendarDayMapper,
+    WorkCalendarMapper,
+    WorkCalendarShiftMapper,
+)
+from dentalpin_import.mapping.catalogue import (
+    CatalogItemMapper,
+    TreatmentCatalogItemMapper,
+    TreatmentCatalogVariantMapper,
+    TreatmentPhaseTemplateMapper,
+)
 from dentalpin_import.mapping.centres import CenterMapper
 from dentalpin_import.mapping.clients import ClientMapper, PatientClientLinkMapper
 from dentalpin_import.mapping.communications import CommunicationMapper
@@ -22,6 +35,8 @@ from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.mapping.payments import PaymentMapper
 from dentalpin_import.mapping.prescriptions import PrescriptionItemMapper, PrescriptionMapper
 from dentalpin_import.mapping.professionals import ProfessionalMapper, UserMapper
+from dentalpin_import.mapping.recalls import RecallMapper
+from dentalpin_import.mapping.treatments import AppliedTreatmentMapper, AppliedTreatmentPhaseMapper
 
 ENTITY_ORDER: tuple[str, ...] = (
     # level 1: identity and masters
@@ -83,9 +98,19 @@ MAPPERS: dict[str, type[BaseMapper]] = {
         CenterMapper,
         ProfessionalMapper,
         UserMapper,
+        CatalogItemMapper,
+        TreatmentCatalogItemMapper,
+        TreatmentCatalogVariantMapper,
+        TreatmentPhaseTemplateMapper,
         ClientMapper,
         PatientMapper,
         PatientClientLinkMapper,
+        WorkCalendarMapper,
+        WorkCalendarDayMapper,
+        WorkCalendarShiftMapper,
+        AppointmentRecurrenceMapper,
+        BudgetMapper,
+        BudgetLineMapper,
         AppointmentMapper,
         PatientAlertMapper,
         ConsentMapper,
@@ -94,6 +119,9 @@ MAPPERS: dict[str, type[BaseMapper]] = {
         PrescriptionItemMapper,
         CommunicationMapper,
         DebtMapper,
+        AppliedTreatmentMapper,
+        AppliedTreatmentPhaseMapper,
+        RecallMapper,
         PaymentMapper,
         DebtPaymentApplicationMapper,
         FiscalDocumentMapper,

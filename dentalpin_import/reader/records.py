@@ -260,6 +260,7 @@ class SourceAppointment(SourceRecord):
     patient_uuid: str | None
     professional_uuid: str | None
     chair_uuid: str | None
+    recurrence_uuid: str | None
     scheduled_date: str
     scheduled_time: str
     duration_minutes: int | None
@@ -272,6 +273,7 @@ class SourceAppointment(SourceRecord):
             patient_uuid=p.ref("patient_uuid"),
             professional_uuid=p.ref("professional_uuid"),
             chair_uuid=p.ref("chair_uuid"),
+            recurrence_uuid=p.ref("recurrence_uuid"),
             scheduled_date=p.text("scheduled_date"),
             scheduled_time=p.text("scheduled_time"),
             duration_minutes=p.integer("duration_minutes"),

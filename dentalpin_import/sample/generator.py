@@ -191,6 +191,8 @@ def masters(st: _State) -> Iterator[EntityRow]:
                 "description": desc,
                 "code": f"T{i:03d}",
                 "reference_price": price,
+                "vat_percent": "21" if short in ("BLANQ", "CARILLA") else "0",
+                "duration_minutes": 30,
                 "deactivated": False,
             },
             {key: tipo, "Codigo": f"T{i:03d}"},
@@ -347,6 +349,7 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
                 ),
                 "chair_uuid": uid("catalog_item", f"chair-{1 + a % 2}"),
                 "notes": "Traer radiografía" if a == 1 else "",
+                "recurrence_uuid": uid("appointment_recurrence", 1) if n == 1 and a == 0 else None,
             },
         )
     yield row(
@@ -360,14 +363,19 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "title": "Plan de tratamiento",
             "quote_date": "2025-09-01",
             "accepted_date": "2025-09-10" if n % 2 else None,
+            "rejected_date": "2025-09-12" if n % 13 == 0 else None,
+            "rejection_observations": "Prefiere pensarlo" if n % 13 == 0 else "",
+            "notes": "Financiación en 3 meses" if n % 4 == 0 else "",
             "status_code": 2,
         },
     )
+    first_teeth: list[int] = []
     for t in range(4):
         key = f"{n}-{t}"
         item = 1 + (n + t) % len(people.TREATMENTS)
         _, desc, tipo, price = people.TREATMENTS[item - 1]
         teeth = [] if t == 3 else [rng.choice([11, 16, 26, 36, 46, 21, 55])]
+        first_teeth = first_teeth or teeth
         yield row(
             "budget_line",
             key,
@@ -378,7 +386,8 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
                 "applied_treatment_uuid": uid("applied_treatment", key) if t < 2 else None,
                 "unit_amount": price,
                 "units": "1",
-                "discount_percent": "0",
+                "discount_amount": "5.00" if t == 1 else None,
+                "discount_percent": "10" if t == 2 else "0",
                 "teeth": teeth,
                 "order_within_budget": t + 1,
             },
@@ -413,6 +422,7 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
                 "percent_to_bill": "100",
             },
         )
+    yield from planned_leftovers(st, n, first_teeth)
     yield row(
         "patient_alert",
         n,
@@ -425,10 +435,14 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "patient_uuid": pat,
             "professional_uuid": st.professionals[0],
             "scheduled_date": "2026-09-01",
-            "attended": False,
             "scheduled": n % 2 == 0,
+            "attended": n % 5 == 0,
+            "status_code": 1 if n % 5 == 0 else 0,
+            "contact_date": "2026-05-04T10:00:00+00:00" if n % 3 == 1 else None,
             "comments": "Revisión anual",
+            "observations": "No contesta por la mañana" if n % 3 == 1 else "",
             "reason_uuid": uid("catalog_item", "recall_reason-1"),
+            "result_uuid": uid("catalog_item", "recall_result-1") if n % 3 == 0 else None,
         },
     )
     yield row(
@@ -534,6 +548,36 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
     )
     if not missing:
         st.blobs[path.replace("\\", "/")] = blob
+
+
+def planned_leftovers(st: _State, n: int, teeth: list[int]) -> Iterator[EntityRow]:
+    """Planned rows Gesdén leaves behind: a duplicate of done work, a plan from long ago."""
+    item = 1 + n % len(people.TREATMENTS)
+    _, desc, tipo, price = people.TREATMENTS[item - 1]
+    base = {
+        "patient_uuid": uid("patient", n),
+        "professional_uuid": st.professionals[0],
+        "treatment_variant_uuid": uid("treatment_catalog_variant", item),
+        "status_code": 3,
+        "amount": price,
+        "units": 1,
+        "teeth": teeth,
+    }
+    raw = {"IdTipoOdg": tipo, "IdTto": item}
+    if n % 7 == 0:
+        yield row(
+            "applied_treatment",
+            f"{n}-shadow",
+            {**base, "budget_line_uuid": uid("budget_line", f"{n}-0"), "start_date": "2025-09-20"},
+            raw,
+        )
+    if n % 11 == 0:
+        yield row(
+            "applied_treatment",
+            f"{n}-old",
+            {**base, "start_date": "2015-03-02", "notes": f"{desc} presupuestado"},
+            raw,
+        )
 
 
 def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterator[EntityRow]:
@@ -718,6 +762,21 @@ def awkward_rows(st: _State) -> Iterator[EntityRow]:
         },
     )
     yield row("patient_alert", "ghost", {"patient_uuid": ghost, "text": "ALERGIA: AINES"})
+    yield row("recall", "ghost", {"patient_uuid": ghost, "scheduled_date": "2026-09-01"})
+    yield row(
+        "budget_line",
+        "ghost",
+        {"budget_uuid": uid("budget", 999999), "unit_amount": "10.00", "units": "1"},
+    )
+    yield row(
+        "work_calendar_shift",
+        "badtime",
+        {
+            "calendar_day_uuid": uid("work_calendar_day", "1-1"),
+            "start_time": "9h",
+            "end_time": "14:00:00",
+        },
+    )
     yield row(
         "patient_client_link", "ghost", {"patient_uuid": ghost, "client_uuid": uid("client", 1)}
     )

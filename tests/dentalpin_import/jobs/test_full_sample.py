@@ -7,7 +7,8 @@ from django.db.models import Sum
 from django_scopes import scope
 
 from clinics.models import Invoice, LedgerEntry, Payment
-from dentalpin_import.models import ImportWarning, RawEntity
+from dentalpin_import.mapping.registry import ENTITY_ORDER
+from dentalpin_import.models import EntityMapping, ImportWarning, RawEntity
 from dentalpin_import.sample.generator import generate_sample
 from tests.dentalpin_import.commands.helpers import run_import
 
@@ -33,18 +34,20 @@ def test_a_sample_clinic_imports_with_money_totals_equal_to_the_files(tmp_path, 
     assert money["debts"]["clinic"] == str(sample.expected.debts_total)
     # Refunds sorting before their payment still found it (a second pass).
     assert money["refunds"]["clinic"] == str(sample.expected.refunds_total)
-    mine = [
-        "patient_alert",
-        "pharmacological_history",
-        "prescription",
-        "prescription_item",
-        "consent",
-        "communication",
-        "debt",
-        "debt_payment_application",
-    ]
-    assert not RawEntity.objects.filter(entity_type__in=mine).exists()
-    assert all(report["entities"][t]["raw"] == 0 for t in mine)
+    # Every one of the 32 v0.1 types lands in a clinic table: nothing is left raw.
+    assert set(report["entities"]) == set(ENTITY_ORDER)
+    assert not RawEntity.objects.exists()
+    assert all(report["entities"][t]["raw"] == 0 for t in ENTITY_ORDER)
+    with scope(clinic=clinic):
+        linked = LedgerEntry.objects.exclude(applied_treatment=None)
+        assert linked.exists()
+        for entry in linked.select_related("applied_treatment")[:20]:
+            mapping = EntityMapping.objects.get(
+                clinic=clinic,
+                entity_type="applied_treatment",
+                canonical_uuid=entry.applied_treatment_uuid,
+            )
+            assert int(mapping.target_id) == entry.applied_treatment.pk
     codes = set(ImportWarning.objects.values_list("code", flat=True))
     assert {
         "appointment.unmapped_actor",

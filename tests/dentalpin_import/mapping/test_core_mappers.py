@@ -73,7 +73,16 @@ def test_appointments_are_read_in_the_clinics_time_zone(imported):
     assert visit.duration_minutes == 45 and visit.status == "completed"
     assert visit.patient == mapped(Patient, "patient", 1)
     other = mapped(Appointment, "appointment", 2)
-    assert other.status == "no_show" and other.notes == "llamar | antes 😀"
+    assert other.status == "no_show"
+    # The visit's notes become an administrative note on it, encrypted at rest.
+    assert other.notes == ""
+    note = other.clinical_notes.get()
+    assert (note.kind, note.text, note.patient) == (
+        "administrative",
+        "llamar | antes 😀",
+        other.patient,
+    )
+    assert note.author == other.professional and note.written_at == other.starts_at
 
 
 def test_family_payments_are_split_and_refunds_find_their_payment(imported):

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django_scopes import scope
 
 from clinics.models import (
+    AppliedTreatment,
     Client,
     DebtPaymentApplication,
     Invoice,
@@ -20,7 +21,7 @@ from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 
 D = Decimal
-TREATMENT = b.uid("applied_treatment", "t1")  # in the file (kept raw on this branch)
+TREATMENT = b.uid("applied_treatment", "t1")  # a performed filling (Gesdén type 22)
 GHOST_TREATMENT = b.uid("applied_treatment", "gone")
 
 
@@ -59,7 +60,15 @@ def rows():
         b.link(4, 4, 2),
         b.link(5, 5, 3),
         b.link(6, 6, 3),
-        b.row("applied_treatment", "t1", patient_uuid=b.uid("patient", 4), amount="80.00"),
+        b.row(
+            "applied_treatment",
+            "t1",
+            {"IdTipoOdg": 22},
+            patient_uuid=b.uid("patient", 4),
+            amount="80.00",
+            status_code=5,
+            start_date="2025-03-01",
+        ),
         debt("d1", 1, "30.00", treatment_number="12", phase_number="1"),
         debt("d2", 2, "10.00", client_uuid=b.uid("client", 1)),
         debt("d3", 3, "5.00"),
@@ -152,6 +161,8 @@ def test_debts_become_earned_ledger_entries(imported):
     assert mapped(LedgerEntry, "debt", "d2").client == mapped(Client, "client", 1)
     treated = mapped(LedgerEntry, "debt", "d-treated")
     assert treated.applied_treatment_uuid == TREATMENT
+    assert treated.applied_treatment == mapped(AppliedTreatment, "applied_treatment", "t1")
+    assert mapped(Payment, "payment", BOOKED).applied_treatment == treated.applied_treatment
     orphan = mapped(LedgerEntry, "debt", "d-orphan")
     assert orphan.amount == D("12.50") and orphan.applied_treatment_uuid == GHOST_TREATMENT
 
@@ -268,9 +279,9 @@ def test_a_second_run_is_a_no_op_including_the_second_pass_links(imported, tmp_p
     assert again["reconciliation"]["money"]["debts"]["matches"] is True
 
 
-def test_a_debt_billing_a_treatment_imported_as_an_administrative_note_is_skipped():
+def test_a_debt_billing_a_treatment_imported_as_an_administrative_note_is_kept_unlinked():
     from clinics.models import ClinicalNote
-    from dentalpin_import.mapping.base import MappingContext, MappingWarning
+    from dentalpin_import.mapping.base import MappingContext
     from dentalpin_import.mapping.debts import DebtMapper
     from dentalpin_import.reader.records_ledger import SourceDebt
 
@@ -293,9 +304,10 @@ def test_a_debt_billing_a_treatment_imported_as_an_administrative_note_is_skippe
     ctx = MappingContext(clinic=None, job=None, source_system=b.SYSTEM, options={})
     ctx.ids[("patient", b.uid("patient", 1))] = 1
     ctx.chunk["treatments"] = {TREATMENT: ClinicalNote._meta.db_table}
-    with pytest.raises(MappingWarning) as raised:
-        DebtMapper().map(record, ctx)
-    assert raised.value.code == "debt.no_clinical_target"
+    entry = DebtMapper().map(record, ctx)
+    # The charge was billed: it stays in the ledger, unlinked, with a warning.
+    assert entry.amount == D("9.00") and entry.applied_treatment_id is None
+    assert [n.code for n in ctx.notes] == ["debt.no_clinical_target"]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,73 @@
+"""Working hours (calendars, their days and shifts) and recurring appointments."""
+
+from django.db import models
+
+from clinics.models.base import ClinicOwned
+
+
+class WorkCalendar(ClinicOwned):
+    """A professional's (or the centre's) working calendar over a validity period."""
+
+    professional = models.ForeignKey(
+        "clinics.Professional",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="work_calendars",
+    )
+    name = models.CharField(max_length=200)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkCalendarDay(ClinicOwned):
+    """One weekday of a calendar (1 = Monday … 7 = Sunday)."""
+
+    calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="days")
+    weekday = models.PositiveSmallIntegerField()
+    is_working_day = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["calendar", "weekday"]
+
+
+class WorkCalendarShift(ClinicOwned):
+    """A span of working time on a calendar day, optionally in one chair."""
+
+    day = models.ForeignKey(WorkCalendarDay, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
+    chair = models.ForeignKey(
+        "clinics.Chair", null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
+    )
+
+    class Meta:
+        ordering = ["day", "starts_at"]
+
+
+class AppointmentRecurrence(ClinicOwned):
+    """A repeating booking (RFC 5545 RRULE); its appointments point back at it."""
+
+    patient = models.ForeignKey(
+        "clinics.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="appointment_recurrences",
+    )
+    professional = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule = models.CharField(max_length=500, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]

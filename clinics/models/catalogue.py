@@ -1,0 +1,97 @@
+"""The clinic's masters: chairs, small catalogues and the treatment catalogue.
+
+Chairs get their own model and every other small master (payment methods,
+countries, provinces, specialties, recall reasons and results, kinds a later
+export adds) shares one `CatalogItem` with a `kind`. A chair is a room the
+agenda books and work shifts are planned in, so appointments and shifts point
+at it with a foreign key that can never land on a "country" or a "payment
+method"; the other kinds are labels that only name things, and one table with
+a kind keeps a new kind from needing a migration.
+"""
+
+from django.db import models
+
+from clinics.models.base import ClinicOwned
+
+CHAIR_NAME_LENGTH = 50
+
+
+class Chair(ClinicOwned):
+    """A treatment room or "box" (gabinete) of the clinic."""
+
+    name = models.CharField(max_length=CHAIR_NAME_LENGTH)
+    code = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogItem(ClinicOwned):
+    """One value of a small source master other than chairs, discriminated by `kind`."""
+
+    kind = models.CharField(max_length=40, db_index=True)
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"
+
+
+class TreatmentCatalogItem(ClinicOwned):
+    """A treatment the clinic offers, with its list price (the tariff master)."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    # Prices keep the source's precision (three-decimal prices exist).
+    reference_price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    vat_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Gesdén odontogram type (`IdTipoOdg`): what kind of act this is.
+    odontogram_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TreatmentCatalogVariant(ClinicOwned):
+    """A per-tariff price of a catalogue treatment (standard, an insurer's…)."""
+
+    item = models.ForeignKey(
+        TreatmentCatalogItem, on_delete=models.CASCADE, related_name="variants"
+    )
+    tariff_code = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=60, blank=True)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        ordering = ["item", "tariff_code"]
+
+    def __str__(self) -> str:
+        return f"{self.item} ({self.tariff_code or '—'})"
+
+
+class TreatmentPhaseTemplate(ClinicOwned):
+    """A planned stage of a catalogue treatment and the share of its price it bills."""
+
+    item = models.ForeignKey(
+        TreatmentCatalogItem, on_delete=models.CASCADE, related_name="phase_templates"
+    )
+    phase_number = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    percent_to_bill = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["item", "phase_number"]

@@ -1,0 +1,38 @@
+"""The follow-up call queue: patients to call back for a check-up."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clinics.models.base import ClinicOwned
+
+
+class RecallStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONTACTED_NO_ANSWER = "no_answer", _("Contacted, no answer")
+    CONTACTED_SCHEDULED = "scheduled", _("Contacted, appointment booked")
+    DONE = "done", _("Done")
+
+
+class Recall(ClinicOwned):
+    """A patient due for a call on `due_on`, why, and how the last call went."""
+
+    patient = models.ForeignKey("clinics.Patient", on_delete=models.CASCADE, related_name="recalls")
+    professional = models.ForeignKey(
+        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=RecallStatus.choices, default=RecallStatus.PENDING
+    )
+    reason = models.ForeignKey(
+        "clinics.CatalogItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result = models.ForeignKey(
+        "clinics.CatalogItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comments = models.TextField(blank=True)
+    observations = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on"]

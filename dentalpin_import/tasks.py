@@ -12,6 +12,22 @@ def execute(job_id: str) -> None:
         services.run_job(job=job, container=container)
 
 
+def execute_validation(job_id: str, passphrase: str | None = None) -> None:
+    """Validate a staged upload; an unexpected crash refuses the job instead of hanging it."""
+    job = ImportJob.objects.select_related("clinic").get(pk=job_id)
+    try:
+        services.validate_upload(job=job, passphrase=passphrase)
+    except Exception as exc:
+        services.refuse_job(job=job, error=f"validation stopped: {type(exc).__name__}")
+        raise
+
+
+@shared_task(name="dentalpin_import.validate_import_upload", acks_late=True)
+def validate_import_upload(job_id: str) -> None:
+    """Validate an unencrypted upload (encrypted ones never come here: no passphrase in args)."""
+    execute_validation(job_id)
+
+
 @shared_task(name="dentalpin_import.run_import_job", acks_late=True)
 def run_import_job(job_id: str) -> None:
     execute(job_id)

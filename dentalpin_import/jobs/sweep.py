@@ -86,7 +86,8 @@ def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
     known = {str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)}
     for folder in sorted(jobs_dir.iterdir()) if jobs_dir.is_dir() else []:
         if folder.name not in known and _old(folder, cutoff):
-            removed.append({"path": str(folder), "bytes": _size(folder), "job": "", "why": "orphan"})
+            item = {"path": str(folder), "bytes": _size(folder), "job": "", "why": "orphan"}
+            removed.append(item)
             if not dry_run:
                 _remove(folder)
     busy = ImportJob.objects.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists()

@@ -14,9 +14,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/validate/", wizard.wizard, {"step": "validate"}, name="job-validate"),
     path("jobs/<uuid:job_id>/preview/", wizard.wizard, {"step": "preview"}, name="job-preview"),
     path("jobs/<uuid:job_id>/confirm/", wizard.wizard, {"step": "confirm"}, name="job-confirm"),
-    path(
-        "jobs/<uuid:job_id>/validation/", wizard.validation_progress, name="job-validation"
-    ),
+    path("jobs/<uuid:job_id>/validation/", wizard.validation_progress, name="job-validation"),
     path("jobs/<uuid:job_id>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<uuid:job_id>/warnings/", jobs.job_warnings, name="job-warnings"),
     path("jobs/<uuid:job_id>/warnings.csv", jobs.job_warnings_csv, name="job-warnings-csv"),

@@ -226,4 +226,3 @@ class ImportWizard(NamedUrlSessionWizardView):
 
 
 wizard = ImportWizard.as_view(url_name="dentalpin_import:job-wizard")
-

@@ -24,7 +24,8 @@ def test_wrong_passphrase_then_right_one_then_preview_confirm_and_report(
     assert response.url == f"/import/jobs/{job.pk}/validate/"
     page = staff_client.get(response.url).content.decode()
     assert "decryption failed: wrong passphrase or corrupted file" in page
-    assert 'name="retry-passphrase"' in page and 'data-check="decryption" data-state="failed"' in page
+    assert 'name="retry-passphrase"' in page
+    assert 'data-check="decryption" data-state="failed"' in page
     staff_client.post(response.url, {"retry-passphrase": b.PASSPHRASE, "retry": "1"})
     job.refresh_from_db()
     assert job.status == "validated" and job.options["rewrapped"]
@@ -151,9 +152,7 @@ def wizard_sessions():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_wizard_storage_holds_the_job_id_only_and_is_dropped_when_done(
-    staff_client, tmp_path
-):
+def test_the_wizard_storage_holds_the_job_id_only_and_is_dropped_when_done(staff_client, tmp_path):
     from django.contrib.sessions.models import Session
 
     upload(staff_client, b.small_clinic(tmp_path, layer="enc"), b.PASSPHRASE)
@@ -219,9 +218,7 @@ def test_a_member_who_may_upload_but_not_execute_cannot_confirm(client, clinic, 
 
     user = UserFactory(username="clerk")
     MembershipFactory(user=user, clinic=clinic, role="dentist")
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["job_read", "job_write"])
-    )
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["job_read", "job_write"]))
     client.force_login(user)
     upload(client, b.small_clinic(tmp_path))
     job = ImportJob.objects.get()

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from formtools.wizard.forms import ManagementForm
@@ -57,8 +58,8 @@ def upload(request):
     if request.method == "POST" and getattr(request, "upload_too_large", False):
         form.add_error(
             "file",
-            f"The file is larger than {settings.DPMF_MAX_UPLOAD_BYTES:,} "
-            "bytes (DPMF_MAX_UPLOAD_BYTES).",
+            _("The file is larger than %(limit)s bytes (DPMF_MAX_UPLOAD_BYTES).")
+            % {"limit": f"{settings.DPMF_MAX_UPLOAD_BYTES:,}"},
         )
     elif request.method == "POST" and form.is_valid():
         job = services.stage_upload(

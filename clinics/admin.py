@@ -1,6 +1,7 @@
 """Admin for the clinic domain: staff see only their clinics; an imported patient opens whole."""
 
 from django.contrib import admin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from clinics.middleware import clinics_for
@@ -8,9 +9,12 @@ from clinics.models import (
     Appointment,
     Client,
     Clinic,
+    ClinicalNote,
     Document,
     Invoice,
     InvoiceLine,
+    MedicalAlert,
+    Medication,
     Membership,
     Patient,
     PatientClientLink,
@@ -26,12 +30,22 @@ def visible_to(request, queryset, field="clinic"):
     return queryset.filter(**{f"{field}__in": clinics_for(request.user)})
 
 
+# Lists only the clinics present in the visible rows: never another clinic's name.
+BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
+
+
 class ClinicScopedAdmin(admin.ModelAdmin):
-    list_filter = ("clinic",)
+    list_filter = (BY_CLINIC,)
 
     def get_queryset(self, request):
         # The base manager is not scoped; scoping is applied here explicitly.
         return visible_to(request, self.model._base_manager.all())
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("no such row in your clinics")  # another clinic's row looks missing
+        return obj
 
 
 class ClinicScopedInline(admin.TabularInline):
@@ -73,7 +87,7 @@ class ClinicAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "clinic", "role")
-    list_filter = ("role", "clinic")
+    list_filter = ("role", BY_CLINIC)
 
     def get_queryset(self, request):
         return visible_to(request, super().get_queryset(request))
@@ -106,13 +120,13 @@ class PatientClientLinkAdmin(ClinicScopedAdmin):
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicScopedAdmin):
     list_display = ("starts_at", "patient", "professional", "status", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
 
 
 @admin.register(Payment)
 class PaymentAdmin(ClinicScopedAdmin):
     list_display = ("paid_on", "patient", "amount", "is_refund", "method", "clinic")
-    list_filter = ("is_refund", "method", "clinic")
+    list_filter = ("is_refund", "method", BY_CLINIC)
 
 
 class InvoiceLineInline(ClinicScopedInline):
@@ -131,8 +145,28 @@ class InvoiceAdmin(ClinicScopedAdmin):
 @admin.register(Document)
 class DocumentAdmin(ClinicScopedAdmin):
     list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
     search_fields = ("title", "sha256")
+
+
+@admin.register(MedicalAlert)
+class MedicalAlertAdmin(ClinicScopedAdmin):
+    list_display = ("name", "patient", "kind", "severity", "status", "flagged", "clinic")
+    list_filter = ("kind", "severity", "status", BY_CLINIC)
+    search_fields = ("name", "clinical_code")
+
+
+@admin.register(ClinicalNote)
+class ClinicalNoteAdmin(ClinicScopedAdmin):
+    list_display = ("written_at", "patient", "kind", "note_type", "author", "clinic")
+    list_filter = ("kind", "note_type", BY_CLINIC)
+
+
+@admin.register(Medication)
+class MedicationAdmin(ClinicScopedAdmin):
+    list_display = ("drug_name", "patient", "dose", "status", "started_on", "clinic")
+    list_filter = ("status", BY_CLINIC)
+    search_fields = ("drug_name",)
 
 
 admin.site.site_header = _("DentalPin administration")

@@ -4,9 +4,11 @@ A wizard is abandoned when its job was uploaded, validated or previewed but
 never confirmed, and is older than the retention. Its staged files go (the
 upload, or the re-wrapped copy) and the job is marked cancelled, so the
 wizard cannot be resumed on a file that is no longer there. Confirmed jobs keep
-their re-wrapped copy: "Resume" needs it. Also removed: job folders whose job
-row no longer exists, and plaintext work folders (`dpmf-*`, `dpmr-*`) left by
-a process that was killed, when no import is running.
+their re-wrapped copy while "Resume" may need it (failed, interrupted); jobs
+that finished for good (succeeded, with problems, cancelled, undone) lose it
+once they finished longer ago than the retention. Also removed: job folders
+whose job row no longer exists, and plaintext work folders (`dpmf-*`,
+`dpmr-*`) left by a process that was killed, when no import is running.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dentalpin_import.jobs import audit, validation
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
 
 UNCONFIRMED = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
+DONE_FOR_GOOD = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS, JobStatus.CANCELLED, JobStatus.UNDONE)
 WORK_DIR_PREFIXES = ("dpmf-", "dpmr-")
 
 
@@ -72,7 +75,24 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
             outcome="swept",
             details={"older_than_hours": older_than.total_seconds() / 3600},
         )
+    removed += _finished(root, cutoff, dry_run)
     removed += _orphans(root, cutoff, dry_run)
+    return removed
+
+
+def _finished(root: Path, cutoff, dry_run: bool) -> list[dict]:
+    removed = []
+    jobs = ImportJob.objects.filter(status__in=DONE_FOR_GOOD, finished_at__lt=cutoff)
+    for job in jobs.order_by("finished_at"):
+        folder = root / "jobs" / str(job.pk)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            removed.append(
+                {"path": str(path), "bytes": _size(path), "job": str(job.pk), "why": "finished"}
+            )
+        if not dry_run:
+            _remove(folder)
     return removed
 
 

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "uploaded, validated or previewed) and are older than --hours (default: "
         "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Also removes staging folders "
         "of deleted jobs, and plaintext work folders left by a killed process when no import is "
-        "running. Confirmed jobs keep their copy (Resume needs it). Prints every path removed. "
+        "running. Failed or interrupted jobs keep their copy (Resume needs it); jobs finished "
+        "for good (succeeded, with problems, cancelled, undone) lose it once they finished more "
+        "than --hours ago. Prints every path removed. "
         "Run it from cron, e.g. hourly."
     )
 
@@ -33,7 +35,7 @@ class Command(BaseCommand):
         for item in removed:
             job = f" (job {item['job']})" if item["job"] else ""
             self.stdout.write(f"{verb} {item['path']}{job}: {item['why']}, {item['bytes']} bytes")
-        jobs = len({item["job"] for item in removed if item["job"]})
+        jobs = len({item["job"] for item in removed if item["why"] == "abandoned"})
         total = sum(item["bytes"] for item in removed)
         self.stdout.write(
             f"{verb} {len(removed)} paths, {total} bytes, from {jobs} abandoned wizards "

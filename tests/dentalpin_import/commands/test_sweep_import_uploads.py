@@ -69,6 +69,14 @@ def test_it_removes_abandoned_wizards_only_and_says_what_it_removed(staff_client
         f"/import/jobs/{abandoned.pk}/"
     )
     assert "removed 0 paths" in sweep()
+    # A job finished for good loses its copy once it finished longer ago than the retention.
+    ImportJob.objects.filter(pk=confirmed.pk).update(
+        finished_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    copy = services.staging_dir(confirmed) / "validated.dpmr"
+    assert f"removed {copy} (job {confirmed.pk}): finished" in sweep()
+    assert not copy.exists()
+    assert ImportJob.objects.get(pk=confirmed.pk).status == "succeeded"
 
 
 @pytest.mark.django_db

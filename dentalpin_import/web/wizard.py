@@ -119,6 +119,8 @@ class ImportWizard(NamedUrlSessionWizardView):
             )
         if self.job.status not in IN_WIZARD:
             return redirect("dentalpin_import:job-detail", job_id=self.job.pk)
+        if self.job.status == JobStatus.UPLOADED and kwargs.get("step") != "validate":
+            return redirect("dentalpin_import:job-validate", job_id=self.job.pk)
         if kwargs.get("step") == "confirm" and not self._may_execute():
             raise PermissionDenied("You may not start imports in this clinic.")
         return super().dispatch(request, *args, **kwargs)

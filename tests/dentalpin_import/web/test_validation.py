@@ -103,6 +103,10 @@ def test_while_validating_the_fragment_polls_and_shows_the_phase_and_checks(
     assert "Now: decrypting (40 %)" in fragment and "<progress" in fragment
     assert state(fragment, "magic") == "passed" and state(fragment, "decryption") == "running"
     assert "Try again" not in fragment and "Continue to the preview" not in fragment
+    # The later steps wait for the validation.
+    for later in ("preview", "confirm", "wizard"):
+        response = staff_client.get(f"/import/jobs/{job.pk}/{later}/")
+        assert response.url == f"/import/jobs/{job.pk}/validate/", later
 
 
 @pytest.mark.django_db(transaction=True)

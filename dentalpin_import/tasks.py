@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from dentalpin_import.jobs import services
-from dentalpin_import.models import ImportJob
+from dentalpin_import.models import ImportJob, JobStatus
 
 
 def execute(job_id: str) -> None:
@@ -18,7 +18,9 @@ def execute_validation(job_id: str, passphrase: str | None = None) -> None:
     try:
         services.validate_upload(job=job, passphrase=passphrase)
     except Exception as exc:
-        services.refuse_job(job=job, error=f"validation stopped: {type(exc).__name__}")
+        job.refresh_from_db()
+        if job.status == JobStatus.UPLOADED:
+            services.refuse_job(job=job, error=f"validation stopped: {type(exc).__name__}")
         raise
 
 

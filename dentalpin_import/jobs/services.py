@@ -372,6 +372,9 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
     from dentalpin_import.jobs import preflight, rewrap, validation
     from dentalpin_import.jobs.preview import build_preview, preview_json
 
+    job.refresh_from_db()
+    if job.status != JobStatus.UPLOADED:
+        return  # validated meanwhile (a retried background validation): nothing to do
     record = progress or validation.Recorder(job)
     upload_path = Path(job.stored_path)
     try:

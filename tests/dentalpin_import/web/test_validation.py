@@ -156,3 +156,18 @@ def test_with_celery_only_unencrypted_files_are_validated_by_a_task_and_by_id(
     assert b.PASSPHRASE not in repr(celery_calls)
     assert {j.status for j in ImportJob.objects.all()} == {"validated"}
     assert encrypted.pk != plain.pk
+
+
+@pytest.mark.django_db
+def test_a_late_second_validation_of_the_same_upload_changes_nothing(
+    staff_client, clinic, staff_user, tmp_path
+):
+    from dentalpin_import import tasks
+
+    job = staged(clinic, staff_user, tmp_path, layer="zstd")
+    tasks.execute_validation(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "validated"
+    tasks.execute_validation(str(job.pk))  # e.g. a queued task after a retry
+    job.refresh_from_db()
+    assert job.status == "validated" and job.options["rewrapped"]

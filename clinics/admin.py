@@ -1,6 +1,7 @@
 """Admin for the clinic domain: staff see only their clinics; an imported patient opens whole."""
 
 from django.contrib import admin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from clinics.middleware import clinics_for
@@ -49,12 +50,22 @@ def visible_to(request, queryset, field="clinic"):
     return queryset.filter(**{f"{field}__in": clinics_for(request.user)})
 
 
+# Lists only the clinics present in the visible rows: never another clinic's name.
+BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
+
+
 class ClinicScopedAdmin(admin.ModelAdmin):
-    list_filter = ("clinic",)
+    list_filter = (BY_CLINIC,)
 
     def get_queryset(self, request):
         # The base manager is not scoped; scoping is applied here explicitly.
         return visible_to(request, self.model._base_manager.all())
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("no such row in your clinics")  # another clinic's row looks missing
+        return obj
 
 
 class ClinicScopedInline(admin.TabularInline):
@@ -96,7 +107,7 @@ class ClinicAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "clinic", "role")
-    list_filter = ("role", "clinic")
+    list_filter = ("role", BY_CLINIC)
 
     def get_queryset(self, request):
         return visible_to(request, super().get_queryset(request))
@@ -129,13 +140,13 @@ class PatientClientLinkAdmin(ClinicScopedAdmin):
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicScopedAdmin):
     list_display = ("starts_at", "patient", "professional", "status", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
 
 
 @admin.register(Payment)
 class PaymentAdmin(ClinicScopedAdmin):
     list_display = ("paid_on", "patient", "amount", "is_refund", "method", "clinic")
-    list_filter = ("is_refund", "method", "clinic")
+    list_filter = ("is_refund", "method", BY_CLINIC)
 
 
 class InvoiceLineInline(ClinicScopedInline):
@@ -154,26 +165,27 @@ class InvoiceAdmin(ClinicScopedAdmin):
 @admin.register(Document)
 class DocumentAdmin(ClinicScopedAdmin):
     list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
     search_fields = ("title", "sha256")
 
 
 @admin.register(MedicalAlert)
 class MedicalAlertAdmin(ClinicScopedAdmin):
-    list_display = ("patient", "kind", "name", "flagged", "status", "clinic")
-    list_filter = ("kind", "flagged", "clinic")
+    list_display = ("name", "patient", "kind", "severity", "status", "flagged", "clinic")
+    list_filter = ("kind", "severity", "status", BY_CLINIC)
+    search_fields = ("name", "clinical_code")
 
 
 @admin.register(ClinicalNote)
 class ClinicalNoteAdmin(ClinicScopedAdmin):
-    # The text is encrypted at rest; it is shown on the note's own page only.
-    list_display = ("written_at", "patient", "kind", "note_type", "clinic")
-    list_filter = ("kind", "clinic")
+    list_display = ("written_at", "patient", "kind", "note_type", "author", "clinic")
+    list_filter = ("kind", "note_type", BY_CLINIC)
 
 
 @admin.register(Medication)
 class MedicationAdmin(ClinicScopedAdmin):
-    list_display = ("patient", "drug_name", "dose", "status", "started_on", "clinic")
+    list_display = ("drug_name", "patient", "dose", "status", "started_on", "clinic")
+    list_filter = ("status", BY_CLINIC)
     search_fields = ("drug_name",)
 
 
@@ -198,7 +210,7 @@ class ConsentAdmin(ClinicScopedAdmin):
 @admin.register(Communication)
 class CommunicationAdmin(ClinicScopedAdmin):
     list_display = ("sent_at", "patient", "client", "channel", "direction", "status", "clinic")
-    list_filter = ("channel", "direction", "clinic")
+    list_filter = ("channel", "direction", BY_CLINIC)
 
 
 class DebtPaymentApplicationInline(ClinicScopedInline):
@@ -210,7 +222,7 @@ class DebtPaymentApplicationInline(ClinicScopedInline):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ClinicScopedAdmin):
     list_display = ("entry_date", "patient", "kind", "amount", "label", "clinic")
-    list_filter = ("kind", "clinic")
+    list_filter = ("kind", BY_CLINIC)
     inlines = [DebtPaymentApplicationInline]
 
 
@@ -223,7 +235,7 @@ class ChairAdmin(ClinicScopedAdmin):
 @admin.register(CatalogItem)
 class CatalogItemAdmin(ClinicScopedAdmin):
     list_display = ("kind", "name", "code", "is_active", "clinic")
-    list_filter = ("kind", "clinic")
+    list_filter = ("kind", BY_CLINIC)
     search_fields = ("name", "code")
 
 
@@ -285,7 +297,7 @@ class BudgetLineInline(ClinicScopedInline):
 @admin.register(Budget)
 class BudgetAdmin(ClinicScopedAdmin):
     list_display = ("number", "patient", "quoted_on", "status", "total", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
     search_fields = ("number",)
     inlines = [BudgetLineInline]
 
@@ -299,14 +311,14 @@ class AppliedTreatmentPhaseInline(ClinicScopedInline):
 @admin.register(AppliedTreatment)
 class AppliedTreatmentAdmin(ClinicScopedAdmin):
     list_display = ("description", "patient", "status", "started_on", "teeth", "amount", "clinic")
-    list_filter = ("status", "scope", "clinic")
+    list_filter = ("status", "scope", BY_CLINIC)
     inlines = [AppliedTreatmentPhaseInline]
 
 
 @admin.register(Recall)
 class RecallAdmin(ClinicScopedAdmin):
     list_display = ("patient", "due_on", "status", "reason", "clinic")
-    list_filter = ("status", "clinic")
+    list_filter = ("status", BY_CLINIC)
 
 
 admin.site.site_header = _("DentalPin administration")

@@ -119,9 +119,12 @@ DPMF_STAGING_DIR = Path(env_str("DPMF_STAGING_DIR", str(VAR_DIR / "staging")))
 DPMF_MAX_UNPACKED_BYTES = env_int("DPMF_MAX_UNPACKED_BYTES", 20 * 1024**3)
 DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
+# Staged uploads of wizards never confirmed are deleted after this (sweep_import_uploads).
 DPMF_UPLOAD_RETENTION_HOURS = env_int("DPMF_UPLOAD_RETENTION_HOURS", 24)
 # Days after a job ends before its staged upload (re-wrapped copy) is deleted.
 DPMF_RETENTION_DAYS = env_int("DPMF_RETENTION_DAYS", 30)
+# Uploads larger than this are validated in the background with a progress page.
+DPMF_BACKGROUND_VALIDATE_BYTES = env_int("DPMF_BACKGROUND_VALIDATE_BYTES", 50 * 1024**2)
 # A running job whose heartbeat is older than this is marked interrupted (worker died).
 DPMF_HEARTBEAT_TIMEOUT = env_int("DPMF_HEARTBEAT_TIMEOUT", 120)
 # Key for the server-held re-wrapping of validated uploads (base64, 32 bytes);

@@ -1,6 +1,11 @@
-"""Read-only admin for jobs and what they leave behind."""
+"""Read-only admin for jobs and what they leave behind (staff see their clinics' rows only)."""
+
+import json
 
 from django.contrib import admin
+from django.db import models
+from django.http import Http404
+from django.utils.html import format_html
 
 from clinics.admin import visible_to
 from dentalpin_import.models import (
@@ -13,10 +18,53 @@ from dentalpin_import.models import (
     RawEntity,
 )
 
+JSON_FIELDS = (
+    "meta",
+    "options",
+    "counters",
+    "phase_log",
+    "reconciliation",
+    "preflight",
+    "payload",
+    "raw_data",
+    "details",
+)
+# Filters list only values present in the visible rows, never another clinic's jobs.
+BY_JOB = ("job", admin.RelatedOnlyFieldListFilter)
+BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
+
+
+def _pretty(name: str):
+    @admin.display(description=name.replace("_", " "))
+    def show(self, obj):
+        value = json.dumps(
+            getattr(obj, name), indent=2, ensure_ascii=False, sort_keys=True, default=str
+        )
+        return format_html('<pre class="json">{}</pre>', value)
+
+    return show
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Every field read-only, JSON pretty-printed, rows of the user's clinics only."""
+
     def get_queryset(self, request):
         return visible_to(request, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("no such row in your clinics")  # another clinic's row looks missing
+        return obj
+
+    def get_fields(self, request, obj=None):
+        return [
+            f"{f.name}_json" if isinstance(f, models.JSONField) else f.name
+            for f in self.model._meta.fields
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -26,6 +74,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+for _name in JSON_FIELDS:
+    setattr(ReadOnlyAdmin, f"{_name}_json", _pretty(_name))
 
 
 @admin.register(ImportJob)
@@ -39,41 +91,42 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "warnings_count",
         "created_at",
     )
-    list_filter = ("status", "dry_run", "clinic")
+    list_filter = ("status", "dry_run", "source_kind", BY_CLINIC)
+    search_fields = ("id", "original_name", "file_sha256")
 
 
 @admin.register(EntityMapping)
 class EntityMappingAdmin(ReadOnlyAdmin):
     list_display = ("entity_type", "canonical_uuid", "target_table", "target_id", "job")
-    list_filter = ("entity_type",)
-    search_fields = ("canonical_uuid",)
+    list_filter = ("entity_type", "target_table", BY_JOB)
+    search_fields = ("canonical_uuid", "target_id")
 
 
 @admin.register(RawEntity)
 class RawEntityAdmin(ReadOnlyAdmin):
     list_display = ("entity_type", "source_id", "canonical_uuid", "job")
-    list_filter = ("entity_type",)
+    list_filter = ("entity_type", BY_JOB)
     search_fields = ("canonical_uuid", "source_id")
 
 
 @admin.register(ImportWarning)
 class ImportWarningAdmin(ReadOnlyAdmin):
     list_display = ("job", "entity_type", "source_id", "severity", "code", "message")
-    list_filter = ("severity", "entity_type")
+    list_filter = ("severity", "entity_type", "code", BY_JOB)
     search_fields = ("code", "source_id", "canonical_uuid")
 
 
 @admin.register(FileStaging)
 class FileStagingAdmin(ReadOnlyAdmin):
-    list_display = ("relative_path", "status", "sha256", "job")
-    list_filter = ("status",)
-    search_fields = ("sha256", "relative_path")
+    list_display = ("relative_path", "status", "parent_entity_type", "sha256", "job")
+    list_filter = ("status", "parent_entity_type", BY_JOB)
+    search_fields = ("sha256", "relative_path", "file_uuid", "parent_canonical_uuid")
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "action", "outcome", "clinic", "user", "job_ref")
-    list_filter = ("action", "outcome", "clinic")
+    list_filter = ("action", "outcome", BY_CLINIC)
     search_fields = ("job_ref", "file_sha256")
 
 

@@ -27,11 +27,7 @@ def _start(job_id: str) -> None:
 
         tasks.run_import_job.delay(job_id)  # the id only: never a passphrase or a path
         return
-    thread = threading.Thread(
-        target=_run_here, args=(job_id,), name=f"import-{job_id}", daemon=True
-    )
-    _threads.append(thread)
-    thread.start()
+    _spawn(_run_here, job_id)
 
 
 def _run_here(job_id: str) -> None:
@@ -41,6 +37,44 @@ def _run_here(job_id: str) -> None:
         tasks.execute(job_id)
     except Exception:
         log.exception("import job %s failed", job_id)
+    finally:
+        connections.close_all()
+
+
+def validate_later(job: ImportJob, passphrase: str | None) -> None:
+    """Validate a large upload in the background, after the current transaction commits.
+
+    A file with no passphrase goes where runs go (Celery when a broker is set,
+    else a thread). An encrypted file is always validated on a thread of THIS
+    web process, even when Celery is configured: the passphrase would otherwise
+    have to travel through the broker, which stores task arguments in clear.
+    It stays a local variable of the thread and is gone when validation ends
+    (docs/security.md).
+    """
+    job_id = str(job.pk)
+    if passphrase is None and settings.CELERY_BROKER_URL:
+        from dentalpin_import import tasks
+
+        transaction.on_commit(lambda: tasks.validate_import_upload.delay(job_id))
+        return
+    transaction.on_commit(lambda: _spawn(_validate_here, job_id, passphrase))
+
+
+def _spawn(target, job_id: str, *args) -> None:
+    thread = threading.Thread(
+        target=target, args=(job_id, *args), name=f"import-{job_id}", daemon=True
+    )
+    _threads.append(thread)
+    thread.start()
+
+
+def _validate_here(job_id: str, passphrase: str | None) -> None:
+    from dentalpin_import import tasks
+
+    try:
+        tasks.execute_validation(job_id, passphrase)
+    except Exception:
+        log.exception("validating the upload of import job %s failed", job_id)
     finally:
         connections.close_all()
 

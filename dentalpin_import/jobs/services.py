@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from dentalpin_import import events
 from dentalpin_import.jobs import audit, notify
@@ -75,10 +76,16 @@ def open_job_file(
         yield container
 
 
-def validate_job(*, job: ImportJob, container) -> None:
-    """Store what validation learnt about the file on the job and mark it validated."""
+def validate_job(*, job: ImportJob, container, preview: dict | None = None, **fields) -> None:
+    """Store what validation learnt about the file on the job and mark it validated.
+
+    `preview` (the wizard's summary) joins the file's meta; other `fields` are
+    written in the same conditional UPDATE, so nobody sees a half-validated job.
+    """
     meta = dict(container.meta)
     meta["integrity_hash_computed"] = container.computed_hash
+    if preview is not None:
+        meta["preview"] = preview
     job.transition_to(
         JobStatus.VALIDATED,
         meta=meta,
@@ -98,6 +105,7 @@ def validate_job(*, job: ImportJob, container) -> None:
                 "elapsed_s": None,
             }
         ],
+        **fields,
     )
     audit.record(
         action=AuditAction.VALIDATION,
@@ -113,8 +121,13 @@ def validate_job(*, job: ImportJob, container) -> None:
 
 def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
     """Mark a job failed because its file or request was refused."""
+    from dentalpin_import.jobs import validation
+
     ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED, error=str(error), finished_at=timezone.now()
+        status=JobStatus.FAILED,
+        error=str(error),
+        finished_at=timezone.now(),
+        meta=dict(job.meta, validation=validation.state_failed(getattr(error, "code", ""))),
     )
     job.refresh_from_db()
     audit.record(
@@ -273,15 +286,25 @@ def binaries_summary(job: ImportJob) -> dict[str, int]:
 
 # --- the web flow: staged uploads, validation with re-wrapping, background runs -------------
 
+ENCRYPTED_LAYERINGS = ("enc", "zstd-enc")
+RETRYABLE = {"passphrase_required", "decrypt_failed"}
+
 
 def staging_dir(job: ImportJob) -> Path:
+    """The job's private folder under DPMF_STAGING_DIR, named by the job id only."""
     path = settings.DPMF_STAGING_DIR / "jobs" / str(job.pk)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
 def stage_upload(*, clinic, user, uploaded) -> ImportJob:
-    """Move an uploaded file into the job's private staging folder under a server-made name."""
+    """Move an uploaded file into the job's private staging folder under a server-made name.
+
+    The browser's file name is kept only as a label (`original_name`); it never
+    becomes part of a path. The layering is read from the first bytes.
+    """
+    from dentalpin_import.reader.container import detect_layering
+
     job = ImportJob.objects.create(
         clinic=clinic,
         created_by=user,
@@ -297,8 +320,12 @@ def stage_upload(*, clinic, user, uploaded) -> ImportJob:
             for chunk in uploaded.chunks():
                 out.write(chunk)
     os.chmod(target, 0o600)
-    ImportJob.objects.filter(pk=job.pk).update(stored_path=str(target))
-    job.stored_path = str(target)
+    try:
+        layering = str(detect_layering(target))
+    except (ReadError, OSError):
+        layering = ""  # validation names the problem
+    ImportJob.objects.filter(pk=job.pk).update(stored_path=str(target), layering=layering)
+    job.stored_path, job.layering = str(target), layering
     audit.record(
         action=AuditAction.UPLOAD,
         job=job,
@@ -309,47 +336,89 @@ def stage_upload(*, clinic, user, uploaded) -> ImportJob:
     return job
 
 
-RETRYABLE = {"passphrase_required", "decrypt_failed"}
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """In-request validation: the browser waits for the answer, nobody polls."""
 
 
+@sensitive_variables("passphrase")
+def submit_for_validation(*, job: ImportJob, passphrase: str | None) -> bool:
+    """Validate a staged upload now, or in the background when it is large.
+
+    Files above DPMF_BACKGROUND_VALIDATE_BYTES are validated in the background
+    (see `dispatch.validate_later` for where an encrypted file's validation
+    runs and why). Return True when the validation was deferred.
+    """
+    from dentalpin_import.jobs import dispatch, validation
+
+    if job.layering not in ENCRYPTED_LAYERINGS:
+        passphrase = None  # never carried further than needed
+    if (job.file_size or 0) <= settings.DPMF_BACKGROUND_VALIDATE_BYTES:
+        validate_upload(job=job, passphrase=passphrase, progress=_no_progress)
+        return False
+    validation.mark_waiting(job)
+    dispatch.validate_later(job, passphrase)
+    return True
+
+
+@sensitive_variables("passphrase")
 def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) -> None:
     """Validate a staged upload, keep its preview, and re-wrap it under the server key.
 
     A wrong or missing passphrase leaves the job uploaded (the operator may
-    retry); any other refusal fails the job. The passphrase is only ever a
-    local variable here.
+    retry); any other refusal fails the job and deletes the upload. The
+    passphrase is only ever a local variable here. Progress goes to the job
+    row (`meta["validation"]`) for the wizard's progress fragment.
     """
-    from dentalpin_import.jobs import preflight, rewrap
+    from dentalpin_import.jobs import preflight, rewrap, validation
     from dentalpin_import.jobs.preview import build_preview, preview_json
 
+    job.refresh_from_db()
+    if job.status != JobStatus.UPLOADED:
+        return  # validated meanwhile (a retried background validation): nothing to do
+    record = progress or validation.Recorder(job)
+    upload_path = Path(job.stored_path)
     try:
-        with open_job_file(job=job, passphrase=passphrase, progress=progress) as container:
-            validate_job(job=job, container=container)
+        with open_job_file(job=job, passphrase=passphrase, progress=record) as container:
+            record("preview", 0, 1)
             summary = preview_json(build_preview(container))
+            record("preflight", 0, 1)
             problems = preflight.as_json(preflight.preflight(container, clinic=job.clinic))
+            record("rewrap", 0, 1)
             packed = staging_dir(job) / "validated.dpmr"
             rewrap.rewrap(container.sqlite_path, packed)
-    except ReadError as exc:
-        if exc.code in RETRYABLE:
-            ImportJob.objects.filter(pk=job.pk).update(error=str(exc))
-            job.error = str(exc)
-            audit.record(
-                action=AuditAction.VALIDATION,
+            validate_job(
                 job=job,
-                outcome="retry",
-                details={"error": str(exc), "code": exc.code},
+                container=container,
+                preview=summary,
+                stored_path=str(packed),
+                options=dict(job.options, rewrapped=True),
+                preflight=problems,
             )
+    except ReadError as exc:
+        if exc.code not in RETRYABLE:
+            refuse_job(job=job, error=exc)
+            upload_path.unlink(missing_ok=True)
             return
-        refuse_job(job=job, error=exc)
-        Path(job.stored_path).unlink(missing_ok=True)
+        ImportJob.objects.filter(pk=job.pk).update(
+            error=str(exc), meta={"validation": validation.state_failed(exc.code)}
+        )
+        job.refresh_from_db()
+        audit.record(
+            action=AuditAction.VALIDATION,
+            job=job,
+            outcome="retry",
+            details={"error": str(exc), "code": exc.code},
+        )
         return
-    Path(job.stored_path).unlink(missing_ok=True)
-    meta = dict(job.meta, preview=summary)
-    ImportJob.objects.filter(pk=job.pk).update(
-        stored_path=str(packed), meta=meta, options=dict(job.options, rewrapped=True)
-    )
-    job.refresh_from_db()
+    upload_path.unlink(missing_ok=True)
     record_preflight(job=job, problems=problems)
+
+
+def preview_job(*, job: ImportJob, import_verifactu: bool = False) -> None:
+    """Record that the preview was seen, and the operator's Verifactu choice, on the job."""
+    job.transition_to(
+        JobStatus.PREVIEWED, options=dict(job.options, import_verifactu=import_verifactu)
+    )
 
 
 @contextmanager
@@ -376,15 +445,24 @@ def open_job_file_at(path: Path):
         yield container
 
 
-def start_job(*, job: ImportJob, user=None, import_verifactu: bool = False) -> None:
-    """Queue a validated job for its background run (refused if it is already queued/running)."""
-    from dentalpin_import.jobs import dispatch
+def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None) -> str | None:
+    """Queue a validated job for its background run (TransitionError if queued/running).
 
-    ImportJob.objects.filter(pk=job.pk).update(
-        options=dict(job.options, import_verifactu=import_verifactu)
-    )
-    job.refresh_from_db()
+    `import_verifactu=None` keeps the choice recorded at the preview. Return a
+    fresh sync-agent token (shown once) when the file lists binaries to upload.
+    """
+    from dentalpin_import.jobs import dispatch
+    from dentalpin_import.models import AgentToken
+
+    if import_verifactu is not None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            options=dict(job.options, import_verifactu=import_verifactu)
+        )
+        job.refresh_from_db()
     dispatch.enqueue(job)
+    if job.meta.get("preview", {}).get("files", {}).get("with_sha256"):
+        return AgentToken.issue(job=job, user=user)[1]
+    return None
 
 
 def resume_job(*, job: ImportJob, user=None) -> None:
@@ -409,3 +487,10 @@ def mark_stale_jobs_interrupted(*, clinic=None) -> int:
         audit.record(action=AuditAction.EXECUTE, job=job, outcome="interrupted")
         count += 1
     return count
+
+
+def sweep_abandoned_uploads(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
+    """Delete the staged files of wizards never confirmed within `older_than`; say what went."""
+    from dentalpin_import.jobs import sweep
+
+    return sweep.sweep(older_than=older_than, dry_run=dry_run)

@@ -1,4 +1,4 @@
-"""URLs under /import/."""
+"""URLs under /import/ (the wizard's map is in docs/overview.md)."""
 
 from django.urls import path
 
@@ -9,9 +9,12 @@ urlpatterns = [
     path("", jobs.job_list, name="job-list"),
     path("new/", wizard.upload, name="upload"),
     path("jobs/<uuid:job_id>/", jobs.job_detail, name="job-detail"),
-    path("jobs/<uuid:job_id>/validate/", wizard.validate, name="job-validate"),
-    path("jobs/<uuid:job_id>/preview/", wizard.preview, name="job-preview"),
-    path("jobs/<uuid:job_id>/confirm/", wizard.confirm, name="job-confirm"),
+    # The wizard of one job (formtools, session storage keyed by the job id).
+    path("jobs/<uuid:job_id>/wizard/", wizard.wizard, name="job-wizard"),
+    path("jobs/<uuid:job_id>/validate/", wizard.wizard, {"step": "validate"}, name="job-validate"),
+    path("jobs/<uuid:job_id>/preview/", wizard.wizard, {"step": "preview"}, name="job-preview"),
+    path("jobs/<uuid:job_id>/confirm/", wizard.wizard, {"step": "confirm"}, name="job-confirm"),
+    path("jobs/<uuid:job_id>/validation/", wizard.validation_progress, name="job-validation"),
     path("jobs/<uuid:job_id>/progress/", jobs.job_progress, name="job-progress"),
     path("jobs/<uuid:job_id>/warnings/", jobs.job_warnings, name="job-warnings"),
     path("jobs/<uuid:job_id>/warnings.csv", jobs.job_warnings_csv, name="job-warnings-csv"),

@@ -1,22 +1,55 @@
 """The import wizard: upload → validate → preview → confirm → the job page.
 
-Each step after the upload names the job in its URL, so two browser tabs
-never mix; the session stores nothing about the import. The passphrase lives
-only in the request that validates the file (see docs/security.md).
+The upload is a plain view: it streams the file into the job's private
+staging folder, validates it (or starts a background validation) and sends
+the browser to the job's wizard. Validate → preview → confirm is a formtools
+`NamedUrlSessionWizardView` whose storage is keyed by the job id (which is
+also in every URL, so two tabs never mix) and holds the job id only: the step
+forms carry no data, they check the job row. `done()` only starts the job.
+The passphrase lives only in the request (or the web-process thread) that
+validates the file (docs/security.md).
 """
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from formtools.wizard.forms import ManagementForm
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
-from clinics.permissions import clinic_permission_required
+from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services
-from dentalpin_import.models import AgentToken, ImportJob, JobStatus, TransitionError
-from dentalpin_import.web.forms import ConfirmForm, RetryForm, UploadForm
+from dentalpin_import.jobs import services, validation
+from dentalpin_import.models import ImportJob, JobStatus, TransitionError
+from dentalpin_import.web.forms import (
+    ConfirmForm,
+    PreviewForm,
+    RetryForm,
+    UploadForm,
+    ValidateStepForm,
+)
+
+STEPS = (("validate", ValidateStepForm), ("preview", PreviewForm), ("confirm", ConfirmForm))
+IN_WIZARD = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
 
 
+def wizard_prefix(job_id) -> str:
+    """The session key of one job's wizard: one per job, so two tabs never share a wizard."""
+    return f"import_{job_id}"
+
+
+def offers_verifactu(job: ImportJob) -> bool:
+    """The Verifactu checkbox: only when the file carries legal data and the app is installed."""
+    detected = bool(job.meta.get("preview", {}).get("verifactu_detected"))
+    return detected and apps.is_installed("verifactu")
+
+
+@sensitive_post_parameters("passphrase")
 @clinic_permission_required("job_write")
 @require_http_methods(["GET", "POST"])
 def upload(request):
@@ -25,109 +58,174 @@ def upload(request):
     if request.method == "POST" and getattr(request, "upload_too_large", False):
         form.add_error(
             "file",
-            f"The file is larger than {settings.DPMF_MAX_UPLOAD_BYTES:,} "
-            "bytes (DPMF_MAX_UPLOAD_BYTES).",
+            _("The file is larger than %(limit)s bytes (DPMF_MAX_UPLOAD_BYTES).")
+            % {"limit": f"{settings.DPMF_MAX_UPLOAD_BYTES:,}"},
         )
     elif request.method == "POST" and form.is_valid():
         job = services.stage_upload(
             clinic=request.clinic, user=request.user, uploaded=form.cleaned_data["file"]
         )
-        services.validate_upload(job=job, passphrase=form.cleaned_data["passphrase"] or None)
+        services.submit_for_validation(job=job, passphrase=form.cleaned_data["passphrase"] or None)
         return redirect("dentalpin_import:job-validate", job_id=job.pk)
     return render(request, "dentalpin_import/wizard/upload.html", {"form": form})
 
 
-@clinic_permission_required("job_read")
-@require_http_methods(["GET", "POST"])
-def validate(request, job_id):
-    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    form = RetryForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and job.status == JobStatus.UPLOADED and form.is_valid():
-        services.validate_upload(job=job, passphrase=form.cleaned_data["passphrase"])
-        return redirect("dentalpin_import:job-validate", job_id=job.pk)
-    return render(
-        request,
-        "dentalpin_import/wizard/validate.html",
-        {
-            "job": job,
-            "form": form,
-            "checks": _checks(job),
-            "retry": job.status == JobStatus.UPLOADED and job.error,
-        },
-    )
-
-
-def _checks(job):
-    """Which checks passed, for the validate page."""
-    if job.status in (JobStatus.UPLOADED, JobStatus.FAILED) and job.error:
-        return [("all checks", False, job.error)]
-    if job.status == JobStatus.UPLOADED:
-        return []
-    meta = job.meta
-    encrypted = job.layering in ("enc", "zstd-enc")
-    compressed = job.layering in ("zstd", "zstd-enc")
-    return [
-        ("magic bytes", True, job.layering),
-        ("decryption", True, "AES-256-GCM, tag verified" if encrypted else "not encrypted"),
-        ("decompression", True, "zstd, complete" if compressed else "not compressed"),
-        ("format version", True, meta.get("format_version", "")),
-        ("integrity hash", True, meta.get("integrity_hash_computed", "")),
-    ]
+def validation_context(job: ImportJob, retry_form: RetryForm | None = None) -> dict:
+    """What the validate page and its polled fragment show."""
+    running, stalled = validation.is_running(job), validation.is_stalled(job)
+    retry = job.status == JobStatus.UPLOADED and not running and (bool(job.error) or stalled)
+    encrypted = job.layering in services.ENCRYPTED_LAYERINGS or not job.layering
+    state = validation.state_of(job)
+    return {
+        "job": job,
+        "checks": validation.checks(job),
+        "running": running,
+        "stalled": stalled,
+        "phase": validation.PHASE_LABELS.get(state.get("phase", ""), ""),
+        "phase_percent": state.get("percent", 0),
+        "percent": validation.overall_percent(job),
+        "retry": retry,
+        "retry_form": retry_form or RetryForm(encrypted=encrypted),
+        "validated": job.status in (JobStatus.VALIDATED, JobStatus.PREVIEWED),
+        "management_form": ManagementForm(
+            prefix=wizard_prefix(job.pk), initial={"current_step": "validate"}
+        ),
+    }
 
 
 @clinic_permission_required("job_read")
-@require_http_methods(["GET", "POST"])
-def preview(request, job_id):
+def validation_progress(request, job_id):
+    """The fragment the validate page polls while a large file is validated."""
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    if job.status not in (JobStatus.VALIDATED, JobStatus.PREVIEWED):
-        return redirect("dentalpin_import:job-detail", job_id=job.pk)
-    data = job.meta.get("preview", {})
-    offer_verifactu = bool(data.get("verifactu_detected")) and apps.is_installed("verifactu")
-    if request.method == "POST":
-        if job.status == JobStatus.VALIDATED:
-            job.transition_to(JobStatus.PREVIEWED)
-        return redirect("dentalpin_import:job-confirm", job_id=job.pk)
     return render(
-        request,
-        "dentalpin_import/wizard/preview.html",
-        {
-            "job": job,
-            "preview": data,
-            "offer_verifactu": offer_verifactu,
-            "binaries": data.get("files", {}),
-        },
+        request, "dentalpin_import/wizard/partials/validation.html", validation_context(job)
     )
 
 
-@clinic_permission_required("job_execute")
-@require_http_methods(["GET", "POST"])
-def confirm(request, job_id):
-    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    if job.status not in (JobStatus.VALIDATED, JobStatus.PREVIEWED):
-        return redirect("dentalpin_import:job-detail", job_id=job.pk)
-    data = job.meta.get("preview", {})
-    offer_verifactu = bool(data.get("verifactu_detected")) and apps.is_installed("verifactu")
-    # An empty POST (no checkbox ticked) is still a submitted form.
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        wanted = offer_verifactu and form.cleaned_data["import_verifactu"]
-        try:
-            services.start_job(job=job, user=request.user, import_verifactu=wanted)
-        except TransitionError:
-            return redirect("dentalpin_import:job-detail", job_id=job.pk)
-        token = None
-        if data.get("files", {}).get("with_sha256"):
-            token = AgentToken.issue(job=job, user=request.user)[1]
-        return render(
-            request, "dentalpin_import/wizard/started.html", {"job": job, "agent_token": token}
+@method_decorator(sensitive_post_parameters("passphrase", "retry-passphrase"), name="dispatch")
+@method_decorator(clinic_permission_required("job_write"), name="dispatch")
+class ImportWizard(NamedUrlSessionWizardView):
+    """Validate → preview → confirm for one job; storage: {"job_id": …} and the step name."""
+
+    form_list = STEPS
+    template_names = {step: f"dentalpin_import/wizard/{step}.html" for step, _form in STEPS}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.job = get_for_clinic_or_404(request, ImportJob, pk=kwargs["job_id"])
+        if self.job.status == JobStatus.FAILED and self.job.started_at is None:
+            # Refused at validation: show which check failed; the wizard is over.
+            return render(
+                request, "dentalpin_import/wizard/validate.html", validation_context(self.job)
+            )
+        if self.job.status not in IN_WIZARD:
+            return redirect("dentalpin_import:job-detail", job_id=self.job.pk)
+        if self.job.status == JobStatus.UPLOADED and kwargs.get("step") != "validate":
+            return redirect("dentalpin_import:job-validate", job_id=self.job.pk)
+        if kwargs.get("step") == "confirm" and not self._may_execute():
+            raise PermissionDenied("You may not start imports in this clinic.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _may_execute(self) -> bool:
+        return has_clinic_perm(self.request.user, self.request.clinic, "job_execute")
+
+    def get_prefix(self, request, *args, **kwargs):
+        return wizard_prefix(kwargs["job_id"])
+
+    def _remember_job(self) -> None:
+        if self.storage.extra_data != {"job_id": str(self.job.pk)}:
+            self.storage.extra_data = {"job_id": str(self.job.pk)}
+
+    def get(self, request, *args, **kwargs):
+        self._remember_job()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self._remember_job()
+        if "retry" in request.POST:
+            return self._retry(request)
+        step = request.POST.get(f"{self.prefix}-current_step")
+        if step == "confirm" and not self._may_execute():
+            raise PermissionDenied("You may not start imports in this clinic.")
+        return super().post(request, *args, **kwargs)
+
+    def _retry(self, request):
+        """Validate again with a new passphrase (or after a stopped background validation)."""
+        job = self.job
+        encrypted = job.layering in services.ENCRYPTED_LAYERINGS or not job.layering
+        form = RetryForm(request.POST, encrypted=encrypted)
+        context = validation_context(job)
+        if not context["retry"]:
+            return redirect(self.get_step_url("validate"))
+        if not form.is_valid():
+            self.storage.current_step = "validate"
+            return self.render(self.get_form(step="validate"), retry_form=form)
+        services.submit_for_validation(
+            job=job, passphrase=form.cleaned_data.get("passphrase") or None
         )
-    return render(
-        request,
-        "dentalpin_import/wizard/confirm.html",
-        {
-            "job": job,
-            "preview": data,
-            "form": form,
-            "offer_verifactu": offer_verifactu,
-        },
-    )
+        return redirect(self.get_step_url("validate"))
+
+    def get_step_url(self, step):
+        return reverse(f"dentalpin_import:job-{step}", kwargs={"job_id": self.job.pk})
+
+    def get_template_names(self):
+        return [self.template_names[self.steps.current]]
+
+    def get_form_kwargs(self, step=None):
+        kwargs = {"job": self.job}
+        if step == "preview":
+            kwargs["offer_verifactu"] = offers_verifactu(self.job)
+        return kwargs
+
+    def get_form_initial(self, step):
+        if step == "preview":
+            return {"import_verifactu": self.job.options.get("import_verifactu", False)}
+        return {}
+
+    def get_form(self, step=None, data=None, files=None):
+        if self.request.method == "GET":
+            data = files = None  # a page view shows the job's state, not a stored submission
+        return super().get_form(step=step, data=data, files=files)
+
+    def get_form_step_data(self, form):
+        return {}  # never the submitted values: the storage keeps the job id only
+
+    def get_form_step_files(self, form):
+        return {}
+
+    def process_step(self, form):
+        if self.steps.current == "preview":
+            wanted = form.cleaned_data.get("import_verifactu", False)
+            services.preview_job(job=self.job, import_verifactu=wanted)
+        return self.get_form_step_data(form)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        job = self.job
+        context.update(job=job, preview=job.meta.get("preview", {}))
+        context["binaries"] = context["preview"].get("files", {})
+        if self.steps.current == "validate":
+            context.update(validation_context(job, kwargs.get("retry_form")))
+        context["offer_verifactu"] = offers_verifactu(job)
+        context["import_verifactu"] = bool(job.options.get("import_verifactu"))
+        return context
+
+    def render_done(self, form, **kwargs):
+        if self.request.method != "POST":
+            return redirect(self.get_step_url(self.steps.current))  # never start on a GET
+        response = WizardView.render_done(self, form, **kwargs)
+        self.request.session.pop(self.storage.prefix, None)
+        return response
+
+    def done(self, form_list, **kwargs):
+        try:
+            token = services.start_job(job=self.job, user=self.request.user)
+        except TransitionError:
+            return redirect("dentalpin_import:job-detail", job_id=self.job.pk)
+        return render(
+            self.request,
+            "dentalpin_import/wizard/started.html",
+            {"job": self.job, "agent_token": token},
+        )
+
+
+wizard = ImportWizard.as_view(url_name="dentalpin_import:job-wizard")

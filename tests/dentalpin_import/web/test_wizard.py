@@ -1,7 +1,6 @@
 """The staff wizard end to end with the Django test client and in-process background runs."""
 
 import datetime as dt
-import io
 
 import pytest
 from django.utils import timezone
@@ -11,23 +10,8 @@ from clinics.models import Patient
 from dentalpin_import.jobs import dispatch, services
 from dentalpin_import.models import ImportJob, ImportWarning
 from tests import dpmf_builder as b
+from tests.dentalpin_import.web.helpers import run_to_the_end, step, upload
 from tests.factories.clinics import MembershipFactory, UserFactory
-
-
-def upload(client, path, passphrase=""):
-    with open(path, "rb") as fh:
-        data = io.BytesIO(fh.read())
-    data.name = path.name
-    return client.post("/import/new/", {"file": data, "passphrase": passphrase})
-
-
-def run_to_the_end(client, job):
-    assert client.post(f"/import/jobs/{job.pk}/preview/").status_code == 302
-    started = client.post(f"/import/jobs/{job.pk}/confirm/", {})
-    assert started.status_code == 200
-    dispatch.wait_for_background_jobs()
-    job.refresh_from_db()
-    return started
 
 
 @pytest.mark.django_db(transaction=True)
@@ -40,12 +24,15 @@ def test_wrong_passphrase_then_right_one_then_preview_confirm_and_report(
     assert response.url == f"/import/jobs/{job.pk}/validate/"
     page = staff_client.get(response.url).content.decode()
     assert "decryption failed: wrong passphrase or corrupted file" in page
-    assert 'name="passphrase"' in page
-    staff_client.post(response.url, {"passphrase": b.PASSPHRASE})
+    assert 'name="retry-passphrase"' in page
+    assert 'data-check="decryption" data-state="failed"' in page
+    staff_client.post(response.url, {"retry-passphrase": b.PASSPHRASE, "retry": "1"})
     job.refresh_from_db()
     assert job.status == "validated" and job.options["rewrapped"]
     page = staff_client.get(response.url).content.decode()
     assert "integrity hash" in page and job.meta["integrity_hash_computed"] in page
+    for check in ("magic", "decryption", "decompression", "format_version", "integrity_hash"):
+        assert f'data-check="{check}" data-state="passed"' in page
     preview = staff_client.get(f"/import/jobs/{job.pk}/preview/").content.decode()
     assert "Clínica Alba" in preview and 'data-type="patient" class="count">3<' in preview
     started = run_to_the_end(staff_client, job)
@@ -65,7 +52,7 @@ def test_a_second_confirm_does_not_run_the_job_twice(staff_client, clinic, tmp_p
     upload(staff_client, b.small_clinic(tmp_path))
     job = ImportJob.objects.get()
     run_to_the_end(staff_client, job)
-    again = staff_client.post(f"/import/jobs/{job.pk}/confirm/", {})
+    again = step(staff_client, job, "confirm")
     dispatch.wait_for_background_jobs()
     assert again.status_code == 302
     with scope(clinic=clinic):
@@ -151,3 +138,93 @@ def test_a_stalled_job_is_marked_interrupted_and_resume_finishes_it(staff_client
     assert job.status == "succeeded"
     with scope(clinic=clinic):
         assert Patient.objects.count() == 3
+
+
+def wizard_sessions():
+    """Every wizard storage in every stored session: {session key: {wizard key: data}}."""
+    from django.contrib.sessions.models import Session
+
+    found = {}
+    for session in Session.objects.all():
+        data = session.get_decoded()
+        found.update({k: v for k, v in data.items() if k.startswith("wizard_")})
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wizard_storage_holds_the_job_id_only_and_is_dropped_when_done(staff_client, tmp_path):
+    from django.contrib.sessions.models import Session
+
+    upload(staff_client, b.small_clinic(tmp_path, layer="enc"), b.PASSPHRASE)
+    job = ImportJob.objects.get()
+    step(staff_client, job, "validate")
+    step(staff_client, job, "preview")
+    storage = wizard_sessions()[f"wizard_import_{job.pk}"]
+    assert storage["extra_data"] == {"job_id": str(job.pk)}
+    assert storage["step_files"] == {"validate": {}, "preview": {}}
+    assert all(data == {} for data in storage["step_data"].values())
+    raw = "".join(s.session_data for s in Session.objects.all())
+    sessions = str([s.get_decoded() for s in Session.objects.all()])
+    for secret in (b.PASSPHRASE, "Paciente1", "Clínica Alba", "upload.bin", "dpmr"):
+        assert secret not in sessions and secret not in raw
+    run_to_the_end_from_confirm = step(staff_client, job, "confirm")
+    dispatch.wait_for_background_jobs()
+    assert run_to_the_end_from_confirm.status_code == 200
+    assert f"wizard_import_{job.pk}" not in wizard_sessions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_with_two_uploads_never_mix(staff_client, clinic, tmp_path):
+    first = upload(staff_client, b.small_clinic(tmp_path))
+    second = upload(staff_client, b.build(tmp_path, b.small_clinic_rows()[:5], name="other"))
+    job_a = ImportJob.objects.get(pk=first.url.split("/")[3])
+    job_b = ImportJob.objects.get(pk=second.url.split("/")[3])
+    step(staff_client, job_a, "validate")
+    step(staff_client, job_b, "validate")
+    step(staff_client, job_a, "preview")
+    # Tab B confirms without having passed its own preview: refused, nothing starts.
+    refused = step(staff_client, job_b, "confirm")
+    assert "Look at the preview and continue from there first." in refused.content.decode()
+    job_b.refresh_from_db()
+    assert job_b.status == "validated"
+    step(staff_client, job_a, "confirm")
+    dispatch.wait_for_background_jobs()
+    job_a.refresh_from_db()
+    job_b.refresh_from_db()
+    assert (job_a.status, job_b.status) == ("succeeded", "validated")
+    assert f"wizard_import_{job_b.pk}" in wizard_sessions()
+
+
+@pytest.mark.django_db
+def test_skipping_steps_or_a_get_on_confirm_starts_nothing(staff_client, tmp_path):
+    upload(staff_client, b.small_clinic(tmp_path))
+    job = ImportJob.objects.get()
+    assert staff_client.get(f"/import/jobs/{job.pk}/confirm/").status_code == 200
+    skipped = step(staff_client, job, "confirm")
+    assert "Look at the preview and continue from there first." in skipped.content.decode()
+    # Even with the job previewed elsewhere, done() re-validates every step of THIS
+    # wizard: the validate and preview steps were never submitted here.
+    services.preview_job(job=job)
+    skipped = step(staff_client, job, "confirm")
+    assert skipped.status_code == 302 and skipped.url == f"/import/jobs/{job.pk}/validate/"
+    job.refresh_from_db()
+    assert job.status == "previewed"
+    assert staff_client.get(f"/import/jobs/{job.pk}/wizard/").url.endswith("/validate/")
+
+
+@pytest.mark.django_db
+def test_a_member_who_may_upload_but_not_execute_cannot_confirm(client, clinic, tmp_path):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username="clerk")
+    MembershipFactory(user=user, clinic=clinic, role="dentist")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["job_read", "job_write"]))
+    client.force_login(user)
+    upload(client, b.small_clinic(tmp_path))
+    job = ImportJob.objects.get()
+    step(client, job, "validate")
+    step(client, job, "preview")
+    assert step(client, job, "confirm").status_code == 403
+    assert client.get(f"/import/jobs/{job.pk}/confirm/").status_code == 403
+    job.refresh_from_db()
+    assert job.status == "previewed"

@@ -1,0 +1,133 @@
+"""Delete what abandoned wizards left in the staging area (sweep_import_uploads).
+
+A wizard is abandoned when its job was uploaded, validated or previewed but
+never confirmed, and is older than the retention. Its staged files go (the
+upload, or the re-wrapped copy) and the job is marked cancelled, so the
+wizard cannot be resumed on a file that is no longer there. Confirmed jobs keep
+their re-wrapped copy for `DPMF_RETENTION_DAYS` after they ended (so "Resume"
+can use it), then lose it, each deletion written to the audit log (issue 7:
+no copy of a clinic's history lingers). Also removed: job folders
+whose job row no longer exists, and plaintext work folders (`dpmf-*`,
+`dpmr-*`) left by a process that was killed, when no import is running.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from dentalpin_import.jobs import audit, retention, validation
+from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
+
+UNCONFIRMED = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
+ENDED = (
+    JobStatus.SUCCEEDED,
+    JobStatus.PROBLEMS,
+    JobStatus.CANCELLED,
+    JobStatus.UNDONE,
+    JobStatus.FAILED,
+    JobStatus.INTERRUPTED,
+)
+WORK_DIR_PREFIXES = ("dpmf-", "dpmr-")
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _abandoned_jobs(cutoff):
+    jobs = ImportJob.objects.filter(status__in=UNCONFIRMED, created_at__lt=cutoff)
+    return [job for job in jobs.order_by("created_at") if not validation.is_running(job)]
+
+
+def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
+    """Remove abandoned staged files; return one dict per removed path (path, bytes, job, why)."""
+    cutoff = timezone.now() - older_than
+    root = settings.DPMF_STAGING_DIR
+    removed: list[dict] = []
+    for job in _abandoned_jobs(cutoff):
+        folder = root / "jobs" / str(job.pk)
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            removed.append(
+                {"path": str(path), "bytes": _size(path), "job": str(job.pk), "why": "abandoned"}
+            )
+        if dry_run:
+            continue
+        if folder.is_dir():
+            _remove(folder)
+        try:
+            job.transition_to(
+                JobStatus.CANCELLED,
+                finished_at=timezone.now(),
+                error="abandoned: the wizard was not confirmed, its staged file was deleted",
+            )
+        except TransitionError:
+            continue  # confirmed meanwhile: nothing else to do
+        audit.record(
+            action=AuditAction.RETENTION,
+            job=job,
+            outcome="swept",
+            details={"older_than_hours": older_than.total_seconds() / 3600},
+        )
+    removed += _finished(root, dry_run)
+    removed += _orphans(root, cutoff, dry_run)
+    return removed
+
+
+def _finished(root: Path, dry_run: bool) -> list[dict]:
+    days = settings.DPMF_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    removed = []
+    jobs = ImportJob.objects.filter(status__in=ENDED, finished_at__lt=cutoff)
+    for job in jobs.order_by("finished_at"):
+        folder = root / "jobs" / str(job.pk)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            removed.append(
+                {"path": str(path), "bytes": _size(path), "job": str(job.pk), "why": "retention"}
+            )
+        if not dry_run:
+            retention.discard_job_files(job=job, reason=f"retention: ended over {days} days ago")
+    return removed
+
+
+def _old(path: Path, cutoff) -> bool:
+    return path.stat().st_mtime < cutoff.timestamp()
+
+
+def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
+    removed = []
+    jobs_dir = root / "jobs"
+    known = {str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)}
+    for folder in sorted(jobs_dir.iterdir()) if jobs_dir.is_dir() else []:
+        if folder.name not in known and _old(folder, cutoff):
+            item = {"path": str(folder), "bytes": _size(folder), "job": "", "why": "orphan"}
+            removed.append(item)
+            if not dry_run:
+                _remove(folder)
+    busy = ImportJob.objects.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists()
+    busy = busy or any(
+        validation.is_running(j) for j in ImportJob.objects.filter(status=JobStatus.UPLOADED)
+    )
+    if busy or not root.is_dir():
+        return removed
+    for work in sorted(root.iterdir()):
+        if work.is_dir() and work.name.startswith(WORK_DIR_PREFIXES) and _old(work, cutoff):
+            removed.append({"path": str(work), "bytes": _size(work), "job": "", "why": "work dir"})
+            if not dry_run:
+                _remove(work)
+    return removed

@@ -1,0 +1,43 @@
+"""`sweep_import_uploads [--hours H] [--dry-run]`: delete staged files of abandoned wizards."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dentalpin_import.jobs import services
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete the staged uploads of import wizards that were never confirmed (jobs still "
+        "uploaded, validated or previewed) and are older than --hours (default: "
+        "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Also removes staging folders "
+        "of deleted jobs, and plaintext work folders left by a killed process when no import is "
+        "running. Failed or interrupted jobs keep their copy (Resume needs it); jobs finished "
+        "for good (succeeded, with problems, cancelled, undone) lose it once they finished more "
+        "than --hours ago. Prints every path removed. "
+        "Run it from cron, e.g. hourly."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--hours", type=float, default=None)
+        parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
+
+    def handle(self, *args, hours, dry_run, **opts):
+        hours = settings.DPMF_UPLOAD_RETENTION_HOURS if hours is None else hours
+        if hours < 0:
+            raise CommandError("--hours must be 0 or more")
+        removed = services.sweep_abandoned_uploads(
+            older_than=timedelta(hours=hours), dry_run=dry_run
+        )
+        verb = "would remove" if dry_run else "removed"
+        for item in removed:
+            job = f" (job {item['job']})" if item["job"] else ""
+            self.stdout.write(f"{verb} {item['path']}{job}: {item['why']}, {item['bytes']} bytes")
+        jobs = len({item["job"] for item in removed if item["why"] == "abandoned"})
+        total = sum(item["bytes"] for item in removed)
+        self.stdout.write(
+            f"{verb} {len(removed)} paths, {total} bytes, from {jobs} abandoned wizards "
+            f"(older than {hours:g} h)"
+        )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dentalpin_import.web import agent, jobs, wizard
+from dentalpin_import.web import agent, jobs, sheets, wizard
 
 app_name = "dentalpin_import"
 urlpatterns = [
@@ -18,4 +18,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/cancel/", jobs.job_cancel, name="job-cancel"),
     path("jobs/<uuid:job_id>/resume/", jobs.job_resume, name="job-resume"),
     path("jobs/<uuid:job_id>/binaries", agent.binaries, name="job-binaries"),
+    path("sheets/new/", sheets.upload, name="sheet-upload"),
+    path("sheets/<uuid:job_id>/", sheets.preview, name="sheet-preview"),
+    path("sheets/<uuid:job_id>/confirm/", sheets.confirm, name="sheet-confirm"),
 ]

@@ -485,7 +485,9 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
         job.options, rewrapped=True, sheet=sheet.spec.name, encoding=sheet.parsed.decoded.encoding
     )
     ImportJob.objects.filter(pk=job.pk).update(
-        stored_path=str(packed), meta=dict(job.meta, preview=summary), options=options
+        stored_path=str(packed),
+        meta=dict(job.meta, preview=sheet_preview.seal(summary)),
+        options=options,
     )
     job.refresh_from_db()
     record_preflight(job=job, problems=summary["problem_groups"])

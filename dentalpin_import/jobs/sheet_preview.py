@@ -3,15 +3,18 @@
 Used by the sheet commands (printed) and the web flow (kept on the job as
 `meta["preview"]`): sheet type, encoding, delimiter, decoded sample rows,
 unusable values grouped by problem, and rows whose patient is not in the
-clinic (yet).
+clinic (yet). Sample rows may hold clinical note text, so the job keeps them
+encrypted like the notes themselves (`seal`/`unseal`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django_scopes import scope
 
+from clinics.fields import decrypt, encrypt
 from dentalpin_import.mapping.base import MappingContext, MappingWarning
 from dentalpin_import.mapping.sheet_common import PatientFinder
 from dentalpin_import.reader.sheet_source import SheetSource
@@ -86,3 +89,17 @@ def preview_json(sheet: SheetSource, *, clinic) -> dict:
         "problems_total": len(sheet.problems),
         "problem_groups": problem_groups(sheet, clinic),
     }
+
+
+def seal(preview: dict) -> dict:
+    """The preview as stored on the job: sample rows encrypted at rest."""
+    sealed = {k: v for k, v in preview.items() if k != "samples"}
+    sealed["samples_sealed"] = encrypt(json.dumps(preview.get("samples", [])))
+    return sealed
+
+
+def unseal(stored: dict) -> dict:
+    """The stored preview with its sample rows readable again (for the preview page)."""
+    preview = {k: v for k, v in stored.items() if k != "samples_sealed"}
+    preview["samples"] = json.loads(decrypt(stored["samples_sealed"])) if stored else []
+    return preview

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import services, sheet_preview
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.sheet_specs import SHEETS
 
@@ -92,7 +92,7 @@ def preview(request, job_id):
         "dentalpin_import/sheets/preview.html",
         {
             "job": job,
-            "preview": job.meta.get("preview", {}),
+            "preview": sheet_preview.unseal(job.meta.get("preview", {})),
             "missing_columns": job.meta.get("missing_columns", []),
             "refused": job.status == JobStatus.FAILED,
             "form": SheetConfirmForm(),

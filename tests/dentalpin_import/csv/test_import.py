@@ -272,3 +272,34 @@ def test_other_clinics_patients_are_never_matched(clinic, other_clinic, tmp_path
     assert report["entities"]["csv_clinical_note"]["failed"] == 1
     with scopes_disabled():
         assert ClinicalNote.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_row_spilling_into_extra_columns_is_refused_without_copying_the_note(
+    patients, clinic, tmp_path
+):
+    path = tmp_path / "n.csv"
+    path.write_text(
+        ",".join(NOTES_HEADER) + "\n"
+        "P001,2024-03-02,Dolor,,,,,secreto clínico sin comillas\n"
+        "P002,2024-03-02,Revisión,,,,\n"
+    )
+    report = imported("import_clinical_notes", path, clinic, tmp_path=tmp_path)
+    assert report["entities"]["csv_clinical_note"]["created"] == 1
+    assert report["entities"]["csv_clinical_note"]["failed"] == 1
+    warning = ImportWarning.objects.get(code="csv.extra_values")
+    assert warning.message.startswith("line 2, (row): the row has more values than the header")
+    assert "secreto" not in warning.message and "secreto" not in str(warning.raw_data)
+
+
+@pytest.mark.django_db
+def test_undoing_a_sheet_job_removes_exactly_its_rows(patients, clinic, tmp_path):
+    from dentalpin_import.jobs.undo import undo_job
+
+    path = notes_sheet(tmp_path, ["P001", "2024-03-02", "Limpieza", "", "", "", ""])
+    report = imported("import_clinical_notes", path, clinic, tmp_path=tmp_path)
+    undo_job(job=ImportJob.objects.get(pk=report["job_id"]))
+    with scopes_disabled():
+        assert ClinicalNote.objects.count() == 0 and Patient.objects.count() == 2
+    again = imported("import_clinical_notes", path, clinic, tmp_path=tmp_path)
+    assert again["entities"]["csv_clinical_note"]["created"] == 1

@@ -1,6 +1,7 @@
 """The CSV sheet flow in the browser: upload, preview, confirm, background run, tenancy."""
 
 import io
+import json
 
 import pytest
 from django_scopes import scopes_disabled
@@ -53,9 +54,12 @@ def test_a_chosen_sheet_type_and_a_dry_run_from_the_browser(staff_client, clinic
         [NOTES_HEADER, ["P001", "2024-05-06 12:00", "Primera línea\nsegunda", "", "", "", ""]],
         encoding="utf-16",
     )
-    upload(staff_client, notes, sheet="clinical_notes", encoding="")
+    response = upload(staff_client, notes, sheet="clinical_notes", encoding="")
     job = ImportJob.objects.get(original_name="notas.csv")
     assert job.options["sheet"] == "clinical_notes" and job.options["encoding"] == "utf-16"
+    # The sample shows the note, yet the job row keeps no clinical text in clear.
+    assert "Primera línea<br>segunda" in staff_client.get(response.url).content.decode()
+    assert "Primera" not in json.dumps(job.meta, ensure_ascii=False)
     staff_client.post(f"/import/sheets/{job.pk}/confirm/", {"dry_run": "on"})
     dispatch.wait_for_background_jobs()
     job.refresh_from_db()

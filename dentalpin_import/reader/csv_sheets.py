@@ -97,22 +97,31 @@ class ParsedSheet:
 
 def implausibility(text: str) -> int:
     """Score how little `text` reads like a clinic's sheet (0 is perfectly plausible)."""
-    score, previous = 0, ""
-    for ch in text:
+    score = 0
+    for i, ch in enumerate(text):
         if ch < "\x80":
-            previous = ch
             continue
+        before = text[i - 1] if i else ""
+        after = text[i + 1 : i + 2]
         if "\x80" <= ch <= "\x9f":
             score += 10  # C1 control characters: never in real text
         elif ch in ODD_LETTERS:
             score += 3
         elif ch.isalpha():
-            if ch.isupper() and previous.isalpha() and previous.islower():
+            if ch.isupper() and before.isalpha() and before.islower():
                 score += 2  # "JosÈ": a capital inside a word
         elif ch not in USUAL_SIGNS:
             score += 3
-        previous = ch
+        elif before.isalpha() and after.isalpha() and not _joins_words(before, ch, after):
+            score += 2  # "Mu–oz", "C·diz": punctuation inside a word
+        elif ch in "‘“" and before.isalpha():
+            score += 2  # "Bront‘": an opening quote right after a word
     return score
+
+
+def _joins_words(before: str, sign: str, after: str) -> bool:
+    """Signs that do sit between letters: O’Brien, col·legi."""
+    return sign in "’'" or (sign == "·" and before.lower() == after.lower() == "l")
 
 
 def _strict(data: bytes, name: str) -> str:
@@ -154,14 +163,19 @@ def _guess_single_byte(data: bytes) -> Decoded:
     if guess["encoding"] is None:
         raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
     proposed = CHARDET_NAMES.get(guess["encoding"].lower().replace("_", "-"))
-    candidates = list(dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE))
-    head = data[:262144]
-    best = min(candidates, key=lambda e: (implausibility(head.decode(e)), candidates.index(e)))
+    readings = {}
+    for name in dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE):
+        try:
+            readings[name] = data.decode(name)
+        except UnicodeDecodeError:
+            continue  # Windows-1252 leaves five bytes undefined: not this one
+    order = list(readings)
+    best = min(order, key=lambda e: (implausibility(readings[e][:262144]), order.index(e)))
     how = f"detected (chardet proposed {guess['encoding']})"
     if best in ("windows-1252", "iso-8859-1") and not any(0x80 <= b <= 0x9F for b in data):
         # Without bytes 0x80–0x9F the two read identically: name the superset.
         best, how = "windows-1252", how + "; Latin-1 reads the same"
-    return Decoded(data.decode(best), best, how)
+    return Decoded(readings[best], best, how)
 
 
 def normalise(name: str) -> str:

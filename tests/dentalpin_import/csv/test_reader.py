@@ -219,3 +219,11 @@ def test_a_check_digit_of_ten_is_never_valid():
 def test_parse_needs_no_file_and_no_database():
     sheet = parse(b"PatientID;Drug Name;Frequency / Instructions;Prescription Date\n")
     assert sheet.spec.name == "medications" and sheet.records == []
+
+
+def test_bytes_windows_1252_leaves_undefined_do_not_break_detection(tmp_path):
+    # Mac Roman writes ç as 0x8D, a byte Windows-1252 does not define.
+    rows = [PATIENT_HEADER, patient("P1", "Françoise", "Garçon"), patient("P2", "Noël", "Ibáñez")]
+    sheet = read_sheet(write(tmp_path / "p.csv", rows, encoding="mac_roman"))
+    assert sheet.meta["encoding"] == "mac-roman"
+    assert names(sheet) == [("Françoise", "Garçon"), ("Noël", "Ibáñez")]

@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from clinics.models import ClinicalNote, MedicalAlert, Medication, Patient, Professional
@@ -303,3 +304,31 @@ def test_undoing_a_sheet_job_removes_exactly_its_rows(patients, clinic, tmp_path
         assert ClinicalNote.objects.count() == 0 and Patient.objects.count() == 2
     again = imported("import_clinical_notes", path, clinic, tmp_path=tmp_path)
     assert again["entities"]["csv_clinical_note"]["created"] == 1
+
+
+def clinic_sheets(tmp_path, n, name):
+    people = [PATIENT_HEADER] + [
+        patient(f"P{i}", "Ana", f"Gil {i}", email=f"p{i}@example.test") for i in range(n)
+    ]
+    people.append(patient("S01", "Ana", "Núñez", born="", role="CLINICIAN"))
+    notes = [NOTES_HEADER] + [
+        [f"P{i}" if i % 2 else f"p{i}@example.test", "2024-01-01", f"nota {i}", "S01", "", "", ""]
+        for i in range(n)
+    ]
+    return write(tmp_path / f"{name}-p.csv", people), write(tmp_path / f"{name}-n.csv", notes)
+
+
+@pytest.mark.django_db
+def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_sheet(
+    tmp_path, clinic, other_clinic
+):
+    counts = []
+    for target, n in ((clinic, 4), (other_clinic, 90)):
+        people, notes = clinic_sheets(tmp_path, n, target.slug)
+        with CaptureQueriesContext(connection) as queries:
+            assert run("import_patients", people, target.slug)[0] == 0
+            assert run("import_clinical_notes", notes, target.slug)[0] == 0
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+    with scopes_disabled():
+        assert ClinicalNote.objects.filter(clinic=other_clinic, author__isnull=False).count() == 90

@@ -119,6 +119,8 @@ DPMF_STAGING_DIR = Path(env_str("DPMF_STAGING_DIR", str(VAR_DIR / "staging")))
 DPMF_MAX_UNPACKED_BYTES = env_int("DPMF_MAX_UNPACKED_BYTES", 20 * 1024**3)
 DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
+# CSV sheets are read whole into memory: refuse (and cap uploads at) anything larger.
+CSV_MAX_SHEET_BYTES = env_int("CSV_MAX_SHEET_BYTES", 256 * 1024**2)
 DPMF_UPLOAD_RETENTION_HOURS = env_int("DPMF_UPLOAD_RETENTION_HOURS", 24)
 # A running job whose heartbeat is older than this is marked interrupted (worker died).
 DPMF_HEARTBEAT_TIMEOUT = env_int("DPMF_HEARTBEAT_TIMEOUT", 120)

@@ -430,6 +430,7 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
         path or job.stored_path,
         sheet=job.options.get("sheet") or None,
         encoding=job.options.get("encoding") or None,
+        max_bytes=settings.CSV_MAX_SHEET_BYTES,
     )
 
 

@@ -35,11 +35,13 @@ EMPTY = "empty_sheet"
 MISSING_COLUMNS = "missing_columns"
 UNKNOWN_SHEET = "unknown_sheet"
 MALFORMED = "malformed_csv"
+TOO_LARGE = "too_large"
 
 MSG_UNKNOWN_ENCODING = "unknown encoding {name!r}"
 MSG_NOT_ENCODED = "the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"
 MSG_NOT_TEXT = "the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"
 MSG_MALFORMED = "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
+MSG_TOO_LARGE = "the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"
 MSG_EMPTY = "the file is empty: no header row"
 MSG_MISSING = "the {label} sheet lacks required columns: {missing}"
 MSG_UNKNOWN_SHEET = (
@@ -307,6 +309,9 @@ def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_syst
         )
 
 
-def read_file(path: str | Path) -> bytes:
+def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """The whole file; `ReadError` when it is over `max_bytes` (it is parsed in memory)."""
+    if max_bytes is not None and Path(path).stat().st_size > max_bytes:
+        raise ReadError(TOO_LARGE, MSG_TOO_LARGE.format(limit=max_bytes))
     with open(path, "rb") as fh:
         return fh.read()

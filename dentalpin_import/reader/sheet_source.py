@@ -124,9 +124,13 @@ class SheetSource:
 
 
 def read_sheet(
-    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    max_bytes: int | None = None,
 ) -> SheetSource:
     """Read and parse the sheet at `path`; raise `ReadError` when it is refused."""
     path = Path(path)
-    data = read_file(path)
+    data = read_file(path, max_bytes)
     return SheetSource(parse(data, sheet=sheet, encoding=encoding), path, data)

@@ -56,13 +56,13 @@ class SheetConfirmForm(forms.Form):
 @clinic_permission_required("job_write")
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    request.upload_cap = settings.DPMF_MAX_UPLOAD_BYTES
+    request.upload_cap = settings.CSV_MAX_SHEET_BYTES
     form = SheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and getattr(request, "upload_too_large", False):
         form.add_error(
             "file",
-            f"The file is larger than {settings.DPMF_MAX_UPLOAD_BYTES:,} "
-            "bytes (DPMF_MAX_UPLOAD_BYTES).",
+            f"The sheet is larger than {settings.CSV_MAX_SHEET_BYTES:,} "
+            "bytes (CSV_MAX_SHEET_BYTES); split it.",
         )
     elif request.method == "POST" and form.is_valid():
         job = services.stage_sheet_upload(

@@ -114,3 +114,11 @@ def test_any_other_failure_exits_1_and_keeps_the_error_on_the_job(tmp_path, clin
         _cipher.cache_clear()
     assert status == 1 and message.startswith("import failed: ImproperlyConfigured")
     assert ImportJob.objects.filter(status="failed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_sheet_over_the_size_cap_is_refused_before_reading(tmp_path, clinic, settings):
+    settings.CSV_MAX_SHEET_BYTES = 100
+    path = write(tmp_path / "p.csv", patients_rows())
+    status, message, _ = run("import_patients", path, clinic.slug)
+    assert status == 2 and "CSV_MAX_SHEET_BYTES" in message

@@ -260,10 +260,26 @@ def _next_row(reader, line: int) -> list[str] | None:
         raise ReadError(MALFORMED, MSG_MALFORMED.format(line=line, error=exc)) from None
 
 
+class _Keys:
+    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
+
+    def __init__(self):
+        self.first_line: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+
+    def source_id(self, key: str, row: Cells) -> str:
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if key not in self.first_line:
+            self.first_line[key] = row.line
+            return key
+        detail = WHAT[DUPLICATE_KEY].format(first=self.first_line[key])
+        row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
+        return f"{key}#{self.seen[key]}"
+
+
 def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_system: str) -> None:
-    header = parsed.header
-    first_line: dict[str, int] = {}
-    occurrences: dict[str, int] = {}
+    """Turn every non-blank row into a record, numbering rows by their first physical line."""
+    keys = _Keys()
     start = reader.line_num + 1
     while (cells := _next_row(reader, start)) is not None:
         line, start = start, reader.line_num + 1
@@ -271,42 +287,32 @@ def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_syst
             continue  # blank lines hold nothing to lose
         if len(parsed.samples) < SAMPLE_ROWS:
             parsed.samples.append(cells)
-        values = {c: cells[i] if i < len(cells) else "" for c, i in columns.items()}
-        row = Cells(line, values)
-        extra = [c for c in cells[len(header) :] if c.strip()]
-        if extra:
-            # Only how many: the spilled values may be pieces of a clinical note.
-            row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
-        record_class, fields, key = parsed.spec.read(row)
-        if any(p.blocking for p in row.problems):
-            key = f"line {line}"  # unusable row: it fails, and is tried again next time
-        occurrences[key] = occurrences.get(key, 0) + 1
-        source_id = key
-        if key in first_line:
-            source_id = f"{key}#{occurrences[key]}"
-            row.problem(
-                "(row)",
-                key,
-                DUPLICATE_KEY,
-                blocking=True,
-                detail=WHAT[DUPLICATE_KEY].format(first=first_line[key]),
-            )
-        first_line.setdefault(key, line)
-        raw = {
+        parsed.records.append(_record(parsed, Cells(line, {}), cells, columns, keys, source_system))
+
+
+def _record(parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source_system: str):
+    header = parsed.header
+    row.values = {c: cells[i] if i < len(cells) else "" for c, i in columns.items()}
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if extra:
+        # Only how many: the spilled values may be pieces of a clinical note.
+        row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
+    record_class, fields, key = parsed.spec.read(row)
+    if any(p.blocking for p in row.problems):
+        key = f"line {row.line}"  # an unusable row fails, and is tried again next time
+    source_id = keys.source_id(key, row)
+    return record_class(
+        canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
+        source_id=source_id,
+        source_system=source_system,
+        raw={
             (name.strip() or f"column {i + 1}"): value
             for i, (name, value) in enumerate(zip(header, cells, strict=False))
-        }
-        parsed.records.append(
-            record_class(
-                canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
-                source_id=source_id,
-                source_system=source_system,
-                raw=raw,
-                line=line,
-                issues=tuple(row.problems),
-                **fields,
-            )
-        )
+        },
+        line=row.line,
+        issues=tuple(row.problems),
+        **fields,
+    )
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:

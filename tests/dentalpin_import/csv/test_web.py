@@ -137,3 +137,5 @@ def test_the_admin_shows_imported_notes_in_clear_and_never_the_ciphertext(client
         page = client.get(url).content.decode()
         assert "Sensibilidad al frío" in page, url
         assert "fernet:" not in page, url
+    for url in ("/admin/clinics/medicalalert/", "/admin/clinics/medication/"):
+        assert client.get(url).status_code == 200, url

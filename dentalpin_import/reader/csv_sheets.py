@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,10 @@ TOO_LARGE = "too_large"
 
 MSG_UNKNOWN_ENCODING = "unknown encoding {name!r}"
 MSG_NOT_ENCODED = "the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"
+MSG_MIXED = (
+    "the file mixes UTF-8 with another encoding (first byte that is not UTF-8 at offset "
+    "{offset}): save it again in one encoding, or name one with --encoding"
+)
 MSG_NOT_TEXT = "the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"
 MSG_MALFORMED = "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
 MSG_TOO_LARGE = "the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"
@@ -155,9 +160,27 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
         raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        _refuse_mixed(data, exc.start)
     return _guess_single_byte(data)
+
+
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed(data: bytes, first_bad: int) -> None:
+    """Refuse a file that is mostly UTF-8 with a few bytes of another encoding.
+
+    Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
+    without a word of warning; better to say so and let the sender re-save it.
+    """
+    utf8 = len(UTF8_SEQUENCE.findall(data))
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    stray = non_ascii - sum(len(m) for m in UTF8_SEQUENCE.findall(data))
+    if utf8 >= 2 and utf8 >= stray:
+        raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
 
 
 def _guess_single_byte(data: bytes) -> Decoded:

@@ -28,7 +28,11 @@ def _vocabulary(*words: str) -> dict[str, str]:
     return {w: w.lower().replace(" ", "_") for w in words}
 
 
-GENDERS = _vocabulary("MALE", "FEMALE", "UNKNOWN", "OTHER", "NOT STATED")
+GENDERS = {
+    **_vocabulary("MALE", "FEMALE", "UNKNOWN", "OTHER", "NOT STATED"),
+    "M": "male",
+    "F": "female",
+}
 BACKGROUND_TYPES = _vocabulary("ALLERGY", "MEDICAL CONDITION")
 SEVERITIES = _vocabulary("MILD", "MODERATE", "SEVERE", "UNSPECIFIED")
 ALERT_STATUSES = _vocabulary("ACTIVE", "RESOLVED")

@@ -227,3 +227,14 @@ def test_bytes_windows_1252_leaves_undefined_do_not_break_detection(tmp_path):
     sheet = read_sheet(write(tmp_path / "p.csv", rows, encoding="mac_roman"))
     assert sheet.meta["encoding"] == "mac-roman"
     assert names(sheet) == [("Françoise", "Garçon"), ("Noël", "Ibáñez")]
+
+
+def test_a_utf8_file_with_stray_bytes_of_another_encoding_is_refused_not_garbled(tmp_path):
+    path = tmp_path / "p.csv"
+    good = write(tmp_path / "good.csv", patients_rows()).read_bytes()
+    path.write_bytes(good + "P9,Iñigo,Peña,1990-01-01\r\n".encode("cp1252"))
+    with pytest.raises(ReadError) as refused:
+        read_sheet(path)
+    assert refused.value.code == csv_sheets.UNDECODABLE
+    assert "mixes UTF-8 with another encoding" in str(refused.value)
+    assert names(read_sheet(path, encoding="cp1252"))[0] == ("JosÃ©", "MuÃ±oz PeÃ±a")

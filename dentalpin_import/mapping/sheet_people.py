@@ -1,8 +1,8 @@
 """Patient demographics sheet → `clinics.Patient` (role PATIENT) or `clinics.Professional`.
 
 A patient already in the clinic with the same legacy id, or else the same NHS
-number, is linked rather than duplicated (and gets the legacy id if it had
-none, so the other sheets find it). Staff rows are linked by e-mail or by a
+number and no legacy id of its own, is linked rather than duplicated (and gets
+the legacy id, so the other sheets find it). Staff rows are linked by e-mail or by a
 staff code equal to their legacy id, like the DPMF staff mappers do.
 """
 
@@ -58,7 +58,10 @@ class SheetPatientMapper(BaseMapper):
         legacy = {r.legacy_id for r in records if r.legacy_id}
         nhs = {r.nhs_number for r in records if r.nhs_number}
         ctx.chunk["by_legacy"] = _by(patients.filter(legacy_id__in=legacy), "legacy_id")
-        ctx.chunk["by_nhs"] = _by(patients.filter(national_id__in=nhs), "national_id")
+        # Only patients without a legacy id may be this row by NHS number: one that has another
+        # legacy id is another record of the old system (shared or test numbers exist), and a
+        # patient this sheet created in an earlier chunk must not swallow a later row.
+        ctx.chunk["by_nhs"] = _by(patients.filter(national_id__in=nhs, legacy_id=""), "national_id")
 
     def map(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
         check_issues(record, ctx)

@@ -332,3 +332,17 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_sheet(
     assert counts[0] == counts[1]
     with scopes_disabled():
         assert ClinicalNote.objects.filter(clinic=other_clinic, author__isnull=False).count() == 90
+
+
+@pytest.mark.django_db
+def test_rows_sharing_an_nhs_number_stay_separate_patients_whatever_the_chunk(
+    clinic, tmp_path, settings
+):
+    settings.DPMF_CHUNK_SIZE = 2  # the second and third rows fall in later chunks
+    rows = [PATIENT_HEADER] + [
+        patient(f"P{i}", "Ana", f"Gil {i}", nhs="943 476 5919") for i in range(5)
+    ]
+    report = imported("import_patients", write(tmp_path / "p.csv", rows), clinic, tmp_path=tmp_path)
+    assert report["entities"]["csv_patient"]["created"] == 5 and report["warnings"] == 0
+    with scopes_disabled():
+        assert Patient.objects.filter(national_id="9434765919").count() == 5

@@ -39,7 +39,6 @@ class SheetAlertMapper(BaseMapper):
             onset_date=record.onset_date,
             clinical_code=record.clinical_code,
             code_system=record.code_system,
-            flagged=record.kind == "allergy",
         )
 
 

@@ -2,11 +2,13 @@
 
 A patient already in the clinic with the same legacy id, or else the same NHS
 number and no legacy id of its own, is linked rather than duplicated (and gets
-the legacy id, so the other sheets find it). Staff rows are linked by e-mail or by a
-staff code equal to their legacy id, like the DPMF staff mappers do.
+the legacy id, so the other sheets find it). Staff rows are linked by e-mail (in
+any case), like the DPMF staff mappers do; a new one keeps its legacy id as code.
 """
 
 from __future__ import annotations
+
+from django.db.models.functions import Lower
 
 from clinics.models import Patient, Professional, Sex, StaffRole
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
@@ -139,16 +141,17 @@ class SheetStaffMapper(BaseMapper):
     model = Professional
 
     def prepare(self, records, ctx: MappingContext) -> None:
-        staff = Professional.objects.filter(clinic=ctx.clinic)
         emails = {r.email for r in records if r.email}
-        codes = {r.legacy_id for r in records if r.legacy_id}
-        ctx.chunk["staff_by_email"] = {p.email.lower(): p for p in staff.filter(email__in=emails)}
-        ctx.chunk["staff_by_code"] = {p.code: p for p in staff.filter(code__in=codes)}
+        staff = (
+            Professional.objects.filter(clinic=ctx.clinic)
+            .annotate(lower_email=Lower("email"))
+            .filter(lower_email__in=emails)
+        )
+        ctx.chunk["staff_by_email"] = {p.lower_email: p for p in staff}
 
     def map(self, record: SourceSheetStaff, ctx: MappingContext) -> Professional:
         check_issues(record, ctx)
         known = ctx.chunk["staff_by_email"].get(record.email) if record.email else None
-        known = known or ctx.chunk["staff_by_code"].get(record.legacy_id)
         if known is not None:
             return known  # an existing staff member keeps their role
         role = ROLES.get(record.role)

@@ -346,3 +346,23 @@ def test_rows_sharing_an_nhs_number_stay_separate_patients_whatever_the_chunk(
     assert report["entities"]["csv_patient"]["created"] == 5 and report["warnings"] == 0
     with scopes_disabled():
         assert Patient.objects.filter(national_id="9434765919").count() == 5
+
+
+@pytest.mark.django_db
+def test_a_staff_member_already_in_the_clinic_is_linked_by_email_in_any_case(clinic, tmp_path):
+    with scopes_disabled():
+        ana = Professional.objects.create(
+            clinic=clinic, given_name="Ana", email="Ana.Nunez@Example.test", role="hygienist"
+        )
+    report = imported(
+        "import_patients", write(tmp_path / "p.csv", patients_rows()), clinic, tmp_path=tmp_path
+    )
+    assert report["entities"]["csv_staff"]["created"] == 2
+    with scopes_disabled():
+        assert Professional.objects.count() == 2
+        ana.refresh_from_db()
+    assert ana.role == "hygienist"  # an existing staff member keeps their role
+    path = notes_sheet(tmp_path, ["P001", "2024-03-02", "Limpieza", "S01", "", "", ""])
+    imported("import_clinical_notes", path, clinic, tmp_path=tmp_path)
+    with scopes_disabled():
+        assert ClinicalNote.objects.get().author == ana

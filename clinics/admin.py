@@ -113,11 +113,67 @@ class MembershipAdmin(admin.ModelAdmin):
         return visible_to(request, super().get_queryset(request))
 
 
+class MedicalAlertInline(ClinicScopedInline):
+    model = MedicalAlert
+    fields = ("kind", "name", "severity", "status", "onset_date", "clinical_code")
+    readonly_fields = fields
+
+
+class ClinicalNoteInline(ClinicScopedInline):
+    model = ClinicalNote
+    fk_name = "patient"
+    fields = ("written_at", "note_type", "author", "text", "diagnosis")
+    readonly_fields = fields  # decrypted for display; ciphertext is never shown
+
+
+class MedicationInline(ClinicScopedInline):
+    model = Medication
+    fk_name = "patient"
+    fields = ("drug_name", "instructions", "status", "started_on", "quantity")
+    readonly_fields = fields
+
+
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     list_display = ("family_name", "given_name", "national_id", "date_of_birth", "clinic")
-    search_fields = ("family_name", "given_name", "national_id", "email")
-    inlines = [AppointmentInline, PaymentInline, DocumentInline]
+    search_fields = ("family_name", "given_name", "national_id", "email", "legacy_id")
+    inlines = [
+        MedicalAlertInline,
+        MedicationInline,
+        ClinicalNoteInline,
+        AppointmentInline,
+        PaymentInline,
+        DocumentInline,
+    ]
+
+
+@admin.register(MedicalAlert)
+class MedicalAlertAdmin(ClinicScopedAdmin):
+    list_display = ("name", "kind", "severity", "status", "patient", "clinic")
+    list_filter = ("kind", "severity", "status", BY_CLINIC)
+    search_fields = ("name", "clinical_code")
+    raw_id_fields = ("patient",)
+
+
+@admin.register(ClinicalNote)
+class ClinicalNoteAdmin(ClinicScopedAdmin):
+    """Notes read in clear here (the field decrypts); they are not searchable by text."""
+
+    list_display = ("written_at", "patient", "note_type", "author", "excerpt", "clinic")
+    list_filter = ("note_type", "kind", BY_CLINIC)
+    raw_id_fields = ("patient", "author", "appointment")
+
+    @admin.display(description=_("text"))
+    def excerpt(self, note: ClinicalNote) -> str:
+        return note.text if len(note.text) <= 80 else note.text[:79] + "…"
+
+
+@admin.register(Medication)
+class MedicationAdmin(ClinicScopedAdmin):
+    list_display = ("drug_name", "status", "started_on", "patient", "clinic")
+    list_filter = ("status", BY_CLINIC)
+    search_fields = ("drug_name",)
+    raw_id_fields = ("patient", "prescriber")
 
 
 @admin.register(Professional)
@@ -167,26 +223,6 @@ class DocumentAdmin(ClinicScopedAdmin):
     list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
     list_filter = ("status", BY_CLINIC)
     search_fields = ("title", "sha256")
-
-
-@admin.register(MedicalAlert)
-class MedicalAlertAdmin(ClinicScopedAdmin):
-    list_display = ("name", "patient", "kind", "severity", "status", "flagged", "clinic")
-    list_filter = ("kind", "severity", "status", BY_CLINIC)
-    search_fields = ("name", "clinical_code")
-
-
-@admin.register(ClinicalNote)
-class ClinicalNoteAdmin(ClinicScopedAdmin):
-    list_display = ("written_at", "patient", "kind", "note_type", "author", "clinic")
-    list_filter = ("kind", "note_type", BY_CLINIC)
-
-
-@admin.register(Medication)
-class MedicationAdmin(ClinicScopedAdmin):
-    list_display = ("drug_name", "patient", "dose", "status", "started_on", "clinic")
-    list_filter = ("status", BY_CLINIC)
-    search_fields = ("drug_name",)
 
 
 class PrescriptionItemInline(ClinicScopedInline):

@@ -120,6 +120,8 @@ DPMF_MAX_UNPACKED_BYTES = env_int("DPMF_MAX_UNPACKED_BYTES", 20 * 1024**3)
 DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
 # Staged uploads of wizards never confirmed are deleted after this (sweep_import_uploads).
+# CSV sheets are read whole into memory: refuse (and cap uploads at) anything larger.
+CSV_MAX_SHEET_BYTES = env_int("CSV_MAX_SHEET_BYTES", 256 * 1024**2)
 DPMF_UPLOAD_RETENTION_HOURS = env_int("DPMF_UPLOAD_RETENTION_HOURS", 24)
 # Days after a job ends before its staged upload (re-wrapped copy) is deleted.
 DPMF_RETENTION_DAYS = env_int("DPMF_RETENTION_DAYS", 30)

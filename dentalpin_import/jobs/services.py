@@ -22,7 +22,7 @@ from dentalpin_import.jobs import audit, notify
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
 from dentalpin_import.mapping.registry import import_order
-from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
+from dentalpin_import.models import AuditAction, ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
 
@@ -426,6 +426,10 @@ def open_for_run(job: ImportJob):
     """Open a job's file for a (background) run: the re-wrapped copy, or the CLI's own file."""
     from dentalpin_import.jobs import rewrap
 
+    if job.source_kind == SourceKind.CSV:
+        with open_sheet_for_run(job) as sheet:
+            yield sheet
+        return
     if not job.options.get("rewrapped"):
         with open_job_file(job=job) as container:
             yield container
@@ -494,3 +498,83 @@ def sweep_abandoned_uploads(*, older_than: timedelta, dry_run: bool = False) -> 
     from dentalpin_import.jobs import sweep
 
     return sweep.sweep(older_than=older_than, dry_run=dry_run)
+
+
+# --- CSV sheets: another kind of source for the same runner (docs/manual.en.md) -------------
+
+
+@contextmanager
+def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
+    """Read the job's CSV sheet with the sheet type and encoding recorded in its options.
+
+    Raises `ReadError` (missing columns, undecodable, unknown encoding) to refuse it.
+    """
+    from dentalpin_import.reader.sheet_source import read_sheet
+
+    yield read_sheet(
+        path or job.stored_path,
+        sheet=job.options.get("sheet") or None,
+        encoding=job.options.get("encoding") or None,
+        max_bytes=settings.CSV_MAX_SHEET_BYTES,
+    )
+
+
+@contextmanager
+def open_sheet_for_run(job: ImportJob):
+    """Open a sheet job's file for its run: the re-wrapped web copy, or the CLI's own file."""
+    from dentalpin_import.jobs import rewrap
+
+    if not job.options.get("rewrapped"):
+        with open_sheet_file(job=job) as sheet:
+            yield sheet
+        return
+    with rewrap.unwrapped(Path(job.stored_path), tmp_dir=str(settings.DPMF_STAGING_DIR)) as plain:
+        with open_sheet_file(job=job, path=plain) as sheet:
+            yield sheet
+
+
+def stage_sheet_upload(
+    *, clinic, user, uploaded, sheet: str | None, encoding: str | None
+) -> ImportJob:
+    """Stage an uploaded CSV sheet in the job's private folder, recording its sheet type."""
+    job = stage_upload(clinic=clinic, user=user, uploaded=uploaded)
+    options = {"sheet": sheet or "", "encoding": encoding or ""}
+    ImportJob.objects.filter(pk=job.pk).update(source_kind=SourceKind.CSV, options=options)
+    job.source_kind, job.options = SourceKind.CSV, options
+    return job
+
+
+def validate_sheet_upload(*, job: ImportJob) -> None:
+    """Read a staged sheet, keep its preview, and re-wrap it under the server key.
+
+    A refused sheet fails the job with the reason (and the missing columns in
+    `meta`); its upload is deleted either way. The options then name the sheet
+    type and the encoding found, so the background run reads it identically.
+    """
+    from dentalpin_import.jobs import rewrap, sheet_preview
+
+    try:
+        with open_sheet_file(job=job) as sheet:
+            validate_job(job=job, container=sheet)
+            summary = sheet_preview.preview_json(sheet, clinic=job.clinic)
+            packed = staging_dir(job) / "validated.dpmr"
+            rewrap.rewrap(Path(job.stored_path), packed)
+    except ReadError as exc:
+        missing = getattr(exc, "missing", None)
+        if missing:
+            job.meta = dict(job.meta, missing_columns=missing)
+            ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
+        refuse_job(job=job, error=exc)
+        Path(job.stored_path).unlink(missing_ok=True)
+        return
+    Path(job.stored_path).unlink(missing_ok=True)
+    options = dict(
+        job.options, rewrapped=True, sheet=sheet.spec.name, encoding=sheet.parsed.decoded.encoding
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        stored_path=str(packed),
+        meta=dict(job.meta, preview=sheet_preview.seal(summary)),
+        options=options,
+    )
+    job.refresh_from_db()
+    record_preflight(job=job, problems=summary["problem_groups"])

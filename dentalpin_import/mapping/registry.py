@@ -36,6 +36,10 @@ from dentalpin_import.mapping.payments import PaymentMapper
 from dentalpin_import.mapping.prescriptions import PrescriptionItemMapper, PrescriptionMapper
 from dentalpin_import.mapping.professionals import ProfessionalMapper, UserMapper
 from dentalpin_import.mapping.recalls import RecallMapper
+from dentalpin_import.mapping.sheet_background import SheetAlertMapper
+from dentalpin_import.mapping.sheet_medications import SheetMedicationMapper
+from dentalpin_import.mapping.sheet_notes import SheetNoteMapper
+from dentalpin_import.mapping.sheet_people import SheetPatientMapper, SheetStaffMapper
 from dentalpin_import.mapping.treatments import AppliedTreatmentMapper, AppliedTreatmentPhaseMapper
 
 ENTITY_ORDER: tuple[str, ...] = (
@@ -131,11 +135,44 @@ MAPPERS: dict[str, type[BaseMapper]] = {
 }
 
 
+# The rows of the CSV sheets (docs/manual.en.md): a job imports one sheet, so one or two of
+# these types; they go through the same runner, under their own source system.
+SHEET_ORDER: tuple[str, ...] = (
+    "csv_staff",
+    "csv_patient",
+    "csv_clinical_background",
+    "csv_clinical_note",
+    "csv_medication",
+)
+LEVELS.update(
+    {
+        "csv_staff": "1 identity and masters",
+        "csv_patient": "2 patients and payers",
+        "csv_clinical_background": "4 clinical",
+        "csv_clinical_note": "4 clinical",
+        "csv_medication": "4 clinical",
+    }
+)
+MAPPERS.update(
+    {
+        m.entity: m
+        for m in (
+            SheetStaffMapper,
+            SheetPatientMapper,
+            SheetAlertMapper,
+            SheetNoteMapper,
+            SheetMedicationMapper,
+        )
+    }
+)
+KNOWN_ORDER = ENTITY_ORDER + SHEET_ORDER
+
+
 def import_order(entity_types) -> list[str]:
     """Return `entity_types` in import order: known types first, unknown ones alphabetically."""
     present = set(entity_types)
-    known = [t for t in ENTITY_ORDER if t in present]
-    return known + sorted(present - set(ENTITY_ORDER))
+    known = [t for t in KNOWN_ORDER if t in present]
+    return known + sorted(present - set(KNOWN_ORDER))
 
 
 def mapper_for(entity_type: str) -> BaseMapper | None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dentalpin_import.web import agent, jobs, reports, undo, wizard
+from dentalpin_import.web import agent, jobs, reports, sheets, undo, wizard
 
 app_name = "dentalpin_import"
 urlpatterns = [
@@ -23,4 +23,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/undo/", undo.job_undo, name="job-undo"),
     path("jobs/<uuid:job_id>/report.json", reports.job_report_json, name="job-report-json"),
     path("jobs/<uuid:job_id>/binaries", agent.binaries, name="job-binaries"),
+    path("sheets/new/", sheets.upload, name="sheet-upload"),
+    path("sheets/<uuid:job_id>/", sheets.preview, name="sheet-preview"),
+    path("sheets/<uuid:job_id>/confirm/", sheets.confirm, name="sheet-confirm"),
 ]

@@ -1,10 +1,17 @@
 """The import order: every mapper runs after the types it depends on."""
 
-from dentalpin_import.mapping.registry import ENTITY_ORDER, MAPPERS, import_order
+from dentalpin_import.mapping.registry import (
+    ENTITY_ORDER,
+    KNOWN_ORDER,
+    LEVELS,
+    MAPPERS,
+    SHEET_ORDER,
+    import_order,
+)
 
 
 def test_every_mapper_runs_after_its_dependencies():
-    position = {t: i for i, t in enumerate(ENTITY_ORDER)}
+    position = {t: i for i, t in enumerate(KNOWN_ORDER)}
     for entity_type, mapper in MAPPERS.items():
         for dependency in mapper.depends_on:
             assert position[dependency] < position[entity_type], (entity_type, dependency)
@@ -21,3 +28,11 @@ def test_unknown_types_come_last_alphabetically():
         "alpha_new",
         "zeta_new",
     ]
+
+
+def test_csv_sheet_types_have_a_mapper_and_a_level_and_never_clash_with_dpmf_types():
+    assert not set(SHEET_ORDER) & set(ENTITY_ORDER)
+    for entity_type in SHEET_ORDER:
+        assert MAPPERS[entity_type].entity == entity_type
+        assert entity_type in LEVELS
+    assert import_order(["csv_patient", "csv_staff"]) == ["csv_staff", "csv_patient"]

@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""CSV sheet import speed and memory: the four sheets, then the same sheets again (a no-op).
+
+Writes a patient sheet (Windows-1252, semicolons) of N patients plus two staff, and notes (two
+per patient, over two lines each), background and medication sheets, then imports each into a
+fresh SQLite database with the sheet commands and imports them again. Every step runs in its own
+process so its peak RSS is its own; engine times come from the JSON reports.
+
+Usage: .venv/bin/python benchmarks/csv_speed.py [--patients 10000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+SHEETS = ("import_patients", "import_clinical_background", "import_clinical_notes",
+          "import_medications")  # fmt: skip
+
+
+def write(path: Path, rows: list[list[str]], encoding: str, delimiter: str) -> Path:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def build(workdir: Path, n: int) -> dict[str, Path]:
+    people = [["LegacyPatientID", "First Name", "Last Name", "Date of Birth", "Email Address",
+               "Gender", "City", "Role"]]  # fmt: skip
+    people += [[f"P{i}", "José", f"Muñoz Peña {i}", "1980-02-03", f"p{i}@example.test", "MALE",
+                "Cádiz", ""] for i in range(n)]  # fmt: skip
+    people += [["S1", "Ana", "Núñez", "", "ana@example.test", "", "", "CLINICIAN"],
+               ["S2", "Iñaki", "Goñi", "", "", "", "", "RECEPTIONIST"]]  # fmt: skip
+    notes = [["PatientID", "Consultation Date", "Clinical Note Text", "Practitioner ID"]]
+    notes += [[f"P{i // 2}", f"2024-01-{1 + i % 28:02d} 10:00",
+               f"Revisión {i}: sin dolor.\nSe pauta control en 6 meses.", "S1"]
+              for i in range(2 * n)]  # fmt: skip
+    background = [["PatientID", "Name", "Type", "OnsetDate", "Severity"]]
+    background += [[f"P{i}", "Penicilina", "ALLERGY", "2001-01-01", "SEVERE"] for i in range(n)]
+    meds = [["PatientID", "Drug Name", "Dosage / Strength", "Frequency / Instructions",
+             "Prescription Date", "Practitioner ID"]]  # fmt: skip
+    meds += [[f"P{i}", "Amoxicilina", "500 mg", "cada 8 h", "2024-02-01", "S1"] for i in range(n)]
+    return {
+        "import_patients": write(workdir / "patients.csv", people, "cp1252", ";"),
+        "import_clinical_background": write(workdir / "background.csv", background, "utf-8", ","),
+        "import_clinical_notes": write(workdir / "notes.csv", notes, "utf-8-sig", ","),
+        "import_medications": write(workdir / "meds.csv", meds, "utf-16", "\t"),
+    }
+
+
+def run(args: list[str], env: dict) -> tuple[float, int]:
+    """Run a command; return (seconds, peak RSS in MB of that process)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out[-3000:]}")
+    return time.perf_counter() - started, usage.ru_maxrss // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=10000)
+    parser.add_argument("--keep", metavar="DIR")
+    opts = parser.parse_args()
+    workdir = Path(opts.keep or tempfile.mkdtemp(prefix="csv-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    (workdir / "bench.sqlite3").unlink(missing_ok=True)
+    run([PY, "manage.py", "migrate", "-v0"], env)
+    run([PY, "manage.py", "create_clinic", "bench", "--name", "Bench"], env)
+    sheets = build(workdir, opts.patients)
+    print("| sheet | rows | import rows/s | import s | re-run s | wall import | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for command in SHEETS:
+        timings = []
+        for attempt in ("first", "again"):
+            report = workdir / f"{command}-{attempt}.json"
+            args = [PY, "manage.py", command, "-f", str(sheets[command]), "-c", "bench",
+                    "--report-json", str(report)]  # fmt: skip
+            wall, rss = run(args, env)
+            data = json.loads(report.read_text())
+            rows = sum(c["in_file"] for c in data["entities"].values())
+            created = sum(c["created"] for c in data["entities"].values())
+            timings.append((wall, rss, data["elapsed_s"], rows, created))
+        (wall, rss, engine, rows, created), (_, _, again, _, recreated) = timings
+        assert created == rows and recreated == 0, (command, created, rows, recreated)
+        print(f"| {command} | {rows:,} | {rows / engine:,.0f} | {engine:.1f} | {again:.1f} "
+              f"| {wall:.1f} s | {rss} MB |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""What the CSV sheet mappers share: row problems as warnings, finding patients and staff.
+
+A sheet names a patient by one value (`PatientID`), tried as the legacy id,
+then as an NHS or national id, then as an e-mail address, in that order; no
+match, or several, is a warning and the row waits for a later run (the patient
+sheet may simply not have been imported yet). See docs/manual.en.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+
+from django.db.models.functions import Lower
+
+from clinics.models import Patient, Professional
+from dentalpin_import.mapping.base import MappingContext, MappingWarning
+from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM
+from dentalpin_import.reader.records import canonical_uuid
+from dentalpin_import.reader.sheet_records import SheetRecord
+from dentalpin_import.reader.sheet_specs import PATIENTS
+from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, compact_id
+
+PATIENT_NOT_FOUND = "csv.patient_not_found"
+PATIENT_AMBIGUOUS = "csv.patient_ambiguous"
+PRACTITIONER_NOT_FOUND = "csv.practitioner_not_found"
+MSG_NOT_FOUND = (
+    "line {line}: PatientID {ref!r} matches no patient of the clinic by legacy id, "
+    "NHS/national id or e-mail (import the patient sheet first?)"
+)
+MSG_AMBIGUOUS = "line {line}: PatientID {ref!r} matches {n} patients by {how}; not imported"
+
+
+def check_issues(record: SheetRecord, ctx: MappingContext) -> None:
+    """Refuse the row for a blocking problem; note every other problem as a warning.
+
+    A duplicate row is skipped for good (a re-run passes it silently); any
+    other refused row is tried again on the next run, once the sheet is fixed.
+    """
+    blocking = record.blocking
+    if blocking:
+        first = blocking[0]
+        raise MappingWarning(
+            f"csv.{first.code}",
+            "; ".join(p.message for p in record.issues),
+            severity="error",
+            skip=first.code == DUPLICATE_KEY,
+            raw_data={"line": record.line, "problems": [p.as_dict() for p in record.issues]},
+        )
+    for problem in record.issues:
+        ctx.note(
+            f"csv.{problem.code}",
+            problem.message,
+            severity=problem.severity,
+            raw_data=problem.as_dict(),
+        )
+
+
+def _grouped(pairs) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for key, pk in pairs:
+        if pk not in found[key]:
+            found[key].append(pk)
+    return found
+
+
+class PatientFinder:
+    """The clinic's patients a chunk's `PatientID` values could name, loaded in three queries."""
+
+    def __init__(self, ctx: MappingContext, refs):
+        refs = {r for r in refs if r}
+        patients = Patient.objects.filter(clinic=ctx.clinic)
+        national = {compact_id(r).upper() for r in refs} | refs
+        emails = {r.lower() for r in refs if "@" in r}
+        self.by_legacy = _grouped(
+            patients.filter(legacy_id__in=refs).values_list("legacy_id", "pk")
+        )
+        self.by_national = _grouped(
+            (compact_id(n).upper(), pk)
+            for n, pk in patients.filter(national_id__in=national).values_list("national_id", "pk")
+        )
+        self.by_email = _grouped(
+            patients.annotate(lower_email=Lower("email"))
+            .filter(lower_email__in=emails)
+            .values_list("lower_email", "pk")
+        )
+
+    def find(self, ref: str, line: int) -> tuple[int, str]:
+        """Return (patient id, how it matched) or raise a retryable `MappingWarning`."""
+        for how, candidates in (
+            ("legacy id", self.by_legacy.get(ref)),
+            ("NHS/national id", self.by_national.get(compact_id(ref).upper())),
+            ("e-mail", self.by_email.get(ref.lower())),
+        ):
+            if not candidates:
+                continue
+            if len(candidates) > 1:
+                message = MSG_AMBIGUOUS.format(line=line, ref=ref, n=len(candidates), how=how)
+                raise MappingWarning(PATIENT_AMBIGUOUS, message, skip=False)
+            return candidates[0], how
+        raise MappingWarning(
+            PATIENT_NOT_FOUND, MSG_NOT_FOUND.format(line=line, ref=ref), skip=False
+        )
+
+
+def staff_uuid(ref: str) -> str:
+    """The canonical id a staff row of the patient sheet got for legacy id `ref`."""
+    return canonical_uuid(SOURCE_SYSTEM, PATIENTS.name, ref)
+
+
+class StaffFinder:
+    """The author or prescriber a row names: a staff row imported from the patient sheet,
+    then a staff member whose code is that legacy id, then one with that e-mail."""
+
+    def __init__(self, ctx: MappingContext, refs):
+        refs = {r for r in refs if r}
+        staff = Professional.objects.filter(clinic=ctx.clinic)
+        self.ctx = ctx
+        self.by_code = _grouped(staff.filter(code__in=refs).values_list("code", "pk"))
+        self.by_email = _grouped(
+            staff.annotate(lower_email=Lower("email"))
+            .filter(lower_email__in={r.lower() for r in refs if "@" in r})
+            .values_list("lower_email", "pk")
+        )
+
+    def find(self, ref: str, line: int) -> int | None:
+        """Return the staff member's id, or None with a warning noted on the row."""
+        if not ref:
+            return None
+        mapped = self.ctx.resolve("csv_staff", staff_uuid(ref))
+        if mapped is not None:
+            return mapped
+        for candidates in (self.by_code.get(ref), self.by_email.get(ref.lower())):
+            if candidates and len(candidates) == 1:
+                return candidates[0]
+        self.ctx.note(
+            PRACTITIONER_NOT_FOUND,
+            f"line {line}: Practitioner ID {ref!r} matches no single staff member; "
+            "imported without one",
+            severity="warn",
+        )
+        return None
+
+
+def clinic_datetime(naive: dt.datetime | None, ctx: MappingContext) -> dt.datetime | None:
+    """Read a sheet's wall-clock time in the clinic's own time zone."""
+    if naive is None:
+        return None
+    try:
+        zone = zoneinfo.ZoneInfo(ctx.clinic.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return naive.replace(tzinfo=zone)

@@ -1,0 +1,176 @@
+"""Patient demographics sheet → `clinics.Patient` (role PATIENT) or `clinics.Professional`.
+
+A patient already in the clinic with the same legacy id, or else the same NHS
+number and no legacy id of its own, is linked rather than duplicated (and gets
+the legacy id, so the other sheets find it). Staff rows are linked by e-mail (in
+any case), like the DPMF staff mappers do; a new one keeps its legacy id as code.
+"""
+
+from __future__ import annotations
+
+from django.db.models.functions import Lower
+
+from clinics.models import Patient, Professional, Sex, StaffRole
+from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.sheet_common import check_issues
+from dentalpin_import.mapping.text import cut, join_lines
+from dentalpin_import.reader.sheet_records import SourceSheetPatient, SourceSheetStaff
+
+SEXES = {
+    "male": Sex.MALE,
+    "female": Sex.FEMALE,
+    "other": Sex.OTHER,
+    "not_stated": Sex.UNDISCLOSED,
+    "unknown": "",
+}
+ROLES = {
+    "clinician": StaffRole.DENTIST,
+    "dentist": StaffRole.DENTIST,
+    "doctor": StaffRole.DENTIST,
+    "gp": StaffRole.DENTIST,
+    "hygienist": StaffRole.HYGIENIST,
+    "dental_hygienist": StaffRole.HYGIENIST,
+    "nurse": StaffRole.ASSISTANT,
+    "dental_nurse": StaffRole.ASSISTANT,
+    "assistant": StaffRole.ASSISTANT,
+    "receptionist": StaffRole.RECEPTIONIST,
+    "practice_manager": StaffRole.ADMIN,
+    "manager": StaffRole.ADMIN,
+    "admin": StaffRole.ADMIN,
+    "administrator": StaffRole.ADMIN,
+}
+LEGACY_ID_MAX = 60
+LINKED_LEGACY_IDS = "csv_patient.legacy_ids_to_fill"
+
+
+def _by(rows, attribute: str) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for row in rows:
+        found.setdefault(getattr(row, attribute), []).append(row)
+    return found
+
+
+class SheetPatientMapper(BaseMapper):
+    entity = "csv_patient"
+    record = SourceSheetPatient
+    model = Patient
+
+    def prepare(self, records, ctx: MappingContext) -> None:
+        patients = Patient.objects.filter(clinic=ctx.clinic)
+        legacy = {r.legacy_id for r in records if r.legacy_id}
+        nhs = {r.nhs_number for r in records if r.nhs_number}
+        ctx.chunk["by_legacy"] = _by(patients.filter(legacy_id__in=legacy), "legacy_id")
+        # Only patients without a legacy id may be this row by NHS number: one that has another
+        # legacy id is another record of the old system (shared or test numbers exist), and a
+        # patient this sheet created in an earlier chunk must not swallow a later row.
+        ctx.chunk["by_nhs"] = _by(patients.filter(national_id__in=nhs, legacy_id=""), "national_id")
+
+    def map(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
+        check_issues(record, ctx)
+        if len(record.legacy_id) > LEGACY_ID_MAX:
+            raise MappingWarning(
+                "csv.legacy_id_too_long",
+                f"line {record.line}: LegacyPatientID longer than {LEGACY_ID_MAX} characters",
+            )
+        existing = self.existing(record, ctx)
+        if existing is not None:
+            return existing
+        return self.build(record, ctx)
+
+    def existing(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient | None:
+        """The clinic's patient this row is, by legacy id then NHS number; None for a new one."""
+        for how, found in (
+            ("legacy id", ctx.chunk["by_legacy"].get(record.legacy_id, [])),
+            ("NHS number", ctx.chunk["by_nhs"].get(record.nhs_number, [])),
+        ):
+            if len(found) > 1:
+                raise MappingWarning(
+                    "csv.patient_ambiguous",
+                    f"line {record.line}: {len(found)} patients of the clinic share this "
+                    f"{how}; not imported",
+                    skip=False,
+                )
+            if found:
+                ctx.note(
+                    "csv.patient_linked",
+                    f"line {record.line}: linked to the clinic's patient {found[0]} "
+                    f"(same {how}) instead of creating another",
+                )
+                if not found[0].legacy_id:
+                    ctx.state.setdefault(LINKED_LEGACY_IDS, {})[found[0].pk] = record.legacy_id
+                return found[0]
+        return None
+
+    def build(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
+        notes = []
+        if record.nhs_number_as_written and not record.nhs_number:
+            notes.append(f"NHS Number in the sheet (not valid): {record.nhs_number_as_written}")
+        if len(record.phone) > 20:
+            notes.append(f"Mobile Phone in the sheet: {record.phone}")
+            ctx.note("csv.phone_truncated", f"line {record.line}: phone cut to 20 characters")
+        return Patient(
+            clinic=ctx.clinic,
+            legacy_id=record.legacy_id,
+            given_name=cut(record.given_name, 150),
+            family_name=cut(record.family_name, 150),
+            date_of_birth=record.date_of_birth,
+            national_id=record.nhs_number,
+            national_id_type="nhs" if record.nhs_number else "",
+            sex=SEXES.get(record.sex, ""),
+            email=cut(record.email, 254),
+            phone=record.phone[:20],
+            address_street=cut(record.address_street, 300),
+            city=cut(record.city, 120),
+            address_postal_code=cut(record.postal_code, 20),
+            emergency_contact_name=cut(record.emergency_contact_name, 200),
+            emergency_contact_phone=cut(record.emergency_contact_phone, 40),
+            notes=join_lines(*notes),
+        )
+
+    def finish(self, ctx: MappingContext) -> None:
+        """Give linked patients that had no legacy id this sheet's, so other sheets find them."""
+        for pk, legacy_id in ctx.state.pop(LINKED_LEGACY_IDS, {}).items():
+            Patient.objects.filter(clinic=ctx.clinic, pk=pk, legacy_id="").update(
+                legacy_id=legacy_id
+            )
+
+
+class SheetStaffMapper(BaseMapper):
+    entity = "csv_staff"
+    record = SourceSheetStaff
+    model = Professional
+
+    def prepare(self, records, ctx: MappingContext) -> None:
+        emails = {r.email for r in records if r.email}
+        staff = (
+            Professional.objects.filter(clinic=ctx.clinic)
+            .annotate(lower_email=Lower("email"))
+            .filter(lower_email__in=emails)
+        )
+        ctx.chunk["staff_by_email"] = {p.lower_email: p for p in staff}
+
+    def map(self, record: SourceSheetStaff, ctx: MappingContext) -> Professional:
+        check_issues(record, ctx)
+        known = ctx.chunk["staff_by_email"].get(record.email) if record.email else None
+        if known is not None:
+            return known  # an existing staff member keeps their role
+        role = ROLES.get(record.role)
+        if role is None:
+            role = StaffRole.ASSISTANT
+            ctx.note(
+                "csv.staff_role_unknown",
+                f"line {record.line}: Role {record.role_as_written!r} imported as assistant",
+            )
+        staff = Professional(
+            clinic=ctx.clinic,
+            given_name=cut(record.given_name, 150),
+            family_name=cut(record.family_name, 150),
+            email=cut(record.email, 254),
+            role=role,
+            code=cut(record.legacy_id, 40),
+            phone=record.phone[:20],
+            notes=f"Role in the sheet: {record.role_as_written}",
+        )
+        if record.email:
+            ctx.chunk["staff_by_email"][record.email] = staff
+        return staff

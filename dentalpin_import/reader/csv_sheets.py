@@ -1,0 +1,346 @@
+"""Read a CSV sheet from another legacy system: encoding, delimiter, header, typed rows.
+
+Encodings: UTF-8 with or without a byte order mark, UTF-16 with one,
+Windows-1252, Latin-1 and Mac Roman. A BOM decides; valid UTF-8 is UTF-8;
+otherwise chardet proposes and the decoding that reads most like text wins
+(chardet alone confuses the three single-byte encodings on short sheets).
+An explicit encoding overrides all of this. Delimiters: comma, semicolon, tab
+and pipe, chosen by which one splits the header into known column names.
+No Django models here; `SheetSource` (sheet_source.py) feeds the runner.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import chardet
+
+from dentalpin_import.reader.errors import ReadError
+from dentalpin_import.reader.records import canonical_uuid
+from dentalpin_import.reader.sheet_records import SheetRecord
+from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
+from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
+
+SOURCE_SYSTEM = "csv_sheets"
+SAMPLE_ROWS = 5
+MAX_FIELD = 16 * 1024 * 1024
+
+UNKNOWN_ENCODING = "unknown_encoding"
+UNDECODABLE = "undecodable"
+EMPTY = "empty_sheet"
+MISSING_COLUMNS = "missing_columns"
+UNKNOWN_SHEET = "unknown_sheet"
+MALFORMED = "malformed_csv"
+TOO_LARGE = "too_large"
+
+MSG_UNKNOWN_ENCODING = "unknown encoding {name!r}"
+MSG_NOT_ENCODED = "the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"
+MSG_MIXED = (
+    "the file mixes UTF-8 with another encoding (first byte that is not UTF-8 at offset "
+    "{offset}): save it again in one encoding, or name one with --encoding"
+)
+MSG_NOT_TEXT = "the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"
+MSG_MALFORMED = "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
+MSG_TOO_LARGE = "the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"
+MSG_EMPTY = "the file is empty: no header row"
+MSG_MISSING = "the {label} sheet lacks required columns: {missing}"
+MSG_UNKNOWN_SHEET = (
+    "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
+)
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+PREFERRED_NAMES = {"cp1252": "windows-1252", "iso8859-1": "iso-8859-1"}
+SINGLE_BYTE = ("windows-1252", "iso-8859-1", "mac-roman")
+CHARDET_NAMES = {
+    "windows-1252": "windows-1252",
+    "iso-8859-1": "iso-8859-1",
+    "macroman": "mac-roman",
+}
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Letters and signs a clinic's sheet plausibly holds; anything else non-ASCII counts against.
+USUAL_SIGNS = set("’‘“”–—…€£°ºª¡¿·«»©®§¬±×÷µ¶")
+ODD_LETTERS = set("ŽžŸƒˆ˜‰Š‹Œš›œ")
+
+
+class MissingColumns(ReadError):
+    """The header lacks required columns; `missing` lists them, in the sheet's order."""
+
+    def __init__(self, spec: SheetSpec, missing: list[str], message: str, code=MISSING_COLUMNS):
+        super().__init__(code, message)
+        self.spec = spec
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # a codec name that decodes the file again exactly (`--encoding`)
+    how: str  # why this encoding: "byte order mark", "valid UTF-8", "detected…", "given"
+
+
+@dataclass
+class ParsedSheet:
+    spec: SheetSpec
+    decoded: Decoded
+    delimiter: str
+    header: list[str]
+    ignored_columns: list[str]
+    records: list[SheetRecord] = field(default_factory=list)
+    samples: list[list[str]] = field(default_factory=list)
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITERS[self.delimiter]
+
+
+def implausibility(text: str) -> int:
+    """Score how little `text` reads like a clinic's sheet (0 is perfectly plausible)."""
+    score = 0
+    for i, ch in enumerate(text):
+        if ch < "\x80":
+            continue
+        before = text[i - 1] if i else ""
+        after = text[i + 1 : i + 2]
+        if "\x80" <= ch <= "\x9f":
+            score += 10  # C1 control characters: never in real text
+        elif ch in ODD_LETTERS:
+            score += 3
+        elif ch.isalpha():
+            if ch.isupper() and before.isalpha() and before.islower():
+                score += 2  # "JosÈ": a capital inside a word
+        elif ch not in USUAL_SIGNS:
+            score += 3
+        elif before.isalpha() and after.isalpha() and not _joins_words(before, ch, after):
+            score += 2  # "Mu–oz", "C·diz": punctuation inside a word
+        elif ch in "‘“" and before.isalpha():
+            score += 2  # "Bront‘": an opening quote right after a word
+    return score
+
+
+def _joins_words(before: str, sign: str, after: str) -> bool:
+    """Signs that do sit between letters: O’Brien, col·legi."""
+    return sign in "’'" or (sign == "·" and before.lower() == after.lower() == "l")
+
+
+def _strict(data: bytes, name: str) -> str:
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            UNDECODABLE,
+            MSG_NOT_ENCODED.format(
+                name=name, byte=f"0x{exc.object[exc.start]:02x}", offset=exc.start
+            ),
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode the whole file; raise `ReadError` (undecodable, unknown encoding) otherwise."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+            name = PREFERRED_NAMES.get(name, name)
+        except LookupError:
+            raise ReadError(UNKNOWN_ENCODING, MSG_UNKNOWN_ENCODING.format(name=encoding)) from None
+        return Decoded(_strict(data, name), name, "given")
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return Decoded(_strict(data, name), name, "byte order mark")
+    if b"\x00" in data[:65536]:
+        raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8")
+    except UnicodeDecodeError as exc:
+        _refuse_mixed(data, exc.start)
+    return _guess_single_byte(data)
+
+
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed(data: bytes, first_bad: int) -> None:
+    """Refuse a file that is mostly UTF-8 with a few bytes of another encoding.
+
+    Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
+    without a word of warning; better to say so and let the sender re-save it.
+    """
+    utf8 = len(UTF8_SEQUENCE.findall(data))
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    stray = non_ascii - sum(len(m) for m in UTF8_SEQUENCE.findall(data))
+    if utf8 >= 2 and utf8 >= stray:
+        raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
+
+
+def _guess_single_byte(data: bytes) -> Decoded:
+    guess = chardet.detect(data, include_encodings=("utf-8",) + SINGLE_BYTE)
+    if guess["encoding"] is None:
+        raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
+    proposed = CHARDET_NAMES.get(guess["encoding"].lower().replace("_", "-"))
+    readings = {}
+    for name in dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE):
+        try:
+            readings[name] = data.decode(name)
+        except UnicodeDecodeError:
+            continue  # Windows-1252 leaves five bytes undefined: not this one
+    order = list(readings)
+    best = min(order, key=lambda e: (implausibility(readings[e][:262144]), order.index(e)))
+    how = f"detected (chardet proposed {guess['encoding']})"
+    if best in ("windows-1252", "iso-8859-1") and not any(0x80 <= b <= 0x9F for b in data):
+        # Without bytes 0x80–0x9F the two read identically: name the superset.
+        best, how = "windows-1252", how + "; Latin-1 reads the same"
+    return Decoded(readings[best], best, how)
+
+
+def normalise(name: str) -> str:
+    """A column name as matched: case and surrounding (and repeated) spaces ignored."""
+    return " ".join(name.replace("\ufeff", "").split()).casefold()
+
+
+KNOWN_COLUMNS = {normalise(c) for spec in SHEETS.values() for c in spec.columns}
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that splits the header into the most known columns (then the most)."""
+    first = text.split("\n", 1)[0]
+
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        return sum(normalise(c) in KNOWN_COLUMNS for c in cells), first.count(delimiter)
+
+    return max(DELIMITERS, key=score)
+
+
+def match_sheet(header: list[str], sheet: str | None) -> SheetSpec:
+    """Return the sheet `header` belongs to (`sheet` or recognised); refuse missing columns."""
+    present = {normalise(h) for h in header}
+
+    def missing(spec: SheetSpec) -> list[str]:
+        return [c for c in spec.required if normalise(c) not in present]
+
+    if sheet is not None:
+        spec = SHEETS[sheet]
+        lacking = missing(spec)
+        if lacking:
+            message = MSG_MISSING.format(label=spec.label, missing=", ".join(lacking))
+            raise MissingColumns(spec, lacking, message)
+        return spec
+    fits = [s for s in SHEETS.values() if not missing(s)]
+    if fits:
+        return max(fits, key=lambda s: sum(normalise(c) in present for c in s.columns))
+    closest = min(SHEETS.values(), key=lambda s: len(missing(s)))
+    message = MSG_UNKNOWN_SHEET.format(label=closest.label, missing=", ".join(missing(closest)))
+    raise MissingColumns(closest, missing(closest), message, code=UNKNOWN_SHEET)
+
+
+def parse(
+    data: bytes,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    source_system: str = SOURCE_SYSTEM,
+) -> ParsedSheet:
+    """Decode and read a whole sheet into typed records; raise `ReadError` to refuse it."""
+    decoded = decode(data, encoding)
+    delimiter = sniff_delimiter(decoded.text)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+    # Strict: a quote opened and never closed must refuse the file, not swallow every
+    # row after it into one note.
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter, strict=True)
+    header = _next_row(reader, 1)
+    if not header or not any(h.strip() for h in header):
+        raise ReadError(EMPTY, MSG_EMPTY)
+    spec = match_sheet(header, sheet)
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        index.setdefault(normalise(name), position)
+    columns = {c: index[normalise(c)] for c in spec.columns if normalise(c) in index}
+    known = {normalise(c) for c in spec.columns}
+    ignored = [h.strip() for h in header if h.strip() and normalise(h) not in known]
+    parsed = ParsedSheet(spec, decoded, delimiter, header, ignored)
+    _read_rows(reader, parsed, columns, source_system)
+    return parsed
+
+
+def _next_row(reader, line: int) -> list[str] | None:
+    """The next row, or None at the end; a CSV syntax error refuses the file."""
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        raise ReadError(MALFORMED, MSG_MALFORMED.format(line=line, error=exc)) from None
+
+
+class _Keys:
+    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
+
+    def __init__(self):
+        self.first_line: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+
+    def source_id(self, key: str, row: Cells) -> str:
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if key not in self.first_line:
+            self.first_line[key] = row.line
+            return key
+        detail = WHAT[DUPLICATE_KEY].format(first=self.first_line[key])
+        row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
+        return f"{key}#{self.seen[key]}"
+
+
+def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_system: str) -> None:
+    """Turn every non-blank row into a record, numbering rows by their first physical line."""
+    keys = _Keys()
+    start = reader.line_num + 1
+    while (cells := _next_row(reader, start)) is not None:
+        line, start = start, reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue  # blank lines hold nothing to lose
+        if len(parsed.samples) < SAMPLE_ROWS:
+            parsed.samples.append(cells)
+        parsed.records.append(_record(parsed, Cells(line, {}), cells, columns, keys, source_system))
+
+
+def _record(parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source_system: str):
+    header = parsed.header
+    row.values = {c: cells[i] if i < len(cells) else "" for c, i in columns.items()}
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if extra:
+        # Only how many: the spilled values may be pieces of a clinical note.
+        row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
+    record_class, fields, key = parsed.spec.read(row)
+    if any(p.blocking for p in row.problems):
+        key = f"line {row.line}"  # an unusable row fails, and is tried again next time
+    source_id = keys.source_id(key, row)
+    return record_class(
+        canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
+        source_id=source_id,
+        source_system=source_system,
+        raw={
+            (name.strip() or f"column {i + 1}"): value
+            for i, (name, value) in enumerate(zip(header, cells, strict=False))
+        },
+        line=row.line,
+        issues=tuple(row.problems),
+        **fields,
+    )
+
+
+def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """The whole file; `ReadError` when it is over `max_bytes` (it is parsed in memory)."""
+    if max_bytes is not None and Path(path).stat().st_size > max_bytes:
+        raise ReadError(TOO_LARGE, MSG_TOO_LARGE.format(limit=max_bytes))
+    with open(path, "rb") as fh:
+        return fh.read()

@@ -1,0 +1,117 @@
+"""The CSV sheet flow: upload a sheet → preview what was read → confirm → the job page.
+
+The job page (`/import/jobs/<id>/`) then shows progress and the report, as for
+a DPMF file. The upload is staged in the job's private folder and re-wrapped
+under the server key once read; the background run reads that copy.
+"""
+
+from django import forms
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinics.permissions import clinic_permission_required, has_clinic_perm
+from clinics.shortcuts import get_for_clinic_or_404
+from dentalpin_import.jobs import services, sheet_preview
+from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
+from dentalpin_import.reader.sheet_specs import SHEETS
+
+SUFFIXES = (".csv", ".tsv", ".txt")
+READY = (JobStatus.VALIDATED, JobStatus.PREVIEWED)
+ENCODINGS = (
+    ("", _("Detect automatically")),
+    ("utf-8", "UTF-8"),
+    ("utf-8-sig", _("UTF-8 with BOM")),
+    ("utf-16", _("UTF-16 with BOM")),
+    ("windows-1252", "Windows-1252"),
+    ("iso-8859-1", "Latin-1 (ISO-8859-1)"),
+    ("mac-roman", "Mac Roman"),
+)
+
+
+class SheetUploadForm(forms.Form):
+    file = forms.FileField(label=_("CSV sheet"), help_text=_(".csv, .tsv or .txt"))
+    sheet = forms.ChoiceField(
+        label=_("Sheet"),
+        required=False,
+        choices=[("", _("Recognise it from the header"))]
+        + [(s.name, s.label) for s in SHEETS.values()],
+    )
+    encoding = forms.ChoiceField(label=_("Encoding"), required=False, choices=ENCODINGS)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(SUFFIXES):
+            raise forms.ValidationError(_("Choose a CSV sheet: a .csv, .tsv or .txt file."))
+        return upload
+
+
+class SheetConfirmForm(forms.Form):
+    dry_run = forms.BooleanField(
+        label=_("Dry run: do everything, then roll it back"), required=False
+    )
+
+
+@clinic_permission_required("job_write")
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    request.upload_cap = settings.CSV_MAX_SHEET_BYTES
+    form = SheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        form.add_error(
+            "file",
+            f"The sheet is larger than {settings.CSV_MAX_SHEET_BYTES:,} "
+            "bytes (CSV_MAX_SHEET_BYTES); split it.",
+        )
+    elif request.method == "POST" and form.is_valid():
+        job = services.stage_sheet_upload(
+            clinic=request.clinic,
+            user=request.user,
+            uploaded=form.cleaned_data["file"],
+            sheet=form.cleaned_data["sheet"] or None,
+            encoding=form.cleaned_data["encoding"] or None,
+        )
+        services.validate_sheet_upload(job=job)
+        return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
+    return render(request, "dentalpin_import/sheets/upload.html", {"form": form})
+
+
+def _sheet_job(request, job_id) -> ImportJob:
+    return get_for_clinic_or_404(request, ImportJob, pk=job_id, source_kind=SourceKind.CSV)
+
+
+@clinic_permission_required("job_read")
+@require_http_methods(["GET"])
+def preview(request, job_id):
+    job = _sheet_job(request, job_id)
+    if job.status not in READY and not (job.status == JobStatus.FAILED and not job.started_at):
+        return redirect("dentalpin_import:job-detail", job_id=job.pk)
+    return render(
+        request,
+        "dentalpin_import/sheets/preview.html",
+        {
+            "job": job,
+            "preview": sheet_preview.unseal(job.meta.get("preview", {})),
+            "missing_columns": job.meta.get("missing_columns", []),
+            "refused": job.status == JobStatus.FAILED,
+            "form": SheetConfirmForm(),
+            "may_execute": has_clinic_perm(request.user, request.clinic, "job_execute"),
+        },
+    )
+
+
+@clinic_permission_required("job_execute")
+@require_POST
+def confirm(request, job_id):
+    job = _sheet_job(request, job_id)
+    form = SheetConfirmForm(request.POST)
+    if job.status in READY and form.is_valid():
+        if form.cleaned_data["dry_run"]:
+            ImportJob.objects.filter(pk=job.pk).update(dry_run=True)
+            job.dry_run = True
+        try:
+            services.start_job(job=job, user=request.user)
+        except TransitionError:
+            pass  # already started (a second click): the job page tells the truth
+    return redirect("dentalpin_import:job-detail", job_id=job.pk)

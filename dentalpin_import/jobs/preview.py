@@ -8,6 +8,7 @@ from dentalpin_import.mapping.registry import import_order, mapper_for
 from dentalpin_import.reader.legal import legal_fields
 
 SAMPLE_ROWS = 5
+SAMPLE_CHARS = 40
 MAX_FILE_WARNINGS = 200
 KEY_FIELDS = (
     "given_name",
@@ -62,8 +63,16 @@ class Preview:
 def sample_fields(row) -> dict:
     """The few payload fields that let a person recognise a row."""
     payload = row.payload or {}
-    picked = {k: payload[k] for k in KEY_FIELDS if payload.get(k) not in (None, "")}
+    picked = {k: _short(payload[k]) for k in KEY_FIELDS if payload.get(k) not in (None, "")}
     return {"source_id": row.source_id, **dict(list(picked.items())[:5])}
+
+
+def _short(value):
+    # Samples are kept on the job row: enough to recognise a row, never a whole
+    # clinical narrative (note text lives encrypted in the clinic's tables).
+    if isinstance(value, str) and len(value) > SAMPLE_CHARS:
+        return value[: SAMPLE_CHARS - 1] + "…"
+    return value
 
 
 def build_preview(container) -> Preview:

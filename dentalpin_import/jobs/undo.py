@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, retention
@@ -30,6 +30,7 @@ from dentalpin_import.models import (
     RawEntity,
 )
 
+IMPORTER = "dentalpin_import"
 # An edit within this margin of the import is the import itself.
 EDIT_MARGIN = dt.timedelta(seconds=2)
 
@@ -43,6 +44,8 @@ class UndoPlan:
     job: ImportJob
     rows: dict[str, list[int]] = field(default_factory=dict)  # table → ids, deletion order
     changed: list[tuple[str, int]] = field(default_factory=list)
+    # Rows the job did not create that deleting its rows would take along (cascade).
+    dependents: list[tuple[str, int]] = field(default_factory=list)
     mappings: int = 0
     raw_entities: int = 0
     staged_files: int = 0
@@ -96,6 +99,8 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                         )
                         if name
                     ]
+    with scope(clinic=job.clinic):
+        plan.dependents = _cascade_victims(plan.rows, tables)
     plan.raw_entities = RawEntity.objects.filter(job=job, clinic=job.clinic).count()
     plan.staged_files = FileStaging.objects.filter(job=job, clinic=job.clinic).count()
     return plan
@@ -137,11 +142,40 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
     return plan
 
 
+def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]]:
+    """Rows outside `rows` that a cascading delete of `rows` would remove too.
+
+    A later import (or a person) may have added, say, notes to a patient this job
+    created; deleting the patient would silently take them. Those are listed so
+    the undo can refuse instead.
+    """
+    planned = {table: set(ids) for table, ids in rows.items()}
+    victims: list[tuple[str, int]] = []
+    for table, ids in rows.items():
+        for rel in tables[table]._meta.related_objects:
+            if rel.on_delete is not CASCADE or rel.related_model._meta.app_label == IMPORTER:
+                continue  # the importer's own rows of this job go with it by design
+            child = rel.related_model
+            mine = planned.get(child._meta.db_table, set())
+            for start in range(0, len(ids), 500):
+                found = child._base_manager.filter(
+                    **{f"{rel.field.name}__in": ids[start : start + 500]}
+                ).values_list("pk", flat=True)
+                victims += [(child._meta.db_table, pk) for pk in found if pk not in mine]
+    return sorted(set(victims))
+
+
 def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
     plan = plan_undo(job)
     if dry_run:
         # A dry run lists everything, edited rows included, so the operator can decide.
         return plan
+    if plan.dependents:
+        listed = ", ".join(f"{t}#{pk}" for t, pk in plan.dependents[:20])
+        raise UndoRefused(
+            f"{len(plan.dependents)} rows this import did not create depend on its rows and "
+            f"would be deleted with them ({listed}); undo the later import first"
+        )
     if plan.changed and not force:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.changed[:20])
         more = f" and {len(plan.changed) - 20} more" if len(plan.changed) > 20 else ""

@@ -48,6 +48,12 @@ class Command(BaseCommand):
             f"staged files: {plan.staged_files}, stored files: "
             f"{len(plan.stored_files)}"
         )
+        if plan.dependents:
+            listed = ", ".join(f"{t}#{pk}" for t, pk in plan.dependents[:20])
+            self.stdout.write(
+                f"  rows another import or a person added that would go too (undo refuses): "
+                f"{len(plan.dependents)}: {listed}"
+            )
         if plan.changed:
             self.stdout.write(
                 f"  edited after the import (deleted with --force): {len(plan.changed)}"

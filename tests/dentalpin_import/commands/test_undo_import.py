@@ -178,3 +178,24 @@ def test_undo_removes_alerts_prescriptions_consents_messages_and_the_ledger(tmp_
         assert {m.__name__: m.objects.count() for m in tables} == dict.fromkeys(
             (m.__name__ for m in tables), 0
         )
+
+
+@pytest.mark.django_db
+def test_undo_refuses_to_cascade_into_rows_a_later_import_added(tmp_path, clinic, imported):
+    from clinics.models import ClinicalNote
+
+    with scope(clinic=clinic):
+        patient = Patient.objects.order_by("pk").first()
+        # As a later CSV notes sheet would: a note on a patient this job created.
+        note = ClinicalNote.objects.create(clinic=clinic, patient=patient, text="later note")
+    before = counts(clinic)
+    listed = undo(imported.pk, "--dry-run")
+    assert f"clinics_clinicalnote#{note.pk}" in listed
+    for extra in ((), ("--force",)):
+        with pytest.raises(CommandError) as refused:
+            undo(imported.pk, *extra)
+        assert refused.value.returncode == 2
+        assert "undo the later import first" in str(refused.value)
+    assert counts(clinic) == before
+    with scope(clinic=clinic):
+        assert ClinicalNote.objects.filter(pk=note.pk).exists()

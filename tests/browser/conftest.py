@@ -7,6 +7,7 @@ it the browser tests fail under CI (which installs it) and skip elsewhere.
 import logging
 
 import pytest
+from django.db import connections
 
 from tests.processes import CHROMIUM, require_binary
 
@@ -37,6 +38,9 @@ def browser(monkeypatch):
         try:
             yield chromium
         finally:
+            # Connections opened meanwhile live in Playwright's context: close them
+            # here, or PostgreSQL's test database cannot be dropped at the end.
+            connections.close_all()
             chromium.close()
 
 

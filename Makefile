@@ -34,8 +34,10 @@ run: demo
 	@echo "Log in at http://127.0.0.1:$(PORT)/import/ as $(DEMO_USER) / $(DEMO_PASSWORD)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Every test runs, browser and services ones included; pytest's exit 5 (nothing
+# collected) is a failure too, said plainly.
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q || { status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests" >&2; exit $$status; }
 
 lint: install
 	$(VENV)/bin/ruff check .

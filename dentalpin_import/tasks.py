@@ -1,13 +1,22 @@
 """Celery tasks: load the job by id and hand it to the job layer; nothing else."""
 
+import logging
+
 from celery import shared_task
 
 from dentalpin_import.jobs import services
 from dentalpin_import.models import ImportJob, JobStatus
 
+log = logging.getLogger(__name__)
+
 
 def execute(job_id: str) -> None:
     job = ImportJob.objects.select_related("clinic").get(pk=job_id)
+    if job.status != JobStatus.QUEUED:
+        # A message delivered twice (a worker died before acknowledging it, and the
+        # broker handed it out again later) must not run a job that moved on.
+        log.warning("job %s is %s, not queued: task ignored", job_id, job.status)
+        return
     with services.open_for_run(job) as container:
         services.run_job(job=job, container=container)
 

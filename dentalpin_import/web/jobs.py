@@ -70,7 +70,11 @@ def job_detail(request, job_id):
 def job_progress(request, job_id):
     """The small fragment the job page polls while the job runs."""
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    return render(request, "dentalpin_import/partials/progress.html", _context(job))
+    response = render(request, "dentalpin_import/partials/progress.html", _context(job))
+    if request.headers.get("HX-Request") and job.status in FINISHED:
+        # The report is part of the whole page: reload it once the run is over.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _filtered_warnings(request, job):

@@ -28,3 +28,15 @@ def test_another_clinics_staff_gets_404_and_anonymous_users_the_login(
     client.force_login(other_staff_user)
     assert client.get(f"/import/jobs/{job.pk}/").status_code == 404
     assert str(job.pk) not in client.get("/import/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_polled_progress_reloads_the_page_when_the_run_ends_so_the_report_appears(
+    staff_client, job
+):
+    url = f"/import/jobs/{job.pk}/progress/"
+    polled = staff_client.get(url, headers={"HX-Request": "true"})
+    assert polled.headers["HX-Refresh"] == "true" and "100 %" in polled.content.decode()
+    assert "HX-Refresh" not in staff_client.get(url).headers
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    assert "HX-Refresh" not in staff_client.get(url, headers={"HX-Request": "true"}).headers

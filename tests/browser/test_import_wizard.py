@@ -110,12 +110,12 @@ def test_an_admin_imports_an_encrypted_export_and_nobody_else_can_see_it(
     log_in(page, live_server.url, staff_user.username)
     upload(page, source, wrong)
     expect(page.get_by_role("alert").filter(has_text=DECRYPTION_FAILED)).to_be_visible()
-    expect(page.get_by_role("link", name="Continue to the preview")).to_have_count(0)
+    expect(page.get_by_role("button", name="Continue to the preview")).to_have_count(0)
 
     page.get_by_label("Passphrase").fill(passphrase)
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("alert").filter(has_text=DECRYPTION_FAILED)).to_have_count(0)
-    page.get_by_role("link", name="Continue to the preview").click()
+    page.get_by_role("button", name="Continue to the preview").click()
     expect(page.get_by_role("main").get_by_text(clinic.name)).to_be_visible()  # the target
     for entity_type, count in in_file.items():
         expect(page.locator(f'td.count[data-type="{entity_type}"]')).to_have_text(str(count))

@@ -8,7 +8,6 @@ keys. Exit status: 0 done (warnings allowed), 2 refused, 1 anything else.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -16,13 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clinics.models import Clinic
 from dentalpin_import.jobs import services, sheet_preview
-from dentalpin_import.management.output import ProgressPrinter, phase_line, report_lines
+from dentalpin_import.management import running
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import SourceKind
-from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.sheet_specs import SHEETS
 
-FAILED = 1
 SAMPLE_WIDTH = 22
 
 
@@ -91,33 +88,9 @@ class SheetImportCommand(BaseCommand):
         return user
 
     def run(self, job) -> dict:
-        progress = ProgressPrinter(self.stdout._out)
-        try:
-            with services.open_sheet_file(job=job) as sheet:
-                services.validate_job(job=job, container=sheet)
-                self.print_sheet(job, sheet)
-                self.stdout.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
-                result = services.run_job(
-                    job=job,
-                    container=sheet,
-                    progress=progress,
-                    on_phase=lambda entry: self.print_phase(progress, entry),
-                    user=job.created_by,
-                )
-                progress.close()
-        except ReadError as exc:
-            services.refuse_job(job=job, error=exc)
-            raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
-        except Exception as exc:
-            progress.close()
-            raise CommandError(
-                f"import failed: {type(exc).__name__}: {exc}", returncode=FAILED
-            ) from exc
-        job.refresh_from_db()
-        report = services.report(job, elapsed_s=result.elapsed_s)
-        codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
-        self.stdout.write("\n".join(["", "Report:"] + report_lines(report, codes)))
-        return report
+        return running.run_and_report(
+            self, job, lambda: services.open_sheet_file(job=job), lambda s: self.print_sheet(job, s)
+        )
 
     def print_sheet(self, job, sheet) -> None:
         """What was read, before anything is written: encoding, delimiter, sample, problems."""
@@ -144,7 +117,3 @@ class SheetImportCommand(BaseCommand):
         )
         for group in groups:
             self.stdout.write(f"  - {group['text']}; e.g. {', '.join(group['examples'])}")
-
-    def print_phase(self, progress, entry: dict) -> None:
-        progress.close()
-        self.stdout.write(phase_line(entry))

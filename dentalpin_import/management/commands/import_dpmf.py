@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -12,17 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from clinics.models import Clinic
 from dentalpin_import.jobs import preflight, services
 from dentalpin_import.jobs.preview import build_preview
+from dentalpin_import.management import running
 from dentalpin_import.management.output import (
-    ProgressPrinter,
-    phase_line,
-    report_lines,
     table,
 )
 from dentalpin_import.management.passphrase import REFUSED, read_passphrase
 from dentalpin_import.reader.container import Layering, detect_layering
 from dentalpin_import.reader.errors import ReadError
-
-FAILED = 1
 
 
 class Command(BaseCommand):
@@ -89,35 +84,14 @@ class Command(BaseCommand):
         return user
 
     def run(self, job, passphrase) -> dict:
-        progress = ProgressPrinter(self.stdout._out)
-        try:
-            with services.open_job_file(job=job, passphrase=passphrase) as container:
-                services.validate_job(job=job, container=container)
-                self.print_validation(container)
-                self.print_preview(build_preview(container))
-                self.print_preflight(job, container)
-                self.stdout.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
-                result = services.run_job(
-                    job=job,
-                    container=container,
-                    progress=progress,
-                    on_phase=lambda entry: self.print_phase(progress, entry),
-                    user=job.created_by,
-                )
-                progress.close()
-        except ReadError as exc:
-            services.refuse_job(job=job, error=exc)
-            raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
-        except Exception as exc:
-            progress.close()
-            raise CommandError(
-                f"import failed: {type(exc).__name__}: {exc}", returncode=FAILED
-            ) from exc
-        job.refresh_from_db()
-        report = services.report(job, elapsed_s=result.elapsed_s)
-        codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
-        self.stdout.write("\n".join(["", "Report:"] + report_lines(report, codes)))
-        return report
+        def show(container):
+            self.print_validation(container)
+            self.print_preview(build_preview(container))
+            self.print_preflight(job, container)
+
+        return running.run_and_report(
+            self, job, lambda: services.open_job_file(job=job, passphrase=passphrase), show
+        )
 
     def print_preflight(self, job, container) -> None:
         problems = preflight.preflight(container, clinic=job.clinic)
@@ -132,10 +106,6 @@ class Command(BaseCommand):
         for problem in problems:
             examples = ", ".join(problem.examples)
             self.stdout.write(f"  - {problem.text}; e.g. source ids {examples}")
-
-    def print_phase(self, progress, entry: dict) -> None:
-        progress.close()
-        self.stdout.write(phase_line(entry))
 
     def print_validation(self, container) -> None:
         self.stdout.write(

@@ -14,9 +14,8 @@ class Command(BaseCommand):
         "uploaded, validated or previewed) and are older than --hours (default: "
         "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Also removes staging folders "
         "of deleted jobs, and plaintext work folders left by a killed process when no import is "
-        "running. Failed or interrupted jobs keep their copy (Resume needs it); jobs finished "
-        "for good (succeeded, with problems, cancelled, undone) lose it once they finished more "
-        "than --hours ago. Prints every path removed. "
+        "running. Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS days "
+        "(Resume may need it), then lose it, each deletion audited. Prints every path removed. "
         "Run it from cron, e.g. hourly."
     )
 

@@ -9,7 +9,7 @@ DEMO_PASSWORD ?= admin-demo-pass
 SAMPLE ?= var/sample/demo.dpm.zst.enc
 SAMPLE_PASSPHRASE ?= contraseña-demo
 
-.PHONY: install run test test-postgres lint format sample demo clean bench
+.PHONY: install system-deps run test test-postgres lint format sample demo clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,21 @@ run: demo
 	@echo "Log in at http://127.0.0.1:$(PORT)/import/ as $(DEMO_USER) / $(DEMO_PASSWORD)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The browser tests drive Debian's chromium and the worker tests start redis-server:
+# installed with apt when missing and we may (root), else said plainly.
+system-deps:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing (apt)"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing:$$missing (apt-get install -y$$missing); those tests will be skipped" >&2; fi; \
+	fi
+
 # Every test runs, browser and services ones included; pytest's exit 5 (nothing
 # collected) is a failure too, said plainly.
-test: install
+test: install system-deps
 	$(PY) -m pytest -q || { status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests" >&2; exit $$status; }
 
 lint: install

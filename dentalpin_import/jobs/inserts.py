@@ -120,8 +120,9 @@ def _column(objs: Sequence[models.Model], column: Column, now, conn) -> list:
             setattr(obj, attname, now)
     values = [getattr(obj, attname) for obj in objs]
     if field.is_relation:
+        cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
         for i, value in enumerate(values):
-            if value is None and field.is_cached(objs[i]):
+            if value is None and cache_name in objs[i]._state.fields_cache:
                 # Assigned as an instance that was saved later (a parent in the same chunk).
                 related = getattr(objs[i], field.name)
                 if related is not None:

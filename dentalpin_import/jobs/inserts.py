@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
+
+_NOTHING = object()
 
 # Field types whose Python values the drivers take as they are.
 SIMPLE = (
@@ -61,10 +64,21 @@ def _is_timestamp(field: models.Field) -> bool:
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
+class Column(NamedTuple):
+    """How one column of a model is filled from its instances."""
+
+    field: models.Field
+    attname: str
+    prep: bool  # the driver does not take the Python value as it is
+    timestamp: bool  # auto_now / auto_now_add: set to the insert time
+
+
 @cache
-def _plan(model: type[models.Model]) -> tuple[tuple[models.Field, bool], ...]:
-    """Per column of `model`: (field, needs preparation)."""
-    return tuple((f, needs_prep(f)) for f in model._meta.concrete_fields)
+def _plan(model: type[models.Model]) -> tuple[Column, ...]:
+    """The columns of `model`, worked out once per model."""
+    return tuple(
+        Column(f, f.attname, needs_prep(f), _is_timestamp(f)) for f in model._meta.concrete_fields
+    )
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -86,35 +100,35 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-class _Preparer:
-    """Adapts values for one connection, reusing the last result when a value repeats."""
-
-    def __init__(self):
-        # The real connection object: `django.db.connection` is a proxy that costs
-        # a thread-local lookup on every attribute access.
-        self.conn = connections[DEFAULT_DB_ALIAS]
-        self.last: dict[int, tuple] = {}
-
-    def __call__(self, field: models.Field, value):
-        cached = self.last.get(id(field))
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        prepared = field.get_db_prep_save(value, self.conn)
-        self.last[id(field)] = (value, prepared)
-        return prepared
+def _prepared(field: models.Field, values: list, conn) -> list:
+    """`field.get_db_prep_save` of each value, reusing the last result when a value repeats."""
+    prep = field.get_db_prep_save
+    out = []
+    last_in = last_out = _NOTHING
+    for value in values:
+        if value is not last_in:
+            last_in, last_out = value, prep(value, conn)
+        out.append(last_out)
+    return out
 
 
-def _value(obj: models.Model, field: models.Field, prepare, now):
-    if _is_timestamp(field):
-        setattr(obj, field.attname, now)
-    value = getattr(obj, field.attname)
-    if field.is_relation and value is None and field.is_cached(obj):
-        # Assigned as an instance that was saved later (a parent in the same chunk).
-        related = getattr(obj, field.name)
-        if related is not None:
-            value = related.pk
-            setattr(obj, field.attname, value)
-    return prepare(field, value) if prepare else value
+def _column(objs: Sequence[models.Model], column: Column, now, conn) -> list:
+    """The database values of one column for every instance, column by column."""
+    field, attname = column.field, column.attname
+    if column.timestamp:
+        for obj in objs:
+            setattr(obj, attname, now)
+    values = [getattr(obj, attname) for obj in objs]
+    if field.is_relation:
+        cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
+        for i, value in enumerate(values):
+            if value is None and cache_name in objs[i]._state.fields_cache:
+                # Assigned as an instance that was saved later (a parent in the same chunk).
+                related = getattr(objs[i], field.name)
+                if related is not None:
+                    values[i] = related.pk
+                    setattr(objs[i], attname, related.pk)
+    return _prepared(field, values, conn) if column.prep else values
 
 
 def insert_instances(objs: Sequence[models.Model]) -> None:
@@ -128,10 +142,11 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     now = timezone.now()
     for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
         obj.pk = pk
-    preparer = _Preparer()
-    steps = [(f, preparer if prep else None) for f, prep in plan]
-    rows = [[_value(obj, f, prep, now) for f, prep in steps] for obj in objs]
-    write_rows(model, [f for f, _ in plan], rows)
+    # The real connection object: `django.db.connection` is a proxy that costs
+    # a thread-local lookup on every attribute access.
+    conn = connections[DEFAULT_DB_ALIAS]
+    columns = [_column(objs, column, now, conn) for column in plan]
+    write_rows(model, [column.field for column in plan], list(zip(*columns, strict=True)))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -142,10 +157,13 @@ def insert_values(model: type[models.Model], columns: Iterable[str], rows: list[
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    preparer = _Preparer()
-    preps = [needs_prep(f) for f in fields]
+    if not any(needs_prep(f) for f in fields):
+        write_rows(model, fields, rows)
+        return
+    conn = connections[DEFAULT_DB_ALIAS]
+    by_column = [list(values) for values in zip(*rows, strict=True)]
     prepared = [
-        [preparer(f, v) if p else v for f, p, v in zip(fields, preps, row, strict=True)]
-        for row in rows
+        _prepared(f, values, conn) if needs_prep(f) else values
+        for f, values in zip(fields, by_column, strict=True)
     ]
-    write_rows(model, fields, prepared)
+    write_rows(model, fields, list(zip(*prepared, strict=True)))

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
+from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
@@ -177,7 +178,8 @@ class Runner:
 
     def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled."""
-        ImportWarning.objects.bulk_create(warnings)
+        with transaction.atomic(savepoint=False):
+            inserts.insert_instances(warnings)
         self.result.warnings += len(warnings)
         processed = sum(c.processed for c in self.result.counts.values())
         fields = dict(

@@ -7,6 +7,7 @@ from itertools import islice
 from django.apps import apps
 
 from clinics.models import Document
+from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import resolve_references
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import (
@@ -76,7 +77,7 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
                         message=f"{f.relative_path}: the extractor could not read this file",
                     )
                 )
-        FileStaging.objects.bulk_create(rows)
+        inserts.insert_instances(rows)  # inside the runner's transaction
     return warnings
 
 

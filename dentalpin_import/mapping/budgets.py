@@ -27,6 +27,7 @@ from clinics.models import (
     TreatmentCatalogVariant,
 )
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.bulk import update_rows
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
@@ -272,14 +273,10 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
                 canonical_uuid__in=uuids[start : start + 1000],
             ).values_list("canonical_uuid", "target_id")
         )
-    lines = [
-        BudgetLine(pk=pk, applied_treatment_id=targets[uuid])
-        for pk, uuid in waiting.items()
-        if uuid in targets
-    ]
-    # bulk_update leaves `updated_at` alone: a link is not an operator's edit (undo).
-    BudgetLine.objects.bulk_update(lines, ["applied_treatment"], batch_size=500)
-    return len(lines), {pk: uuid for pk, uuid in waiting.items() if uuid not in targets}
+    links = [(pk, targets[uuid]) for pk, uuid in waiting.items() if uuid in targets]
+    # `updated_at` is left alone: a link is not an operator's edit (undo).
+    update_rows(BudgetLine, ctx.clinic, ["applied_treatment"], links)
+    return len(links), {pk: uuid for pk, uuid in waiting.items() if uuid not in targets}
 
 
 def promote_executed_budgets(clinic, budget_ids) -> None:
@@ -308,16 +305,12 @@ def recompute_totals(clinic, budget_ids) -> None:
                 total=Sum("total"),
             )
         )
-        budgets = [
-            Budget(
-                pk=row["budget_id"],
-                subtotal=row["subtotal"],
-                discount_total=row["discount"],
-                tax_total=row["tax"],
-                total=row["total"],
-            )
-            for row in sums
-        ]
-        Budget.objects.bulk_update(
-            budgets, ["subtotal", "discount_total", "tax_total", "total"], batch_size=500
+        update_rows(
+            Budget,
+            clinic,
+            ["subtotal", "discount_total", "tax_total", "total"],
+            [
+                (row["budget_id"], row["subtotal"], row["discount"], row["tax"], row["total"])
+                for row in sums
+            ],
         )

@@ -6,10 +6,10 @@ evenly when nobody has any. Refunds are deferred to a second pass over the
 type, so a refund whose original payment sorts after it still finds it.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-
-from django.db.models import Q
 
 from clinics.models import AppliedTreatment, Payment, PaymentMethod
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
@@ -62,6 +62,9 @@ class PaymentMapper(BaseMapper):
         ctx.chunk["earned"] = earned_by_patient(
             ctx.clinic, {p for patients in family.values() if len(patients) > 1 for p in patients}
         )
+        if ctx.final_pass:
+            refunds = [r for r in records if r.amount is not None and r.amount < 0]
+            ctx.chunk["originals"] = RefundOriginals.load(refunds, ctx)
 
     def map(self, record: SourcePayment, ctx: MappingContext):
         amount = record.amount
@@ -138,7 +141,7 @@ class PaymentMapper(BaseMapper):
             )
         # Refunds of this chunk are not saved yet: count them too.
         pending = ctx.chunk.setdefault("refunding", {})
-        refunded = sum(r.amount for r in original.refunds.filter(clinic=ctx.clinic))
+        refunded = ctx.chunk["originals"].refunded.get(original.pk, 0)
         refunded += pending.get(original.pk, Decimal(0))
         if refunded + amount > (original.split_total or original.amount):
             raise MappingWarning(
@@ -156,18 +159,61 @@ class PaymentMapper(BaseMapper):
 
     def original(self, record, amount, base, ctx: MappingContext) -> Payment | None:
         """The payment a refund returns, looked up in the order of FORMAT.md §13.2."""
-        payments = Payment.objects.filter(
-            clinic=ctx.clinic, is_refund=False, split_of__isnull=True
-        ).order_by("pk")
+        originals = ctx.chunk["originals"]
         related = ctx.resolve("payment", record.related_payment_uuid)
         if related is not None:
-            return payments.filter(pk=related).first()
+            return originals.by_pk.get(related)
         if record.applied_treatment_uuid:
-            booked = payments.filter(applied_treatment_uuid=record.applied_treatment_uuid).first()
+            booked = originals.by_treatment.get(record.applied_treatment_uuid)
             if booked is not None:
                 return booked
         if base["client_id"] is not None:
             # The whole amount of a family payment, not one share of it.
-            same_amount = Q(split_total=amount) | Q(split_total__isnull=True, amount=amount)
-            return payments.filter(same_amount, client_id=base["client_id"]).first()
+            for payment in originals.by_client.get(base["client_id"], []):
+                if payment.split_total == amount or (
+                    payment.split_total is None and payment.amount == amount
+                ):
+                    return payment
         return None
+
+
+class RefundOriginals:
+    """The payments a chunk's refunds may return, and what was refunded of them already.
+
+    Loaded once per chunk (a handful of queries whatever its size); the lookup
+    order itself stays in `PaymentMapper.original`. Only whole payments (no
+    refunds, no family shares after the first) can be returned, in id order.
+    """
+
+    def __init__(self):
+        self.by_pk: dict[int, Payment] = {}
+        self.by_treatment: dict[str, Payment] = {}
+        self.by_client: dict[int, list[Payment]] = {}
+        self.refunded: dict[int, Decimal] = {}
+
+    @classmethod
+    def load(cls, refunds, ctx: MappingContext) -> RefundOriginals:
+        found = cls()
+        if not refunds:
+            return found
+        payments = Payment.objects.filter(
+            clinic=ctx.clinic, is_refund=False, split_of__isnull=True
+        ).order_by("pk")
+        related = {ctx.resolve("payment", r.related_payment_uuid) for r in refunds} - {None}
+        treatments = {r.applied_treatment_uuid for r in refunds if r.applied_treatment_uuid}
+        clients = {ctx.resolve("client", r.client_uuid) for r in refunds} - {None}
+        if related:
+            found.by_pk = payments.in_bulk(related)
+        if treatments:
+            for payment in payments.filter(applied_treatment_uuid__in=treatments):
+                found.by_treatment.setdefault(payment.applied_treatment_uuid, payment)
+        if clients:
+            for payment in payments.filter(client_id__in=clients):
+                found.by_client.setdefault(payment.client_id, []).append(payment)
+        candidates = set(found.by_pk) | {p.pk for p in found.by_treatment.values()}
+        candidates |= {p.pk for group in found.by_client.values() for p in group}
+        if candidates:
+            rows = Payment.objects.filter(clinic=ctx.clinic, refund_of__in=candidates)
+            for original_id, amount in rows.values_list("refund_of_id", "amount"):
+                found.refunded[original_id] = found.refunded.get(original_id, 0) + amount
+        return found

@@ -323,9 +323,11 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
             ctx.resolve_as("applied_treatment", r.applied_treatment_uuid, AppliedTreatment)
             for r in records
         }
-        ctx.chunk["parents"] = AppliedTreatment.objects.filter(clinic=ctx.clinic).in_bulk(
-            parents - {None}
-        )
+        # Only what a phase reads of its parent: no model instance per parent.
+        rows = AppliedTreatment.objects.filter(clinic=ctx.clinic, pk__in=parents - {None})
+        ctx.chunk["parents"] = {
+            row.pk: row for row in rows.values_list("pk", "status", "amount", named=True)
+        }
 
     def map(self, record: SourceAppliedTreatmentPhase, ctx: MappingContext):
         if not record.applied_treatment_uuid:

@@ -3,7 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
 
+from clinics.models import Payment
+from dentalpin_import.models import ImportWarning
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 
@@ -17,6 +20,10 @@ def clinic_with(patients: int):
             b.appointment(n, n, 1),
             b.payment(n, n, "10.00"),
             b.link(n, n, n),
+            # Refunds: one naming its payment, one found by client and whole amount
+            # (it exceeds what is left, so it becomes a warning).
+            b.payment(f"r{n}", n, "-1.00", related_payment_uuid=b.uid("payment", n)),
+            b.payment(f"s{n}", n, "-10.00"),
         ]
     return rows
 
@@ -32,3 +39,10 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_chunk(
     with CaptureQueriesContext(connection) as many:
         assert run_import(large, other_clinic.slug)[0] == 0
     assert len(many.captured_queries) == len(few.captured_queries)
+    with scopes_disabled():
+        refunds = Payment.objects.filter(clinic=other_clinic, is_refund=True)
+        assert refunds.count() == 120
+        assert (
+            ImportWarning.objects.filter(clinic=other_clinic, code="payment.refund_exceeds").count()
+            == 120
+        )

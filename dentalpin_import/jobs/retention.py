@@ -23,8 +23,11 @@ def job_folder(job: ImportJob) -> Path:
     return Path(settings.DPMF_STAGING_DIR) / "jobs" / str(job.pk)
 
 
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+def size_of(path: Path) -> int:
+    """Bytes in a file, or in every file below a folder."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def discard_job_files(*, job: ImportJob, reason: str, user=None) -> int:
@@ -32,7 +35,7 @@ def discard_job_files(*, job: ImportJob, reason: str, user=None) -> int:
     folder = job_folder(job)
     if not folder.exists():
         return 0
-    freed = _size(folder)
+    freed = size_of(folder)
     shutil.rmtree(folder, ignore_errors=True)
     options = dict(job.options, files_purged_at=timezone.now().isoformat(), purge_reason=reason)
     ImportJob.objects.filter(pk=job.pk).update(options=options)

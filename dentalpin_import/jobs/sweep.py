@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dentalpin_import.jobs import audit, retention, validation
+from dentalpin_import.jobs.retention import size_of
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
 
 UNCONFIRMED = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
@@ -33,12 +34,6 @@ ENDED = (
     JobStatus.INTERRUPTED,
 )
 WORK_DIR_PREFIXES = ("dpmf-", "dpmr-")
-
-
-def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def _remove(path: Path) -> None:
@@ -62,7 +57,7 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
         folder = root / "jobs" / str(job.pk)
         for path in sorted(folder.iterdir()) if folder.is_dir() else []:
             removed.append(
-                {"path": str(path), "bytes": _size(path), "job": str(job.pk), "why": "abandoned"}
+                {"path": str(path), "bytes": size_of(path), "job": str(job.pk), "why": "abandoned"}
             )
         if dry_run:
             continue
@@ -98,7 +93,7 @@ def _finished(root: Path, dry_run: bool) -> list[dict]:
             continue
         for path in sorted(folder.iterdir()):
             removed.append(
-                {"path": str(path), "bytes": _size(path), "job": str(job.pk), "why": "retention"}
+                {"path": str(path), "bytes": size_of(path), "job": str(job.pk), "why": "retention"}
             )
         if not dry_run:
             retention.discard_job_files(job=job, reason=f"retention: ended over {days} days ago")
@@ -115,7 +110,7 @@ def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
     known = {str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)}
     for folder in sorted(jobs_dir.iterdir()) if jobs_dir.is_dir() else []:
         if folder.name not in known and _old(folder, cutoff):
-            item = {"path": str(folder), "bytes": _size(folder), "job": "", "why": "orphan"}
+            item = {"path": str(folder), "bytes": size_of(folder), "job": "", "why": "orphan"}
             removed.append(item)
             if not dry_run:
                 _remove(folder)
@@ -127,7 +122,8 @@ def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
         return removed
     for work in sorted(root.iterdir()):
         if work.is_dir() and work.name.startswith(WORK_DIR_PREFIXES) and _old(work, cutoff):
-            removed.append({"path": str(work), "bytes": _size(work), "job": "", "why": "work dir"})
+            item = {"path": str(work), "bytes": size_of(work), "job": "", "why": "work dir"}
+            removed.append(item)
             if not dry_run:
                 _remove(work)
     return removed

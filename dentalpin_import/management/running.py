@@ -5,15 +5,37 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
+from clinics.models import Clinic
 from dentalpin_import.jobs import services
 from dentalpin_import.management.output import ProgressPrinter, phase_line, report_lines
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.reader.errors import ReadError
 
 FAILED = 1
+
+
+def resolve_request(opts: dict):
+    """Return (clinic, user or None, path) named by the options; refuse (exit 2) what is unknown.
+
+    The clinic always comes from the command line, never from the file.
+    """
+    clinic = Clinic.objects.filter(slug=opts["clinic"]).first()
+    if clinic is None:
+        raise CommandError(f"unknown clinic '{opts['clinic']}'", returncode=REFUSED)
+    user = None
+    if opts.get("user"):
+        user = get_user_model().objects.filter(username=opts["user"]).first()
+        if user is None:
+            raise CommandError(f"unknown user '{opts['user']}'", returncode=REFUSED)
+    path = Path(opts["file"])
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}", returncode=REFUSED)
+    return clinic, user, path
 
 
 def run_and_report(

@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from clinics.models import Clinic
 from dentalpin_import.jobs import services, sheet_preview
 from dentalpin_import.management import running
-from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import SourceKind
 from dentalpin_import.reader.sheet_specs import SHEETS
 
@@ -60,13 +57,7 @@ class SheetImportCommand(BaseCommand):
         parser.add_argument("--user", metavar="USERNAME", help="who the job is recorded for")
 
     def handle(self, *args, **opts):
-        clinic = Clinic.objects.filter(slug=opts["clinic"]).first()
-        if clinic is None:
-            raise CommandError(f"unknown clinic '{opts['clinic']}'", returncode=REFUSED)
-        user = self.user(opts["user"])
-        path = Path(opts["file"])
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}", returncode=REFUSED)
+        clinic, user, path = running.resolve_request(opts)
         job = services.create_job(
             clinic=clinic,
             user=user,
@@ -78,14 +69,6 @@ class SheetImportCommand(BaseCommand):
         report = self.run(job)
         if opts["report_json"]:
             Path(opts["report_json"]).write_text(json.dumps(report, indent=2) + "\n")
-
-    def user(self, username):
-        if not username:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"unknown user '{username}'", returncode=REFUSED)
-        return user
 
     def run(self, job) -> dict:
         return running.run_and_report(

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from clinics.models import Clinic
 from dentalpin_import.jobs import preflight, services
 from dentalpin_import.jobs.preview import build_preview
 from dentalpin_import.management import running
@@ -45,13 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", metavar="USERNAME", help="who the job is recorded for")
 
     def handle(self, *args, **opts):
-        clinic = Clinic.objects.filter(slug=opts["clinic"]).first()
-        if clinic is None:
-            raise CommandError(f"unknown clinic '{opts['clinic']}'", returncode=REFUSED)
-        user = self.user(opts["user"])
-        path = Path(opts["file"])
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}", returncode=REFUSED)
+        clinic, user, path = running.resolve_request(opts)
         try:
             layering = detect_layering(path)
         except ReadError as exc:
@@ -74,14 +66,6 @@ class Command(BaseCommand):
         report = self.run(job, passphrase)
         if opts["report_json"]:
             Path(opts["report_json"]).write_text(json.dumps(report, indent=2) + "\n")
-
-    def user(self, username):
-        if not username:
-            return None
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"unknown user '{username}'", returncode=REFUSED)
-        return user
 
     def run(self, job, passphrase) -> dict:
         def show(container):

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from dentalpin_import import events
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
     SKIP_SUFFIX,
@@ -104,16 +106,21 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
     for entity_type, uuid in pairs:
         if uuid and (entity_type, uuid) not in ctx.ids:
             wanted[entity_type].add(uuid)
-    for entity_type, uuids in wanted.items():
-        rows = EntityMapping.objects.filter(
-            clinic=ctx.clinic,
-            source_system=ctx.source_system,
-            entity_type=entity_type,
-            canonical_uuid__in=uuids,
-        ).values_list("canonical_uuid", "target_id", "target_table")
-        for uuid, target, table in rows:
-            ctx.ids[(entity_type, uuid)] = int(target)
-            ctx.tables[(entity_type, uuid)] = table
+    if not wanted:
+        return
+    table = connection.ops.quote_name(EntityMapping._meta.db_table)
+    with connection.cursor() as cursor:
+        for entity_type, uuids in wanted.items():
+            marks = ", ".join(["%s"] * len(uuids))
+            cursor.execute(
+                f"SELECT canonical_uuid, target_id, target_table FROM {table} "
+                f"WHERE clinic_id = %s AND source_system = %s AND entity_type = %s "
+                f"AND canonical_uuid IN ({marks})",
+                [ctx.clinic.pk, ctx.source_system, entity_type, *uuids],
+            )
+            for uuid, target, target_table in cursor.fetchall():
+                ctx.ids[(entity_type, uuid)] = int(target)
+                ctx.tables[(entity_type, uuid)] = target_table
 
 
 class ChunkWriter:
@@ -126,7 +133,8 @@ class ChunkWriter:
         self.entity = mapper.entity
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
-        return ImportWarning(
+        return build(
+            ImportWarning,
             job=self.ctx.job,
             clinic=self.ctx.clinic,
             entity_type=self.entity,
@@ -144,9 +152,11 @@ class ChunkWriter:
         return self.process_records(self.new_records(rows, result), result)
 
     def process_records(self, records, result: ChunkResult | None = None) -> ChunkResult:
-        """Map and write already-typed records (also used for the deferred pass)."""
+        """Map and write already-typed records."""
         result = result or ChunkResult()
         self.ctx.chunk = {}
+        if len(self.ctx.ids) > settings.DPMF_ID_CACHE_SIZE:
+            self.ctx.forget_ids()
         resolve_references(self.ctx, (p for r in records for p in self.mapper.references(r)))
         self.mapper.prepare(records, self.ctx)
         outcomes, markers = self.map_all(records, result)
@@ -245,14 +255,16 @@ class ChunkWriter:
             events.emit_many(
                 events.domain_events(objs, self.ctx.clinic.pk), dry_run=self.ctx.job.dry_run
             )
-        now = timezone.now()
+        # The job and the time are the same on every mapping row: prepared once.
+        now = inserts.db_value(EntityMapping, "created_at", timezone.now())
+        job = inserts.db_value(EntityMapping, "job", self.ctx.job.pk)
         rows = []
         extras = set()
         for o in outcomes:
             target = o.instances[0]
             o.created = id(target) in seen
             rows.append(
-                self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now)
+                self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now, job)
             )
             # Further rows one source row produced (family shares, legal records) are
             # mapped too, so undo finds every row the job created.
@@ -267,23 +279,24 @@ class ChunkWriter:
                             str(extra.pk),
                             True,
                             now,
+                            job,
                             self.entity + EXTRA_SUFFIX,
                             key,
                         )
                     )
         rows += [
             self.mapping_values(
-                o, SKIP_TABLE, SKIP_TARGET_ID, False, now, self.entity + SKIP_SUFFIX
+                o, SKIP_TABLE, SKIP_TARGET_ID, False, now, job, self.entity + SKIP_SUFFIX
             )
             for o in markers
         ]
-        inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows)
+        inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows, prepared=True)
 
     def mapping_values(
-        self, outcome, table, target_id, created, now, entity_type=None, key=None
-    ) -> list:
+        self, outcome, table, target_id, created, now, job, entity_type=None, key=None
+    ) -> tuple:
         ctx = self.ctx
-        return [
+        return (
             ctx.clinic.pk,
             ctx.source_system,
             entity_type or self.entity,
@@ -291,9 +304,9 @@ class ChunkWriter:
             table,
             target_id,
             created,
-            ctx.job.pk,
+            job,
             now,
-        ]
+        )
 
     def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
         for outcome in outcomes:

@@ -24,6 +24,7 @@ from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.mapping.base import MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
 
@@ -141,29 +142,42 @@ class Runner:
             writer = RawWriter(entity_type, self.ctx, counts)
         else:
             writer = ChunkWriter(mapper, self.ctx, counts)
-        deferred = []
+        deferred: set[str] = set()
         for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
             with transaction.atomic():
                 chunk = writer.process(rows)
                 self.flush(chunk.warnings, entity_type)
-            deferred += chunk.deferred
+            deferred.update(record.canonical_uuid for record in chunk.deferred)
         if deferred:
-            # Same-type forward references (refunds before their payment): second pass.
+            # Same-type forward references (refunds before their payment): a second
+            # pass. Only the keys were kept; the rows are read again, so a file
+            # with many deferred rows does not hold them all in memory.
             self.ctx.final_pass = True
             try:
-                for start in range(0, len(deferred), self.chunk_size):
-                    part = deferred[start : start + self.chunk_size]
+                for part in self.rows_among(entity_type, deferred):
                     with transaction.atomic():
-                        self.flush(writer.process_records(part).warnings, entity_type)
+                        self.flush(writer.process(part).warnings, entity_type)
             finally:
                 self.ctx.final_pass = False
+
+    def rows_among(self, entity_type: str, keys: set[str]):
+        """Yield the rows of `entity_type` whose key is in `keys`, in chunks, in file order."""
+        part = []
+        for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
+            part += [row for row in rows if row.canonical_uuid in keys]
+            if len(part) >= self.chunk_size:
+                yield part[: self.chunk_size]
+                part = part[self.chunk_size :]
+        if part:
+            yield part
 
     def finish(self, mapper) -> None:
         self.ctx.notes = []
         mapper.finish(self.ctx)
         self.flush(
             [
-                ImportWarning(
+                build(
+                    ImportWarning,
                     job=self.job,
                     clinic=self.job.clinic,
                     entity_type=mapper.entity,

@@ -10,6 +10,7 @@ from clinics.models import Document
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import resolve_references
 from dentalpin_import.mapping.base import MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import (
     EntityMapping,
     FileStaging,
@@ -50,7 +51,8 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
             document = documents.get(f.parent_canonical_uuid)
             owner = document[1] if document else owners.get(f.parent_canonical_uuid)
             rows.append(
-                FileStaging(
+                build(
+                    FileStaging,
                     clinic=ctx.clinic,
                     job=ctx.job,
                     file_uuid=f.canonical_uuid,
@@ -67,7 +69,8 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
             )
             if not f.sha256:
                 warnings.append(
-                    ImportWarning(
+                    build(
+                        ImportWarning,
                         job=ctx.job,
                         clinic=ctx.clinic,
                         entity_type=f.parent_entity_type,
@@ -146,7 +149,8 @@ def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
         **marker, target_table="__copied__", target_id="0", created_row=False, job=ctx.job
     )
     return tenant_label_notes(container, ctx) + [
-        ImportWarning(
+        build(
+            ImportWarning,
             job=ctx.job,
             clinic=ctx.clinic,
             entity_type=w.entity_type or "",
@@ -167,7 +171,8 @@ def tenant_label_notes(container, ctx: MappingContext) -> list[ImportWarning]:
     if not label or label in (clinic.slug, clinic.name):
         return []
     return [
-        ImportWarning(
+        build(
+            ImportWarning,
             job=ctx.job,
             clinic=clinic,
             severity=Severity.INFO,

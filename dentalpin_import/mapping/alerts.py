@@ -15,6 +15,7 @@ import datetime as dt
 from clinics.models import ClinicalNote, MedicalAlert, NoteKind
 from dentalpin_import.mapping import alert_classifier as rules
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records_clinical import SourcePatientAlert
 
@@ -31,7 +32,8 @@ def medical_alert(
     **patient,
 ) -> MedicalAlert:
     """An unsaved alert for `patient=` (instance) or `patient_id=`."""
-    return MedicalAlert(
+    return build(
+        MedicalAlert,
         clinic=ctx.clinic,
         kind=found.kind,
         name=cut(found.name or text, 300),
@@ -96,7 +98,8 @@ class PatientAlertMapper(BaseMapper):
             if record.created_on
             else None
         )
-        return ClinicalNote(
+        return build(
+            ClinicalNote,
             clinic=ctx.clinic,
             patient_id=patient_id,
             kind=NOTE_KINDS[found.kind],

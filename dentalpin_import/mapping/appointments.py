@@ -22,6 +22,7 @@ from clinics.models import (
 )
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.calendars import optional_link
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.reader.records import SourceAppointment
 
 STATUSES = {
@@ -62,7 +63,8 @@ class AppointmentMapper(BaseMapper):
         duration = record.duration_minutes
         if duration is None or duration <= 0:
             duration = 30
-        appointment = Appointment(
+        appointment = build(
+            Appointment,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=professional_id,
@@ -88,7 +90,8 @@ class AppointmentMapper(BaseMapper):
         )
         if not record.notes:
             return appointment
-        note = ClinicalNote(
+        note = build(
+            ClinicalNote,
             clinic=ctx.clinic,
             patient_id=patient_id,
             author_id=professional_id,

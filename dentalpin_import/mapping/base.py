@@ -73,6 +73,11 @@ class MappingContext:
     chunk: dict[str, Any] = field(default_factory=dict)
     final_pass: bool = False
 
+    def forget_ids(self) -> None:
+        """Drop every resolved key; the runner reloads what the next chunk refers to."""
+        self.ids.clear()
+        self.tables.clear()
+
     def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
         """Return the clinic row id a source key was mapped to, or None."""
         if not canonical_uuid:

@@ -24,10 +24,11 @@ from clinics.models import (
     BudgetStatus,
     Professional,
     TreatmentCatalogItem,
-    TreatmentCatalogVariant,
 )
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.bulk import update_rows
+from dentalpin_import.mapping.catalogue import treatment_catalogue
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
@@ -85,7 +86,8 @@ class BudgetMapper(BaseMapper):
             status = BudgetStatus.ACCEPTED
         else:
             status = BudgetStatus.DRAFT
-        return Budget(
+        return build(
+            Budget,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=ctx.resolve_as("professional", record.professional_uuid, Professional),
@@ -138,16 +140,9 @@ class BudgetLineMapper(BaseMapper):
         variants = {
             ctx.resolve("treatment_catalog_variant", r.treatment_variant_uuid) for r in records
         }
-        ctx.chunk["variant_items"] = dict(
-            TreatmentCatalogVariant.objects.filter(
-                clinic=ctx.clinic, pk__in=variants - {None}
-            ).values_list("pk", "item_id")
-        )
         items = {ctx.resolve("treatment_catalog_item", r.treatment_uuid) for r in records}
-        items |= set(ctx.chunk["variant_items"].values())
-        ctx.chunk["items"] = TreatmentCatalogItem.objects.filter(clinic=ctx.clinic).in_bulk(
-            items - {None}
-        )
+        known, ctx.chunk["items"] = treatment_catalogue(ctx, variants, items)
+        ctx.chunk["variant_items"] = {pk: known[pk].item_id for pk in variants if pk in known}
 
     def map(self, record: SourceBudgetLine, ctx: MappingContext) -> BudgetLine:
         budget_id = ctx.require("budget", record.budget_uuid, code=self.entity, what="budget")
@@ -158,7 +153,8 @@ class BudgetLineMapper(BaseMapper):
         if unit_price is None:
             unit_price = item.reference_price if item and item.reference_price else Decimal(0)
             ctx.note("budget_line.no_price", f"line without a unit price: {unit_price}")
-        line = BudgetLine(
+        line = build(
+            BudgetLine,
             clinic=ctx.clinic,
             budget_id=budget_id,
             catalog_item=item,
@@ -281,14 +277,18 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
 
 def promote_executed_budgets(clinic, budget_ids) -> None:
     """A draft whose lines were carried out was accepted, whatever the source recorded."""
-    executed = (
-        BudgetLine.objects.filter(clinic=clinic, budget_id__in=budget_ids)
-        .exclude(source_applied_treatment_uuid="")
-        .values_list("budget_id", flat=True)
-    )
-    Budget.objects.filter(clinic=clinic, pk__in=set(executed), status=BudgetStatus.DRAFT).update(
-        status=BudgetStatus.ACCEPTED
-    )
+    ids = sorted(budget_ids)
+    # In batches: one IN list per clinic's worth of budgets can pass the database's limit.
+    for start in range(0, len(ids), 500):
+        executed = (
+            BudgetLine.objects.filter(clinic=clinic, budget_id__in=ids[start : start + 500])
+            .exclude(source_applied_treatment_uuid="")
+            .values_list("budget_id", flat=True)
+        )
+        drafts = Budget.objects.filter(
+            clinic=clinic, pk__in=set(executed), status=BudgetStatus.DRAFT
+        )
+        drafts.update(status=BudgetStatus.ACCEPTED)
 
 
 def recompute_totals(clinic, budget_ids) -> None:

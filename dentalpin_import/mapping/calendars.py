@@ -23,6 +23,7 @@ from clinics.models import (
     WorkCalendarShift,
 )
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.care_records import (
     SourceAppointmentRecurrence,
@@ -64,7 +65,8 @@ class WorkCalendarMapper(BaseMapper):
         if not name:
             name = f"Horario {record.source_id}"
             ctx.note("work_calendar.unnamed", f"calendar without a name: {name!r}")
-        return WorkCalendar(
+        return build(
+            WorkCalendar,
             clinic=ctx.clinic,
             professional_id=professional_id,
             name=cut(name, 200),
@@ -91,7 +93,8 @@ class WorkCalendarDayMapper(BaseMapper):
                 "work_calendar_day.invalid_weekday",
                 f"weekday {record.weekday!r} is not 1 (Monday) to 7 (Sunday)",
             )
-        return WorkCalendarDay(
+        return build(
+            WorkCalendarDay,
             clinic=ctx.clinic,
             calendar_id=calendar_id,
             weekday=record.weekday,
@@ -132,7 +135,8 @@ class WorkCalendarShiftMapper(BaseMapper):
                 f"shift ends at {ends} before it starts at {starts}; kept as given",
                 severity="warn",
             )
-        return WorkCalendarShift(
+        return build(
+            WorkCalendarShift,
             clinic=ctx.clinic,
             day_id=day_id,
             starts_at=starts,
@@ -182,7 +186,8 @@ class AppointmentRecurrenceMapper(BaseMapper):
                 severity="warn",
             )
         duration = record.duration_minutes
-        return AppointmentRecurrence(
+        return build(
+            AppointmentRecurrence,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=professional_id,

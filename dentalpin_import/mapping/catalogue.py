@@ -21,6 +21,7 @@ from clinics.models import (
 )
 from clinics.models.catalogue import CHAIR_NAME_LENGTH
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.care_records import (
     SourceCatalogItem,
@@ -59,7 +60,8 @@ class CatalogItemMapper(BaseMapper):
             ctx.note("catalog_item.unnamed", f"{record.kind} without name or code", severity="warn")
         if not record.kind:
             ctx.note("catalog_item.no_kind", "catalogue value without a kind: kind 'other'")
-        return CatalogItem(
+        return build(
+            CatalogItem,
             clinic=ctx.clinic,
             kind=cut(record.kind or "other", 40),
             name=cut(name or UNNAMED, 200),
@@ -79,7 +81,8 @@ class CatalogItemMapper(BaseMapper):
             if known.pk is not None:
                 ctx.note("catalog.matched_existing", f"linked to chair #{known.pk} {known.name}")
             return known
-        chair = Chair(
+        chair = build(
+            Chair,
             clinic=ctx.clinic,
             name=name,
             code=cut(record.code, 40),
@@ -109,7 +112,8 @@ class TreatmentCatalogItemMapper(BaseMapper):
         if existing is not None:
             ctx.note("catalog.matched_existing", f"linked to catalogue item #{existing.pk} {name}")
             return existing
-        return TreatmentCatalogItem(
+        return build(
+            TreatmentCatalogItem,
             clinic=ctx.clinic,
             name=cut(name, 200),
             description=record.description,
@@ -142,7 +146,8 @@ class TreatmentCatalogVariantMapper(BaseMapper):
                 "catalog_variant.parent_not_mapped",
                 f"catalogue item {record.treatment_uuid} is not in the file or not imported",
             )
-        return TreatmentCatalogVariant(
+        return build(
+            TreatmentCatalogVariant,
             clinic=ctx.clinic,
             item_id=item_id,
             tariff_code=cut(record.tariff_code, 40),
@@ -164,10 +169,31 @@ class TreatmentPhaseTemplateMapper(BaseMapper):
         item_id = ctx.require(
             "treatment_catalog_item", record.treatment_uuid, code=self.entity, what="treatment"
         )
-        return TreatmentPhaseTemplate(
+        return build(
+            TreatmentPhaseTemplate,
             clinic=ctx.clinic,
             item_id=item_id,
             phase_number=max(record.phase_number or 1, 1),
             description=record.description,
             percent_to_bill=record.percent_to_bill,
         )
+
+
+def treatment_catalogue(ctx: MappingContext, variant_ids, item_ids=()) -> tuple[dict, dict]:
+    """The catalogue variants and items with these ids, as {pk: instance} dicts.
+
+    The catalogue is imported before any treatment or budget line and does not
+    change afterwards, so rows loaded once are kept for the whole run instead
+    of being queried again for every chunk.
+    """
+    variants = ctx.state.setdefault("catalogue_variants", {})
+    items = ctx.state.setdefault("catalogue_items", {})
+    variant_ids = set(variant_ids) - {None}
+    missing = variant_ids - variants.keys()
+    if missing:
+        variants.update(TreatmentCatalogVariant.objects.filter(clinic=ctx.clinic).in_bulk(missing))
+    wanted = {variants[i].item_id for i in variant_ids if i in variants} | set(item_ids)
+    missing = wanted - items.keys() - {None}
+    if missing:
+        items.update(TreatmentCatalogItem.objects.filter(clinic=ctx.clinic).in_bulk(missing))
+    return variants, items

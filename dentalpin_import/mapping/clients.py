@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from clinics.models import Client, PatientClientLink
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records import SourceClient, SourcePatientClientLink
 
@@ -20,7 +21,8 @@ class ClientMapper(BaseMapper):
     def map(self, record: SourceClient, ctx: MappingContext) -> Client:
         if len(record.phone) > 20:
             ctx.note("client.phone_truncated", f"phone cut to 20 characters: {record.phone}")
-        return Client(
+        return build(
+            Client,
             clinic=ctx.clinic,
             kind=cut(record.kind, 20),
             given_name=cut(record.given_name, 150),
@@ -50,7 +52,8 @@ class PatientClientLinkMapper(BaseMapper):
         patient_id = ctx.require("patient", record.patient_uuid, code=self.entity, what="patient")
         client_id = ctx.require("client", record.client_uuid, code=self.entity, what="client")
         ctx.state.setdefault("linked_clients", set()).add(client_id)
-        return PatientClientLink(
+        return build(
+            PatientClientLink,
             clinic=ctx.clinic,
             patient_id=patient_id,
             client_id=client_id,

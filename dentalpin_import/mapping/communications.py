@@ -7,6 +7,7 @@ resolves, and skipped with a warning when neither does.
 
 from clinics.models import Communication, CommunicationChannel, CommunicationDirection
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.prescriptions import source_extra
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records_clinical import SourceCommunication
@@ -71,7 +72,8 @@ class CommunicationMapper(BaseMapper):
         extra = source_extra(record)
         if record.channel and record.channel not in CHANNELS:
             extra["channel"] = record.channel  # shown as "other"; the source's word is kept
-        return Communication(
+        return build(
+            Communication,
             clinic=ctx.clinic,
             patient_id=patient_id,
             client_id=client_id,

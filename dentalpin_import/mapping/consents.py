@@ -7,6 +7,7 @@ this row (`binaries.store.resolve_owner`) and files the scan as a document.
 
 from clinics.models import Consent
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.prescriptions import source_extra
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records_clinical import SourceConsent
@@ -31,7 +32,8 @@ class ConsentMapper(BaseMapper):
                 severity="warn",
             )
         title = record.title or record.template_code or "Consentimiento informado"
-        return Consent(
+        return build(
+            Consent,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=ctx.resolve("professional", record.professional_uuid),

@@ -26,6 +26,7 @@ from clinics.models import (
     Payment,
 )
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import SKIP_SUFFIX, SKIP_TABLE, EntityMapping, RawEntity
 from dentalpin_import.reader.records_ledger import SourceDebt, SourceDebtPaymentApplication
@@ -104,7 +105,8 @@ class DebtMapper(BaseMapper):
         self.check_treatment(record, ctx)
         if to_cents(amount) != amount:
             ctx.note("debt.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
-        return LedgerEntry(
+        return build(
+            LedgerEntry,
             clinic=ctx.clinic,
             patient_id=patient_id,
             client_id=ctx.resolve("client", record.client_uuid),
@@ -186,7 +188,8 @@ class DebtPaymentApplicationMapper(BaseMapper):
         # A family payment: the share of the debt's own patient settled it.
         patient_id = ctx.chunk["debt_patient"].get(debt_id)
         payment_id = ctx.chunk["shares"].get(payment_id, {}).get(patient_id, payment_id)
-        return DebtPaymentApplication(
+        return build(
+            DebtPaymentApplication,
             clinic=ctx.clinic,
             debt_id=debt_id,
             payment_id=payment_id,

@@ -6,6 +6,7 @@ staged `_files` rows that name this document as their parent.
 
 from clinics.models import Document, DocumentStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records import SourcePatientDocument
 
@@ -22,7 +23,8 @@ class PatientDocumentMapper(BaseMapper):
     def map(self, record: SourcePatientDocument, ctx: MappingContext) -> Document:
         patient_id = ctx.require("patient", record.patient_uuid, code=self.entity, what="patient")
         title = record.title or (f"Documento ({record.kind})" if record.kind else "Documento")
-        return Document(
+        return build(
+            Document,
             clinic=ctx.clinic,
             patient_id=patient_id,
             title=cut(title, 255),

@@ -12,6 +12,7 @@ from django.apps import apps
 from clinics.models import Invoice, InvoiceLine, InvoiceStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.legal import LEGAL_FIELDS, column_value, regime
 from dentalpin_import.reader.records import SourceFiscalDocument, SourceFiscalDocumentLine
@@ -45,7 +46,8 @@ class FiscalDocumentMapper(BaseMapper):
 
     def map(self, record: SourceFiscalDocument, ctx: MappingContext):
         client_id = ctx.resolve("client", record.client_uuid)
-        invoice = Invoice(
+        invoice = build(
+            Invoice,
             clinic=ctx.clinic,
             patient_id=self.patient(record, client_id, ctx),
             client_id=client_id or ctx.resolve("client", record.guardian_client_uuid),
@@ -105,7 +107,8 @@ class FiscalDocumentMapper(BaseMapper):
 
         legal = record.legal
         return [
-            FiscalLegalRecord(
+            build(
+                FiscalLegalRecord,
                 clinic=ctx.clinic,
                 invoice=invoice,
                 regime=regime(legal),
@@ -135,7 +138,8 @@ class FiscalDocumentLineMapper(BaseMapper):
             )
         units = max(record.units or 1, 1)
         base = record.base_amount if record.base_amount is not None else record.amount
-        return InvoiceLine(
+        return build(
+            InvoiceLine,
             clinic=ctx.clinic,
             invoice_id=invoice_id,
             line_number=max(record.line_number or 1, 0),

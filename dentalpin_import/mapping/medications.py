@@ -6,6 +6,7 @@ notes, since its meaning differs per source system (§14.12).
 
 from clinics.models import Medication, MedicationStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.records_clinical import SourcePharmacologicalHistory
 
@@ -32,7 +33,8 @@ class PharmacologicalHistoryMapper(BaseMapper):
             notes.append(f"Fármaco (origen): {record.drug_description}")
         if record.record_kind is not None:
             notes.append(f"Tipo de registro (origen): {record.record_kind}")
-        return Medication(
+        return build(
+            Medication,
             clinic=ctx.clinic,
             patient_id=patient_id,
             prescriber_id=ctx.resolve("professional", record.professional_uuid),

@@ -11,6 +11,7 @@ import re
 from clinics.models import Client, Patient, Sex
 from dentalpin_import.mapping.alerts import medical_lines
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.records import SourcePatient, canonical_uuid
 
@@ -62,7 +63,8 @@ class PatientMapper(BaseMapper):
         if len(phone) > 20:
             ctx.note("patient.phone_truncated", f"phone cut to 20 characters: {phone}")
             notes.append(f"Teléfono (origen): {phone}")
-        patient = Patient(
+        patient = build(
+            Patient,
             clinic=ctx.clinic,
             given_name=cut(record.given_name or "Sin nombre", 150),
             family_name=cut(record.family_name or "—", 150),

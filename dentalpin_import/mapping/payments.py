@@ -15,6 +15,7 @@ from clinics.models import AppliedTreatment, Payment, PaymentMethod
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.debts import earned_by_patient
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.reader.records import SourcePayment
 from dentalpin_import.reader.values import to_cents
 
@@ -110,7 +111,7 @@ class PaymentMapper(BaseMapper):
                 f"{record.patient_uuid}",
             )
         if len(patients) == 1:
-            return Payment(patient_id=patients[0], amount=amount, **base)
+            return build(Payment, patient_id=patients[0], amount=amount, **base)
         earned = ctx.chunk["earned"]
         shares = split_amount(amount, [earned.get(p, Decimal(0)) for p in patients])
         ctx.note(
@@ -122,7 +123,8 @@ class PaymentMapper(BaseMapper):
         first = None
         payments = []
         for i, (patient_id, share) in enumerate(zip(patients, shares, strict=True), 1):
-            payment = Payment(
+            payment = build(
+                Payment,
                 patient_id=patient_id,
                 amount=share,
                 split_total=amount,
@@ -149,7 +151,8 @@ class PaymentMapper(BaseMapper):
                 f"refund of {amount} exceeds what is left of payment #{original.pk}",
             )
         pending[original.pk] = pending.get(original.pk, Decimal(0)) + amount
-        return Payment(
+        return build(
+            Payment,
             patient_id=original.patient_id,
             amount=amount,
             is_refund=True,

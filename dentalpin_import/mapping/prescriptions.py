@@ -6,6 +6,7 @@ here are kept verbatim in `source_extra`.
 
 from clinics.models import Prescription, PrescriptionItem
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.records_clinical import SourcePrescription, SourcePrescriptionItem
 
@@ -30,7 +31,8 @@ class PrescriptionMapper(BaseMapper):
 
     def map(self, record: SourcePrescription, ctx: MappingContext) -> Prescription:
         patient_id = ctx.require("patient", record.patient_uuid, code=self.entity, what="patient")
-        return Prescription(
+        return build(
+            Prescription,
             clinic=ctx.clinic,
             patient_id=patient_id,
             prescriber_id=ctx.resolve("professional", record.professional_uuid),
@@ -57,7 +59,8 @@ class PrescriptionItemMapper(BaseMapper):
         if not record.drug_description:
             raise MappingWarning(f"{self.entity}.no_drug_name", "prescribed item without a drug")
         long_drug = len(record.drug_description) > 300
-        return PrescriptionItem(
+        return build(
+            PrescriptionItem,
             clinic=ctx.clinic,
             prescription_id=prescription_id,
             drug_name=cut(record.drug_description, 300),

@@ -9,6 +9,7 @@ import datetime as dt
 
 from clinics.models import Professional, StaffRole
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records import SourceProfessional, SourceUser
 
@@ -62,7 +63,8 @@ class ProfessionalMapper(StaffMapperMixin, BaseMapper):
             role = StaffRole.ASSISTANT
         if len(record.phone) > 20:
             ctx.note("professional.phone_truncated", f"phone cut to 20 characters: {record.phone}")
-        return Professional(
+        return build(
+            Professional,
             clinic=ctx.clinic,
             given_name=cut(record.given_name or "Profesional", 150),
             family_name=cut(record.family_name or "—", 150),
@@ -108,7 +110,8 @@ class UserMapper(StaffMapperMixin, BaseMapper):
         return self.existing_or(record.email, lambda: self.build(record, ctx), ctx)
 
     def build(self, record: SourceUser, ctx: MappingContext) -> Professional:
-        return Professional(
+        return build(
+            Professional,
             clinic=ctx.clinic,
             given_name=cut(record.given_name or "Usuario", 150),
             family_name=cut(record.family_name or "—", 150),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from clinics.models import CatalogItem, Professional, Recall, RecallStatus
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.calendars import optional_link
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.reader.care_records import SourceRecall
 
 ATTENDED_CODE = 1
@@ -50,7 +51,8 @@ class RecallMapper(BaseMapper):
                 f"patient {record.patient_uuid} is not in the file or not imported",
                 severity="info",
             )
-        return Recall(
+        return build(
+            Recall,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=ctx.resolve_as("professional", record.professional_uuid, Professional),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from clinics.models import AlertKind, MedicalAlert
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_common import PatientFinder, check_issues
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.sheet_records import SourceSheetAlert
@@ -28,7 +29,8 @@ class SheetAlertMapper(BaseMapper):
         check_issues(record, ctx)
         patient_id, how = ctx.chunk["patients"].find(record.patient_ref, record.line)
         note_match(record, how, ctx)
-        return MedicalAlert(
+        return build(
+            MedicalAlert,
             clinic=ctx.clinic,
             patient_id=patient_id,
             kind=KINDS[record.kind],

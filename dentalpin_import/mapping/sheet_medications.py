@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from clinics.models import Medication
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_background import note_match
 from dentalpin_import.mapping.sheet_common import (
     PatientFinder,
@@ -41,7 +42,8 @@ class SheetMedicationMapper(BaseMapper):
         notes = ""
         if record.practitioner_ref and prescriber is None:
             notes = f"Prescriber in the sheet: {record.practitioner_ref}"
-        return Medication(
+        return build(
+            Medication,
             clinic=ctx.clinic,
             patient_id=patient_id,
             prescriber_id=prescriber,

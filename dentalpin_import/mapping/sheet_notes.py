@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from clinics.models import ClinicalNote, NoteKind
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_background import note_match
 from dentalpin_import.mapping.sheet_common import (
     PatientFinder,
@@ -37,7 +38,8 @@ class SheetNoteMapper(BaseMapper):
         check_issues(record, ctx)
         patient_id, how = ctx.chunk["patients"].find(record.patient_ref, record.line)
         note_match(record, how, ctx)
-        return ClinicalNote(
+        return build(
+            ClinicalNote,
             clinic=ctx.clinic,
             patient_id=patient_id,
             author_id=ctx.chunk["staff"].find(record.practitioner_ref, record.line),

@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 
 from clinics.models import Patient, Professional, Sex, StaffRole
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_common import check_issues
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.sheet_records import SourceSheetPatient, SourceSheetStaff
@@ -108,7 +109,8 @@ class SheetPatientMapper(BaseMapper):
         if len(record.phone) > 20:
             notes.append(f"Mobile Phone in the sheet: {record.phone}")
             ctx.note("csv.phone_truncated", f"line {record.line}: phone cut to 20 characters")
-        return Patient(
+        return build(
+            Patient,
             clinic=ctx.clinic,
             legacy_id=record.legacy_id,
             given_name=cut(record.given_name, 150),
@@ -161,7 +163,8 @@ class SheetStaffMapper(BaseMapper):
                 "csv.staff_role_unknown",
                 f"line {record.line}: Role {record.role_as_written!r} imported as assistant",
             )
-        staff = Professional(
+        staff = build(
+            Professional,
             clinic=ctx.clinic,
             given_name=cut(record.given_name, 150),
             family_name=cut(record.family_name, 150),

@@ -40,13 +40,14 @@ from clinics.models import (
     NoteKind,
     NoteType,
     Professional,
-    TreatmentCatalogItem,
     TreatmentCatalogVariant,
     TreatmentScope,
     TreatmentStatus,
 )
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.budgets import link_budget_lines
+from dentalpin_import.mapping.catalogue import treatment_catalogue
+from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.care_records import (
     SourceAppliedTreatment,
@@ -97,6 +98,17 @@ AGE_LIMIT = dt.timedelta(days=5 * 365)
 NOTES_AGE_LIMIT = dt.timedelta(days=2 * 365)
 NOTES_LONG = 40
 CENT = Decimal("0.01")
+# What the twin search reads of a performed treatment.
+TWIN_FIELDS = (
+    "pk",
+    "patient_id",
+    "budget_line_id",
+    "source_treatment_code",
+    "odontogram_type",
+    "teeth",
+    "started_on",
+    "finished_on",
+)
 
 
 def status_of(record: SourceAppliedTreatment) -> str:
@@ -142,18 +154,16 @@ class AppliedTreatmentMapper(BaseMapper):
         variants = {
             ctx.resolve("treatment_catalog_variant", r.treatment_variant_uuid) for r in records
         }
-        ctx.chunk["variants"] = TreatmentCatalogVariant.objects.filter(clinic=ctx.clinic).in_bulk(
-            variants - {None}
-        )
-        items = {v.item_id for v in ctx.chunk["variants"].values()}
-        ctx.chunk["items"] = TreatmentCatalogItem.objects.filter(clinic=ctx.clinic).in_bulk(items)
+        ctx.chunk["variants"], ctx.chunk["items"] = treatment_catalogue(ctx, variants)
         if ctx.final_pass:
             patients = {ctx.resolve("patient", r.patient_uuid) for r in records} - {None}
-            twins: dict[int, list[AppliedTreatment]] = {}
-            for done in AppliedTreatment.objects.filter(
+            # Plain rows, not instances: a chunk may look at thousands of treatments.
+            done = AppliedTreatment.objects.filter(
                 clinic=ctx.clinic, patient_id__in=patients, status=TreatmentStatus.PERFORMED
-            ).order_by("started_on", "pk"):
-                twins.setdefault(done.patient_id, []).append(done)
+            ).order_by("started_on", "pk")
+            twins: dict[int, list] = {}
+            for row in done.values_list(*TWIN_FIELDS, named=True):
+                twins.setdefault(row.patient_id, []).append(row)
             ctx.chunk["performed"] = twins
 
     def map(self, record: SourceAppliedTreatment, ctx: MappingContext):
@@ -210,7 +220,8 @@ class AppliedTreatmentMapper(BaseMapper):
                 f"budget line {record.budget_line_uuid} is not in the file or not imported",
             )
         description = item.name if item else TIPO_LABELS.get(tipo) or "Tratamiento"
-        treatment = AppliedTreatment(
+        treatment = build(
+            AppliedTreatment,
             clinic=ctx.clinic,
             patient_id=patient_id,
             professional_id=professional_id,
@@ -234,7 +245,8 @@ class AppliedTreatmentMapper(BaseMapper):
         )
         if not record.notes:
             return treatment
-        treatment.note = ClinicalNote(
+        treatment.note = build(
+            ClinicalNote,
             clinic=ctx.clinic,
             patient_id=patient_id,
             author_id=professional_id,
@@ -253,7 +265,8 @@ class AppliedTreatmentMapper(BaseMapper):
             severity="warn",
         )
         amount = f"Importe de origen: {record.amount}" if record.amount else ""
-        return ClinicalNote(
+        return build(
+            ClinicalNote,
             clinic=ctx.clinic,
             patient_id=patient_id,
             author_id=ctx.resolve_as("professional", record.professional_uuid, Professional),
@@ -279,7 +292,9 @@ class AppliedTreatmentMapper(BaseMapper):
                 continue
             when = done.finished_on or done.started_on
             if start is None or when is None or start <= when <= start + TWIN_WINDOW:
-                return done
+                twin = build(AppliedTreatment, id=done.pk)
+                twin._state.adding = False  # saved already: the row maps to it
+                return twin
         return None
 
     def completed_by_age(self, record, ctx: MappingContext) -> str:
@@ -355,7 +370,8 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
         amount = None
         if parent.amount is not None and record.percent_to_bill is not None:
             amount = (parent.amount * record.percent_to_bill / 100).quantize(CENT, ROUND_HALF_UP)
-        return AppliedTreatmentPhase(
+        return build(
+            AppliedTreatmentPhase,
             clinic=ctx.clinic,
             treatment_id=parent_id,
             professional_id=ctx.resolve_as("professional", record.professional_uuid, Professional),

@@ -17,7 +17,12 @@ class EntityMapping(models.Model):
     with table `__skipped__`, so a re-run passes it by silently.
     """
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on clinic and job: the unique key starts with
+    # the clinic and the (job, entity_type) index with the job, and every index
+    # is written once per imported row (the largest table of an import).
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     source_system = models.CharField(max_length=40)
     entity_type = models.CharField(max_length=80)
     canonical_uuid = models.CharField(max_length=80)
@@ -27,7 +32,7 @@ class EntityMapping(models.Model):
     # (same staff e-mail, the clinic itself): undo must leave such rows alone.
     created_row = models.BooleanField(default=True)
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+"
+        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

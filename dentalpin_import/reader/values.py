@@ -30,6 +30,8 @@ class Payload:
     def text(self, key: str, default: str = "") -> str:
         """Return the value as stripped text ('' for missing/null)."""
         value = self.data.get(key)
+        if type(value) is str:
+            return value.strip()
         if value is None:
             return default
         if isinstance(value, (dict, list)):
@@ -66,6 +68,8 @@ class Payload:
 
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
+        if type(value) is int:
+            return value
         if value is None or value == "":
             return None
         if isinstance(value, bool):

@@ -1,0 +1,51 @@
+"""The runner's fast insert must store exactly what Django itself would store."""
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection, models
+
+from clinics.models import AppliedTreatment, ClinicalNote
+from dentalpin_import.jobs.inserts import _prepared
+from dentalpin_import.models import EntityMapping
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+CASES = [
+    (AppliedTreatment, "started_on", [dt.date(2020, 2, 29), None, dt.date(1899, 12, 30)]),
+    (AppliedTreatment, "amount", [Decimal("12.50"), Decimal("-0.005"), Decimal("1E+3"), None]),
+    (AppliedTreatment, "teeth", [[11, 12], [], {"a": "ñ"}, None]),
+    (
+        ClinicalNote,
+        "written_at",
+        [
+            dt.datetime(2021, 3, 28, 2, 30, tzinfo=dt.UTC),
+            dt.datetime(2021, 10, 31, 2, 30, tzinfo=MADRID),
+            dt.datetime(2021, 10, 31, 2, 30, fold=1, tzinfo=MADRID),
+            dt.datetime(2020, 1, 1, 0, 0, 0, 5, tzinfo=MADRID),
+            None,
+        ],
+    ),
+    (EntityMapping, "job", [uuid.uuid4(), None]),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model,name,values", CASES)
+def test_fast_preparation_matches_django(model, name, values):
+    field = model._meta.get_field(name)
+    expected = [field.get_db_prep_save(v, connection) for v in values]
+    assert _prepared(field, values, connection) == expected
+    # A repeated value gets the same result, not a stale one.
+    assert _prepared(field, [values[0], values[0]], connection) == [expected[0]] * 2
+
+
+@pytest.mark.django_db
+def test_a_value_of_another_type_takes_djangos_path():
+    field = AppliedTreatment._meta.get_field("started_on")
+    moment = dt.datetime(2020, 5, 6, 7, 8, tzinfo=dt.UTC)  # a datetime in a date column
+    assert _prepared(field, [moment], connection) == [field.get_db_prep_save(moment, connection)]
+    assert isinstance(field, models.DateField)

@@ -2,11 +2,12 @@
 """Import speed, validation speed and memory, next to this machine's physical limit.
 
 Builds 1k- and 10k-patient sample files, then for each: validates it (inspect_dpmf), imports it
-into a fresh database, imports it again (the idempotent re-run), and measures the same run's
-physical limit: a plain `sqlite3` executemany of one row per canonical entity (read + json parse +
-insert). Every measured step runs in its own process so its peak RSS is its own.
+`--repeat` times into fresh clinics of a fresh database, each import followed by the physical
+limit measured right after it (a plain `sqlite3` executemany of one row per canonical entity:
+read + json parse + insert), and imports the first clinic again (the idempotent re-run). Every
+measured step runs in its own process so its peak RSS is its own.
 
-Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--keep DIR]
+Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--repeat 3] [--keep DIR]
 With DATABASE_URL pointing at PostgreSQL, the imports run there (a fresh database per size is
 created by appending the size to the database name).
 """
@@ -94,7 +95,7 @@ def physical_limit(dpm: Path, workdir: Path) -> tuple[int, float]:
     return total, total / elapsed
 
 
-def measure(size: int, workdir: Path, base_env: dict) -> dict:
+def measure(size: int, workdir: Path, base_env: dict, repeat: int) -> dict:
     env = dict(base_env)
     raw = workdir / f"sample-{size}.dpm"
     enc = workdir / f"sample-{size}.dpm.zst.enc"
@@ -126,33 +127,48 @@ def measure(size: int, workdir: Path, base_env: dict) -> dict:
         create_postgres_db(env["DATABASE_URL"])
     env["DENTALPIN_VAR_DIR"] = str(workdir / f"var-{size}")
     run(manage("migrate", "--noinput"), env)
-    run(manage("create_clinic", "bench", "--name", "Bench"), env)
     v_secs, v_rss, _ = run(manage("inspect_dpmf", str(enc), "--passphrase-env", "BENCH_PASS"), env)
-    report = workdir / f"report-{size}.json"
-    i_secs, i_rss, _ = run(
-        manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(report)), env
-    )
-    data = json.loads(report.read_text())
-    entities = sum(c["in_file"] for c in data["entities"].values())
+    # Each repeat imports into a clinic of its own (a true first import) and
+    # measures the physical limit right after it, so every ratio compares two
+    # runs made under the same load on this shared machine.
+    imports = []
+    for n in range(1, repeat + 1):
+        clinic = f"bench{n}"
+        run(manage("create_clinic", clinic, "--name", f"Bench {n}"), env)
+        report = workdir / f"report-{size}-{n}.json"
+        i_secs, i_rss, _ = run(
+            manage("import_dpmf", str(raw), "--clinic", clinic, "--report-json", str(report)), env
+        )
+        data = json.loads(report.read_text())
+        entities = sum(c["in_file"] for c in data["entities"].values())
+        _, limit_rate = physical_limit(raw, workdir)
+        imports.append(
+            {
+                "import_s": data["elapsed_s"],
+                "import_wall_s": i_secs,
+                "import_rss": i_rss,
+                "import_rate": entities / data["elapsed_s"],
+                "limit_rate": limit_rate,
+                "ratio": entities / data["elapsed_s"] / limit_rate,
+            }
+        )
     again = workdir / f"report-{size}-rerun.json"
-    r_secs, r_rss, _ = run(
-        manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)), env
+    r_secs, _, _ = run(
+        manage("import_dpmf", str(raw), "--clinic", "bench1", "--report-json", str(again)), env
     )
-    limit_total, limit_rate = physical_limit(raw, workdir)
+    median = sorted(imports, key=lambda i: i["ratio"])[len(imports) // 2]
     return {
         "patients": size,
         "entities": entities,
         "raw_mb": raw.stat().st_size / 1e6,
-        "enc_mb": enc.stat().st_size / 1e6,
         "validate_s": v_secs,
         "validate_rss": v_rss,
-        "import_s": data["elapsed_s"],
-        "import_wall_s": i_secs,
-        "import_rss": i_rss,
+        **median,
+        "ratios": [i["ratio"] for i in imports],
+        "import_rss": max(i["import_rss"] for i in imports),
+        "first_import_s": imports[0]["import_s"],
         "rerun_s": json.loads(again.read_text())["elapsed_s"],
         "rerun_wall_s": r_secs,
-        "import_rate": entities / data["elapsed_s"],
-        "limit_rate": limit_rate,
     }
 
 
@@ -160,13 +176,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--keep", help="work in this directory and keep it")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="imports per size (the median ratio is shown)"
+    )
     args = parser.parse_args()
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="dentalpin-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items()}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env["DJANGO_LOG_LEVEL"] = "WARNING"
-    results = [measure(int(s), workdir, env) for s in args.sizes.split(",")]
+    results = [measure(int(s), workdir, env, args.repeat) for s in args.sizes.split(",")]
     engine = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     print(f"\nimport speed on {engine} ({os.cpu_count()} cores), work dir {workdir}\n")
     header = (
@@ -178,7 +197,7 @@ def main() -> None:
     print("-" * len(header))
     for r in results:
         ratio = r["import_rate"] / r["limit_rate"]
-        speedup = r["import_s"] / r["rerun_s"]
+        speedup = r["first_import_s"] / r["rerun_s"]
         walls = f"{r['import_wall_s']:.1f}/{r['rerun_wall_s']:.1f}"
         print(
             f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
@@ -186,6 +205,9 @@ def main() -> None:
             f"{speedup:>7.1f}x {walls:>11} {r['raw_mb'] / r['validate_s']:>10.1f} "
             f"{r['import_rss']:>10} {r['validate_rss']:>10}"
         )
+    for r in results:
+        spread = ", ".join(f"{x:.2f}" for x in r["ratios"])
+        print(f"ratios of the {len(r['ratios'])} imports of {r['patients']} patients: {spread}")
     if len(results) > 1:
         growth = results[-1]["import_rss"] - results[0]["import_rss"]
         print(
@@ -193,8 +215,9 @@ def main() -> None:
             f"patients: {growth} MB (target < 50 MB; absolute target < 300 MB)"
         )
     print(
-        "targets: ratio >= 0.20, re-run speed-up >= 5x (engine time from the JSON reports; "
-        "wall time adds ~0.8 s of process start-up and validation)"
+        "targets: ratio >= 0.20, re-run speed-up >= 5x (engine time from the JSON reports; the "
+        "row shows the import with the median ratio, the speed-up compares the first import "
+        "with the re-run of the same clinic; wall time adds process start-up and validation)"
     )
 
 

@@ -121,7 +121,7 @@ DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
 # Source keys → clinic ids a run keeps in memory; past this it forgets them and
 # reloads what each chunk refers to, so memory does not grow with the file.
-DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 50_000)
+DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 20_000)
 # Staged uploads of wizards never confirmed are deleted after this (sweep_import_uploads).
 # CSV sheets are read whole into memory: refuse (and cap uploads at) anything larger.
 CSV_MAX_SHEET_BYTES = env_int("CSV_MAX_SHEET_BYTES", 256 * 1024**2)

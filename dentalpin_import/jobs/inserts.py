@@ -159,7 +159,12 @@ def _column(objs: Sequence[models.Model], column: Column, now, conn) -> list:
     if column.timestamp:
         for obj in objs:
             setattr(obj, attname, now)
-    values = [getattr(obj, attname) for obj in objs]
+    try:
+        # Straight from the instance: a foreign key's attname is a data descriptor,
+        # and going through it for every row and column costs more than the INSERT.
+        values = [obj.__dict__[attname] for obj in objs]
+    except KeyError:  # a deferred field: let Django load it
+        values = [getattr(obj, attname) for obj in objs]
     if field.is_relation:
         cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
         for i, value in enumerate(values):

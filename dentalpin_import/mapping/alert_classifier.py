@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 ANAESTHESIA = "anaesthesia_reaction"
 ANTICOAGULANT = "anticoagulant"
@@ -134,6 +134,7 @@ def _pattern(keywords: tuple[str, ...], tail: str = "") -> re.Pattern:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(parts) + ")" + tail)
 
 
+@lru_cache(maxsize=4096)  # alert texts repeat across a clinic's patients
 def kind_of(text: str) -> str:
     """Return the kind of `text` (GENERAL when no keyword matches)."""
     folded = _pattern(DENIALS, r"[^,;.\n]*").sub(" ", fold(text))

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from dentalpin_import.reader.legal import LEGAL_FIELDS, legal_fields  # noqa: F401
@@ -20,6 +21,7 @@ CLIENT_RAW_KEYS = ("IdCliDefec", "IdCliPac", "IdCli", "IdCliTutor")
 NAMESPACE = uuid.UUID("dde7d63a-1f43-4ed8-8b91-67b5e9c7c0f7")
 
 
+@lru_cache(maxsize=4096)  # a patient's payer keys are worked out three times per chunk
 def canonical_uuid(source_system: str, entity_type: str, source_id: str) -> str:
     """Return the canonical id dental-bridge gives a source row (FORMAT.md §5.4)."""
     return str(uuid.uuid5(NAMESPACE, f"{source_system}:{entity_type}:{source_id}"))

@@ -1,5 +1,6 @@
-"""A run that forgets resolved keys (large files) imports exactly what one that keeps them does."""
+"""Memory-bounded runs: forgetting resolved keys changes nothing, the collector is handed back."""
 
+import gc
 from collections import Counter
 
 import pytest
@@ -41,3 +42,13 @@ def test_forgetting_resolved_keys_changes_nothing(tmp_path, clinic, other_clinic
     assert kept["Patient"] == 40 and kept["AppliedTreatment"] > 0
     assert kept["AppliedTreatment.budget_line"] > 0 and kept["Payment.applied_treatment"] > 0
     assert forgotten == kept
+
+
+@pytest.mark.django_db
+def test_objects_frozen_for_the_run_are_handed_back_to_the_collector(tmp_path, clinic):
+    sample = generate_sample(tmp_path / "s.dpm", patients=5, seed=2, layer="raw")
+    before = gc.get_freeze_count()
+    status, out, _ = run_import(sample.path, clinic.slug)
+    assert status == 0, out
+    # A worker running many jobs must not keep a growing set of uncollectable objects.
+    assert gc.get_freeze_count() == before == 0

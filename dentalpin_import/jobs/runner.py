@@ -30,6 +30,7 @@ from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
 
 log = logging.getLogger(__name__)
+PROGRESS_EVERY_S = 0.5
 Progress = Callable[[str, int, int], None]
 
 
@@ -85,6 +86,7 @@ class Runner:
         self.progress = progress
         self.chunk_size = chunk_size or settings.DPMF_CHUNK_SIZE
         self.result = RunResult(phase_log=list(job.phase_log or []))
+        self.saved_at = 0.0  # when the job row's progress was last written
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -145,6 +147,7 @@ class Runner:
             "elapsed_s": round(time.monotonic() - began, 3),
         }
         self.result.phase_log.append(entry)
+        self.flush([], force=True)  # the counters as they stand at the end of the phase
         ImportJob.objects.filter(pk=self.job.pk).update(phase_log=self.result.phase_log)
         if self.on_phase:
             self.on_phase(entry)
@@ -207,11 +210,24 @@ class Runner:
             ]
         )
 
-    def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
-        """Store warnings and the job's progress; stop when the job was cancelled."""
+    def flush(
+        self, warnings: list[ImportWarning], entity_type: str | None = None, *, force=False
+    ) -> None:
+        """Store warnings and the job's progress; stop when the job was cancelled.
+
+        A chunk without warnings updates the job row only every PROGRESS_EVERY_S:
+        on a re-run every chunk is such a chunk, and each update is a commit
+        (a WAL flush on PostgreSQL) that otherwise outweighs the chunk itself.
+        """
         with transaction.atomic(savepoint=False):
             inserts.insert_instances(warnings)
         self.result.warnings += len(warnings)
+        if self.progress and entity_type:
+            counts = self.result.counts[entity_type]
+            self.progress(entity_type, counts.processed, counts.in_file)
+        if not (force or warnings) and time.monotonic() - self.saved_at < PROGRESS_EVERY_S:
+            return
+        self.saved_at = time.monotonic()
         processed = sum(c.processed for c in self.result.counts.values())
         fields = dict(
             counters={t: c.as_dict() for t, c in self.result.counts.items()},
@@ -224,6 +240,3 @@ class Runner:
         running = ImportJob.objects.filter(pk=self.job.pk).exclude(status=JobStatus.CANCELLED)
         if not running.update(**fields):
             raise JobCancelled(f"job {self.job.pk} was cancelled")
-        if self.progress and entity_type:
-            counts = self.result.counts[entity_type]
-            self.progress(entity_type, counts.processed, counts.in_file)

@@ -220,7 +220,11 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
 
 
 def cancel_job(*, job: ImportJob) -> None:
-    """Cancel a job that has not finished; a running one stops after its current chunk."""
+    """Cancel a job that has not finished; a running one stops at its next progress save.
+
+    That is the end of the first chunk that has warnings or that ends at least
+    `runner.PROGRESS_EVERY_S` after the previous save; what was written stays whole.
+    """
     job.transition_to(JobStatus.CANCELLED, finished_at=timezone.now())
 
 

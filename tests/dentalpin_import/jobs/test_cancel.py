@@ -1,0 +1,36 @@
+"""Cancelling a running import stops it part-way; what it wrote stays consistent."""
+
+import pytest
+from django_scopes import scope
+
+from clinics.models import Invoice, Patient
+from dentalpin_import.jobs import services
+from dentalpin_import.jobs.runner import JobCancelled
+from dentalpin_import.models import EntityMapping, ImportJob
+from dentalpin_import.sample.generator import generate_sample
+
+
+@pytest.mark.django_db
+def test_a_job_cancelled_while_it_runs_stops_before_the_later_types(tmp_path, clinic, settings):
+    settings.DPMF_CHUNK_SIZE = 10
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    job = services.create_job(clinic=clinic, path=sample.path)
+
+    def cancel_after_the_patients(entry):
+        # As the job page's cancel button would: from outside the running chunk.
+        if entry["phase"].startswith("level 2"):
+            services.cancel_job(job=ImportJob.objects.get(pk=job.pk))
+
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with pytest.raises(JobCancelled):
+            services.run_job(job=job, container=container, on_phase=cancel_after_the_patients)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    with scope(clinic=clinic):
+        assert Patient.objects.exists()
+        assert not Invoice.objects.exists()  # a later level never started
+        # Every row written has its mapping: the chunks that ran are whole.
+        assert EntityMapping.objects.filter(entity_type="patient").count() == (
+            Patient.objects.count()
+        )

@@ -15,7 +15,7 @@ from collections import defaultdict
 from django.db.models.functions import Lower
 
 from clinics.models import Patient, Professional
-from dentalpin_import.mapping.base import MappingContext, MappingWarning
+from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM
 from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_records import SheetRecord
@@ -152,3 +152,36 @@ def clinic_datetime(naive: dt.datetime | None, ctx: MappingContext) -> dt.dateti
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = dt.UTC
     return naive.replace(tzinfo=zone)
+
+
+class PatientRowMapper(BaseMapper):
+    """Base of the sheets whose every row belongs to one patient (all but the patient sheet).
+
+    Patients (and, with `names_staff`, the practitioners a row names) are looked
+    up once per chunk; `patient()` refuses or notes the row's problems first.
+    """
+
+    names_staff = True
+
+    def references(self, record):
+        if self.names_staff and record.practitioner_ref:
+            yield "csv_staff", staff_uuid(record.practitioner_ref)
+
+    def prepare(self, records, ctx: MappingContext) -> None:
+        ctx.chunk["patients"] = PatientFinder(ctx, {r.patient_ref for r in records})
+        if self.names_staff:
+            ctx.chunk["staff"] = StaffFinder(ctx, {r.practitioner_ref for r in records})
+
+    def patient(self, record, ctx: MappingContext) -> int:
+        """The row's patient id; raises `MappingWarning` for a refused row."""
+        check_issues(record, ctx)
+        patient_id, how = ctx.chunk["patients"].find(record.patient_ref, record.line)
+        if how != "legacy id":  # say so when the match was by something weaker
+            ctx.note(
+                "csv.patient_matched_by_" + ("email" if how == "e-mail" else "national_id"),
+                f"line {record.line}: PatientID {record.patient_ref!r} matched a patient by {how}",
+            )
+        return patient_id
+
+    def practitioner(self, record, ctx: MappingContext) -> int | None:
+        return ctx.chunk["staff"].find(record.practitioner_ref, record.line)

@@ -8,37 +8,23 @@ member matches.
 from __future__ import annotations
 
 from clinics.models import Medication
-from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
-from dentalpin_import.mapping.sheet_background import note_match
 from dentalpin_import.mapping.sheet_common import (
-    PatientFinder,
-    StaffFinder,
-    check_issues,
-    staff_uuid,
+    PatientRowMapper,
 )
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.sheet_records import SourceSheetMedication
 
 
-class SheetMedicationMapper(BaseMapper):
+class SheetMedicationMapper(PatientRowMapper):
     entity = "csv_medication"
     record = SourceSheetMedication
     model = Medication
 
-    def references(self, record: SourceSheetMedication):
-        if record.practitioner_ref:
-            yield "csv_staff", staff_uuid(record.practitioner_ref)
-
-    def prepare(self, records, ctx: MappingContext) -> None:
-        ctx.chunk["patients"] = PatientFinder(ctx, {r.patient_ref for r in records})
-        ctx.chunk["staff"] = StaffFinder(ctx, {r.practitioner_ref for r in records})
-
     def map(self, record: SourceSheetMedication, ctx: MappingContext) -> Medication:
-        check_issues(record, ctx)
-        patient_id, how = ctx.chunk["patients"].find(record.patient_ref, record.line)
-        note_match(record, how, ctx)
-        prescriber = ctx.chunk["staff"].find(record.practitioner_ref, record.line)
+        patient_id = self.patient(record, ctx)
+        prescriber = self.practitioner(record, ctx)
         notes = ""
         if record.practitioner_ref and prescriber is None:
             notes = f"Prescriber in the sheet: {record.practitioner_ref}"

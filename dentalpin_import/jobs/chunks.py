@@ -71,27 +71,34 @@ class ChunkResult:
     deferred: list = field(default_factory=list)
 
 
-def _already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tuple]:
-    """Return (canonical_uuid, mine, entity_type) for `uuids` already stored in `model`'s table.
+def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
+    """Rows of `model`'s table for these source keys of the run's clinic and source system.
 
-    `mine` is true for rows written by this very job (a resumed run). Plain SQL:
-    Django's ORM spends more building a thousand-item IN and converting every
-    job UUID back than the database spends answering.
+    Plain SQL: Django's ORM spends more building a thousand-item IN and
+    converting every value back than the database spends answering.
     """
     if not uuids:
         return []
     table = connection.ops.quote_name(model._meta.db_table)
-    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
     types = ", ".join(["%s"] * len(entity_types))
     marks = ", ".join(["%s"] * len(uuids))
     sql = (
-        f"SELECT canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type "
-        f"FROM {table} WHERE clinic_id = %s AND source_system = %s "
+        f"SELECT {select} FROM {table} WHERE clinic_id = %s AND source_system = %s "
         f"AND entity_type IN ({types}) AND canonical_uuid IN ({marks})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [job, ctx.clinic.pk, ctx.source_system, *entity_types, *uuids])
+        cursor.execute(sql, [*params, ctx.clinic.pk, ctx.source_system, *entity_types, *uuids])
         return cursor.fetchall()
+
+
+def _already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tuple]:
+    """Return (canonical_uuid, mine, entity_type) for `uuids` already stored in `model`'s table.
+
+    `mine` is true for rows written by this very job (a resumed run).
+    """
+    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
+    select = "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type"
+    return _by_source_key(model, select, [job], ctx, entity_types, uuids)
 
 
 def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict[str, tuple]:
@@ -106,21 +113,12 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
     for entity_type, uuid in pairs:
         if uuid and (entity_type, uuid) not in ctx.ids:
             wanted[entity_type].add(uuid)
-    if not wanted:
-        return
-    table = connection.ops.quote_name(EntityMapping._meta.db_table)
-    with connection.cursor() as cursor:
-        for entity_type, uuids in wanted.items():
-            marks = ", ".join(["%s"] * len(uuids))
-            cursor.execute(
-                f"SELECT canonical_uuid, target_id, target_table FROM {table} "
-                f"WHERE clinic_id = %s AND source_system = %s AND entity_type = %s "
-                f"AND canonical_uuid IN ({marks})",
-                [ctx.clinic.pk, ctx.source_system, entity_type, *uuids],
-            )
-            for uuid, target, target_table in cursor.fetchall():
-                ctx.ids[(entity_type, uuid)] = int(target)
-                ctx.tables[(entity_type, uuid)] = target_table
+    for entity_type, uuids in wanted.items():
+        select = "canonical_uuid, target_id, target_table"
+        rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
+        for uuid, target, target_table in rows:
+            ctx.ids[(entity_type, uuid)] = int(target)
+            ctx.tables[(entity_type, uuid)] = target_table
 
 
 class ChunkWriter:

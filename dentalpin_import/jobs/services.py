@@ -49,6 +49,12 @@ def create_job(
         options=options or {},
         dry_run=dry_run,
     )
+    _audit_upload(job, user)
+    return job
+
+
+def _audit_upload(job: ImportJob, user) -> None:
+    """The audit line every way a file arrives (command or web upload) leaves."""
     audit.record(
         action=AuditAction.UPLOAD,
         job=job,
@@ -56,7 +62,6 @@ def create_job(
         outcome="recorded",
         details={"name": job.original_name, "size": job.file_size},
     )
-    return job
 
 
 @contextmanager
@@ -330,13 +335,7 @@ def stage_upload(*, clinic, user, uploaded) -> ImportJob:
         layering = ""  # validation names the problem
     ImportJob.objects.filter(pk=job.pk).update(stored_path=str(target), layering=layering)
     job.stored_path, job.layering = str(target), layering
-    audit.record(
-        action=AuditAction.UPLOAD,
-        job=job,
-        user=user,
-        outcome="recorded",
-        details={"name": job.original_name, "size": job.file_size},
-    )
+    _audit_upload(job, user)
     return job
 
 

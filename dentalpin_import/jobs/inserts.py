@@ -193,9 +193,10 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     conn = connections[DEFAULT_DB_ALIAS]
     columns = [_column(objs, column, now, conn) for column in plan]
     write_rows(model, [column.field for column in plan], list(zip(*columns, strict=True)))
+    alias = conn.alias
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
 
 
 def db_value(model: type[models.Model], name: str, value):

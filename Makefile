@@ -34,11 +34,13 @@ run: demo
 	@echo "Log in at http://127.0.0.1:$(PORT)/import/ as $(DEMO_USER) / $(DEMO_PASSWORD)"
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The browser tests drive Debian's chromium and the worker tests start redis-server:
-# installed with apt when missing and we may (root), else said plainly.
+# The browser tests drive Debian's chromium, the worker tests start redis-server and the
+# catalog test runs makemessages (gettext): installed with apt when missing and we may
+# (root), else said plainly.
 system-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing (apt)"; apt-get update -qq && \

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from dentalpin_import.models import ImportJob, JobStatus
 
@@ -23,16 +22,6 @@ CHECKS = (
     ("decompression", _("decompression")),
     ("format_version", _("format version")),
     ("integrity_hash", _("integrity hash")),
-)
-# The reader's fixed messages, for the Spanish catalog (pages show them with
-# `{% translate job.error %}`; a test keeps these equal to the reader's constants).
-READER_MESSAGES = (
-    gettext_noop("decryption failed: wrong passphrase or corrupted file"),
-    gettext_noop("the file is encrypted and no passphrase was given"),
-    gettext_noop("the file has no integrity hash, so it cannot be verified"),
-    gettext_noop("the unpacked content is not a SQLite database"),
-    gettext_noop("the encrypted file is truncated"),
-    gettext_noop("the compressed file is truncated (incomplete zstd frame)"),
 )
 # Which check a reader error code means failed.
 FAILED_CHECK = {

@@ -39,14 +39,14 @@ class Decompressor:
             try:
                 chunk = self.obj.decompress(data)
             except zstandard.ZstdError as exc:
-                raise ReadError(E.BAD_COMPRESSION, f"corrupt zstd data: {exc}") from None
+                raise ReadError(E.BAD_COMPRESSION, E.MSG_CORRUPT_ZSTD.format(detail=exc)) from None
             self.in_frame = not self.obj.eof
             self._emit(chunk)
             if self.obj.eof:
                 data = self.obj.unused_data
                 self.obj = zstandard.ZstdDecompressor().decompressobj()
                 if data[:4] and data[:4] != MAGIC[: len(data[:4])]:
-                    raise ReadError(E.BAD_COMPRESSION, "unexpected bytes after a zstd frame")
+                    raise ReadError(E.BAD_COMPRESSION, E.MSG_TRAILING_ZSTD)
             else:
                 data = b""
 
@@ -60,7 +60,7 @@ class Decompressor:
 
     def close(self) -> None:
         if self.in_frame or self.produced == 0:
-            raise ReadError(E.TRUNCATED, "the compressed file is truncated (incomplete zstd frame)")
+            raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_ZSTD)
 
 
 def compress_stream(src: BinaryIO, dst: BinaryIO, level: int = 3) -> None:

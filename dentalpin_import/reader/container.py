@@ -169,8 +169,7 @@ def _unwrap(
     if not sink.head.startswith(expected):
         raise ReadError(
             E.BAD_INNER_LAYER,
-            f"decrypted content is not {'zstd' if env.inner_layout == 'zstd' else 'SQLite'}"
-            " as the envelope says",
+            E.MSG_BAD_INNER.format(layer="zstd" if env.inner_layout == "zstd" else "SQLite"),
         )
     return target, sink.written
 
@@ -230,7 +229,7 @@ class Container:
         self.unpacked_size = unpacked_size
         with open(sqlite_path, "rb") as fh:
             if fh.read(16) != SQLITE_MAGIC:
-                raise ReadError(E.BAD_CONTAINER, "the unpacked content is not a SQLite database")
+                raise ReadError(E.BAD_CONTAINER, E.MSG_NOT_SQLITE)
         flags = "mode=ro&immutable=1" if private else "mode=ro"
         self.conn = sqlite3.connect(
             f"file:{sqlite_path}?{flags}", uri=True, check_same_thread=False
@@ -259,24 +258,24 @@ class Container:
         try:
             return self.conn.execute(sql, params)
         except sqlite3.DatabaseError as exc:
-            raise ReadError(E.BAD_CONTAINER, f"unreadable DPMF container: {exc}") from None
+            raise ReadError(E.BAD_CONTAINER, E.MSG_UNREADABLE.format(detail=exc)) from None
 
     def load(self, *, verify: bool, progress: Progress | None) -> None:
         tables = {r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")}
         missing = [t for t in SYSTEM_TABLES if t not in tables]
         if missing:
-            raise ReadError(E.BAD_CONTAINER, f"not a DPMF container: missing {', '.join(missing)}")
+            raise ReadError(E.BAD_CONTAINER, E.MSG_NOT_CONTAINER.format(tables=", ".join(missing)))
         self.meta = {str(k): str(v) for k, v in self._query("SELECT key, value FROM _meta")}
         absent = [k for k in REQUIRED_META if not self.meta.get(k, "").strip()]
         if "format_version" in absent:
             raise ReadError(E.UNSUPPORTED_VERSION, E.MSG_VERSION.format(version="(missing)"))
         check_version(self.format_version)
         if absent:
-            raise ReadError(E.BAD_CONTAINER, f"_meta lacks {', '.join(absent)}")
+            raise ReadError(E.BAD_CONTAINER, E.MSG_META_LACKS.format(keys=", ".join(absent)))
         if self.meta["integrity_hash_algo"] != "sha256":
             raise ReadError(
                 E.HASH_ALGO,
-                f"unsupported integrity hash algorithm {self.meta['integrity_hash_algo']!r}",
+                E.MSG_HASH_ALGO.format(algo=repr(self.meta["integrity_hash_algo"])),
             )
         if not self.declared_hash.strip():
             raise ReadError(E.HASH_MISSING, E.MSG_HASH_MISSING)
@@ -290,7 +289,7 @@ class Container:
                     self.conn, [t.entity_type for t in self.entity_types], report
                 )
             except sqlite3.DatabaseError as exc:
-                raise ReadError(E.BAD_CONTAINER, f"unreadable DPMF container: {exc}") from None
+                raise ReadError(E.BAD_CONTAINER, E.MSG_UNREADABLE.format(detail=exc)) from None
             if self.computed_hash != self.declared_hash.strip().lower():
                 raise ReadError(
                     E.HASH_MISMATCH,
@@ -305,9 +304,9 @@ class Container:
         ).fetchall()
         for entity_type, row_count, schema_version in rows:
             if not isinstance(entity_type, str) or not ENTITY_NAME.match(entity_type):
-                raise ReadError(E.BAD_CONTAINER, f"invalid entity type name {entity_type!r}")
+                raise ReadError(E.BAD_CONTAINER, E.MSG_TYPE_NAME.format(name=repr(entity_type)))
             if entity_type not in tables:
-                raise ReadError(E.BAD_CONTAINER, f"entity type {entity_type} has no table")
+                raise ReadError(E.BAD_CONTAINER, E.MSG_TYPE_TABLE.format(name=entity_type))
             actual = self._query(f'SELECT COUNT(*) FROM "{entity_type}"').fetchone()[0]
             if actual != row_count:
                 self.notes.append(

@@ -36,16 +36,16 @@ class Envelope:
 
 
 def _bad(message: str) -> ReadError:
-    return ReadError(E.BAD_ENVELOPE, f"invalid encryption envelope: {message}")
+    return ReadError(E.BAD_ENVELOPE, E.MSG_BAD_ENVELOPE.format(detail=message))
 
 
 def _b64(value, name: str) -> bytes:
     if not isinstance(value, str):
-        raise _bad(f"{name} is not a base64 string")
+        raise _bad(E.MSG_ENV_NOT_STRING.format(name=name))
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise _bad(f"{name} is not valid base64") from None
+        raise _bad(E.MSG_ENV_NOT_BASE64.format(name=name)) from None
 
 
 def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
@@ -53,37 +53,37 @@ def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
     fh.seek(0)
     head = fh.read(8)
     if len(head) < 8 or head[:4] != MAGIC:
-        raise ReadError(E.TRUNCATED, "the encrypted file is truncated (no complete header)")
+        raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_HEAD)
     (length,) = struct.unpack("<I", head[4:8])
     if length > MAX_HEADER:
-        raise _bad(f"header length {length} exceeds 64 KiB")
+        raise _bad(E.MSG_ENV_HEADER_LENGTH.format(length=length))
     if file_size < 8 + length + TAG_SIZE:
-        raise ReadError(E.TRUNCATED, "the encrypted file is truncated (shorter than its header)")
+        raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_SHORT)
     header_bytes = fh.read(length)
     try:
         header = json.loads(header_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise _bad("header is not UTF-8 JSON") from None
+        raise _bad(E.MSG_ENV_NOT_JSON) from None
     if not isinstance(header, dict):
-        raise _bad("header is not a JSON object")
+        raise _bad(E.MSG_ENV_NOT_OBJECT)
     if header.get("v") != 1:
-        raise _bad(f"unsupported envelope version {header.get('v')!r}")
+        raise _bad(E.MSG_ENV_VERSION.format(value=repr(header.get("v"))))
     if header.get("cipher") != "AES-256-GCM":
-        raise _bad(f"unsupported cipher {header.get('cipher')!r}")
+        raise _bad(E.MSG_ENV_CIPHER.format(value=repr(header.get("cipher"))))
     if header.get("kdf") != "scrypt":
-        raise _bad(f"unsupported key derivation {header.get('kdf')!r}")
+        raise _bad(E.MSG_ENV_KDF.format(value=repr(header.get("kdf"))))
     if header.get("inner_layout") not in ("raw", "zstd"):
-        raise _bad(f"unknown inner_layout {header.get('inner_layout')!r}")
+        raise _bad(E.MSG_ENV_LAYOUT.format(value=repr(header.get("inner_layout"))))
     params = header.get("kdf_params")
     if not isinstance(params, dict):
-        raise _bad("kdf_params missing")
+        raise _bad(E.MSG_ENV_NO_PARAMS)
     n, r, p = params.get("n", SCRYPT_N), params.get("r", SCRYPT_R), params.get("p", SCRYPT_P)
     if (n, r, p) != (SCRYPT_N, SCRYPT_R, SCRYPT_P):
         raise ReadError(E.UNSUPPORTED_KDF, E.MSG_UNSUPPORTED_KDF.format(n=n, r=r, p=p))
     salt = _b64(params.get("salt"), "salt")
     iv = _b64(header.get("iv"), "iv")
     if len(iv) < 8:
-        raise _bad("iv shorter than 8 bytes")
+        raise _bad(E.MSG_ENV_SHORT_IV)
     start = 8 + length
     return Envelope(
         header_bytes, salt, iv, header["inner_layout"], start, file_size - start - TAG_SIZE
@@ -116,7 +116,7 @@ def decrypt_stream(
     while remaining > 0:
         block = fh.read(min(CHUNK, remaining))
         if not block:
-            raise ReadError(E.TRUNCATED, "the encrypted file is truncated")
+            raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_ENC)
         remaining -= len(block)
         sink(decryptor.update(block))
         if progress:

@@ -36,7 +36,8 @@ class SheetUploadForm(forms.Form):
         label=_("Sheet"),
         required=False,
         choices=[("", _("Recognise it from the header"))]
-        + [(s.name, s.label) for s in SHEETS.values()],
+        # The labels' translations live with the refusal lines that name them too.
+        + [(s.name, _(s.label)) for s in SHEETS.values()],
     )
     encoding = forms.ChoiceField(label=_("Encoding"), required=False, choices=ENCODINGS)
 
@@ -61,8 +62,8 @@ def upload(request):
     if request.method == "POST" and getattr(request, "upload_too_large", False):
         form.add_error(
             "file",
-            f"The sheet is larger than {settings.CSV_MAX_SHEET_BYTES:,} "
-            "bytes (CSV_MAX_SHEET_BYTES); split it.",
+            _("The sheet is larger than %(limit)s bytes (CSV_MAX_SHEET_BYTES); split it.")
+            % {"limit": f"{settings.CSV_MAX_SHEET_BYTES:,}"},
         )
     elif request.method == "POST" and form.is_valid():
         job = services.stage_sheet_upload(

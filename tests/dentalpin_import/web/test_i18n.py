@@ -1,24 +1,34 @@
 """English and Spanish: a language switch, a complete compiled catalog, Spanish pages."""
 
 import ast
+import contextlib
 import gettext
+import os
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from dentalpin_import.jobs import validation
 from dentalpin_import.models import ImportJob
+from dentalpin_import.reader import csv_sheets
 from dentalpin_import.reader import errors as E
+from dentalpin_import.reader.sheet_specs import SHEETS
+from dentalpin_import.web import refusals
+from dentalpin_import.web.refusals import PLACEHOLDER, translate_refusal
 from tests import dpmf_builder as b
 from tests.dentalpin_import.web.helpers import step, upload
 
 LOCALE = Path(__file__).resolve().parents[3] / "locale" / "es" / "LC_MESSAGES"
 
 
-def catalog() -> dict[str, str]:
+def catalog(where: Path = LOCALE) -> dict[str, str]:
     """The .po file's msgid → msgstr (single-line entries, as makemessages --no-wrap writes)."""
-    text = (LOCALE / "django.po").read_text(encoding="utf-8")
+    text = (where / "django.po").read_text(encoding="utf-8")
     assert "#, fuzzy" not in text
     pairs = re.findall(r'^msgid (".*")\nmsgstr (".*")$', text, flags=re.M)
     return {ast.literal_eval(k): ast.literal_eval(v) for k, v in pairs if k != '""'}
@@ -35,10 +45,48 @@ def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
     assert stale == [], "run: python manage.py compilemessages -l es"
 
 
-def test_the_reader_messages_the_pages_translate_are_the_readers_own():
-    assert {E.MSG_DECRYPT_FAILED, E.MSG_PASSPHRASE_REQUIRED, E.MSG_HASH_MISSING} <= set(
-        validation.READER_MESSAGES
-    )
+def reader_templates() -> set[str]:
+    """Every refusal template the reader has (its modules' `MSG_*` constants)."""
+    return {
+        value
+        for module in (E, csv_sheets)
+        for name, value in vars(module).items()
+        if name.startswith("MSG_") and isinstance(value, str)
+    }
+
+
+def test_every_reader_refusal_has_a_template_the_pages_translate():
+    assert reader_templates() == set(refusals.TEMPLATES)
+    assert {s.label for s in SHEETS.values()} <= set(refusals.WORDS)
+    with translation.override("es"):
+        for template in refusals.TEMPLATES + refusals.WORDS:
+            spanish = translation.gettext(template)
+            assert spanish != template, template
+            # The values are put back by name: the translation must keep every one.
+            assert sorted(PLACEHOLDER.findall(spanish)) == sorted(PLACEHOLDER.findall(template))
+
+
+def test_reader_lines_with_values_are_translated_with_their_values_kept():
+    mismatch = E.MSG_HASH_MISMATCH.format(declared="ab" * 32, computed="cd" * 32)
+    envelope = E.MSG_BAD_ENVELOPE.format(detail=E.MSG_ENV_NOT_BASE64.format(name="salt"))
+    columns = csv_sheets.MSG_MISSING.format(label="Medications", missing="Drug Name, Frequency")
+    with translation.override("es"):
+        assert translate_refusal(mismatch) == (
+            f"el hash de integridad no coincide: declarado {'ab' * 32}, calculado {'cd' * 32}"
+        )
+        assert translate_refusal(envelope) == "sobre de cifrado no válido: salt no es base64 válido"
+        assert translate_refusal(E.MSG_VERSION.format(version="(missing)")) == (
+            "la versión de formato (ausente) no está admitida (este importador lee 0.x)"
+        )
+        assert translate_refusal(columns) == (
+            "a la hoja «Medicación» le faltan columnas obligatorias: Drug Name, Frequency"
+        )
+        assert translate_refusal(E.MSG_DECRYPT_FAILED).startswith("el descifrado ha fallado")
+        assert translate_refusal("something no template knows") == "something no template knows"
+        # A passed check's detail is a lazy translation: it goes through the same filter.
+        assert translate_refusal(gettext_lazy("zstd, complete")) == "zstd, completo"
+    with translation.override("en"):
+        assert translate_refusal(mismatch) == mismatch
 
 
 @pytest.mark.django_db
@@ -80,3 +128,53 @@ def test_a_browser_asking_for_spanish_gets_spanish_preview_and_errors(staff_clie
             "/import/new/", {"file": fh}, HTTP_ACCEPT_LANGUAGE="es"
         ).content.decode()
     assert '<span class="error" role="alert">Elija una exportación DPMF' in page
+
+
+@pytest.mark.django_db
+def test_a_tampered_file_is_refused_in_spanish_with_both_hashes(staff_client, tmp_path):
+    path = b.small_clinic(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE patient SET payload = replace(payload, 'a', 'e')")
+    conn.close()
+    response = upload(staff_client, path)
+    page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    job = ImportJob.objects.get()
+    assert job.error.startswith("integrity hash mismatch: declared ")
+    declared, computed = re.findall(r"[0-9a-f]{64}", job.error)
+    assert f"el hash de integridad no coincide: declarado {declared}, calculado {computed}" in page
+    assert "integrity hash mismatch" not in page
+
+
+@pytest.mark.django_db
+def test_a_refused_sheet_and_the_sheet_choices_are_in_spanish(staff_client, tmp_path):
+    form = staff_client.get("/import/sheets/new/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<option value="medications">Medicación</option>' in form
+    sheet = tmp_path / "m.csv"
+    sheet.write_text("PatientID,Drug Name\nP1,Ibuprofeno\n", encoding="utf-8")
+    with open(sheet, "rb") as fh:
+        response = staff_client.post(
+            "/import/sheets/new/", {"file": fh, "sheet": "medications"}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+    page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "a la hoja «Medicación» le faltan columnas obligatorias: " in page
+    assert "sheet lacks required columns" not in page
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None and not os.environ.get("CI"),
+    reason="gettext is not installed (apt-get install gettext); CI installs it",
+)
+def test_every_string_the_code_marks_for_translation_is_in_the_catalog(tmp_path, settings):
+    # makemessages writes next to the sources it reads: run it on a copy.
+    root = LOCALE.parents[2]
+    for name in ("clinics", "dentalpin_import", "templates"):
+        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    po = tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po"
+    po.parent.mkdir(parents=True)
+    shutil.copy(LOCALE / "django.po", po)
+    settings.LOCALE_PATHS = [tmp_path / "locale"]
+    with contextlib.chdir(tmp_path):
+        call_command("makemessages", locale=["es"], no_wrap=True, verbosity=0)
+    marked = catalog(po.parent)
+    assert sorted(set(marked) - set(catalog())) == [], "run makemessages, then translate"
+    assert sorted(set(catalog()) - set(marked)) == [], "strings no longer used: run makemessages"

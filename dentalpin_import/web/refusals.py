@@ -1,0 +1,125 @@
+"""The reader's refusal lines in the page's language.
+
+The reader has no Django in it and speaks English; the command line prints its
+lines as they are. A page translates them: the stored line is matched against
+the reader's message templates, the template is translated and the values (a
+hash, a version, a byte offset, a nested detail) are put back. Any other line
+is looked up in the catalog as it is (the job's own fixed messages).
+
+The templates are repeated here as literals so `makemessages` finds them; a
+test keeps this list equal to the reader's `MSG_*` constants.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.utils.translation import gettext, gettext_noop
+
+TEMPLATES = (
+    # reader/errors.py
+    gettext_noop("not a DPMF file (magic {magic})"),
+    gettext_noop("decryption failed: wrong passphrase or corrupted file"),
+    gettext_noop("the file is encrypted and no passphrase was given"),
+    gettext_noop("unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1)"),
+    gettext_noop("the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES)"),
+    gettext_noop("format version {version} is not supported (this importer reads 0.x)"),
+    gettext_noop("integrity hash mismatch: declared {declared}, computed {computed}"),
+    gettext_noop("the file has no integrity hash, so it cannot be verified"),
+    gettext_noop("unsupported integrity hash algorithm {algo}"),
+    gettext_noop("the encrypted file is truncated"),
+    gettext_noop("the encrypted file is truncated (no complete header)"),
+    gettext_noop("the encrypted file is truncated (shorter than its header)"),
+    gettext_noop("the compressed file is truncated (incomplete zstd frame)"),
+    gettext_noop("corrupt zstd data: {detail}"),
+    gettext_noop("unexpected bytes after a zstd frame"),
+    gettext_noop("decrypted content is not {layer} as the envelope says"),
+    gettext_noop("the unpacked content is not a SQLite database"),
+    gettext_noop("unreadable DPMF container: {detail}"),
+    gettext_noop("not a DPMF container: missing {tables}"),
+    gettext_noop("_meta lacks {keys}"),
+    gettext_noop("invalid entity type name {name}"),
+    gettext_noop("entity type {name} has no table"),
+    gettext_noop("invalid encryption envelope: {detail}"),
+    gettext_noop("{name} is not a base64 string"),
+    gettext_noop("{name} is not valid base64"),
+    gettext_noop("header length {length} exceeds 64 KiB"),
+    gettext_noop("header is not UTF-8 JSON"),
+    gettext_noop("header is not a JSON object"),
+    gettext_noop("unsupported envelope version {value}"),
+    gettext_noop("unsupported cipher {value}"),
+    gettext_noop("unsupported key derivation {value}"),
+    gettext_noop("unknown inner_layout {value}"),
+    gettext_noop("kdf_params missing"),
+    gettext_noop("iv shorter than 8 bytes"),
+    # reader/csv_sheets.py
+    gettext_noop("unknown encoding {name!r}"),
+    gettext_noop("the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"),
+    gettext_noop(
+        "the file mixes UTF-8 with another encoding (first byte that is not UTF-8 at offset "
+        "{offset}): save it again in one encoding, or name one with --encoding"
+    ),
+    gettext_noop("the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"),
+    gettext_noop(
+        "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
+    ),
+    gettext_noop("the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"),
+    gettext_noop("the file is empty: no header row"),
+    gettext_noop("the {label} sheet lacks required columns: {missing}"),
+    gettext_noop(
+        "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
+    ),
+)
+# Values the reader puts into a template that are words, not data.
+WORDS = (
+    gettext_noop("empty file"),
+    gettext_noop("(missing)"),
+    gettext_noop("Patient demographics"),
+    gettext_noop("Clinical background"),
+    gettext_noop("Clinical notes"),
+    gettext_noop("Medications"),
+)
+# Placeholders whose value may itself be a reader line (the envelope's detail).
+NESTED = {"detail"}
+PLACEHOLDER = re.compile(r"\{(\w+)[^}]*\}")
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """(template, regex) for every template, the most literal text first.
+
+    A line can fit two templates ("invalid encryption envelope: salt is not
+    valid base64"); the one that fixes more of it is the right one.
+    """
+    patterns = []
+    for template in TEMPLATES:
+        parts = PLACEHOLDER.split(template)
+        # split() alternates literal text and placeholder names.
+        regex = "".join(
+            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+        )
+        literal = sum(len(part) for part in parts[::2])
+        patterns.append((literal, template, re.compile(f"^{regex}$", re.S)))
+    patterns.sort(key=lambda p: -p[0])
+    return tuple((template, pattern) for _, template, pattern in patterns)
+
+
+def translate_refusal(line: str) -> str:
+    """`line` in the active language when it is one of the reader's lines."""
+    if not line:
+        return line
+    line = str(line)  # a check's detail may be a lazy translation
+    for template, pattern in _patterns():
+        found = pattern.match(line)
+        if found is None:
+            continue
+        values = {name: _value(name, value) for name, value in found.groupdict().items()}
+        return PLACEHOLDER.sub(lambda m, values=values: values[m.group(1)], gettext(template))
+    return gettext(line)
+
+
+def _value(name: str, value: str) -> str:
+    if name in NESTED:
+        return translate_refusal(value)
+    return gettext(value) if value in WORDS else value

@@ -11,10 +11,11 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from copy import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
@@ -87,6 +88,7 @@ class Runner:
         self.chunk_size = chunk_size or settings.DPMF_CHUNK_SIZE
         self.result = RunResult(phase_log=list(job.phase_log or []))
         self.saved_at = 0.0  # when the job row's progress was last written
+        self.committed: dict[str, TypeCounts] = {}  # the counters as of the last commit
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -105,9 +107,38 @@ class Runner:
                 except _RollBack:
                     pass
             else:
-                self.pipeline()
+                try:
+                    self.pipeline()
+                except BaseException:
+                    self.keep_committed_counters()
+                    raise
         self.result.elapsed_s = time.monotonic() - started
         return self.result
+
+    @contextmanager
+    def chunk(self):
+        """One chunk's transaction; its counters are remembered once it is committed."""
+        with transaction.atomic():
+            yield
+        self.committed = {t: copy(c) for t, c in self.result.counts.items()}
+
+    def keep_committed_counters(self) -> None:
+        """Store the counters of what was committed, on the way out of a stopped run.
+
+        Progress is saved at most every PROGRESS_EVERY_S and a cancelled job's
+        saves are refused, so the job row could otherwise show fewer rows than
+        the run committed; the in-memory counters would show more (they include
+        the chunk that was rolled back).
+        """
+        if not self.committed:
+            return
+        try:
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                counters={t: c.as_dict() for t, c in self.committed.items()},
+                processed_entities=sum(c.processed for c in self.committed.values()),
+            )
+        except DatabaseError:  # the database that stopped the run may still be away
+            log.exception("could not store the counters of stopped job %s", self.job.pk)
 
     def pipeline(self) -> None:
         self.start_counts()
@@ -123,7 +154,7 @@ class Runner:
                     self.result.timings[entity_type] = time.monotonic() - began
                     if mapper is not None:
                         mappers.append(mapper)
-        with self.phase("binaries and file warnings", []), transaction.atomic():
+        with self.phase("binaries and file warnings", []), self.chunk():
             self.flush(stage_files(self.container, self.ctx))
             self.flush(copy_file_warnings(self.container, self.ctx))
             for mapper in mappers:
@@ -164,7 +195,7 @@ class Runner:
             writer = ChunkWriter(mapper, self.ctx, counts)
         deferred: set[str] = set()
         for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
-            with transaction.atomic():
+            with self.chunk():
                 chunk = writer.process(rows)
                 self.flush(chunk.warnings, entity_type)
             deferred.update(record.canonical_uuid for record in chunk.deferred)
@@ -175,7 +206,7 @@ class Runner:
             self.ctx.final_pass = True
             try:
                 for part in self.rows_among(entity_type, deferred):
-                    with transaction.atomic():
+                    with self.chunk():
                         self.flush(writer.process(part).warnings, entity_type)
             finally:
                 self.ctx.final_pass = False

@@ -1,10 +1,12 @@
 """Cancelling a running import stops it part-way; what it wrote stays consistent."""
 
+from collections import Counter
+
 import pytest
 from django_scopes import scope
 
 from clinics.models import Invoice, Patient
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import runner, services
 from dentalpin_import.jobs.runner import JobCancelled
 from dentalpin_import.models import EntityMapping, ImportJob
 from dentalpin_import.sample.generator import generate_sample
@@ -34,3 +36,36 @@ def test_a_job_cancelled_while_it_runs_stops_before_the_later_types(tmp_path, cl
         assert EntityMapping.objects.filter(entity_type="patient").count() == (
             Patient.objects.count()
         )
+
+
+@pytest.mark.django_db
+def test_a_stopped_job_shows_the_counters_of_every_chunk_it_committed(
+    tmp_path, clinic, settings, monkeypatch
+):
+    settings.DPMF_CHUNK_SIZE = 10
+    # Progress is then saved only at phase ends: the counters of the chunks
+    # committed since would be lost with the refused save of a cancelled job.
+    monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    job = services.create_job(clinic=clinic, path=sample.path)
+
+    def cancel_after_the_patients(entry):
+        if entry["phase"].startswith("level 2"):
+            services.cancel_job(job=ImportJob.objects.get(pk=job.pk))
+
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with pytest.raises(JobCancelled):
+            services.run_job(job=job, container=container, on_phase=cancel_after_the_patients)
+    job.refresh_from_db()
+    with scope(clinic=clinic):
+        mapped = Counter(
+            EntityMapping.objects.filter(job=job).values_list("entity_type", flat=True)
+        )
+    created = {t: c["created"] for t, c in job.counters.items() if c["created"]}
+    assert created == {t: n for t, n in mapped.items() if t in job.counters}
+    assert created["work_calendar_day"] > 0  # a level after the cancel committed rows
+    assert job.processed_entities == sum(
+        sum(v for k, v in c.items() if k not in ("in_file", "linked"))
+        for c in job.counters.values()
+    )

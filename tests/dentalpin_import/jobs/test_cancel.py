@@ -12,9 +12,8 @@ from dentalpin_import.models import EntityMapping, ImportJob
 from dentalpin_import.sample.generator import generate_sample
 
 
-@pytest.mark.django_db
-def test_a_job_cancelled_while_it_runs_stops_before_the_later_types(tmp_path, clinic, settings):
-    settings.DPMF_CHUNK_SIZE = 10
+def cancelled_after_the_patients(tmp_path, clinic) -> ImportJob:
+    """Import a 30-patient sample in chunks of 10, cancelled when level 2 ends."""
     sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
     job = services.create_job(clinic=clinic, path=sample.path)
 
@@ -28,6 +27,13 @@ def test_a_job_cancelled_while_it_runs_stops_before_the_later_types(tmp_path, cl
         with pytest.raises(JobCancelled):
             services.run_job(job=job, container=container, on_phase=cancel_after_the_patients)
     job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_a_job_cancelled_while_it_runs_stops_before_the_later_types(tmp_path, clinic, settings):
+    settings.DPMF_CHUNK_SIZE = 10
+    job = cancelled_after_the_patients(tmp_path, clinic)
     assert job.status == "cancelled"
     with scope(clinic=clinic):
         assert Patient.objects.exists()
@@ -46,18 +52,7 @@ def test_a_stopped_job_shows_the_counters_of_every_chunk_it_committed(
     # Progress is then saved only at phase ends: the counters of the chunks
     # committed since would be lost with the refused save of a cancelled job.
     monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)
-    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
-    job = services.create_job(clinic=clinic, path=sample.path)
-
-    def cancel_after_the_patients(entry):
-        if entry["phase"].startswith("level 2"):
-            services.cancel_job(job=ImportJob.objects.get(pk=job.pk))
-
-    with services.open_job_file(job=job) as container:
-        services.validate_job(job=job, container=container)
-        with pytest.raises(JobCancelled):
-            services.run_job(job=job, container=container, on_phase=cancel_after_the_patients)
-    job.refresh_from_db()
+    job = cancelled_after_the_patients(tmp_path, clinic)
     with scope(clinic=clinic):
         mapped = Counter(
             EntityMapping.objects.filter(job=job).values_list("entity_type", flat=True)

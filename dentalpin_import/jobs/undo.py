@@ -34,6 +34,24 @@ IMPORTER = "dentalpin_import"
 # An edit within this margin of the import is the import itself.
 EDIT_MARGIN = dt.timedelta(seconds=2)
 
+# Why an undo is refused: one English line, shared by the command and the pages
+# (which translate it through web/refusals.py).
+MSG_UNDONE = "job {job} was already undone"
+MSG_RUNNING = "job {job} is {status}; cancel it first"
+MSG_DEPENDENTS = (
+    "{count} rows this import did not create depend on its rows and would be deleted with "
+    "them ({listed}); undo the later import first"
+)
+MSG_EDITED = (
+    "{count} rows were edited after the import ({listed}); to delete them anyway, use "
+    "--force (on the page: “Delete edited rows too”)"
+)
+MSG_EDITED_MORE = (
+    "{count} rows were edited after the import ({listed} and {more} more); to delete them "
+    "anyway, use --force (on the page: “Delete edited rows too”)"
+)
+MSG_PROTECTED = "rows created after this import depend on its rows: {blockers}"
+
 
 class UndoRefused(Exception):
     """The undo would delete rows edited since, or rows others depend on."""
@@ -115,9 +133,9 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
     once; the outcome is in the audit log either way.
     """
     if job.status == JobStatus.UNDONE:
-        raise UndoRefused(f"job {job.pk} was already undone")
+        raise UndoRefused(MSG_UNDONE.format(job=job.pk))
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
-        raise UndoRefused(f"job {job.pk} is {job.status}; cancel it first")
+        raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status))
     try:
         plan = _undo(job, force=force, dry_run=dry_run)
     except UndoRefused as exc:
@@ -172,16 +190,14 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
         return plan
     if plan.dependents:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.dependents[:20])
-        raise UndoRefused(
-            f"{len(plan.dependents)} rows this import did not create depend on its rows and "
-            f"would be deleted with them ({listed}); undo the later import first"
-        )
+        raise UndoRefused(MSG_DEPENDENTS.format(count=len(plan.dependents), listed=listed))
     if plan.changed and not force:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.changed[:20])
-        more = f" and {len(plan.changed) - 20} more" if len(plan.changed) > 20 else ""
+        count, more = len(plan.changed), len(plan.changed) - 20
         raise UndoRefused(
-            f"{len(plan.changed)} rows were edited after the import "
-            f"({listed}{more}); use --force to delete them anyway"
+            MSG_EDITED_MORE.format(count=count, listed=listed, more=more)
+            if more > 0
+            else MSG_EDITED.format(count=count, listed=listed)
         )
     tables = _models_by_table()
     try:
@@ -196,9 +212,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             job.transition_to(JobStatus.UNDONE)
     except ProtectedError as exc:
         blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]
-        raise UndoRefused(
-            "rows created after this import depend on its rows: " + ", ".join(blockers)
-        ) from None
+        raise UndoRefused(MSG_PROTECTED.format(blockers=", ".join(blockers))) from None
     _delete_stored_files(plan)
     return plan
 

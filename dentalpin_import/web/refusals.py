@@ -1,13 +1,14 @@
-"""The reader's refusal lines in the page's language.
+"""Refusal lines (of the reader, of an undo) in the page's language.
 
-The reader has no Django in it and speaks English; the command line prints its
-lines as they are. A page translates them: the stored line is matched against
-the reader's message templates, the template is translated and the values (a
-hash, a version, a byte offset, a nested detail) are put back. Any other line
-is looked up in the catalog as it is (the job's own fixed messages).
+The reader has no Django in it and speaks English, and an undo's refusal is
+kept in English in the audit log; the commands print these lines as they are.
+A page translates them: the stored line is matched against the message
+templates, the template is translated and the values (a hash, a version, a
+byte offset, a nested detail, a list of rows) are put back. Any other line is
+looked up in the catalog as it is (the job's own fixed messages).
 
 The templates are repeated here as literals so `makemessages` finds them; a
-test keeps this list equal to the reader's `MSG_*` constants.
+test keeps this list equal to the `MSG_*` constants of the modules refusing.
 """
 
 from __future__ import annotations
@@ -70,9 +71,27 @@ TEMPLATES = (
     gettext_noop(
         "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
     ),
+    # jobs/undo.py
+    gettext_noop("job {job} was already undone"),
+    gettext_noop("job {job} is {status}; cancel it first"),
+    gettext_noop(
+        "{count} rows this import did not create depend on its rows and would be deleted with "
+        "them ({listed}); undo the later import first"
+    ),
+    gettext_noop(
+        "{count} rows were edited after the import ({listed}); to delete them anyway, use "
+        "--force (on the page: “Delete edited rows too”)"
+    ),
+    gettext_noop(
+        "{count} rows were edited after the import ({listed} and {more} more); to delete them "
+        "anyway, use --force (on the page: “Delete edited rows too”)"
+    ),
+    gettext_noop("rows created after this import depend on its rows: {blockers}"),
 )
-# Values the reader puts into a template that are words, not data.
+# Values put into a template that are words, not data.
 WORDS = (
+    gettext_noop("running"),
+    gettext_noop("queued"),
     gettext_noop("empty file"),
     gettext_noop("(missing)"),
     gettext_noop("Patient demographics"),

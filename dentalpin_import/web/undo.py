@@ -9,6 +9,7 @@ from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import undo
 from dentalpin_import.models import ImportJob
+from dentalpin_import.web.refusals import translate_refusal
 
 
 @clinic_permission_required("job_execute")
@@ -21,7 +22,8 @@ def job_undo(request, job_id):
         try:
             plan = undo.undo_job(job=job, force=force, user=request.user)
         except undo.UndoRefused as exc:
-            messages.error(request, _("The undo was refused: %(reason)s") % {"reason": exc})
+            reason = translate_refusal(str(exc))
+            messages.error(request, _("The undo was refused: %(reason)s") % {"reason": reason})
         else:
             messages.success(
                 request,
@@ -32,7 +34,7 @@ def job_undo(request, job_id):
     try:
         plan, refusal = undo.undo_job(job=job, dry_run=True), None
     except undo.UndoRefused as exc:
-        plan, refusal = None, str(exc)
+        plan, refusal = None, translate_refusal(str(exc))
     return render(
         request,
         "dentalpin_import/undo_confirm.html",

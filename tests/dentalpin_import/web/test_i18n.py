@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from dentalpin_import.jobs import undo
 from dentalpin_import.models import ImportJob
 from dentalpin_import.reader import csv_sheets
 from dentalpin_import.reader import errors as E
@@ -45,18 +46,18 @@ def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
     assert stale == [], "run: python manage.py compilemessages -l es"
 
 
-def reader_templates() -> set[str]:
-    """Every refusal template the reader has (its modules' `MSG_*` constants)."""
+def refusal_templates() -> set[str]:
+    """Every refusal template of the reader and of undo (their modules' `MSG_*` constants)."""
     return {
         value
-        for module in (E, csv_sheets)
+        for module in (E, csv_sheets, undo)
         for name, value in vars(module).items()
         if name.startswith("MSG_") and isinstance(value, str)
     }
 
 
-def test_every_reader_refusal_has_a_template_the_pages_translate():
-    assert reader_templates() == set(refusals.TEMPLATES)
+def test_every_refusal_has_a_template_the_pages_translate():
+    assert refusal_templates() == set(refusals.TEMPLATES)
     assert {s.label for s in SHEETS.values()} <= set(refusals.WORDS)
     with translation.override("es"):
         for template in refusals.TEMPLATES + refusals.WORDS:

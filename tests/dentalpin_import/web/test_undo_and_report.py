@@ -68,6 +68,13 @@ def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic,
     assert f"clinics_patient #{patient.pk}" in page and 'name="force"' in page
     refused = staff_client.post(url, {"confirm": "yes"}).content.decode()
     assert "The undo was refused" in refused and patients(clinic) == 3
+    # In Spanish, the refusal's reason is Spanish too, with its rows listed.
+    spanish = staff_client.post(url, {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert (
+        f"1 filas se editaron después de la importación (clinics_patient#{patient.pk}); "
+        "para borrarlas de todos modos, use --force (en esta página: «Borrar también las "
+        "filas editadas»)"
+    ) in spanish.content.decode()
     staff_client.post(url, {"confirm": "yes", "force": "on"})
     assert patients(clinic) == 0
 

@@ -44,11 +44,16 @@ def written_tables(db: Path) -> list[str]:
         ]
 
 
-def copy_rows(source: Path, empty: Path, target: Path) -> tuple[int, float]:
-    """Insert every row of `source`'s written tables into a copy of `empty`; (rows, seconds)."""
+def fresh_copy(empty: Path, target: Path) -> None:
+    """`target` as a copy of `empty`, without a stale WAL of an earlier run beside it."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copy(empty, target)
+
+
+def copy_rows(source: Path, empty: Path, target: Path) -> tuple[int, float]:
+    """Insert every row of `source`'s written tables into a copy of `empty`; (rows, seconds)."""
+    fresh_copy(empty, target)
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target, isolation_level=None)
     # The importer's own settings (config/settings.py).
@@ -106,9 +111,7 @@ def main() -> None:
     )
     for n in range(1, args.repeat + 1):
         db = workdir / f"import-{n}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        shutil.copy(empty, db)
+        fresh_copy(empty, db)
         run_env = dict(env, DATABASE_URL=f"sqlite:///{db}")
         run(manage("create_clinic", "bench", "--name", "Bench"), run_env)
         report = workdir / f"report-{n}.json"

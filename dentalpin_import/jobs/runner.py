@@ -69,6 +69,14 @@ def old_objects_left_alone():
         gc.unfreeze()
 
 
+def counter_fields(counts: dict[str, TypeCounts]) -> dict:
+    """The job row's `counters` and `processed_entities` for these per-type counts."""
+    return {
+        "counters": {t: c.as_dict() for t, c in counts.items()},
+        "processed_entities": sum(c.processed for c in counts.values()),
+    }
+
+
 class Runner:
     """Runs one job's pipeline against an open DPMF container."""
 
@@ -133,10 +141,7 @@ class Runner:
         if not self.committed:
             return
         try:
-            ImportJob.objects.filter(pk=self.job.pk).update(
-                counters={t: c.as_dict() for t, c in self.committed.items()},
-                processed_entities=sum(c.processed for c in self.committed.values()),
-            )
+            ImportJob.objects.filter(pk=self.job.pk).update(**counter_fields(self.committed))
         except DatabaseError:  # the database that stopped the run may still be away
             log.exception("could not store the counters of stopped job %s", self.job.pk)
 
@@ -259,10 +264,8 @@ class Runner:
         if not (force or warnings) and time.monotonic() - self.saved_at < PROGRESS_EVERY_S:
             return
         self.saved_at = time.monotonic()
-        processed = sum(c.processed for c in self.result.counts.values())
         fields = dict(
-            counters={t: c.as_dict() for t, c in self.result.counts.items()},
-            processed_entities=processed,
+            **counter_fields(self.result.counts),
             warnings_count=F("warnings_count") + len(warnings),
             heartbeat_at=timezone.now(),
         )

@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from dentalpin_import import events
 from dentalpin_import.jobs import audit, notify
 from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult
+from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult, counter_fields
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.container import open_dpmf
@@ -197,8 +197,7 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
     job.transition_to(
         JobStatus.SUCCEEDED if ok else JobStatus.PROBLEMS,
         finished_at=timezone.now(),
-        counters={t: c.as_dict() for t, c in result.counts.items()},
-        processed_entities=sum(c.processed for c in result.counts.values()),
+        **counter_fields(result.counts),
         warnings_count=result.warnings,
         phase_log=result.phase_log,
         reconciliation=result.reconciliation,

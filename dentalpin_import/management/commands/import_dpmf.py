@@ -10,9 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from dentalpin_import.jobs import preflight, services
 from dentalpin_import.jobs.preview import build_preview
 from dentalpin_import.management import running
-from dentalpin_import.management.output import (
-    table,
-)
+from dentalpin_import.management.output import table
 from dentalpin_import.management.passphrase import REFUSED, read_passphrase
 from dentalpin_import.reader.container import Layering, detect_layering
 from dentalpin_import.reader.errors import ReadError

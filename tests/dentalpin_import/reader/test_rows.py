@@ -1,0 +1,55 @@
+"""Payload decoding reads every document exactly as the standard `json` module does."""
+
+import json
+import math
+
+import pytest
+
+from dentalpin_import.reader.rows import decode_object, loads
+
+SAME_AS_JSON = [
+    '{"amount": "12.50", "teeth": [11, 12], "notes": "Pérez \\u00e1 ñ"}',
+    '{"a": 1, "a": 2}',  # the last duplicate wins
+    '{"id": 9223372036854775807, "neg": -9223372036854775808}',
+    '{"id": 123456789012345678901234567890}',  # beyond 64 bits: every digit kept
+    '{"id": -98765432109876543210}',
+    '{"f": 0.1, "g": -0.0, "h": 1e-7, "i": 1.7976931348623157e308}',
+    '{"text": "\\ud83d\\ude00 and \\u20ac"}',
+    '{"nested": {"list": [null, true, false, {"x": []}]}}',
+    '{"s": "12345678901234567890123"}',  # long digits in a string
+]
+
+
+@pytest.mark.parametrize("text", SAME_AS_JSON)
+def test_documents_read_as_json_reads_them(text):
+    value = loads(text)
+    assert value == json.loads(text)
+    assert json.dumps(value) == json.dumps(json.loads(text))  # int stays int, float stays float
+
+
+def test_a_huge_integer_keeps_every_digit():
+    value = loads('{"IdPac": 123456789012345678901234567890}')
+    assert value["IdPac"] == 123456789012345678901234567890
+    assert type(value["IdPac"]) is int
+
+
+@pytest.mark.parametrize(
+    "text, check",
+    [
+        ('{"a": NaN}', lambda v: math.isnan(v["a"])),
+        ('{"a": Infinity}', lambda v: v["a"] == math.inf),
+        ('{"a": 1e400}', lambda v: v["a"] == math.inf),
+        ('{"a": "\\ud800"}', lambda v: v["a"] == "\ud800"),  # a lone surrogate
+    ],
+)
+def test_what_the_fast_parser_refuses_is_still_read(text, check):
+    assert check(loads(text))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1', '{"a": 1} trailing', "", "{'a': 1}"])
+def test_broken_text_gives_the_standard_error(text):
+    with pytest.raises(json.JSONDecodeError) as standard:
+        json.loads(text)
+    ok, problem = decode_object(text, "payload")
+    assert ok is None
+    assert problem == f"payload is not valid JSON: {standard.value}"

@@ -37,10 +37,16 @@ def emit_many(events: list[tuple[str, dict]], *, dry_run: bool = False) -> None:
 
 
 def domain_events(instances, clinic_id: int) -> list[tuple[str, dict]]:
-    """The domain events newly imported rows imply, with the core catalogue's payload keys."""
+    """The domain events newly imported rows imply, with the core catalogue's payload keys.
+
+    None while nobody subscribes: an import would otherwise build and walk one
+    event per patient, appointment, invoice and payment for no one.
+    """
     from clinics.models import Appointment, Invoice, Patient, Payment
 
     events = []
+    if not migration_event.has_listeners():
+        return events
     for obj in instances:
         if isinstance(obj, Patient):
             events.append(("patient.created", {"patient_id": obj.pk, "clinic_id": clinic_id}))

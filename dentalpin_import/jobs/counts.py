@@ -1,6 +1,6 @@
 """Per-entity-type counters of a run, and the report built from them."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 REPORT_KEYS = ("in_file", "created", "already_mapped", "raw", "failed")
 
@@ -27,7 +27,9 @@ class TypeCounts:
         return self.created + self.already_mapped + self.raw + self.skipped + self.failed
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies field by field, and the runner
+        # builds these for every type at each progress save.
+        return dict(self.__dict__)
 
     def report(self) -> dict[str, int]:
         """The five public figures; deliberately skipped rows count as failed."""

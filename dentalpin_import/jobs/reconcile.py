@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import islice
 
 from django.db import connection
 
@@ -28,6 +27,7 @@ from clinics.models import (
     PrescriptionItem,
     Recall,
 )
+from dentalpin_import.batches import batched
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.values import Payload, to_cents
@@ -79,12 +79,6 @@ def orphans(clinic) -> dict[str, int]:
     return found
 
 
-def _batched(items, size=1000):
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def _mapped_ids(ctx, entity_type: str, uuids: list[str]) -> dict[str, int]:
     # One pass over the type's mappings: cheaper than thousands of IN lists.
     wanted = set(uuids)
@@ -128,7 +122,7 @@ def _file_debts(container) -> dict[str, Decimal]:
 
 def _clinic_amounts(clinic, model, ids, field: str = "amount") -> dict[int, Decimal]:
     found = {}
-    for batch in _batched(list(ids)):
+    for batch in batched(ids, 1000):
         found.update(model.objects.filter(clinic=clinic, pk__in=batch).values_list("pk", field))
     return found
 
@@ -140,13 +134,13 @@ def money(container, ctx) -> dict[str, dict]:
     paid = _mapped_ids(ctx, "payment", list(payments))
     billed = _mapped_ids(ctx, "fiscal_document", list(invoices))
     clinic_pay = {}
-    for batch in _batched(list(paid.values())):
+    for batch in batched(paid.values(), 1000):
         for pk, amount, split_total in Payment.objects.filter(
             clinic=ctx.clinic, pk__in=batch
         ).values_list("pk", "amount", "split_total"):
             clinic_pay[pk] = split_total or amount
     clinic_inv = {}
-    for batch in _batched(list(billed.values())):
+    for batch in batched(billed.values(), 1000):
         clinic_inv.update(
             Invoice.objects.filter(clinic=ctx.clinic, pk__in=batch).values_list("pk", "total")
         )

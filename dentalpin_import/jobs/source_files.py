@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from itertools import islice
-
 from django.apps import apps
 
 from clinics.models import Document
+from dentalpin_import.batches import batched
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import resolve_references
 from dentalpin_import.mapping.base import MappingContext
@@ -22,12 +21,6 @@ from dentalpin_import.models import (
 BATCH = 1000
 COPIED_MARKER = "_warnings"
 SEVERITIES = set(Severity.values)
-
-
-def batched(iterable, size):
-    iterator = iter(iterable)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
+from dentalpin_import.batches import batched
 from dentalpin_import.jobs import audit, retention
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
@@ -175,10 +176,10 @@ def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]
                 continue  # the importer's own rows of this job go with it by design
             child = rel.related_model
             mine = planned.get(child._meta.db_table, set())
-            for start in range(0, len(ids), 500):
-                found = child._base_manager.filter(
-                    **{f"{rel.field.name}__in": ids[start : start + 500]}
-                ).values_list("pk", flat=True)
+            for part in batched(ids, 500):
+                found = child._base_manager.filter(**{f"{rel.field.name}__in": part}).values_list(
+                    "pk", flat=True
+                )
                 victims += [(child._meta.db_table, pk) for pk in found if pk not in mine]
     return sorted(set(victims))
 
@@ -204,8 +205,8 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
         with transaction.atomic(), scope(clinic=job.clinic):
             for table, ids in plan.rows.items():
                 model = tables[table]
-                for start in range(0, len(ids), 1000):
-                    model.objects.filter(pk__in=ids[start : start + 1000]).delete()
+                for part in batched(ids, 1000):
+                    model.objects.filter(pk__in=part).delete()
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()

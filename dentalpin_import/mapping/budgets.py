@@ -25,6 +25,7 @@ from clinics.models import (
     Professional,
     TreatmentCatalogItem,
 )
+from dentalpin_import.batches import batched
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.bulk import update_rows
 from dentalpin_import.mapping.catalogue import treatment_catalogue
@@ -258,7 +259,7 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
         return 0, {}
     targets: dict[str, int] = {}
     uuids = sorted(set(waiting.values()))
-    for start in range(0, len(uuids), 1000):
+    for part in batched(uuids, 1000):
         targets.update(
             (uuid, int(target))
             for uuid, target in EntityMapping.objects.filter(
@@ -266,7 +267,7 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
                 source_system=ctx.source_system,
                 entity_type="applied_treatment",
                 target_table=AppliedTreatment._meta.db_table,
-                canonical_uuid__in=uuids[start : start + 1000],
+                canonical_uuid__in=part,
             ).values_list("canonical_uuid", "target_id")
         )
     links = [(pk, targets[uuid]) for pk, uuid in waiting.items() if uuid in targets]
@@ -279,9 +280,9 @@ def promote_executed_budgets(clinic, budget_ids) -> None:
     """A draft whose lines were carried out was accepted, whatever the source recorded."""
     ids = sorted(budget_ids)
     # In batches: one IN list per clinic's worth of budgets can pass the database's limit.
-    for start in range(0, len(ids), 500):
+    for part in batched(ids, 500):
         executed = (
-            BudgetLine.objects.filter(clinic=clinic, budget_id__in=ids[start : start + 500])
+            BudgetLine.objects.filter(clinic=clinic, budget_id__in=part)
             .exclude(source_applied_treatment_uuid="")
             .values_list("budget_id", flat=True)
         )
@@ -294,9 +295,9 @@ def promote_executed_budgets(clinic, budget_ids) -> None:
 def recompute_totals(clinic, budget_ids) -> None:
     """Set each budget's totals to the sums of its lines (FORMAT.md §13.4)."""
     ids = sorted(budget_ids)
-    for start in range(0, len(ids), 500):
+    for part in batched(ids, 500):
         sums = (
-            BudgetLine.objects.filter(clinic=clinic, budget_id__in=ids[start : start + 500])
+            BudgetLine.objects.filter(clinic=clinic, budget_id__in=part)
             .values("budget_id")
             .annotate(
                 subtotal=Sum("subtotal"),

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
+from dentalpin_import.batches import batched
+
 BATCH = 1000
 
 
@@ -45,6 +47,6 @@ def update_rows(model: type[models.Model], clinic, field_names: Sequence[str], r
         for pk, *values in rows
     ]
     with transaction.atomic(savepoint=False), conn.cursor() as cursor:
-        for start in range(0, len(params), BATCH):
-            cursor.executemany(sql, params[start : start + BATCH])
+        for part in batched(params, BATCH):
+            cursor.executemany(sql, part)
     return len(rows)

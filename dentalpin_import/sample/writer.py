@@ -9,9 +9,9 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
+from dentalpin_import.batches import batched
 from dentalpin_import.reader.compression import compress_stream
 from dentalpin_import.reader.crypto import encrypt_stream
 from dentalpin_import.reader.integrity import compute_hash
@@ -98,8 +98,7 @@ def default_meta() -> dict[str, str]:
 
 
 def _insert_rows(conn: sqlite3.Connection, rows: Iterable[EntityRow], counts: dict) -> None:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, 5000)):
+    for batch in batched(rows, 5000):
         grouped: dict[str, list] = {}
         for r in batch:
             uuid = r.canonical_uuid or canonical_uuid(r.source_system, r.entity_type, r.source_id)

@@ -1,0 +1,75 @@
+"""Typed records built from rows are the records their constructor would build."""
+
+import dataclasses
+
+import pytest
+
+from dentalpin_import.mapping.registry import ENTITY_ORDER, mapper_for
+from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.reader.records import SourcePatient, new_record
+from dentalpin_import.reader.values import Payload
+from dentalpin_import.sample.generator import generate_sample
+
+
+def by_constructor(cls, row):
+    """What `from_row` built before it skipped the frozen dataclass's __init__."""
+    payload = Payload(row.payload)
+    values = cls.read(payload)
+    return cls(
+        canonical_uuid=row.canonical_uuid,
+        source_id=row.source_id,
+        source_system=row.source_system,
+        raw=row.raw_source_data or {},
+        problems=tuple(payload.problems),
+        **values,
+    )
+
+
+def test_every_mapped_type_reads_a_sample_as_its_constructor_does(tmp_path):
+    sample = generate_sample(tmp_path / "s.dpm", patients=12, seed=3, binaries=False)
+    checked = set()
+    with open_dpmf(sample.path, tmp_dir=str(tmp_path)) as container:
+        present = {info.entity_type for info in container.entity_types}
+        for entity_type in ENTITY_ORDER:
+            mapper = mapper_for(entity_type)
+            if mapper is None or entity_type not in present:
+                continue
+            for rows in container.iter_rows(entity_type, chunk_size=1000):
+                for row in rows:
+                    if row.decode_error:
+                        continue
+                    record = mapper.record.from_row(row)
+                    expected = by_constructor(mapper.record, row)
+                    if entity_type == "fiscal_document":
+                        expected = dataclasses.replace(expected, legal=record.legal)
+                    assert type(record) is type(expected)
+                    assert record == expected
+                    assert vars(record) == vars(expected)
+                    checked.add(entity_type)
+    assert len(checked) >= 25, sorted(present - checked)
+
+
+def identity(**extra):
+    return dict(canonical_uuid="u", source_id="1", source_system="gesden", **extra)
+
+
+def test_a_missing_or_unknown_field_still_raises_as_the_constructor_does():
+    fields = {f.name for f in dataclasses.fields(SourcePatient)}
+    values = {name: None for name in fields} | identity(raw={}, problems=())
+    assert isinstance(new_record(SourcePatient, dict(values)), SourcePatient)
+    missing = dict(values)
+    del missing["given_name"]
+    with pytest.raises(TypeError, match="given_name"):
+        new_record(SourcePatient, missing)
+    # An unknown key in place of a real one: the count of fields alone would not tell.
+    with pytest.raises(TypeError, match="given_nmae"):
+        new_record(SourcePatient, missing | {"given_nmae": "Ana"})
+
+
+def test_records_stay_frozen_and_get_fresh_defaults():
+    fields = {f.name for f in dataclasses.fields(SourcePatient)} - {"raw", "problems"}
+    values = {name: None for name in fields} | identity()
+    one, two = new_record(SourcePatient, dict(values)), new_record(SourcePatient, dict(values))
+    assert one.raw == {} and one.raw is not two.raw and one.problems == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.given_name = "changed"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import models
@@ -61,6 +61,32 @@ def _plan(model: type[models.Model]) -> Plan:
     return Plan(constants, tuple(factories), by_name, slow)
 
 
+class Recipe(NamedTuple):
+    """How one call shape (a model and its keyword names) fills an instance."""
+
+    factories: tuple[tuple[str, Any], ...]  # the defaults the call does not give
+    # Names given as related instances (or None): (name, attname, cache name, model, key).
+    relations: tuple[tuple[str, str, str, type, str], ...]
+
+
+@lru_cache(maxsize=1024)  # call shapes are few: one per call site of build()
+def _recipe(model: type[models.Model], names: tuple[str, ...]) -> Recipe | None:
+    """The recipe for these keyword names; None sends the call down the general path."""
+    plan = _plan(model)
+    attnames = [plan.by_name[n][0] for n in names if n in plan.by_name]
+    if len(attnames) != len(names) or len(set(attnames)) != len(attnames):
+        return None  # a property, an unknown name, or one column given twice
+    given = set(attnames)
+    relations = []
+    for name in names:
+        attname, cache_name = plan.by_name[name]
+        if cache_name is not None:
+            field = model._meta.get_field(name)
+            remote = field.remote_field.model
+            relations.append((name, attname, cache_name, remote, field.target_field.attname))
+    return Recipe(tuple((a, f) for a, f in plan.factories if a not in given), tuple(relations))
+
+
 def build(model: type[M], **values: Any) -> M:
     """Return an unsaved `model` instance, as `model(**values)` would."""
     plan = _plan(model)
@@ -71,6 +97,24 @@ def build(model: type[M], **values: Any) -> M:
     fields = obj.__dict__
     fields["_state"] = state
     fields.update(plan.constants)
+    # Mappers call build() with the same names row after row: a recipe per call
+    # shape lets the plain values go in with one dict update.
+    recipe = _recipe(model, tuple(values))
+    if recipe is not None:
+        for attname, factory in recipe.factories:
+            fields[attname] = factory()
+        fields.update(values)
+        for name, attname, cache_name, remote, key in recipe.relations:
+            value = fields.pop(name)
+            if value is None:
+                fields[attname] = None
+            elif isinstance(value, remote):
+                # A related instance, maybe unsaved: the insert reads its pk later.
+                fields[attname] = getattr(value, key)
+                state.fields_cache[cache_name] = value
+            else:
+                _relate(model, obj, state, name, value, plan)  # refuses it as Django does
+        return obj
     for attname, factory in plan.factories:
         fields[attname] = factory()
     for name, value in values.items():
@@ -80,19 +124,25 @@ def build(model: type[M], **values: Any) -> M:
                 raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
             setattr(obj, name, value)
             continue
-        attname, cache_name = target
-        if cache_name is None:
-            fields[attname] = value
-        elif value is None:
-            fields[attname] = None
+        if target[1] is None:
+            fields[target[0]] = value
         else:
-            # A related instance, maybe unsaved: the insert reads its pk later.
-            field = model._meta.get_field(name)
-            if not isinstance(value, field.remote_field.model):
-                raise ValueError(
-                    f'Cannot assign "{value!r}": "{model.__name__}.{name}" must be a '
-                    f'"{field.remote_field.model._meta.object_name}" instance.'
-                )
-            fields[attname] = getattr(value, field.target_field.attname)
-            state.fields_cache[cache_name] = value
+            _relate(model, obj, state, name, value, plan)
     return obj
+
+
+def _relate(model, obj, state: ModelState, name: str, value, plan: Plan) -> None:
+    """Set relation `name` from a related instance (or None), as its descriptor would."""
+    attname, cache_name = plan.by_name[name]
+    if value is None:
+        obj.__dict__[attname] = None
+        return
+    # A related instance, maybe unsaved: the insert reads its pk later.
+    field = model._meta.get_field(name)
+    if not isinstance(value, field.remote_field.model):
+        raise ValueError(
+            f'Cannot assign "{value!r}": "{model.__name__}.{name}" must be a '
+            f'"{field.remote_field.model._meta.object_name}" instance.'
+        )
+    obj.__dict__[attname] = getattr(value, field.target_field.attname)
+    state.fields_cache[cache_name] = value

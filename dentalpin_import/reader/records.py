@@ -87,6 +87,10 @@ def new_record(cls: type[R], values: dict[str, Any]) -> R:
     shape = _shape(cls)
     if shape is None:
         return cls(**values)
+    if values.keys() == shape.names:  # the usual case: every field given
+        record = object.__new__(cls)
+        record.__dict__.update(values)
+        return record
     data = {**shape.constants, **values}
     for name, factory in shape.factories:
         if name not in data:

@@ -132,15 +132,19 @@ def loads(text: str) -> Any:
 
 
 def _no_float(value: Any) -> bool:
+    # A loop, not recursion: a deeply nested document must not exhaust the stack here.
     kind = type(value)
-    if kind is dict:
-        value = value.values()
-    elif kind is not list:
+    if kind is not dict and kind is not list:
         return kind is not float
-    for item in value:
-        kind = type(item)
-        if kind is float or ((kind is dict or kind is list) and not _no_float(item)):
-            return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        for inner in item.values() if type(item) is dict else item:
+            kind = type(inner)
+            if kind is float:
+                return False
+            if kind is dict or kind is list:
+                pending.append(inner)
     return True
 
 

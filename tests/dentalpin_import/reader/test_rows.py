@@ -53,3 +53,20 @@ def test_broken_text_gives_the_standard_error(text):
     ok, problem = decode_object(text, "payload")
     assert ok is None
     assert problem == f"payload is not valid JSON: {standard.value}"
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' + "[" * depth + "1.5" + "]" * depth + "}"
+
+
+def test_a_document_nested_almost_as_deep_as_json_manages_is_read_too():
+    low, high = 1, 5000  # the deepest nesting json.loads manages from here
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            json.loads(nested(middle))
+            low = middle
+        except RecursionError:
+            high = middle - 1
+    depth = low - 10  # room for loads() itself; its float check must not need more
+    assert loads(nested(depth)) == json.loads(nested(depth))

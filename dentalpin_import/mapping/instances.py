@@ -30,10 +30,19 @@ IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, Decimal
 PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
 
 
+class Relation(NamedTuple):
+    """A foreign key given by its name, as a related instance (or None)."""
+
+    attname: str
+    cache_name: str
+    model: type  # the related model
+    key: str  # the related model's attname the foreign key holds
+
+
 class Plan(NamedTuple):
     constants: dict[str, Any]  # attname -> default shared by every instance (immutable)
     factories: tuple[tuple[str, Any], ...]  # attname -> callable giving a fresh default
-    by_name: dict[str, tuple[str, str | None]]  # kwarg -> (attname, cache name if relation)
+    by_name: dict[str, tuple[str, Relation | None]]  # kwarg -> (attname, relation)
     slow: bool  # take Model.__init__ instead
 
 
@@ -57,7 +66,13 @@ def _plan(model: type[models.Model]) -> Plan:
                 factories.append((field.attname, field._get_default))
         by_name[field.attname] = (field.attname, None)
         if field.is_relation:
-            by_name[field.name] = (field.attname, field.cache_name)
+            relation = Relation(
+                field.attname,
+                field.cache_name,
+                field.remote_field.model,
+                field.target_field.attname,
+            )
+            by_name[field.name] = (field.attname, relation)
     return Plan(constants, tuple(factories), by_name, slow)
 
 
@@ -65,8 +80,7 @@ class Recipe(NamedTuple):
     """How one call shape (a model and its keyword names) fills an instance."""
 
     factories: tuple[tuple[str, Any], ...]  # the defaults the call does not give
-    # Names given as related instances (or None): (name, attname, cache name, model, key).
-    relations: tuple[tuple[str, str, str, type, str], ...]
+    relations: tuple[tuple[str, Relation], ...]  # the names given as related instances
 
 
 @lru_cache(maxsize=1024)  # call shapes are few: one per call site of build()
@@ -77,14 +91,10 @@ def _recipe(model: type[models.Model], names: tuple[str, ...]) -> Recipe | None:
     if len(attnames) != len(names) or len(set(attnames)) != len(attnames):
         return None  # a property, an unknown name, or one column given twice
     given = set(attnames)
-    relations = []
-    for name in names:
-        attname, cache_name = plan.by_name[name]
-        if cache_name is not None:
-            field = model._meta.get_field(name)
-            remote = field.remote_field.model
-            relations.append((name, attname, cache_name, remote, field.target_field.attname))
-    return Recipe(tuple((a, f) for a, f in plan.factories if a not in given), tuple(relations))
+    return Recipe(
+        tuple((a, f) for a, f in plan.factories if a not in given),
+        tuple((n, plan.by_name[n][1]) for n in names if plan.by_name[n][1] is not None),
+    )
 
 
 def build(model: type[M], **values: Any) -> M:
@@ -104,16 +114,8 @@ def build(model: type[M], **values: Any) -> M:
         for attname, factory in recipe.factories:
             fields[attname] = factory()
         fields.update(values)
-        for name, attname, cache_name, remote, key in recipe.relations:
-            value = fields.pop(name)
-            if value is None:
-                fields[attname] = None
-            elif isinstance(value, remote):
-                # A related instance, maybe unsaved: the insert reads its pk later.
-                fields[attname] = getattr(value, key)
-                state.fields_cache[cache_name] = value
-            else:
-                _relate(model, obj, state, name, value, plan)  # refuses it as Django does
+        for name, relation in recipe.relations:
+            _relate(model, fields, state, name, fields.pop(name), relation)
         return obj
     for attname, factory in plan.factories:
         fields[attname] = factory()
@@ -124,25 +126,24 @@ def build(model: type[M], **values: Any) -> M:
                 raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
             setattr(obj, name, value)
             continue
-        if target[1] is None:
-            fields[target[0]] = value
+        attname, relation = target
+        if relation is None:
+            fields[attname] = value
         else:
-            _relate(model, obj, state, name, value, plan)
+            _relate(model, fields, state, name, value, relation)
     return obj
 
 
-def _relate(model, obj, state: ModelState, name: str, value, plan: Plan) -> None:
-    """Set relation `name` from a related instance (or None), as its descriptor would."""
-    attname, cache_name = plan.by_name[name]
+def _relate(model, fields: dict, state: ModelState, name: str, value, relation: Relation):
+    """Set a foreign key from a related instance (or None), as its descriptor would."""
     if value is None:
-        obj.__dict__[attname] = None
+        fields[relation.attname] = None
         return
-    # A related instance, maybe unsaved: the insert reads its pk later.
-    field = model._meta.get_field(name)
-    if not isinstance(value, field.remote_field.model):
+    if not isinstance(value, relation.model):
         raise ValueError(
             f'Cannot assign "{value!r}": "{model.__name__}.{name}" must be a '
-            f'"{field.remote_field.model._meta.object_name}" instance.'
+            f'"{relation.model._meta.object_name}" instance.'
         )
-    obj.__dict__[attname] = getattr(value, field.target_field.attname)
-    state.fields_cache[cache_name] = value
+    # A related instance, maybe unsaved: the insert reads its pk later.
+    fields[relation.attname] = getattr(value, relation.key)
+    state.fields_cache[relation.cache_name] = value

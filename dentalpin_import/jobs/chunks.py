@@ -124,11 +124,16 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
 class ChunkWriter:
     """Maps and writes chunks of one entity type for one run."""
 
-    def __init__(self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts):
+    def __init__(
+        self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts, *, keep_keys=True
+    ):
         self.mapper = mapper
         self.ctx = ctx
         self.counts = counts
         self.entity = mapper.entity
+        # Whether the keys this writer maps stay in the run's key cache: only worth
+        # it when a later row may look them up.
+        self.keep_keys = keep_keys
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return build(
@@ -310,9 +315,10 @@ class ChunkWriter:
         for outcome in outcomes:
             self.counts.created += 1
             self.counts.linked += 0 if outcome.created else 1
-            key = (self.entity, outcome.record.canonical_uuid)
-            self.ctx.ids[key] = outcome.instances[0].pk
-            self.ctx.tables[key] = outcome.instances[0]._meta.db_table
+            if self.keep_keys:
+                key = (self.entity, outcome.record.canonical_uuid)
+                self.ctx.ids[key] = outcome.instances[0].pk
+                self.ctx.tables[key] = outcome.instances[0]._meta.db_table
             result.warnings += [
                 self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
                 for n in outcome.notes

@@ -127,7 +127,8 @@ class BaseMapper:
     """Base of every mapper.
 
     Subclasses set `entity` (source type), `record` (its `Source*` class),
-    `model` (main target) and `depends_on` (types whose mappings it reads), and
+    `model` (main target) and `depends_on` (earlier types whose mappings it
+    reads; `refers_to_itself` when rows name other rows of their own type), and
     implement `map()`. `map()` returns an unsaved instance, a list of them (the
     first one is what the source row maps to), an already saved instance to
     link the row to an existing clinic row, or None for "nothing to write";
@@ -138,6 +139,7 @@ class BaseMapper:
     record: ClassVar[type[SourceRecord]]
     model: ClassVar[type[models.Model]]
     depends_on: ClassVar[tuple[str, ...]] = ()
+    refers_to_itself: ClassVar[bool] = False
 
     def references(self, record: SourceRecord) -> Iterable[tuple[str, str | None]]:
         """Yield (entity_type, canonical_uuid) pairs the runner should resolve first."""

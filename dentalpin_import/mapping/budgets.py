@@ -70,7 +70,8 @@ class BudgetMapper(BaseMapper):
 
     def prepare(self, records, ctx: MappingContext) -> None:
         years = {self.year(r) for r in records}
-        ctx.chunk["numbers"] = numbers_in_use(ctx.clinic, years)
+        numbers = ctx.chunk["numbers"] = numbers_in_use(ctx.clinic, years)
+        ctx.chunk["top"] = {year: max(used, default=0) for year, used in numbers.items()}
 
     @staticmethod
     def year(record: SourceBudget) -> int:
@@ -109,12 +110,13 @@ class BudgetMapper(BaseMapper):
         if record.quote_date is None:
             ctx.note("budget.no_date", f"budget without a quote date: numbered in {year}")
         used = ctx.chunk["numbers"][year]
+        top = ctx.chunk["top"]  # kept as numbers are given: max(used) per row was quadratic
         wanted = record.number
         if wanted is None or wanted <= 0:
-            given = max(used, default=0) + 1
+            given = top[year] + 1
             ctx.note("budget.no_number", f"budget without a number: {budget_number(year, given)}")
         elif wanted in used:
-            given = max(used) + 1
+            given = top[year] + 1
             ctx.note(
                 "budget.number_collision",
                 f"{budget_number(year, wanted)} is taken; numbered {budget_number(year, given)}",
@@ -123,6 +125,7 @@ class BudgetMapper(BaseMapper):
         else:
             given = wanted
         used.add(given)
+        top[year] = max(top[year], given)
         return budget_number(year, given)
 
 

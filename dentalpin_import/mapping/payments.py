@@ -46,7 +46,8 @@ class PaymentMapper(BaseMapper):
     entity = "payment"
     record = SourcePayment
     model = Payment
-    depends_on = ("client", "patient", "user", "professional", "debt")
+    depends_on = ("client", "patient", "user", "professional", "debt", "applied_treatment")
+    refers_to_itself = True  # a refund names the payment it returns
 
     def references(self, record: SourcePayment):
         yield "client", record.client_uuid

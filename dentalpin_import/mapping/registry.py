@@ -167,6 +167,14 @@ MAPPERS.update(
 )
 KNOWN_ORDER = ENTITY_ORDER + SHEET_ORDER
 
+# The types some mapper looks up by source key. Only their keys are worth keeping
+# in memory during a run: the keys of the others (appointments, phases, recalls…)
+# would only crowd the patients out of the bounded cache (`ChunkWriter.keep_keys`).
+REFERENCED_TYPES = frozenset(
+    {t for m in MAPPERS.values() for t in m.depends_on}
+    | {m.entity for m in MAPPERS.values() if m.refers_to_itself}
+)
+
 
 def import_order(entity_types) -> list[str]:
     """Return `entity_types` in import order: known types first, unknown ones alphabetically."""

@@ -162,6 +162,7 @@ class PatientRowMapper(BaseMapper):
     """
 
     names_staff = True
+    depends_on = ("csv_staff",)
 
     def references(self, record):
         if self.names_staff and record.practitioner_ref:

@@ -1,14 +1,19 @@
-"""Memory-bounded runs: forgetting resolved keys changes nothing, the collector is handed back."""
+"""Memory-bounded runs: forgetting resolved keys changes nothing, the cache keeps what is looked
+up, the collector is handed back."""
 
 import gc
 from collections import Counter
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
+from clinics.models import Appointment
 from dentalpin_import.models import ImportWarning
 from dentalpin_import.sample.generator import generate_sample
+from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 
 
@@ -52,3 +57,32 @@ def test_objects_frozen_for_the_run_are_handed_back_to_the_collector(tmp_path, c
     assert status == 0, out
     # A worker running many jobs must not keep a growing set of uncollectable objects.
     assert gc.get_freeze_count() == before == 0
+
+
+def patient_lookups(queries) -> int:
+    """Reference look-ups that went to the database for patient keys."""
+    return sum(
+        1
+        for q in queries
+        if q["sql"].startswith("SELECT canonical_uuid, target_id, target_table")
+        and "'patient'" in q["sql"]
+    )
+
+
+@pytest.mark.django_db
+def test_rows_nothing_refers_to_leave_the_patients_in_the_key_cache(tmp_path, clinic, settings):
+    rows = [b.professional(1)]
+    for n in range(1, 41):
+        rows += [b.client(n), b.patient(n, client_sid=n)]
+        rows += [b.appointment(f"{n}-{k}", n, 1) for k in range(3)]
+    path = b.build(tmp_path, rows, name="leaves")
+    settings.DPMF_CHUNK_SIZE = 20
+    # Room for the 40 clients, 40 patients and the professional, not for 120 appointments.
+    settings.DPMF_ID_CACHE_SIZE = 100
+    with CaptureQueriesContext(connection) as run:
+        status, out, _ = run_import(path, clinic.slug)
+    assert status == 0, out
+    with scope(clinic=clinic):
+        assert Appointment.objects.filter(clinic=clinic, patient__isnull=False).count() == 120
+    # Every appointment found its patient among the keys the run kept.
+    assert patient_lookups(run.captured_queries) == 0

@@ -1,13 +1,17 @@
-"""The import order: every mapper runs after the types it depends on."""
+"""The import order: every mapper runs after the types it depends on, and declares them."""
 
 from dentalpin_import.mapping.registry import (
     ENTITY_ORDER,
     KNOWN_ORDER,
     LEVELS,
     MAPPERS,
+    REFERENCED_TYPES,
     SHEET_ORDER,
     import_order,
+    mapper_for,
 )
+from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.sample.generator import generate_sample
 
 
 def test_every_mapper_runs_after_its_dependencies():
@@ -36,3 +40,27 @@ def test_csv_sheet_types_have_a_mapper_and_a_level_and_never_clash_with_dpmf_typ
         assert MAPPERS[entity_type].entity == entity_type
         assert entity_type in LEVELS
     assert import_order(["csv_patient", "csv_staff"]) == ["csv_staff", "csv_patient"]
+
+
+def test_every_type_a_mapper_looks_up_is_declared(tmp_path):
+    # REFERENCED_TYPES, built from the declarations, decides which keys a run keeps
+    # in memory; an undeclared look-up would still work, but through the database.
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    looked_up: dict[str, set[str]] = {}
+    with open_dpmf(sample.path) as container:
+        for info in container.entity_types:
+            mapper = mapper_for(info.entity_type)
+            if mapper is None:
+                continue
+            for rows in container.iter_rows(info.entity_type, chunk_size=500):
+                for row in rows:
+                    record = mapper.record.from_row(row)
+                    looked_up.setdefault(mapper.entity, set()).update(
+                        t for t, key in mapper.references(record) if key
+                    )
+    assert looked_up.keys() >= {"payment", "applied_treatment", "appointment"}
+    for entity_type, types in looked_up.items():
+        mapper = MAPPERS[entity_type]
+        allowed = set(mapper.depends_on) | ({entity_type} if mapper.refers_to_itself else set())
+        assert types <= allowed, (entity_type, types - allowed)
+        assert types <= REFERENCED_TYPES

@@ -15,7 +15,7 @@ from copy import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
@@ -69,6 +69,32 @@ def old_objects_left_alone():
         gc.unfreeze()
 
 
+@contextmanager
+def sqlite_page_cache():
+    """Give the importing connection a larger SQLite page cache for the run, then restore it.
+
+    Every row probes the unique index of the source keys at a random place; with
+    SQLite's default 2 MiB most probes at 10,000 patients read their page back
+    from the operating system. Only the run's connection is affected.
+    """
+    mib = settings.DPMF_SQLITE_CACHE_MIB
+    if connection.vendor != "sqlite" or mib <= 0:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+        except DatabaseError:  # the error that ended the run matters more
+            log.warning("could not restore the SQLite page cache size", exc_info=True)
+
+
 def counter_fields(counts: dict[str, TypeCounts]) -> dict:
     """The job row's `counters` and `processed_entities` for these per-type counts."""
     return {
@@ -106,7 +132,7 @@ class Runner:
 
     def run(self) -> RunResult:
         started = time.monotonic()
-        with scope(clinic=self.job.clinic), old_objects_left_alone():
+        with scope(clinic=self.job.clinic), old_objects_left_alone(), sqlite_page_cache():
             if self.job.dry_run:
                 try:
                     with transaction.atomic():

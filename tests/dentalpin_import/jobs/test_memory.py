@@ -86,3 +86,33 @@ def test_rows_nothing_refers_to_leave_the_patients_in_the_key_cache(tmp_path, cl
         assert Appointment.objects.filter(clinic=clinic, patient__isnull=False).count() == 120
     # Every appointment found its patient among the keys the run kept.
     assert patient_lookups(run.captured_queries) == 0
+
+
+@pytest.mark.django_db
+def test_an_import_runs_with_the_larger_page_cache_and_hands_the_connection_back(
+    tmp_path, clinic, settings, monkeypatch
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite setting")
+    from dentalpin_import.jobs import runner
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    seen = []
+    pipeline = runner.Runner.pipeline
+
+    def watched(self):
+        seen.append(cache_size())
+        pipeline(self)
+
+    monkeypatch.setattr(runner.Runner, "pipeline", watched)
+    settings.DPMF_SQLITE_CACHE_MIB = 24
+    before = cache_size()
+    sample = generate_sample(tmp_path / "s.dpm", patients=3, seed=2, layer="raw")
+    status, out, _ = run_import(sample.path, clinic.slug)
+    assert status == 0, out
+    assert seen == [-24 * 1024]  # negative: KiB, as SQLite reads it
+    assert cache_size() == before != -24 * 1024

@@ -75,19 +75,25 @@ def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -
     """Rows of `model`'s table for these source keys of the run's clinic and source system.
 
     Plain SQL: Django's ORM spends more building a thousand-item IN and
-    converting every value back than the database spends answering.
+    converting every value back than the database spends answering. On
+    PostgreSQL the keys go as one array: psycopg splits a query at its
+    placeholders in Python, and a thousand of them took a fifth of a re-run.
     """
     if not uuids:
         return []
     table = connection.ops.quote_name(model._meta.db_table)
-    types = ", ".join(["%s"] * len(entity_types))
-    marks = ", ".join(["%s"] * len(uuids))
-    sql = (
-        f"SELECT {select} FROM {table} WHERE clinic_id = %s AND source_system = %s "
-        f"AND entity_type IN ({types}) AND canonical_uuid IN ({marks})"
-    )
+    where = f"SELECT {select} FROM {table} WHERE clinic_id = %s AND source_system = %s AND"
+    keys = [*params, ctx.clinic.pk, ctx.source_system]
+    if connection.vendor == "postgresql":
+        sql = f"{where} entity_type = ANY(%s) AND canonical_uuid = ANY(%s)"
+        keys += [list(entity_types), list(uuids)]
+    else:
+        types = ", ".join(["%s"] * len(entity_types))
+        marks = ", ".join(["%s"] * len(uuids))
+        sql = f"{where} entity_type IN ({types}) AND canonical_uuid IN ({marks})"
+        keys += [*entity_types, *uuids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, ctx.clinic.pk, ctx.source_system, *entity_types, *uuids])
+        cursor.execute(sql, keys)
         return cursor.fetchall()
 
 

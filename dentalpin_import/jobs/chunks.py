@@ -21,6 +21,7 @@ from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.instances import build
+from dentalpin_import.mapping.registry import REFERENCED_TYPES
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
     SKIP_SUFFIX,
@@ -130,16 +131,14 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
 class ChunkWriter:
     """Maps and writes chunks of one entity type for one run."""
 
-    def __init__(
-        self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts, *, keep_keys=True
-    ):
+    def __init__(self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts):
         self.mapper = mapper
         self.ctx = ctx
         self.counts = counts
         self.entity = mapper.entity
-        # Whether the keys this writer maps stay in the run's key cache: only worth
-        # it when a later row may look them up.
-        self.keep_keys = keep_keys
+        # The keys this writer maps stay in the run's key cache only when a later
+        # row may look them up.
+        self.keep_keys = self.entity in REFERENCED_TYPES
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return build(

@@ -27,7 +27,7 @@ from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
-from dentalpin_import.mapping.registry import LEVELS, REFERENCED_TYPES, import_order, mapper_for
+from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
 
 log = logging.getLogger(__name__)
@@ -223,8 +223,7 @@ class Runner:
         if mapper is None:
             writer = RawWriter(entity_type, self.ctx, counts)
         else:
-            keep = entity_type in REFERENCED_TYPES
-            writer = ChunkWriter(mapper, self.ctx, counts, keep_keys=keep)
+            writer = ChunkWriter(mapper, self.ctx, counts)
         deferred: set[str] = set()
         for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
             with self.chunk():

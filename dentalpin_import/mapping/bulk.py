@@ -41,10 +41,11 @@ def update_rows(model: type[models.Model], clinic, field_names: Sequence[str], r
     ]
     # A row given twice keeps its last values, on either database.
     params = list({row[-1]: row for row in params}.values())
-    send = _update_postgres if conn.vendor == "postgresql" else _update_each
+    sender = _update_postgres if conn.vendor == "postgresql" else _update_each
+    send = sender(conn, model, fields)
     with transaction.atomic(savepoint=False), conn.cursor() as cursor:
         for part in batched(params, BATCH):
-            send(cursor, conn, model, fields, part, clinic.pk)
+            send(cursor, part, clinic.pk)
     return len(rows)
 
 
@@ -53,15 +54,19 @@ def _where(conn, model) -> tuple[str, str, str]:
     return quote(meta.db_table), quote(meta.pk.column), quote(meta.get_field("clinic").column)
 
 
-def _update_each(cursor, conn, model, fields, part, clinic_id) -> None:
+def _update_each(conn, model, fields):
     """One prepared UPDATE per row: what SQLite is fast at."""
     table, pk, clinic = _where(conn, model)
     sets = ", ".join(f"{conn.ops.quote_name(f.column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s AND {clinic} = %s"
-    cursor.executemany(sql, [[*row, clinic_id] for row in part])
+
+    def send(cursor, part, clinic_id) -> None:
+        cursor.executemany(sql, [[*row, clinic_id] for row in part])
+
+    return send
 
 
-def _update_postgres(cursor, conn, model, fields, part, clinic_id) -> None:
+def _update_postgres(conn, model, fields):
     """One UPDATE for the whole batch, joined to its values sent as one array per column."""
     table, pk, clinic = _where(conn, model)
     sets = ", ".join(f"{conn.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(fields))
@@ -71,4 +76,8 @@ def _update_postgres(cursor, conn, model, fields, part, clinic_id) -> None:
         f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "
         f"WHERE {table}.{pk} = v.pk AND {table}.{clinic} = %s"
     )
-    cursor.execute(sql, [*(list(column) for column in zip(*part, strict=True)), clinic_id])
+
+    def send(cursor, part, clinic_id) -> None:
+        cursor.execute(sql, [*(list(column) for column in zip(*part, strict=True)), clinic_id])
+
+    return send

@@ -1,8 +1,8 @@
-"""Fast bulk inserts for the runner: `executemany` with ids allocated up front.
+"""Fast bulk inserts for the runner, with ids allocated up front.
 
 Django's `bulk_create` spends most of an import compiling one giant INSERT
 value by value. Here each model's fields are prepared by a cached plan and
-sent with `executemany`, which is what the database is fast at. Ids are
+sent by COPY (PostgreSQL) or a few prepared multi-row INSERTs (SQLite). Ids are
 allocated before inserting (PostgreSQL: from the sequence; SQLite: after the
 highest id ever used, under the write lock the chunk's transaction holds), so
 mapping rows can point at the new rows. Must run inside a transaction; sends
@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import cache
+from itertools import chain
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -24,6 +26,9 @@ from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 _NOTHING = object()
+# Rows per INSERT on SQLite: the fewest instructions per row in a 1,000-patient import
+# (15: +1.4%, 200: +0.6% against 50).
+ROWS_PER_STATEMENT = 50
 
 # Field types whose Python values the drivers take as they are.
 SIMPLE = (
@@ -38,7 +43,7 @@ SIMPLE = (
 
 
 def write_rows(model: type[models.Model], fields: Sequence[models.Field], rows: list) -> None:
-    """Send rows to the table: COPY on PostgreSQL, executemany elsewhere."""
+    """Send rows to the table: COPY on PostgreSQL, multi-row INSERTs on SQLite, else executemany."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
@@ -50,8 +55,51 @@ def write_rows(model: type[models.Model], fields: Sequence[models.Field], rows: 
                     for row in rows:
                         copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+        if connection.vendor != "sqlite":
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            return
+        # A plain sqlite3 cursor: `?` placeholders, without Django's rewriting of every query.
+        raw = connection.connection.cursor()
+        try:
+            with connection.wrap_database_errors:
+                _sqlite_insert(raw, f"INSERT INTO {table} ({columns}) VALUES ", rows)
+        finally:
+            raw.close()
+
+
+def _sqlite_insert(cursor, head: str, rows: list) -> None:
+    """INSERT `rows` with statements of ROWS_PER_STATEMENT rows each, the rest one by one.
+
+    `executemany` runs its one-row statement once per row, with SQLite's
+    per-statement work every time: 5% of the instructions of a 1,000-patient
+    import. Every full statement has the same text, so SQLite prepares it once
+    per table (sqlite3's statement cache). SQLite inserts the VALUES rows in
+    order, so ids given by AUTOINCREMENT keep the rows' order.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    # Rows are flattened into one parameter list: a row of another width would
+    # shift every value after it into the wrong column instead of failing.
+    if set(map(len, rows)) != {width}:
+        raise ValueError(f"rows of different widths for {head!r}")
+    one = "(" + ", ".join(["?"] * width) + ")"
+    per = min(ROWS_PER_STATEMENT, _variable_limit(cursor.connection) // width)
+    whole = len(rows) - len(rows) % per if per > 1 else 0
+    if whole:
+        sql = head + ", ".join([one] * per)
+        flat = list(chain.from_iterable(rows[:whole]))
+        step = per * width
+        for start in range(0, len(flat), step):
+            cursor.execute(sql, flat[start : start + step])
+    if whole < len(rows):
+        cursor.executemany(head + one, rows[whole:])
+
+
+def _variable_limit(conn: sqlite3.Connection) -> int:
+    """How many `?` one statement may hold on this SQLite build (999 before 3.32)."""
+    return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def needs_prep(field: models.Field) -> bool:

@@ -26,6 +26,11 @@ class TypeCounts:
     def processed(self) -> int:
         return self.created + self.already_mapped + self.raw + self.skipped + self.failed
 
+    def snapshot(self) -> "TypeCounts":
+        # Not copy.copy: it goes through __reduce_ex__, and the runner copies
+        # every type's counters at each commit.
+        return TypeCounts(**self.__dict__)
+
     def as_dict(self) -> dict[str, int]:
         # Not dataclasses.asdict: it deep-copies field by field, and the runner
         # builds these for every type at each progress save.

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from copy import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -154,7 +153,7 @@ class Runner:
         """One chunk's transaction; its counters are remembered once it is committed."""
         with transaction.atomic():
             yield
-        self.committed = {t: copy(c) for t, c in self.result.counts.items()}
+        self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
 
     def keep_committed_counters(self) -> None:
         """Store the counters of what was committed, on the way out of a stopped run.

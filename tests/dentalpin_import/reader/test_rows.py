@@ -17,6 +17,7 @@ SAME_AS_JSON = [
     '{"text": "\\ud83d\\ude00 and \\u20ac"}',
     '{"nested": {"list": [null, true, false, {"x": []}]}}',
     '{"s": "12345678901234567890123"}',  # long digits in a string
+    '{"a": [1, {"b": [2, 123456789012345678901234567890]}], "c": {"d": 0.5}}',  # nested
 ]
 
 

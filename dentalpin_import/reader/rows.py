@@ -133,19 +133,18 @@ def loads(text: str) -> Any:
 
 def _no_float(value: Any) -> bool:
     # A loop, not recursion: a deeply nested document must not exhaust the stack here.
-    # The types of one level are collected in C; only nested containers are visited.
     kind = type(value)
     if kind is not dict and kind is not list:
         return kind is not float
     pending = [value]
     while pending:
         item = pending.pop()
-        values = item.values() if type(item) is dict else item
-        kinds = set(map(type, values))
-        if float in kinds:
-            return False
-        if dict in kinds or list in kinds:
-            pending += [inner for inner in values if type(inner) is dict or type(inner) is list]
+        for inner in item.values() if type(item) is dict else item:
+            kind = type(inner)
+            if kind is float:
+                return False
+            if kind is dict or kind is list:
+                pending.append(inner)
     return True
 
 

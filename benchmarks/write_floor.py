@@ -3,8 +3,9 @@
 
 Builds a sample file, imports it into a fresh SQLite database, then copies
 every row the import wrote (clinic tables and the importer's own: mappings,
-warnings, staging) into a second fresh database with the same schema, with a
-plain `executemany` per table in transactions of 1,000 rows. That copy is the
+warnings, staging) into a second fresh database with the same schema, with
+bare multi-row INSERTs (the importer's `_sqlite_insert`) per table in
+transactions of 1,000 rows. That copy is the
 least any importer writing these rows with these indexes can spend (the
 "write floor"). The physical limit of import_speed.py is measured in the same
 run, so the output says what ratio an importer with no Python overhead at all
@@ -28,6 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_speed import manage, physical_limit, run  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dentalpin_import.jobs.inserts import _sqlite_insert  # noqa: E402
 
 SKIP = {"dentalpin_import_importjob", "clinics_clinic"}  # written once, not per entity
 
@@ -64,11 +68,11 @@ def copy_rows(source: Path, empty: Path, target: Path) -> tuple[int, float]:
         rows = src.execute(f'SELECT * FROM "{table}"').fetchall()
         if not rows:
             continue
-        marks = ", ".join("?" * len(rows[0]))
         started = time.perf_counter()
         for i in range(0, len(rows), 1000):
             dst.execute("BEGIN IMMEDIATE")
-            dst.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows[i : i + 1000])
+            # The importer's own way of sending rows: prepared INSERTs of 50 rows.
+            _sqlite_insert(dst.cursor(), f'INSERT INTO "{table}" VALUES ', rows[i : i + 1000])
             dst.execute("COMMIT")
         spent += time.perf_counter() - started
         total += len(rows)
@@ -132,8 +136,9 @@ def main() -> None:
             f"{elapsed - floor:>9.2f} {budget:>15.2f}"
         )
     print(
-        f"\n{entities} entities; the import wrote {rows} rows. floor: the same rows copied by a "
-        "bare executemany; floor ratio: the ratio of an importer whose only cost is that copy; "
+        f"\n{entities} entities; the import wrote {rows} rows. floor: the same rows copied by "
+        "bare multi-row INSERTs; floor ratio: the ratio of an importer whose only cost is that "
+        "copy; "
         "beyond s: import time beyond the floor (reading, parsing, mapping: Python); "
         "beyond s at 0.2: what the target leaves for it."
     )

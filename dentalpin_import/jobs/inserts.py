@@ -72,8 +72,8 @@ def _sqlite_insert(cursor, head: str, rows: list) -> None:
     """INSERT `rows` with statements of ROWS_PER_STATEMENT rows each, the rest one by one.
 
     `executemany` runs its one-row statement once per row, with SQLite's
-    per-statement work every time: 5% of the instructions of a 1,000-patient
-    import. Every full statement has the same text, so SQLite prepares it once
+    per-statement work every time: 5% of the instructions of an `import_dpmf`
+    of 1,000 patients. Every full statement has the same text, so SQLite prepares it once
     per table (sqlite3's statement cache). SQLite inserts the VALUES rows in
     order, so ids given by AUTOINCREMENT keep the rows' order.
     """

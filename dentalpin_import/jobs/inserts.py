@@ -89,10 +89,8 @@ def _sqlite_insert(cursor, head: str, rows: list) -> None:
     whole = len(rows) - len(rows) % per if per > 1 else 0
     if whole:
         sql = head + ", ".join([one] * per)
-        flat = list(chain.from_iterable(rows[:whole]))
-        step = per * width
-        for start in range(0, len(flat), step):
-            cursor.execute(sql, flat[start : start + step])
+        for start in range(0, whole, per):
+            cursor.execute(sql, list(chain.from_iterable(rows[start : start + per])))
     if whole < len(rows):
         cursor.executemany(head + one, rows[whole:])
 

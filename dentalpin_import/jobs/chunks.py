@@ -167,12 +167,19 @@ class ChunkWriter:
             self.ctx.forget_ids()
         resolve_references(self.ctx, (p for r in records for p in self.mapper.references(r)))
         self.mapper.prepare(records, self.ctx)
+        before = self.counts.snapshot()
+        warned, deferred = len(result.warnings), len(result.deferred)
         outcomes, markers = self.map_all(records, result)
         try:
             with transaction.atomic():
                 self.save(outcomes, markers)
         except DatabaseError as exc:
             log.info("bulk insert of %s refused (%s); retrying row by row", self.entity, exc)
+            # The rows are mapped again, one by one: what mapping them counted and
+            # warned the first time is taken back, so nothing is counted twice.
+            self.counts.restore(before)
+            del result.warnings[warned:]
+            del result.deferred[deferred:]
             self.save_one_by_one(records, result)
             return result
         self.count_saved(outcomes, markers, result)
@@ -332,11 +339,10 @@ class ChunkWriter:
 
     def save_one_by_one(self, records, result: ChunkResult) -> None:
         """Slow path: map and save each record alone so one bad row fails alone."""
-        result.warnings = [w for w in result.warnings if w.code != "mapper.failed"]
         self.ctx.chunk = {}
         self.mapper.prepare(records, self.ctx)
         for record in records:
-            outcome = self.map_one(record, ChunkResult())
+            outcome = self.map_one(record, result)
             if outcome is None:
                 continue
             try:

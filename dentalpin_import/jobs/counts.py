@@ -31,6 +31,10 @@ class TypeCounts:
         # every type's counters at each commit.
         return TypeCounts(**self.__dict__)
 
+    def restore(self, earlier: "TypeCounts") -> None:
+        """Go back to the figures of an earlier `snapshot()`."""
+        self.__dict__.update(earlier.__dict__)
+
     def as_dict(self) -> dict[str, int]:
         # Not dataclasses.asdict: it deep-copies field by field, and the runner
         # builds these for every type at each progress save.

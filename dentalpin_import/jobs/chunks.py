@@ -32,6 +32,7 @@ from dentalpin_import.models import (
     ImportWarning,
     RawEntity,
 )
+from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
 MAPPING_COLUMNS = (
@@ -69,7 +70,7 @@ class Outcome:
 @dataclass
 class ChunkResult:
     warnings: list[ImportWarning] = field(default_factory=list)
-    deferred: list = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # canonical_uuids for the final pass
 
 
 def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
@@ -187,6 +188,9 @@ class ChunkWriter:
 
     def new_records(self, rows, result: ChunkResult) -> list:
         known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
+        waits = None
+        if not self.ctx.final_pass and type(self.mapper).waits is not BaseMapper.waits:
+            waits = self.mapper.waits
         records = []
         for row in rows:
             if row.canonical_uuid in known:
@@ -203,6 +207,9 @@ class ChunkWriter:
                     self.warning(row, "payload.decode_error", row.decode_error, "error")
                 )
                 self.counts.failed += 1
+                continue
+            if waits and waits(Payload(row.payload)):
+                result.deferred.append(row.canonical_uuid)  # not typed twice
                 continue
             try:
                 records.append(self.mapper.record.from_row(row))
@@ -231,7 +238,7 @@ class ChunkWriter:
             mapped = self.mapper.map(record, ctx)
         except Defer:
             if not ctx.final_pass:
-                result.deferred.append(record)
+                result.deferred.append(record.canonical_uuid)
                 return None
             result.warnings.append(
                 self.warning(record, "mapper.failed", "row could not be resolved", "error")

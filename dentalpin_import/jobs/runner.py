@@ -228,29 +228,22 @@ class Runner:
             with self.chunk():
                 chunk = writer.process(rows)
                 self.flush(chunk.warnings, entity_type)
-            deferred.update(record.canonical_uuid for record in chunk.deferred)
+            deferred.update(chunk.deferred)
         if deferred:
-            # Same-type forward references (refunds before their payment): a second
-            # pass. Only the keys were kept; the rows are read again, so a file
-            # with many deferred rows does not hold them all in memory.
+            # Rows that wait for every other row of their type (planned treatments,
+            # refunds before their payment): a second pass. Only the keys were kept;
+            # the rows are read again by key, so a file with many deferred rows does
+            # not hold them all in memory.
             self.ctx.final_pass = True
             try:
-                for part in self.rows_among(entity_type, deferred):
+                parts = self.container.iter_rows_among(
+                    entity_type, deferred, chunk_size=self.chunk_size
+                )
+                for part in parts:
                     with self.chunk():
                         self.flush(writer.process(part).warnings, entity_type)
             finally:
                 self.ctx.final_pass = False
-
-    def rows_among(self, entity_type: str, keys: set[str]):
-        """Yield the rows of `entity_type` whose key is in `keys`, in chunks, in file order."""
-        part = []
-        for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
-            part += [row for row in rows if row.canonical_uuid in keys]
-            if len(part) >= self.chunk_size:
-                yield part[: self.chunk_size]
-                part = part[self.chunk_size :]
-        if part:
-            yield part
 
     def finish(self, mapper) -> None:
         self.ctx.notes = []

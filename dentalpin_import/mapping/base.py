@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django.db import models
 
 from dentalpin_import.reader.records import SourceRecord
+from dentalpin_import.reader.values import Payload
 
 
 class MappingWarning(Exception):
@@ -150,6 +151,14 @@ class BaseMapper:
 
     def map(self, record: SourceRecord, ctx: MappingContext) -> MapResult:
         raise NotImplementedError
+
+    def waits(self, payload: Payload) -> bool:
+        """True sends a row to the final pass before it is typed (see `Defer`).
+
+        For rows `map()` would only defer in the first pass: they are then read,
+        typed and resolved once instead of twice. Judged on the decoded payload.
+        """
+        return False
 
     def finish(self, ctx: MappingContext) -> None:
         """Run once after every row of this type (post-pass links, summaries)."""

@@ -53,6 +53,7 @@ from dentalpin_import.reader.care_records import (
     SourceAppliedTreatment,
     SourceAppliedTreatmentPhase,
 )
+from dentalpin_import.reader.values import Payload
 
 TIPO_LABELS = {
     **dict.fromkeys(range(1, 7), "Estado de pieza"),
@@ -149,6 +150,10 @@ class AppliedTreatmentMapper(BaseMapper):
         yield "client", record.client_uuid
         yield "treatment_catalog_variant", record.treatment_variant_uuid
         yield "budget_line", record.budget_line_uuid
+
+    def waits(self, payload: Payload) -> bool:
+        # What status_of() calls planned (rule 5): such a row only defers in the first pass.
+        return payload.integer("status_code") == PLANNED_CODE and payload.date("end_date") is None
 
     def prepare(self, records, ctx: MappingContext) -> None:
         variants = {

@@ -38,6 +38,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 ENTITY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SYSTEM_TABLES = ("_meta", "_entities", "_files", "_warnings")
 REQUIRED_META = ("format_version", "source_system", "integrity_hash_algo")
+KEYS_PER_QUERY = 500
 Progress = Callable[[str, int, int], None]
 
 
@@ -349,6 +350,32 @@ class Container:
                 return
             yield [make_row(table, values) for values in batch]
             last = batch[-1][0]
+
+    def iter_rows_among(
+        self, entity_type: str, keys, *, chunk_size: int = 500
+    ) -> Iterator[list[SourceRow]]:
+        """Yield the rows whose canonical_uuid is in `keys`, in canonical_uuid order.
+
+        Looked up by key rather than by reading the whole table again: the rows a
+        second pass wants are often a fraction of their type.
+        """
+        table = self._checked(entity_type)
+        wanted = sorted(set(keys))
+        head = (
+            f"SELECT canonical_uuid, source_id, source_system, payload, raw_source_data, "
+            f'extracted_at FROM "{table}" WHERE canonical_uuid IN '
+        )
+        part: list[SourceRow] = []
+        # Below the 999 parameters older SQLite builds allow in one statement.
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            batch = wanted[start : start + KEYS_PER_QUERY]
+            sql = head + "(" + ", ".join(["?"] * len(batch)) + ") ORDER BY canonical_uuid"
+            part += [make_row(table, values) for values in self._query(sql, batch)]
+            while len(part) >= chunk_size:
+                yield part[:chunk_size]
+                part = part[chunk_size:]
+        if part:
+            yield part
 
     def sample_rows(self, entity_type: str, n: int = 5) -> list[SourceRow]:
         return next(self.iter_rows(entity_type, chunk_size=n), [])

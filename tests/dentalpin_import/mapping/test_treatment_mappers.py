@@ -1,10 +1,14 @@
 """Applied treatments (status, teeth, money, notes, administrative entries, plans) and phases."""
 
 import datetime as dt
+import json
+from collections import Counter
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.db import connection
+from django_scopes import scope
 
 from clinics.models import (
     AppliedTreatment,
@@ -16,7 +20,14 @@ from clinics.models import (
     Professional,
     TreatmentCatalogItem,
     TreatmentCatalogVariant,
+    TreatmentStatus,
 )
+from dentalpin_import.mapping.treatments import AppliedTreatmentMapper, status_of
+from dentalpin_import.reader.care_records import SourceAppliedTreatment
+from dentalpin_import.reader.rows import SourceRow
+from dentalpin_import.reader.values import Payload
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.mapping.care_rows import years_ago
 
 
@@ -112,3 +123,47 @@ def test_phases_inherit_completion_and_bill_their_share_of_the_price(care, mappe
         "phase.unmapped_parent": ["5"],
         "phase.no_parent": ["6"],
     }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"status_code": 3},
+        {"status_code": "3", "start_date": "2025-01-01"},
+        {"status_code": 3, "end_date": "2025-02-01"},
+        {"status_code": 3, "end_date": "1899-12-30"},  # a placeholder: no end date
+        {"status_code": 3, "end_date": "no date"},
+        {"status_code": 5},
+        {"status_code": 2},
+        {"status_code": None},
+        {},
+    ],
+)
+def test_a_row_waits_for_the_final_pass_exactly_when_it_is_planned(payload):
+    row = SourceRow(
+        "applied_treatment", "u1", "1", "gesden", json.dumps(payload), "{}", "2026-01-01"
+    )
+    record = SourceAppliedTreatment.from_row(row)
+    planned = status_of(record) == TreatmentStatus.PLANNED
+    assert AppliedTreatmentMapper().waits(Payload(row.payload)) is planned
+
+
+def test_planned_rows_are_read_and_typed_once(care_file, clinic, monkeypatch, mapped, warned):
+    typed = Counter()
+    real = SourceAppliedTreatment.from_row.__func__
+
+    def counting(cls, row):
+        typed[row.canonical_uuid] += 1
+        return real(cls, row)
+
+    monkeypatch.setattr(SourceAppliedTreatment, "from_row", classmethod(counting))
+    assert run_import(care_file, clinic.slug)[0] == 0
+    planned = [b.uid("applied_treatment", sid) for sid in ("shadow", "old", "talk", "fresh")]
+    assert all(typed[key] == 1 for key in planned)
+    assert max(typed.values()) == 1
+    with scope(clinic=clinic):
+        # Still mapped in the final pass, after every performed row.
+        assert mapped(AppliedTreatment, "applied_treatment", "shadow") == mapped(
+            AppliedTreatment, "applied_treatment", "done"
+        )
+        assert warned("applied_treatment")["applied_treatment.shadow_planned"] == ["shadow"]

@@ -62,6 +62,23 @@ def test_after_uuid_resumes_after_a_row(tmp_path, tmp_root):
         assert everything == sorted(everything) and rest == everything[3:]
 
 
+def test_rows_among_some_keys_come_by_key_in_file_order(tmp_path, tmp_root, monkeypatch):
+    from dentalpin_import.reader import container as module
+
+    monkeypatch.setattr(module, "KEYS_PER_QUERY", 2)  # several look-ups, chunks across them
+    with open_file(b.build(tmp_path, rows()), tmp_root) as container:
+        everything = [r.canonical_uuid for c in container.iter_rows("patient") for r in c]
+        wanted = [everything[5], everything[0], everything[3], everything[4], "no-such-key"]
+        chunks = list(container.iter_rows_among("patient", wanted, chunk_size=3))
+        assert [len(c) for c in chunks] == [3, 1]
+        got = [r.canonical_uuid for c in chunks for r in c]
+        assert got == [everything[0], everything[3], everything[4], everything[5]]
+        assert chunks[0][0].payload["notes"] == TEXT
+        assert list(container.iter_rows_among("patient", [], chunk_size=3)) == []
+        with pytest.raises(KeyError):
+            list(container.iter_rows_among("no_such_type", wanted))
+
+
 def refused(path, tmp_root, code, **kw):
     with pytest.raises(ReadError) as info:
         with open_file(path, tmp_root, **kw):

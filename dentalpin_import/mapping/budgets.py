@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast
 
 from clinics.models import (
     AppliedTreatment,
@@ -253,30 +254,21 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     this job or another, changes nothing. Returns how many lines it linked and
     {line id: source uuid} of the lines it could not link.
     """
-    waiting = dict(
-        BudgetLine.objects.filter(clinic=ctx.clinic, applied_treatment__isnull=True)
-        .exclude(source_applied_treatment_uuid="")
-        .values_list("pk", "source_applied_treatment_uuid")
+    waiting = BudgetLine.objects.filter(clinic=ctx.clinic, applied_treatment__isnull=True).exclude(
+        source_applied_treatment_uuid=""
     )
-    if not waiting:
-        return 0, {}
-    targets: dict[str, int] = {}
-    uuids = sorted(set(waiting.values()))
-    for part in batched(uuids, 1000):
-        targets.update(
-            (uuid, int(target))
-            for uuid, target in EntityMapping.objects.filter(
-                clinic=ctx.clinic,
-                source_system=ctx.source_system,
-                entity_type="applied_treatment",
-                target_table=AppliedTreatment._meta.db_table,
-                canonical_uuid__in=part,
-            ).values_list("canonical_uuid", "target_id")
-        )
-    links = [(pk, targets[uuid]) for pk, uuid in waiting.items() if uuid in targets]
-    # `updated_at` is left alone: a link is not an operator's edit (undo).
-    update_rows(BudgetLine, ctx.clinic, ["applied_treatment"], links)
-    return len(links), {pk: uuid for pk, uuid in waiting.items() if uuid not in targets}
+    treatment = EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type="applied_treatment",
+        target_table=AppliedTreatment._meta.db_table,
+        canonical_uuid=OuterRef("source_applied_treatment_uuid"),
+    ).values(target=Cast("target_id", BigIntegerField()))[:1]
+    # One UPDATE joined to the mappings through their unique index: an UPDATE per
+    # line took 1,876 statements for a file of 1,000 patients. `updated_at` is left
+    # alone: a link is not an operator's edit (undo).
+    linked = waiting.filter(Exists(treatment)).update(applied_treatment_id=Subquery(treatment))
+    return linked, dict(waiting.values_list("pk", "source_applied_treatment_uuid"))
 
 
 def promote_executed_budgets(clinic, budget_ids) -> None:

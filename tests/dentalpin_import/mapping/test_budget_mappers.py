@@ -138,3 +138,21 @@ def test_a_line_imported_before_its_treatment_is_linked_by_the_later_job(tmp_pat
     with scope(clinic=clinic):
         line = mapped(BudgetLine, "budget_line", 1)
         assert line.applied_treatment == mapped(AppliedTreatment, "applied_treatment", "done")
+
+
+def test_each_clinic_links_its_lines_to_its_own_treatments(care, care_file, other_clinic):
+    from django_scopes import scopes_disabled
+
+    assert run_import(care_file, other_clinic.slug)[0] == 0
+
+    def row_of(model, clinic, entity_type, sid):
+        mapping = EntityMapping.objects.get(
+            clinic=clinic, entity_type=entity_type, canonical_uuid=uid(entity_type, sid)
+        )
+        return model.objects.get(pk=int(mapping.target_id))
+
+    with scopes_disabled():
+        for clinic in (care, other_clinic):
+            line = row_of(BudgetLine, clinic, "budget_line", 1)
+            done = row_of(AppliedTreatment, clinic, "applied_treatment", "done")
+            assert line.applied_treatment == done and done.clinic == clinic

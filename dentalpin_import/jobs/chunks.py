@@ -115,6 +115,15 @@ def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -
     return {uuid: (bool(mine), et.endswith(SKIP_SUFFIX)) for uuid, mine, et in rows}
 
 
+def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
+    """True when the clinic has a row of `entity_type` mapped (or skipped) from this source."""
+    return EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
+    ).exists()
+
+
 def resolve_references(ctx: MappingContext, pairs) -> None:
     """Load the mappings of every referenced source key, one query per entity type."""
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -140,6 +149,11 @@ class ChunkWriter:
         # The keys this writer maps stay in the run's key cache only when a later
         # row may look them up.
         self.keep_keys = self.entity in REFERENCED_TYPES
+        # A type this clinic has never had from this source needs no look-up of
+        # mapped rows per chunk (a first import). Another job importing the same
+        # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
+        self.look_up = has_mappings(ctx, self.entity)
+        self.looked_up = True  # whether the current chunk's rows were looked up
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return build(
@@ -187,7 +201,9 @@ class ChunkWriter:
         return result
 
     def new_records(self, rows, result: ChunkResult) -> list:
-        known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
+        self.looked_up = self.look_up
+        keys = [r.canonical_uuid for r in rows]
+        known = existing_mappings(self.ctx, self.entity, keys) if self.look_up else {}
         waits = None
         if not self.ctx.final_pass and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
@@ -349,6 +365,7 @@ class ChunkWriter:
         self.ctx.chunk = {}
         self.mapper.prepare(records, self.ctx)
         for record in records:
+            warned = len(result.warnings)
             outcome = self.map_one(record, result)
             if outcome is None:
                 continue
@@ -359,6 +376,15 @@ class ChunkWriter:
                     else:
                         self.save([], [outcome])
             except DatabaseError as exc:
+                if not self.looked_up and existing_mappings(
+                    self.ctx, self.entity, [record.canonical_uuid]
+                ):
+                    # Mapped by another job since this type started: counted as if
+                    # looked up, and the next chunks look up again.
+                    self.look_up = True
+                    self.counts.already_mapped += 1
+                    del result.warnings[warned:]
+                    continue
                 result.warnings.append(self.warning(record, "mapper.failed", str(exc), "error"))
                 self.counts.failed += 1
                 continue

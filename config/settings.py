@@ -121,7 +121,7 @@ DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
 # Source keys → clinic ids a run keeps in memory; past this it forgets them and
 # reloads what each chunk refers to, so memory does not grow with the file.
-DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 20_000)
+DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 40_000)
 # SQLite page cache of the connection running an import, in MiB (SQLite's default is 2).
 # The source-key indexes are probed at random; at 10,000 patients 16 MiB halves the
 # pages read back from the operating system. 0 leaves the connection's own setting.

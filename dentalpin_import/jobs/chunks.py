@@ -170,7 +170,7 @@ class ChunkWriter:
         )
 
     def process(self, rows) -> ChunkResult:
-        """Import one chunk of source rows; return its warnings and deferred rows."""
+        """Import one chunk of source rows; return its warnings and the keys of deferred rows."""
         result = ChunkResult()
         return self.process_records(self.new_records(rows, result), result)
 

@@ -153,7 +153,6 @@ class ChunkWriter:
         # mapped rows per chunk (a first import). Another job importing the same
         # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
         self.look_up = has_mappings(ctx, self.entity)
-        self.looked_up = True  # whether the current chunk's rows were looked up
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return build(
@@ -201,9 +200,9 @@ class ChunkWriter:
         return result
 
     def new_records(self, rows, result: ChunkResult) -> list:
-        self.looked_up = self.look_up
-        keys = [r.canonical_uuid for r in rows]
-        known = existing_mappings(self.ctx, self.entity, keys) if self.look_up else {}
+        known = {}
+        if self.look_up:
+            known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
         waits = None
         if not self.ctx.final_pass and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
@@ -364,6 +363,7 @@ class ChunkWriter:
         """Slow path: map and save each record alone so one bad row fails alone."""
         self.ctx.chunk = {}
         self.mapper.prepare(records, self.ctx)
+        raced = False
         for record in records:
             warned = len(result.warnings)
             outcome = self.map_one(record, result)
@@ -376,12 +376,12 @@ class ChunkWriter:
                     else:
                         self.save([], [outcome])
             except DatabaseError as exc:
-                if not self.looked_up and existing_mappings(
+                if not self.look_up and existing_mappings(
                     self.ctx, self.entity, [record.canonical_uuid]
                 ):
                     # Mapped by another job since this type started: counted as if
                     # looked up, and the next chunks look up again.
-                    self.look_up = True
+                    raced = True
                     self.counts.already_mapped += 1
                     del result.warnings[warned:]
                     continue
@@ -392,6 +392,8 @@ class ChunkWriter:
                 self.count_saved([outcome], [], result)
             else:
                 self.count_saved([], [outcome], result)
+        if raced:
+            self.look_up = True
 
 
 def parents_first(groups: dict[type, list]) -> list[type]:

@@ -113,9 +113,14 @@ TWIN_FIELDS = (
 
 
 def status_of(record: SourceAppliedTreatment) -> str:
-    if record.status_code in PERFORMED_CODES or record.end_date:
+    return status_from(record.status_code, record.end_date)
+
+
+def status_from(status_code: int | None, end_date: dt.date | None) -> str:
+    """Rule 4, from the two values it reads (a row's payload can be judged before typing)."""
+    if status_code in PERFORMED_CODES or end_date:
         return TreatmentStatus.PERFORMED
-    if record.status_code == PLANNED_CODE:
+    if status_code == PLANNED_CODE:
         return TreatmentStatus.PLANNED
     return TreatmentStatus.UNCLEAR
 
@@ -152,8 +157,9 @@ class AppliedTreatmentMapper(BaseMapper):
         yield "budget_line", record.budget_line_uuid
 
     def waits(self, payload: Payload) -> bool:
-        # What status_of() calls planned (rule 5): such a row only defers in the first pass.
-        return payload.integer("status_code") == PLANNED_CODE and payload.date("end_date") is None
+        # A planned row (rule 5) only defers in the first pass.
+        status = status_from(payload.integer("status_code"), payload.date("end_date"))
+        return status == TreatmentStatus.PLANNED
 
     def prepare(self, records, ctx: MappingContext) -> None:
         variants = {

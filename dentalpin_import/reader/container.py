@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
+from dentalpin_import.batches import batched
 from dentalpin_import.reader import errors as E
 from dentalpin_import.reader.compression import MAGIC as ZSTD_MAGIC
 from dentalpin_import.reader.compression import Decompressor
@@ -39,6 +40,10 @@ ENTITY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SYSTEM_TABLES = ("_meta", "_entities", "_files", "_warnings")
 REQUIRED_META = ("format_version", "source_system", "integrity_hash_algo")
 KEYS_PER_QUERY = 500
+# What `make_row` takes, in its order.
+ROW_COLUMNS = (
+    "SELECT canonical_uuid, source_id, source_system, payload, raw_source_data, extracted_at"
+)
 Progress = Callable[[str, int, int], None]
 
 
@@ -338,11 +343,8 @@ class Container:
     ) -> Iterator[list[SourceRow]]:
         """Yield rows in canonical_uuid order, `chunk_size` at a time (keyset pagination)."""
         table = self._checked(entity_type)
-        sql = (
-            f"SELECT canonical_uuid, source_id, source_system, payload, raw_source_data, "
-            f'extracted_at FROM "{table}" WHERE canonical_uuid > ? '
-            f"ORDER BY canonical_uuid LIMIT ?"
-        )
+        sql = f'{ROW_COLUMNS} FROM "{table}" WHERE canonical_uuid > ? '
+        sql += "ORDER BY canonical_uuid LIMIT ?"
         last = after_uuid or ""
         while True:
             batch = self._query(sql, (last, chunk_size)).fetchall()
@@ -361,14 +363,10 @@ class Container:
         """
         table = self._checked(entity_type)
         wanted = sorted(set(keys))
-        head = (
-            f"SELECT canonical_uuid, source_id, source_system, payload, raw_source_data, "
-            f'extracted_at FROM "{table}" WHERE canonical_uuid IN '
-        )
+        head = f'{ROW_COLUMNS} FROM "{table}" WHERE canonical_uuid IN '
         part: list[SourceRow] = []
         # Below the 999 parameters older SQLite builds allow in one statement.
-        for start in range(0, len(wanted), KEYS_PER_QUERY):
-            batch = wanted[start : start + KEYS_PER_QUERY]
+        for batch in batched(wanted, KEYS_PER_QUERY):
             sql = head + "(" + ", ".join(["?"] * len(batch)) + ") ORDER BY canonical_uuid"
             part += [make_row(table, values) for values in self._query(sql, batch)]
             while len(part) >= chunk_size:

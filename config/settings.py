@@ -119,9 +119,10 @@ DPMF_STAGING_DIR = Path(env_str("DPMF_STAGING_DIR", str(VAR_DIR / "staging")))
 DPMF_MAX_UNPACKED_BYTES = env_int("DPMF_MAX_UNPACKED_BYTES", 20 * 1024**3)
 DPMF_MAX_UPLOAD_BYTES = env_int("DPMF_MAX_UPLOAD_BYTES", 5 * 1024**3)
 DPMF_CHUNK_SIZE = env_int("DPMF_CHUNK_SIZE", 1000)
-# Source keys → clinic ids a run keeps in memory; past this it forgets them and
-# reloads what each chunk refers to, so memory does not grow with the file.
-DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 40_000)
+# Source keys → clinic ids a run keeps in memory (about 155 bytes each); past this it
+# forgets them and reloads what each chunk refers to, so memory does not grow with the
+# file. A 10,000-patient file needs at most about 100,000 at once.
+DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 150_000)
 # SQLite page cache of the connection running an import, in MiB (SQLite's default is 2).
 # The source-key indexes are probed at random; at 10,000 patients 16 MiB halves the
 # pages read back from the operating system. 0 leaves the connection's own setting.

@@ -8,7 +8,6 @@ redone row by row, each in its own savepoint, so only the bad row fails.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,16 +125,12 @@ def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
 
 def resolve_references(ctx: MappingContext, pairs) -> None:
     """Load the mappings of every referenced source key, one query per entity type."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for entity_type, uuid in pairs:
-        if uuid and (entity_type, uuid) not in ctx.ids:
-            wanted[entity_type].add(uuid)
-    for entity_type, uuids in wanted.items():
+    keys = ctx.keys
+    for entity_type, uuids in keys.missing(pairs).items():
         select = "canonical_uuid, target_id, target_table"
         rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
         for uuid, target, target_table in rows:
-            ctx.ids[(entity_type, uuid)] = int(target)
-            ctx.tables[(entity_type, uuid)] = target_table
+            keys.add(entity_type, uuid, int(target), target_table)
 
 
 class ChunkWriter:
@@ -177,8 +172,8 @@ class ChunkWriter:
         """Map and write already-typed records."""
         result = result or ChunkResult()
         self.ctx.chunk = {}
-        if len(self.ctx.ids) > settings.DPMF_ID_CACHE_SIZE:
-            self.ctx.forget_ids()
+        if len(self.ctx.keys) > settings.DPMF_ID_CACHE_SIZE:
+            self.ctx.keys.clear()  # what this chunk refers to is loaded again below
         resolve_references(self.ctx, (p for r in records for p in self.mapper.references(r)))
         self.mapper.prepare(records, self.ctx)
         before = self.counts.snapshot()
@@ -346,13 +341,13 @@ class ChunkWriter:
         )
 
     def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
+        keys = self.ctx.keys
         for outcome in outcomes:
             self.counts.created += 1
             self.counts.linked += 0 if outcome.created else 1
             if self.keep_keys:
-                key = (self.entity, outcome.record.canonical_uuid)
-                self.ctx.ids[key] = outcome.instances[0].pk
-                self.ctx.tables[key] = outcome.instances[0]._meta.db_table
+                row = outcome.instances[0]
+                keys.add(self.entity, outcome.record.canonical_uuid, row.pk, row._meta.db_table)
             result.warnings += [
                 self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
                 for n in outcome.notes

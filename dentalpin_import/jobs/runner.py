@@ -26,7 +26,7 @@ from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
-from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for
+from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for, referenced_after
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,7 @@ class Runner:
         self.start_counts()
         mappers = []
         order = import_order(self.result.counts)
+        still_needed = dict(zip(order, referenced_after(order), strict=True))
         for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
             types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
             with self.phase(f"level {level}", types):
@@ -181,6 +182,7 @@ class Runner:
                     mapper = mapper_for(entity_type)
                     began = time.monotonic()
                     self.run_type(entity_type, mapper)
+                    self.ctx.keys.keep_only(still_needed[entity_type])
                     self.result.timings[entity_type] = time.monotonic() - began
                     if mapper is not None:
                         mappers.append(mapper)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
+from dentalpin_import.mapping.keys import ResolvedKeys
 from dentalpin_import.reader.records import SourceRecord
 from dentalpin_import.reader.values import Payload
 
@@ -63,10 +64,9 @@ class MappingContext:
     job: Any
     source_system: str
     options: dict[str, Any]
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    # The table each resolved id lives in: one source type may map to several
+    # Resolved ids and their tables: one source type may map to several
     # (a catalogue item to a chair or a catalogue row, a treatment to a note).
-    tables: dict[tuple[str, str], str] = field(default_factory=dict)
+    keys: ResolvedKeys = field(default_factory=ResolvedKeys)
     notes: list[Note] = field(default_factory=list)
     # `state` lives for the whole run; `chunk` is emptied before every chunk,
     # so what a mapper caches there never outlives a rolled-back savepoint.
@@ -74,16 +74,11 @@ class MappingContext:
     chunk: dict[str, Any] = field(default_factory=dict)
     final_pass: bool = False
 
-    def forget_ids(self) -> None:
-        """Drop every resolved key; the runner reloads what the next chunk refers to."""
-        self.ids.clear()
-        self.tables.clear()
-
     def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
         """Return the clinic row id a source key was mapped to, or None."""
         if not canonical_uuid:
             return None
-        return self.ids.get((entity_type, canonical_uuid))
+        return self.keys.get(entity_type, canonical_uuid)
 
     def resolve_as(
         self, entity_type: str, canonical_uuid: str | None, model: type[models.Model]
@@ -102,7 +97,7 @@ class MappingContext:
         """Return the table a resolved source key was mapped to, or None."""
         if not canonical_uuid:
             return None
-        return self.tables.get((entity_type, canonical_uuid))
+        return self.keys.table(entity_type, canonical_uuid)
 
     def note(self, code: str, message: str, *, severity: str = "info", raw_data: Any = None):
         """Record a warning about the current row without stopping it."""

@@ -176,6 +176,22 @@ REFERENCED_TYPES = frozenset(
 )
 
 
+def referenced_after(order: list[str]) -> list[frozenset[str]]:
+    """For each type of `order`, the types whose keys some later type still looks up.
+
+    Once a type is done, the run's key store can forget every other type.
+    """
+    later: list[frozenset[str]] = []
+    needed: frozenset[str] = frozenset()
+    for entity_type in reversed(order):
+        later.append(needed)
+        cls = MAPPERS.get(entity_type)
+        if cls is not None:
+            own = {entity_type} if cls.refers_to_itself else set()
+            needed = needed | set(cls.depends_on) | own
+    return later[::-1]
+
+
 def import_order(entity_types) -> list[str]:
     """Return `entity_types` in import order: known types first, unknown ones alphabetically."""
     present = set(entity_types)

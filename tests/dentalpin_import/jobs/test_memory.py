@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope
 
-from clinics.models import Appointment
+from clinics.models import Appointment, Payment, PrescriptionItem
 from dentalpin_import.models import ImportWarning
 from dentalpin_import.sample.generator import generate_sample
 from tests import dpmf_builder as b
@@ -59,11 +59,14 @@ def test_objects_frozen_for_the_run_are_handed_back_to_the_collector(tmp_path, c
     assert gc.get_freeze_count() == before == 0
 
 
-def patient_lookups(queries) -> int:
-    """Reference look-ups that went to the database for patient keys."""
+def import_counting_patient_lookups(path, clinic) -> int:
+    """Import `path`; return how many reference look-ups went to the database for patient keys."""
+    with CaptureQueriesContext(connection) as run:
+        status, out, _ = run_import(path, clinic.slug)
+    assert status == 0, out
     return sum(
         1
-        for q in queries
+        for q in run.captured_queries
         if q["sql"].startswith("SELECT canonical_uuid, target_id, target_table")
         and "'patient'" in q["sql"]
     )
@@ -79,13 +82,42 @@ def test_rows_nothing_refers_to_leave_the_patients_in_the_key_cache(tmp_path, cl
     settings.DPMF_CHUNK_SIZE = 20
     # Room for the 40 clients, 40 patients and the professional, not for 120 appointments.
     settings.DPMF_ID_CACHE_SIZE = 100
-    with CaptureQueriesContext(connection) as run:
-        status, out, _ = run_import(path, clinic.slug)
-    assert status == 0, out
+    # Every appointment finds its patient among the keys the run kept.
+    assert import_counting_patient_lookups(path, clinic) == 0
     with scope(clinic=clinic):
         assert Appointment.objects.filter(clinic=clinic, patient__isnull=False).count() == 120
-    # Every appointment found its patient among the keys the run kept.
-    assert patient_lookups(run.captured_queries) == 0
+
+
+@pytest.mark.django_db
+def test_keys_no_later_type_refers_to_are_forgotten_and_leave_room(tmp_path, clinic, settings):
+    rows = [b.professional(1)]
+    for n in range(1, 41):
+        rows += [b.client(n), b.patient(n, client_sid=n)]
+        prescription = dict(
+            patient_uuid=b.uid("patient", n), professional_uuid=b.uid("professional", 1)
+        )
+        rows += [b.row("prescription", n, **prescription, prescribed_on="2026-03-04")]
+        rows += [
+            b.row(
+                "prescription_item",
+                n,
+                prescription_uuid=b.uid("prescription", n),
+                drug_description="Ibuprofeno 600",
+            )
+        ]
+        rows += [b.payment(n, n, "10.00", patient_uuid=b.uid("patient", n))]
+    path = b.build(tmp_path, rows, name="forgotten")
+    settings.DPMF_CHUNK_SIZE = 20
+    # The professional, 40 clients, 40 patients and 40 prescriptions fill 121 of 125 places.
+    # Once the prescription items are in, nothing refers to a prescription any more: the
+    # payments that follow find room for their own keys beside the patients.
+    settings.DPMF_ID_CACHE_SIZE = 125
+    assert import_counting_patient_lookups(path, clinic) == 0
+    with scope(clinic=clinic):
+        assert (
+            PrescriptionItem.objects.filter(clinic=clinic, prescription__isnull=False).count() == 40
+        )
+        assert Payment.objects.filter(clinic=clinic, patient__isnull=False).count() == 40
 
 
 @pytest.mark.django_db

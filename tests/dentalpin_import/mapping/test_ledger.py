@@ -302,7 +302,7 @@ def test_a_debt_billing_a_treatment_imported_as_an_administrative_note_is_kept_u
         phase_number="",
     )
     ctx = MappingContext(clinic=None, job=None, source_system=b.SYSTEM, options={})
-    ctx.ids[("patient", b.uid("patient", 1))] = 1
+    ctx.keys.add("patient", b.uid("patient", 1), 1, "clinics_patient")
     ctx.chunk["treatments"] = {TREATMENT: ClinicalNote._meta.db_table}
     entry = DebtMapper().map(record, ctx)
     # The charge was billed: it stays in the ledger, unlinked, with a warning.

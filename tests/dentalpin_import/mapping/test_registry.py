@@ -9,6 +9,7 @@ from dentalpin_import.mapping.registry import (
     SHEET_ORDER,
     import_order,
     mapper_for,
+    referenced_after,
 )
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.sample.generator import generate_sample
@@ -64,3 +65,24 @@ def test_every_type_a_mapper_looks_up_is_declared(tmp_path):
         allowed = set(mapper.depends_on) | ({entity_type} if mapper.refers_to_itself else set())
         assert types <= allowed, (entity_type, types - allowed)
         assert types <= REFERENCED_TYPES
+
+
+def test_a_type_is_kept_while_a_later_type_still_refers_to_it():
+    order = list(ENTITY_ORDER)
+    after = dict(zip(order, referenced_after(order), strict=True))
+    # Budgets are only named by their lines; lines only by treatments.
+    assert "budget" in after["budget"] and "budget" not in after["budget_line"]
+    assert "budget_line" in after["budget_line"] and "budget_line" not in after["applied_treatment"]
+    # Payments name other payments: kept through their own type, then for the applications.
+    assert "payment" in after["debt"] and "payment" in after["payment"]
+    assert "payment" not in after["debt_payment_application"]
+    assert after["fiscal_document"] >= {"fiscal_document", "patient"}
+    assert after["fiscal_document_line"] == {"patient"}  # the documents still name patients
+    assert after["patient_document"] == frozenset()
+
+
+def test_types_kept_raw_keep_nothing_alive():
+    # A type without a mapper names nothing: what is needed after it is what comes later.
+    appointment = {"patient", "professional", "appointment_recurrence", "catalog_item"}
+    after = referenced_after(["patient", "zeta_new", "appointment"])
+    assert after == [appointment, appointment, set()]

@@ -1,0 +1,88 @@
+"""The clinic rows a run's source keys were mapped to, kept in memory for later rows.
+
+A run resolves tens of thousands of references (every treatment names its
+patient, budget line and professional). Keys the run wrote or loaded stay here
+so the next chunk finds them without a query. The store is bounded by the
+caller (`DPMF_ID_CACHE_SIZE`) and forgets a type once no type still to come
+refers to it, so what it holds is what later rows can use.
+
+Most types map every row into one table. That table is kept once per type;
+only the rows that went elsewhere (a treatment kept as a clinical note) keep
+their own. Keys are grouped by type, so no (type, key) tuple is built per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ResolvedKeys:
+    """{entity type: {canonical_uuid: clinic row id}} and the table of each row."""
+
+    __slots__ = ("_ids", "_usual", "_other")
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[str, int]] = {}
+        self._usual: dict[str, str] = {}  # entity type -> the table most of its rows went to
+        self._other: dict[tuple[str, str], str] = {}  # (type, key) -> a table other than usual
+
+    def __len__(self) -> int:
+        return sum(map(len, self._ids.values()))
+
+    def __contains__(self, pair: tuple[str, str]) -> bool:
+        ids = self._ids.get(pair[0])
+        return ids is not None and pair[1] in ids
+
+    def get(self, entity_type: str, key: str) -> int | None:
+        """The row id `key` of `entity_type` was mapped to, or None when not held."""
+        ids = self._ids.get(entity_type)
+        return None if ids is None else ids.get(key)
+
+    def table(self, entity_type: str, key: str) -> str | None:
+        """The table of that row, or None when the key is not held."""
+        ids = self._ids.get(entity_type)
+        if ids is None or key not in ids:
+            return None
+        return self._other.get((entity_type, key)) or self._usual[entity_type]
+
+    def add(self, entity_type: str, key: str, target_id: int, table: str) -> None:
+        ids = self._ids.get(entity_type)
+        if ids is None:
+            ids = self._ids[entity_type] = {}
+            self._usual[entity_type] = table
+        ids[key] = target_id
+        if table != self._usual[entity_type]:
+            self._other[(entity_type, key)] = table
+        elif self._other:
+            self._other.pop((entity_type, key), None)
+
+    def missing(self, pairs: Iterable[tuple[str, str | None]]) -> dict[str, set[str]]:
+        """{entity type: keys} of the non-empty `pairs` this store does not hold."""
+        wanted: dict[str, set[str]] = {}
+        for entity_type, key in pairs:
+            if not key:
+                continue
+            ids = self._ids.get(entity_type)
+            if ids is None or key not in ids:
+                wanted.setdefault(entity_type, set()).add(key)
+        return wanted
+
+    def types(self) -> set[str]:
+        return set(self._ids)
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self._usual.clear()
+        self._other.clear()
+
+    def keep_only(self, entity_types: Iterable[str]) -> None:
+        """Forget every type not in `entity_types`."""
+        keep = set(entity_types)
+        gone = [t for t in self._ids if t not in keep]
+        if not gone:
+            return
+        for entity_type in gone:
+            del self._ids[entity_type]
+            del self._usual[entity_type]
+        if self._other:
+            self._other = {k: v for k, v in self._other.items() if k[0] in keep}

@@ -1,0 +1,53 @@
+"""The run's store of resolved keys: ids, their tables, and what it forgets."""
+
+from dentalpin_import.mapping.keys import ResolvedKeys
+
+
+def test_each_key_gives_back_its_id_and_table_even_when_the_table_is_unusual():
+    keys = ResolvedKeys()
+    keys.add("applied_treatment", "t1", 10, "clinics_appliedtreatment")
+    keys.add("applied_treatment", "t2", 11, "clinics_clinicalnote")  # kept as a note
+    keys.add("applied_treatment", "t3", 12, "clinics_appliedtreatment")
+    assert [keys.get("applied_treatment", k) for k in ("t1", "t2", "t3")] == [10, 11, 12]
+    assert keys.table("applied_treatment", "t1") == "clinics_appliedtreatment"
+    assert keys.table("applied_treatment", "t2") == "clinics_clinicalnote"
+    assert keys.table("applied_treatment", "t3") == "clinics_appliedtreatment"
+    # A key of another type, or not held, resolves to nothing.
+    assert keys.get("patient", "t1") is None and keys.table("patient", "t1") is None
+    assert keys.get("applied_treatment", "t9") is None
+    assert keys.table("applied_treatment", "t9") is None
+    assert len(keys) == 3 and ("applied_treatment", "t2") in keys and ("patient", "t2") not in keys
+
+
+def test_a_key_added_again_takes_its_new_table():
+    keys = ResolvedKeys()
+    keys.add("catalog_item", "c1", 1, "clinics_treatmentcatalogitem")
+    keys.add("catalog_item", "c2", 5, "clinics_chair")
+    keys.add("catalog_item", "c2", 6, "clinics_treatmentcatalogitem")
+    assert (keys.get("catalog_item", "c2"), keys.table("catalog_item", "c2")) == (
+        6,
+        "clinics_treatmentcatalogitem",
+    )
+    assert len(keys) == 2
+
+
+def test_missing_lists_only_the_keys_not_held_and_skips_empty_ones():
+    keys = ResolvedKeys()
+    keys.add("patient", "p1", 1, "clinics_patient")
+    pairs = [("patient", "p1"), ("patient", "p2"), ("client", "c1"), ("client", None), ("user", "")]
+    assert keys.missing(pairs) == {"patient": {"p2"}, "client": {"c1"}}
+
+
+def test_keep_only_forgets_the_other_types_with_their_unusual_tables():
+    keys = ResolvedKeys()
+    keys.add("patient", "p1", 1, "clinics_patient")
+    keys.add("applied_treatment", "t1", 10, "clinics_appliedtreatment")
+    keys.add("applied_treatment", "t2", 11, "clinics_clinicalnote")
+    keys.keep_only({"patient", "budget"})
+    assert keys.types() == {"patient"} and len(keys) == 1
+    assert keys.get("applied_treatment", "t2") is None
+    # Coming back later, a forgotten type starts afresh.
+    keys.add("applied_treatment", "t2", 20, "clinics_appliedtreatment")
+    assert keys.table("applied_treatment", "t2") == "clinics_appliedtreatment"
+    keys.clear()
+    assert len(keys) == 0 and keys.get("patient", "p1") is None

@@ -49,6 +49,7 @@ def test_a_stopped_job_shows_the_counters_of_every_chunk_it_committed(
     tmp_path, clinic, settings, monkeypatch
 ):
     settings.DPMF_CHUNK_SIZE = 10
+    settings.DPMF_COMMIT_ROWS = 1  # every chunk its own commit
     # Progress is then saved only at phase ends: the counters of the chunks
     # committed since would be lost with the refused save of a cancelled job.
     monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)
@@ -64,3 +65,23 @@ def test_a_stopped_job_shows_the_counters_of_every_chunk_it_committed(
         sum(v for k, v in c.items() if k not in ("in_file", "linked"))
         for c in job.counters.values()
     )
+
+
+@pytest.mark.django_db
+def test_a_cancel_rolls_back_the_chunks_not_yet_committed_and_their_counters(
+    tmp_path, clinic, settings, monkeypatch
+):
+    settings.DPMF_CHUNK_SIZE = 10
+    # Chunks committed together: none of level 3 is committed before the cancel is seen.
+    settings.DPMF_COMMIT_ROWS = 100_000
+    settings.DPMF_COMMIT_SECONDS = 3600
+    monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)
+    job = cancelled_after_the_patients(tmp_path, clinic)
+    with scope(clinic=clinic):
+        mapped = Counter(
+            EntityMapping.objects.filter(job=job).values_list("entity_type", flat=True)
+        )
+        assert Patient.objects.count() == mapped["patient"] == 30  # committed at its level's end
+    assert not any(t.startswith("work_calendar") for t in mapped)
+    created = {t: c["created"] for t, c in job.counters.items() if c["created"]}
+    assert created == {t: n for t, n in mapped.items() if t in job.counters}

@@ -148,3 +148,13 @@ def test_an_import_runs_with_the_larger_page_cache_and_hands_the_connection_back
     assert status == 0, out
     assert seen == [-24 * 1024]  # negative: KiB, as SQLite reads it
     assert cache_size() == before != -24 * 1024
+
+
+@pytest.mark.django_db
+def test_sqlite_keeps_statement_journals_in_memory():
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite setting")
+    # Set when the connection opens: SQLite refuses to change it inside a transaction.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        assert cursor.fetchone()[0] == 2  # MEMORY

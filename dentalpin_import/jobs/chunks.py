@@ -18,6 +18,7 @@ from django.utils import timezone
 from dentalpin_import import events
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.typing_process import TypedChunk
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import REFERENCED_TYPES
@@ -31,6 +32,7 @@ from dentalpin_import.models import (
     ImportWarning,
     RawEntity,
 )
+from dentalpin_import.reader.typed_stream import Unreadable
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
@@ -195,11 +197,17 @@ class ChunkWriter:
         return result
 
     def new_records(self, rows, result: ChunkResult) -> list:
+        """The typed records of the rows not mapped yet; unreadable rows become warnings.
+
+        `rows` are source rows, or a `TypedChunk` already typed by the helper
+        process: its rows that `waits` would defer are deferred by `map()` instead.
+        """
         known = {}
         if self.look_up:
             known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
+        typed = isinstance(rows, TypedChunk)
         waits = None
-        if not self.ctx.final_pass and type(self.mapper).waits is not BaseMapper.waits:
+        if not (typed or self.ctx.final_pass) and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
         records = []
         for row in rows:
@@ -211,6 +219,13 @@ class ChunkWriter:
                     self.counts.skipped += 1  # this job's own earlier attempt
                 else:
                     self.counts.created += 1
+                continue
+            if typed:
+                if type(row) is Unreadable:
+                    result.warnings.append(self.warning(row, row.code, row.message, "error"))
+                    self.counts.failed += 1
+                else:
+                    records.append(row)
                 continue
             if row.decode_error:
                 result.warnings.append(

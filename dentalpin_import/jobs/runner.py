@@ -20,14 +20,22 @@ from django.utils import timezone
 from django_scopes import scope
 
 from dentalpin_import.jobs import inserts
-from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter
+from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, has_mappings
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
+from dentalpin_import.jobs.typing_process import TypedRows
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
-from dentalpin_import.mapping.registry import LEVELS, import_order, mapper_for, referenced_after
+from dentalpin_import.mapping.registry import (
+    LEVELS,
+    MAPPERS,
+    import_order,
+    mapper_for,
+    referenced_after,
+)
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
+from dentalpin_import.reader.container import Container
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
@@ -124,6 +132,7 @@ class Runner:
         self.committed: dict[str, TypeCounts] = {}  # the counters as of the last commit
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
+        self.rows: TypedRows | None = None  # chunks of source rows, typed ahead where it pays
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -208,17 +217,21 @@ class Runner:
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
-        for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
-            types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
-            with self.phase(f"level {level}", types):
-                for entity_type in types:
-                    mapper = mapper_for(entity_type)
-                    began = time.monotonic()
-                    self.run_type(entity_type, mapper)
-                    self.ctx.keys.keep_only(still_needed[entity_type])
-                    self.result.timings[entity_type] = time.monotonic() - began
-                    if mapper is not None:
-                        mappers.append(mapper)
+        self.rows = TypedRows(self.container, self.chunk_size, self.typing_plan(order))
+        try:
+            for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
+                types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
+                with self.phase(f"level {level}", types):
+                    for entity_type in types:
+                        mapper = mapper_for(entity_type)
+                        began = time.monotonic()
+                        self.run_type(entity_type, mapper)
+                        self.ctx.keys.keep_only(still_needed[entity_type])
+                        self.result.timings[entity_type] = time.monotonic() - began
+                        if mapper is not None:
+                            mappers.append(mapper)
+        finally:
+            self.rows.finish()
         with self.phase("binaries and file warnings", []), self.chunk():
             self.flush(stage_files(self.container, self.ctx))
             self.flush(copy_file_warnings(self.container, self.ctx))
@@ -253,6 +266,27 @@ class Runner:
         if self.on_phase:
             self.on_phase(entry)
 
+    def typing_plan(self, order: list[str]) -> list[tuple[str, type]]:
+        """The types whose rows a helper process types while this one writes (see TypedRows).
+
+        Only a first import of a type gains: a type this clinic already has rows
+        of skips most of its rows before typing them. Types smaller than a chunk,
+        and files too small to repay the process's start, are typed here.
+        """
+        if not settings.DPMF_TYPING_PROCESS or not isinstance(self.container, Container):
+            return []
+        counts = self.result.counts
+        planned = [
+            (t, MAPPERS[t].record)
+            for t in order
+            if t in MAPPERS
+            and counts[t].in_file >= self.chunk_size
+            and not has_mappings(self.ctx, t)
+        ]
+        if sum(counts[t].in_file for t, _ in planned) < settings.DPMF_TYPING_PROCESS_MIN_ROWS:
+            return []
+        return planned
+
     def start_counts(self) -> None:
         for info in self.container.entity_types:
             self.result.counts[info.entity_type] = TypeCounts(in_file=info.actual_count)
@@ -264,7 +298,7 @@ class Runner:
         else:
             writer = ChunkWriter(mapper, self.ctx, counts)
         deferred: set[str] = set()
-        for rows in self.container.iter_rows(entity_type, chunk_size=self.chunk_size):
+        for rows in self.rows.chunks(entity_type):
             with self.chunk(len(rows)):
                 chunk = writer.process(rows)
                 self.flush(chunk.warnings, entity_type)

@@ -1,0 +1,210 @@
+"""The importer's side of `reader.typed_stream`: typed chunks from a helper process.
+
+`TypedRows.chunks(entity_type)` yields what the runner writes, chunk by chunk
+in canonical_uuid order: a `TypedChunk` from the helper when it has one ready,
+otherwise plain source rows read here (while the helper starts, or if it falls
+behind); the helper's chunks this process already read are dropped. If the
+helper fails in any way, the run does not: every later chunk is read here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import select
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dentalpin_import
+
+try:
+    import fcntl
+except ImportError:  # not on this system: the pipe keeps its default size
+    fcntl = None
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(dentalpin_import.__file__).resolve().parent.parent
+# Room for a few chunks in the pipe, so the helper keeps typing while this process writes.
+PIPE_BYTES = 1 << 20
+
+
+class TypedChunk(list):
+    """Typed records (or `typed_stream.Unreadable`) of consecutive rows of one type."""
+
+
+class TypedRows:
+    """Chunks of each entity type, typed by a helper process where it was asked to."""
+
+    def __init__(self, container, chunk_size: int, planned: list[tuple[str, type]]):
+        self.container = container
+        self.chunk_size = chunk_size
+        self.order = {entity_type: i for i, (entity_type, _) in enumerate(planned)}
+        # select() on pipes needs POSIX, and an embedding server's executable is no Python
+        # to start the helper with: there every row is typed here.
+        self.proc: subprocess.Popen | None = None
+        if planned and os.name == "posix" and Path(sys.executable).name.startswith("python"):
+            self.proc = self._start(planned)
+        self.peak_rss_kb: int | None = None
+        self.delivered = {"typed": 0, "read here": 0}  # rows, for the log and the tests
+
+    def _start(self, planned) -> subprocess.Popen | None:
+        container = self.container
+        request = {
+            "path": str(container.path),
+            "sqlite_path": str(container.sqlite_path),
+            "layering": str(container.layering),
+            "private": container.sqlite_path != container.path,
+            "chunk_size": self.chunk_size,
+            "types": [[t, cls.__module__, cls.__qualname__] for t, cls in planned],
+        }
+        # Only what Python needs: the helper has no use for the passphrase variable,
+        # the secret key or the database URL of the importer's environment.
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p
+            ),
+        }
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dentalpin_import.reader.typed_stream"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                bufsize=0,
+                env=env,
+                cwd=PROJECT_ROOT,
+            )
+            proc.stdin.write(json.dumps(request).encode())
+            proc.stdin.close()
+        except OSError as exc:
+            log.warning("could not start the typing process (%s); typing rows here", exc)
+            return None
+        try:
+            fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except (AttributeError, OSError):  # no fcntl, no F_SETPIPE_SZ, or above the limit
+            pass  # a smaller pipe only makes the helper wait more often
+        return proc
+
+    def chunks(self, entity_type: str) -> Iterator[list]:
+        """Every row of `entity_type` in canonical_uuid order, chunk by chunk."""
+        if self.proc is None or entity_type not in self.order:
+            yield from self._read_here(entity_type, None, whole=True)
+            return
+        last = None  # canonical_uuid of the last row yielded
+        while True:
+            frame = self._ready_frame(entity_type, last)
+            if frame == "end":
+                return
+            if frame is None:  # nothing ready: this process reads the next chunk itself
+                rows = next(iter(self._read_here(entity_type, last)), None)
+                if rows is None:
+                    return
+            else:
+                rows = TypedChunk(frame)
+                self.delivered["typed"] += len(rows)
+            last = rows[-1].canonical_uuid
+            yield rows
+
+    def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
+        for rows in self.container.iter_rows(
+            entity_type, chunk_size=self.chunk_size, after_uuid=after
+        ):
+            self.delivered["read here"] += len(rows)
+            yield rows
+            if not whole:
+                return
+
+    def _ready_frame(self, entity_type: str, last: str | None):
+        """The helper's next chunk of `entity_type` after `last`, "end", or None if none is ready.
+
+        Frames of earlier types, and chunks this process already read, are dropped.
+        """
+        while self.proc is not None and self._readable():
+            frame = self._next_frame()
+            if frame is None:
+                return None
+            kind, frame_type = frame[0], frame[1]
+            if kind not in ("chunk", "end") or frame_type not in self.order:
+                self._give_up(f"unexpected frame {kind!r}")
+                return None
+            if self.order[frame_type] < self.order[entity_type]:
+                continue  # a type this process finished reading itself
+            if frame_type != entity_type:
+                self._give_up(f"{frame_type} came before the end of {entity_type}")
+                return None
+            if kind == "end":
+                return "end"
+            items = frame[2]
+            if not items:
+                self._give_up("an empty chunk")
+                return None
+            if last is None or items[-1].canonical_uuid > last:
+                if last is not None and items[0].canonical_uuid <= last:
+                    self._give_up("a chunk overlapping rows already read")
+                    return None
+                return items
+        return None
+
+    def _readable(self) -> bool:
+        ready, _, _ = select.select([self.proc.stdout], [], [], 0)
+        return bool(ready)
+
+    def _next_frame(self):
+        """The next frame, waiting for the rest of one the helper is writing; None on failure."""
+        try:
+            size = int.from_bytes(self._read_exactly(8), "big")
+            frame = pickle.loads(self._read_exactly(size))
+        except Exception as exc:  # whatever went wrong, the rows are read here instead
+            self._give_up(f"{type(exc).__name__}: {exc}")
+            return None
+        if not isinstance(frame, tuple) or not frame:
+            self._give_up("a frame that is not a tuple")
+            return None
+        if frame[0] == "error":
+            self._give_up(str(frame[1]))
+            return None
+        return frame
+
+    def _read_exactly(self, size: int) -> bytes:
+        fd = self.proc.stdout.fileno()
+        parts, left = [], size
+        while left:
+            part = os.read(fd, min(left, PIPE_BYTES))
+            if not part:
+                raise EOFError("the typing process ended its output early")
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
+
+    def _give_up(self, why: str) -> None:
+        log.warning("the typing process stopped (%s); typing the rest here", why)
+        self.close()
+
+    def close(self) -> None:
+        """Stop the helper (it is done, or the run is over) and reap it."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.wait()
+
+    def finish(self) -> None:
+        """Keep the helper's peak memory if it already said it was done, then stop it."""
+        if self.proc is not None and self._readable():
+            frame = self._next_frame()
+            if frame is not None and frame[0] == "done":
+                self.peak_rss_kb = frame[1]
+        if self.delivered["typed"]:
+            log.debug(
+                "rows typed by the helper process: %d, here: %d (helper peak %s MB)",
+                self.delivered["typed"],
+                self.delivered["read here"],
+                self.peak_rss_kb // 1024 if self.peak_rss_kb else "?",
+            )
+        self.close()

@@ -1,0 +1,197 @@
+"""Rows typed by the helper process import exactly as rows typed in the importer, and a
+helper that fails, falls behind or is left running never costs a row."""
+
+import logging
+import select
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dentalpin_import.jobs import runner as runner_module
+from dentalpin_import.jobs import typing_process
+from dentalpin_import.jobs.typing_process import TypedChunk, TypedRows
+from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.reader.integrity import compute_hash
+from dentalpin_import.reader.records import SourcePatient
+from dentalpin_import.reader.typed_stream import Unreadable, type_rows
+from dentalpin_import.sample.generator import generate_sample
+from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.jobs.test_cancel import cancelled_after_the_patients
+from tests.dentalpin_import.jobs.test_memory import fingerprint
+
+
+def waiting_for_the_helper(self) -> bool:
+    """`TypedRows._readable` that waits: every chunk the helper types is used (no race)."""
+    ready, _, _ = select.select([self.proc.stdout], [], [], 30)
+    return bool(ready)
+
+
+@pytest.fixture
+def helper_runs(monkeypatch, settings):
+    """Every run starts the helper, waits for it, and its row counts are kept."""
+    settings.DPMF_TYPING_PROCESS = True
+    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
+    settings.DPMF_CHUNK_SIZE = 25
+    monkeypatch.setattr(TypedRows, "_readable", waiting_for_the_helper)
+    runs = []
+    finish = TypedRows.finish
+
+    def keep(self):
+        runs.append(dict(self.delivered, planned=list(self.order), proc=self.proc))
+        finish(self)
+
+    monkeypatch.setattr(TypedRows, "finish", keep)
+    return runs
+
+
+def sample_with_unreadable_rows(tmp_path):
+    """A 40-patient sample in which two payloads are JSON but not objects (hash kept right)."""
+    sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=11, layer="raw")
+    with sqlite3.connect(sample.path) as conn:
+        conn.execute("UPDATE patient SET payload = '[1,2]' WHERE rowid = 3")
+        conn.execute("UPDATE appointment SET payload = '\"oops\"' WHERE rowid = 7")
+        types = [r[0] for r in conn.execute("SELECT entity_type FROM _entities")]
+        conn.execute(
+            "UPDATE _meta SET value = ? WHERE key = 'integrity_hash'",
+            [compute_hash(conn, types, None)],
+        )
+    return Path(sample.path)
+
+
+def imported_without_the_helper(path, clinic, settings):
+    settings.DPMF_TYPING_PROCESS = False
+    status, out, report = run_import(path, clinic.slug, report=path.with_suffix(".plain.json"))
+    assert status == 0, out
+    settings.DPMF_TYPING_PROCESS = True
+    return report
+
+
+def same_report(a, b) -> bool:
+    keys = ("status", "warnings", "entities", "reconciliation")
+    return {k: a[k] for k in keys} == {k: b[k] for k in keys}
+
+
+@pytest.mark.django_db
+def test_rows_typed_by_the_helper_import_as_rows_typed_here(
+    tmp_path, clinic, other_clinic, settings, helper_runs
+):
+    path = sample_with_unreadable_rows(tmp_path)
+    here = imported_without_the_helper(path, clinic, settings)
+    status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
+    assert status == 0, out
+    run = helper_runs[-1]
+    assert "patient" in run["planned"] and "appointment" in run["planned"]
+    assert run["typed"] > 1000  # every planned type came typed from the helper
+    assert same_report(here, helped)
+    shape = fingerprint(clinic)
+    assert shape["warnings"][("patient", "payload.decode_error")] == 1
+    assert shape["warnings"][("appointment", "payload.decode_error")] == 1
+    assert fingerprint(other_clinic) == shape
+    assert run["proc"] is None or run["proc"].poll() is not None  # reaped
+
+
+@pytest.mark.django_db
+def test_a_helper_that_fails_partway_leaves_the_rest_to_the_importer(
+    tmp_path, clinic, other_clinic, settings, helper_runs, monkeypatch, caplog
+):
+    path = sample_with_unreadable_rows(tmp_path)
+    here = imported_without_the_helper(path, clinic, settings)
+    plan = runner_module.Runner.typing_plan
+
+    def plan_with_a_type_the_helper_refuses(self, order):
+        planned = plan(self, order)
+        # The helper refuses a class outside the reader when it reaches that type.
+        return [(t, dict if t == "appointment" else cls) for t, cls in planned]
+
+    monkeypatch.setattr(runner_module.Runner, "typing_plan", plan_with_a_type_the_helper_refuses)
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+        status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
+    assert status == 0, out
+    run = helper_runs[-1]
+    assert run["typed"] > 0 and run["read here"] > 0
+    assert "builtins.dict is not a reader record class" in caplog.text
+    assert same_report(here, helped)
+    assert fingerprint(other_clinic) == fingerprint(clinic)
+
+
+@pytest.mark.django_db
+def test_chunks_this_process_read_while_the_helper_started_are_not_delivered_twice(
+    tmp_path, clinic, settings
+):
+    sample = generate_sample(tmp_path / "s.dpm", patients=60, seed=2, layer="raw")
+    with open_dpmf(sample.path) as container:
+        expected = [
+            r.canonical_uuid for c in container.iter_rows("patient", chunk_size=10) for r in c
+        ]
+        rows = TypedRows(container, 10, [("patient", SourcePatient)])
+        calls = []
+
+        def late_helper(self):
+            calls.append(1)
+            return len(calls) > 2 and waiting_for_the_helper(self)
+
+        rows._readable = late_helper.__get__(rows)
+        chunks = list(rows.chunks("patient"))
+        rows.finish()
+    kinds = [type(c) for c in chunks]
+    assert kinds[:2] == [list, list] and set(kinds[2:]) == {TypedChunk}
+    assert [r.canonical_uuid for c in chunks for r in c] == expected
+    assert all(isinstance(r, SourcePatient) for c in chunks[2:] for r in c)
+    assert rows.peak_rss_kb and rows.proc is None
+
+
+@pytest.mark.django_db
+def test_a_rerun_starts_no_helper_and_a_small_file_neither(tmp_path, clinic, settings, helper_runs):
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=5, layer="raw")
+    assert run_import(sample.path, clinic.slug)[0] == 0
+    assert run_import(sample.path, clinic.slug)[0] == 0
+    first, again = helper_runs
+    assert first["planned"] and first["typed"] > 0
+    assert again["planned"] == [] and again["proc"] is None  # every type is mapped already
+    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 10**9
+    other = generate_sample(tmp_path / "o.dpm", patients=30, seed=6, layer="raw")
+    assert run_import(other.path, clinic.slug)[0] == 0
+    assert helper_runs[-1]["planned"] == []
+
+
+@pytest.mark.django_db
+def test_a_cancelled_run_stops_its_helper(tmp_path, clinic, settings, monkeypatch):
+    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
+    settings.DPMF_CHUNK_SIZE = 10
+    # A one-page pipe: the helper is still writing the later types when the run stops.
+    monkeypatch.setattr(typing_process, "PIPE_BYTES", 4096)
+    started = []
+    start = TypedRows._start
+
+    def keep(self, planned):
+        started.append(start(self, planned))
+        return started[-1]
+
+    monkeypatch.setattr(TypedRows, "_start", keep)
+    job = cancelled_after_the_patients(tmp_path, clinic)
+    assert job.status == "cancelled"
+    [proc] = started
+    assert proc.returncode == -signal.SIGKILL  # stopped and reaped, not left typing
+
+
+def test_unreadable_rows_come_back_with_the_warning_they_earn(tmp_path):
+    class Refusing(SourcePatient):
+        @classmethod
+        def from_row(cls, row):
+            if row.source_id == "2":
+                raise ValueError("no such thing")
+            return super().from_row(row)
+
+    sample = generate_sample(tmp_path / "s.dpm", patients=3, seed=1, layer="raw")
+    with sqlite3.connect(sample.path) as conn:
+        conn.execute("UPDATE patient SET payload = '5' WHERE source_id = '1'")
+    with open_dpmf(sample.path, verify=False) as container:
+        [rows] = list(container.iter_rows("patient", chunk_size=10))
+        items = dict(zip([r.source_id for r in rows], type_rows(Refusing, rows), strict=True))
+    assert items["1"].code == "payload.decode_error" and "not a JSON object" in items["1"].message
+    assert items["2"] == Unreadable(
+        items["2"].canonical_uuid, "2", "mapper.failed", "ValueError('no such thing')"
+    )
+    assert isinstance(items["3"], SourcePatient)

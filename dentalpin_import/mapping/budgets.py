@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
 from clinics.models import (
@@ -28,7 +29,6 @@ from clinics.models import (
 )
 from dentalpin_import.batches import batched
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
-from dentalpin_import.mapping.bulk import update_rows
 from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
@@ -273,40 +273,57 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
 
 def promote_executed_budgets(clinic, budget_ids) -> None:
     """A draft whose lines were carried out was accepted, whatever the source recorded."""
-    ids = sorted(budget_ids)
-    # In batches: one IN list per clinic's worth of budgets can pass the database's limit.
-    for part in batched(ids, 500):
-        executed = (
-            BudgetLine.objects.filter(clinic=clinic, budget_id__in=part)
-            .exclude(source_applied_treatment_uuid="")
-            .values_list("budget_id", flat=True)
-        )
-        drafts = Budget.objects.filter(
-            clinic=clinic, pk__in=set(executed), status=BudgetStatus.DRAFT
-        )
-        drafts.update(status=BudgetStatus.ACCEPTED)
+    _update_with_lines(
+        clinic,
+        budget_ids,
+        f"{_q('status')} = %s",
+        [BudgetStatus.ACCEPTED],
+        f"AND {_q('status')} = %s",
+        [BudgetStatus.DRAFT],
+        f"AND l.{_q('source_applied_treatment_uuid')} <> ''",
+    )
 
 
 def recompute_totals(clinic, budget_ids) -> None:
-    """Set each budget's totals to the sums of its lines (FORMAT.md §13.4)."""
-    ids = sorted(budget_ids)
-    for part in batched(ids, 500):
-        sums = (
-            BudgetLine.objects.filter(clinic=clinic, budget_id__in=part)
-            .values("budget_id")
-            .annotate(
-                subtotal=Sum("subtotal"),
-                discount=Sum("discount_amount"),
-                tax=Sum("vat_amount"),
-                total=Sum("total"),
-            )
+    """Set each budget's totals to the sums of its lines (FORMAT.md §13.4).
+
+    Sums rounded to the cent in the database: reading them back and writing
+    them row by row took a second at 10,000 patients. A budget without lines
+    keeps the totals it came with.
+    """
+    sums = {"subtotal": "subtotal", "discount_total": "discount_amount"}
+    sums.update(tax_total="vat_amount", total="total")
+    budgets, lines = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
+    sets = ", ".join(
+        f"{_q(column)} = (SELECT ROUND(SUM(l.{_q(source)}), 2) FROM {lines} l "
+        f"WHERE l.{_q('budget_id')} = {budgets}.{_q('id')})"
+        for column, source in sums.items()
+    )
+    _update_with_lines(clinic, budget_ids, sets, [], "", [], "")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _update_with_lines(clinic, budget_ids, sets, set_params, where, where_params, line_filter):
+    """UPDATE the clinic's budgets among `budget_ids` that have a line matching `line_filter`.
+
+    Plain SQL, not the ORM: the clinic scope adds the clinic to every line
+    subquery, and SQLite then walks all the clinic's lines per budget instead
+    of the budget's own lines (minutes at 10,000 patients).
+    """
+    budgets, lines = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
+    exists = (
+        f"EXISTS (SELECT 1 FROM {lines} l WHERE l.{_q('budget_id')} = {budgets}.{_q('id')} "
+        f"{line_filter})"
+    )
+    # In batches: one IN list per clinic's worth of budgets can pass the database's limit.
+    for part in batched(sorted(budget_ids), 500):
+        marks = ", ".join(["%s"] * len(part))
+        sql = (
+            f"UPDATE {budgets} SET {sets} WHERE {_q('clinic_id')} = %s {where} "
+            f"AND {_q('id')} IN ({marks}) AND {exists}"
         )
-        update_rows(
-            Budget,
-            clinic,
-            ["subtotal", "discount_total", "tax_total", "total"],
-            [
-                (row["budget_id"], row["subtotal"], row["discount"], row["tax"], row["total"])
-                for row in sums
-            ],
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*set_params, clinic.pk, *where_params, *part])

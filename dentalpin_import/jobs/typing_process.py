@@ -150,8 +150,10 @@ class TypedRows:
         return None
 
     def _readable(self) -> bool:
-        ready, _, _ = select.select([self.proc.stdout], [], [], 0)
-        return bool(ready)
+        # poll(), not select(): a long-lived server may hold descriptors above select's 1024.
+        poller = select.poll()
+        poller.register(self.proc.stdout.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
 
     def _next_frame(self):
         """The next frame, waiting for the rest of one the helper is writing; None on failure."""

@@ -2,6 +2,8 @@
 helper that fails, falls behind or is left running never costs a row."""
 
 import logging
+import os
+import resource
 import select
 import signal
 import sqlite3
@@ -195,3 +197,27 @@ def test_unreadable_rows_come_back_with_the_warning_they_earn(tmp_path):
         items["2"].canonical_uuid, "2", "mapper.failed", "ValueError('no such thing')"
     )
     assert isinstance(items["3"], SourcePatient)
+
+
+@pytest.mark.django_db
+def test_the_helper_works_in_a_process_holding_more_than_1024_descriptors(tmp_path):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this system allows too few open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = []  # a long-lived web server's sockets and files, say
+    try:
+        with open(os.devnull) as null:
+            while len(held) < 1100:
+                held.append(os.dup(null.fileno()))
+        sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=2, layer="raw")
+        with open_dpmf(sample.path) as container:
+            rows = TypedRows(container, 10, [("patient", SourcePatient)])
+            assert rows.proc.stdout.fileno() > 1024
+            delivered = [r.source_id for c in rows.chunks("patient") for r in c]
+            rows.finish()
+        assert len(delivered) == len(set(delivered)) == 40
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -78,10 +78,17 @@ class TypedRows:
                 env=env,
                 cwd=PROJECT_ROOT,
             )
-            proc.stdin.write(json.dumps(request).encode())
-            proc.stdin.close()
         except OSError as exc:
             log.warning("could not start the typing process (%s); typing rows here", exc)
+            return None
+        try:
+            proc.stdin.write(json.dumps(request).encode())
+            proc.stdin.close()
+        except OSError as exc:  # it ended at once: reap it rather than leave a zombie
+            log.warning("the typing process did not take its request (%s); typing rows here", exc)
+            proc.kill()
+            proc.stdout.close()
+            proc.wait()
             return None
         try:
             fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)

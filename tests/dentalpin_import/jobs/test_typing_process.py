@@ -221,3 +221,18 @@ def test_the_helper_works_in_a_process_holding_more_than_1024_descriptors(tmp_pa
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.django_db
+def test_a_helper_that_cannot_start_leaves_the_typing_to_the_importer(
+    tmp_path, clinic, settings, monkeypatch, caplog
+):
+    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
+    settings.DPMF_CHUNK_SIZE = 10
+    monkeypatch.setattr(typing_process.sys, "executable", str(tmp_path / "python3-gone"))
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=5, layer="raw")
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+        status, out, report = run_import(sample.path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0, out
+    assert "could not start the typing process" in caplog.text
+    assert report["entities"]["patient"]["created"] == 30

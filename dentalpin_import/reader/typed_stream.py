@@ -22,7 +22,6 @@ import importlib
 import json
 import os
 import pickle
-import resource
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -103,6 +102,8 @@ def peak_rss_kb() -> int:
                     return int(line.split()[1])
     except OSError:
         pass
+    import resource  # POSIX only, like this process (the importer starts none elsewhere)
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

@@ -196,15 +196,45 @@ class ChunkWriter:
         self.count_saved(outcomes, markers, result)
         return result
 
-    def new_records(self, rows, result: ChunkResult) -> list:
+    def process_keys(self, keys: list[str], container) -> ChunkResult:
+        """Import one chunk given by its keys: only rows not mapped yet are read from the file.
+
+        For a type the clinic already has rows of (a re-run, a resumed job), most
+        rows are skipped; reading their payloads only to skip them was a third of
+        a re-run.
+        """
+        result = ChunkResult()
+        known = existing_mappings(self.ctx, self.entity, keys)
+        for key in keys:
+            if key in known:
+                self.count_known(*known[key])
+        missing = [key for key in keys if key not in known]
+        if not missing:
+            return result
+        rows = container.rows_among(self.entity, missing)
+        return self.process_records(self.new_records(rows, result, known={}), result)
+
+    def count_known(self, mine: bool, is_marker: bool) -> None:
+        """Count a row that is mapped already, by this job (an earlier attempt) or before it."""
+        if not mine:
+            self.counts.already_mapped += 1
+        elif is_marker:
+            self.counts.skipped += 1  # this job's own earlier attempt
+        else:
+            self.counts.created += 1
+
+    def new_records(self, rows, result: ChunkResult, known: dict | None = None) -> list:
         """The typed records of the rows not mapped yet; unreadable rows become warnings.
 
         `rows` are source rows, or a `TypedChunk` already typed by the helper
         process: its rows that `waits` would defer are deferred by `map()` instead.
+        `known` is given when the caller already looked the rows' mappings up.
         """
-        known = {}
-        if self.look_up:
-            known = existing_mappings(self.ctx, self.entity, [r.canonical_uuid for r in rows])
+        if known is None:
+            known = {}
+            if self.look_up:
+                keys = [r.canonical_uuid for r in rows]
+                known = existing_mappings(self.ctx, self.entity, keys)
         typed = isinstance(rows, TypedChunk)
         waits = None
         if not (typed or self.ctx.final_pass) and type(self.mapper).waits is not BaseMapper.waits:
@@ -212,13 +242,7 @@ class ChunkWriter:
         records = []
         for row in rows:
             if row.canonical_uuid in known:
-                mine, is_marker = known[row.canonical_uuid]
-                if not mine:
-                    self.counts.already_mapped += 1
-                elif is_marker:
-                    self.counts.skipped += 1  # this job's own earlier attempt
-                else:
-                    self.counts.created += 1
+                self.count_known(*known[row.canonical_uuid])
                 continue
             if typed:
                 if type(row) is Unreadable:

@@ -298,11 +298,23 @@ class Runner:
         else:
             writer = ChunkWriter(mapper, self.ctx, counts)
         deferred: set[str] = set()
-        for rows in self.rows.chunks(entity_type):
-            with self.chunk(len(rows)):
-                chunk = writer.process(rows)
-                self.flush(chunk.warnings, entity_type)
-            deferred.update(chunk.deferred)
+        if (
+            isinstance(writer, ChunkWriter)
+            and writer.look_up
+            and isinstance(self.container, Container)
+        ):
+            # The clinic has rows of this type already: read keys first, rows only if new.
+            for keys in self.container.iter_keys(entity_type, chunk_size=self.chunk_size):
+                with self.chunk(len(keys)):
+                    chunk = writer.process_keys(keys, self.container)
+                    self.flush(chunk.warnings, entity_type)
+                deferred.update(chunk.deferred)
+        else:
+            for rows in self.rows.chunks(entity_type):
+                with self.chunk(len(rows)):
+                    chunk = writer.process(rows)
+                    self.flush(chunk.warnings, entity_type)
+                deferred.update(chunk.deferred)
         if deferred:
             # Rows that wait for every other row of their type (planned treatments,
             # refunds before their payment): a second pass. Only the keys were kept;

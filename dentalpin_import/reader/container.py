@@ -353,6 +353,27 @@ class Container:
             yield [make_row(table, values) for values in batch]
             last = batch[-1][0]
 
+    def iter_keys(self, entity_type: str, *, chunk_size: int = 500) -> Iterator[list[str]]:
+        """Yield the canonical_uuids alone, in order, `chunk_size` at a time.
+
+        Read from the primary key's index only: a re-run learns which rows are
+        mapped already without reading their payloads.
+        """
+        table = self._checked(entity_type)
+        sql = f'SELECT canonical_uuid FROM "{table}" WHERE canonical_uuid > ? '
+        sql += "ORDER BY canonical_uuid LIMIT ?"
+        last = ""
+        while True:
+            keys = [str(row[0]) for row in self._query(sql, (last, chunk_size))]
+            if not keys:
+                return
+            yield keys
+            last = keys[-1]
+
+    def rows_among(self, entity_type: str, keys) -> list[SourceRow]:
+        """The rows whose canonical_uuid is in `keys`, in canonical_uuid order."""
+        return [row for part in self.iter_rows_among(entity_type, keys) for row in part]
+
     def iter_rows_among(
         self, entity_type: str, keys, *, chunk_size: int = 500
     ) -> Iterator[list[SourceRow]]:

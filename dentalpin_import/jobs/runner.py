@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -304,17 +305,15 @@ class Runner:
             and isinstance(self.container, Container)
         ):
             # The clinic has rows of this type already: read keys first, rows only if new.
-            for keys in self.container.iter_keys(entity_type, chunk_size=self.chunk_size):
-                with self.chunk(len(keys)):
-                    chunk = writer.process_keys(keys, self.container)
-                    self.flush(chunk.warnings, entity_type)
-                deferred.update(chunk.deferred)
+            parts = self.container.iter_keys(entity_type, chunk_size=self.chunk_size)
+            process = partial(writer.process_keys, container=self.container)
         else:
-            for rows in self.rows.chunks(entity_type):
-                with self.chunk(len(rows)):
-                    chunk = writer.process(rows)
-                    self.flush(chunk.warnings, entity_type)
-                deferred.update(chunk.deferred)
+            parts, process = self.rows.chunks(entity_type), writer.process
+        for part in parts:
+            with self.chunk(len(part)):
+                chunk = process(part)
+                self.flush(chunk.warnings, entity_type)
+            deferred.update(chunk.deferred)
         if deferred:
             # Rows that wait for every other row of their type (planned treatments,
             # refunds before their payment): a second pass. Only the keys were kept;

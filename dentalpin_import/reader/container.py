@@ -342,16 +342,8 @@ class Container:
         self, entity_type: str, *, chunk_size: int = 500, after_uuid: str | None = None
     ) -> Iterator[list[SourceRow]]:
         """Yield rows in canonical_uuid order, `chunk_size` at a time (keyset pagination)."""
-        table = self._checked(entity_type)
-        sql = f'{ROW_COLUMNS} FROM "{table}" WHERE canonical_uuid > ? '
-        sql += "ORDER BY canonical_uuid LIMIT ?"
-        last = after_uuid or ""
-        while True:
-            batch = self._query(sql, (last, chunk_size)).fetchall()
-            if not batch:
-                return
+        for table, batch in self._pages(entity_type, ROW_COLUMNS, chunk_size, after_uuid):
             yield [make_row(table, values) for values in batch]
-            last = batch[-1][0]
 
     def iter_keys(self, entity_type: str, *, chunk_size: int = 500) -> Iterator[list[str]]:
         """Yield the canonical_uuids alone, in order, `chunk_size` at a time.
@@ -359,16 +351,21 @@ class Container:
         Read from the primary key's index only: a re-run learns which rows are
         mapped already without reading their payloads.
         """
+        for _, batch in self._pages(entity_type, "SELECT canonical_uuid", chunk_size, None):
+            yield [str(values[0]) for values in batch]
+
+    def _pages(self, entity_type: str, select: str, chunk_size: int, after_uuid: str | None):
+        """Yield (table, raw rows) of `select`, canonical_uuid first, in key order."""
         table = self._checked(entity_type)
-        sql = f'SELECT canonical_uuid FROM "{table}" WHERE canonical_uuid > ? '
+        sql = f'{select} FROM "{table}" WHERE canonical_uuid > ? '
         sql += "ORDER BY canonical_uuid LIMIT ?"
-        last = ""
+        last = after_uuid or ""
         while True:
-            keys = [str(row[0]) for row in self._query(sql, (last, chunk_size))]
-            if not keys:
+            batch = self._query(sql, (last, chunk_size)).fetchall()
+            if not batch:
                 return
-            yield keys
-            last = keys[-1]
+            yield table, batch
+            last = batch[-1][0]
 
     def rows_among(self, entity_type: str, keys) -> list[SourceRow]:
         """The rows whose canonical_uuid is in `keys`, in canonical_uuid order."""

@@ -32,7 +32,7 @@ from dentalpin_import.models import (
     ImportWarning,
     RawEntity,
 )
-from dentalpin_import.reader.typed_stream import Unreadable
+from dentalpin_import.reader.typed_stream import Unreadable, Waiting
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,8 @@ class ChunkWriter:
         """The typed records of the rows not mapped yet; unreadable rows become warnings.
 
         `rows` are source rows, or a `TypedChunk` already typed by the helper
-        process: its rows that `waits` would defer are deferred by `map()` instead.
+        process: it held back the rows `waits` defers when that is a reader function
+        (`Waiting`), otherwise `map()` defers them.
         `known` is given when the caller already looked the rows' mappings up.
         """
         if known is None:
@@ -248,6 +249,8 @@ class ChunkWriter:
                 if type(row) is Unreadable:
                     result.warnings.append(self.warning(row, row.code, row.message, "error"))
                     self.counts.failed += 1
+                elif type(row) is Waiting:
+                    result.deferred.append(row.canonical_uuid)
                 else:
                     records.append(row)
                 continue

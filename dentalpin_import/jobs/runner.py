@@ -25,7 +25,7 @@ from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, has_mappings
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
-from dentalpin_import.jobs.typing_process import TypedRows
+from dentalpin_import.jobs.typing_process import Planned, TypedRows, reader_waits
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import (
@@ -267,7 +267,7 @@ class Runner:
         if self.on_phase:
             self.on_phase(entry)
 
-    def typing_plan(self, order: list[str]) -> list[tuple[str, type]]:
+    def typing_plan(self, order: list[str]) -> list[Planned]:
         """The types whose rows a helper process types while this one writes (see TypedRows).
 
         Only a first import of a type gains: a type this clinic already has rows
@@ -278,13 +278,14 @@ class Runner:
             return []
         counts = self.result.counts
         planned = [
-            (t, MAPPERS[t].record)
+            Planned(t, MAPPERS[t].record, reader_waits(MAPPERS[t]))
             for t in order
             if t in MAPPERS
             and counts[t].in_file >= self.chunk_size
             and not has_mappings(self.ctx, t)
         ]
-        if sum(counts[t].in_file for t, _ in planned) < settings.DPMF_TYPING_PROCESS_MIN_ROWS:
+        rows = sum(counts[p.entity_type].in_file for p in planned)
+        if rows < settings.DPMF_TYPING_PROCESS_MIN_ROWS:
             return []
         return planned
 

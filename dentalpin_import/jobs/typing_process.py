@@ -16,10 +16,12 @@ import pickle
 import select
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import dentalpin_import
+from dentalpin_import.reader.typed_stream import unpack
 
 try:
     import fcntl
@@ -33,16 +35,36 @@ PIPE_BYTES = 1 << 20
 
 
 class TypedChunk(list):
-    """Typed records (or `typed_stream.Unreadable`) of consecutive rows of one type."""
+    """Typed records (or `typed_stream` markers) of consecutive rows of one type."""
+
+
+class Planned(NamedTuple):
+    """A type the helper types: its record class and, optionally, its mapper's `waits`."""
+
+    entity_type: str
+    record: type
+    # A reader function: the rows it holds back arrive as `Waiting`, untyped.
+    waits: Callable[[Any], bool] | None = None
+
+
+def reader_waits(mapper_cls) -> Callable[[Any], bool] | None:
+    """The mapper's `waits` if the helper can run it too: a module-level reader function."""
+    waits = mapper_cls.waits
+    module = getattr(waits, "__module__", "") or ""
+    if module.startswith("dentalpin_import.reader.") and waits.__qualname__ == waits.__name__:
+        return waits
+    return None  # the helper types those rows and map() defers them
 
 
 class TypedRows:
     """Chunks of each entity type, typed by a helper process where it was asked to."""
 
-    def __init__(self, container, chunk_size: int, planned: list[tuple[str, type]]):
+    def __init__(self, container, chunk_size: int, planned: list[Planned]):
+        planned = [Planned(*p) for p in planned]
         self.container = container
         self.chunk_size = chunk_size
-        self.order = {entity_type: i for i, (entity_type, _) in enumerate(planned)}
+        self.order = {p.entity_type: i for i, p in enumerate(planned)}
+        self.classes = {p.entity_type: p.record for p in planned}
         # select() on pipes needs POSIX, and an embedding server's executable is no Python
         # to start the helper with: there every row is typed here.
         self.proc: subprocess.Popen | None = None
@@ -59,7 +81,10 @@ class TypedRows:
             "layering": str(container.layering),
             "private": container.sqlite_path != container.path,
             "chunk_size": self.chunk_size,
-            "types": [[t, cls.__module__, cls.__qualname__] for t, cls in planned],
+            "types": [
+                [t, cls.__module__, cls.__qualname__, waits and [waits.__module__, waits.__name__]]
+                for t, cls, waits in planned
+            ],
         }
         # Only what Python needs: the helper has no use for the passphrase variable,
         # the secret key or the database URL of the importer's environment.
@@ -145,7 +170,11 @@ class TypedRows:
                 return None
             if kind == "end":
                 return "end"
-            items = frame[2]
+            try:
+                items = unpack(self.classes[entity_type], frame[2], frame[3])
+            except Exception as exc:  # not what this process's record class can hold
+                self._give_up(f"{type(exc).__name__}: {exc}")
+                return None
             if not items:
                 self._give_up("an empty chunk")
                 return None

@@ -50,10 +50,12 @@ from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.care_records import (
+    PERFORMED_CODES,
     SourceAppliedTreatment,
     SourceAppliedTreatmentPhase,
+    is_planned,
+    planned_payload,
 )
-from dentalpin_import.reader.values import Payload
 
 TIPO_LABELS = {
     **dict.fromkeys(range(1, 7), "Estado de pieza"),
@@ -92,8 +94,6 @@ TIPO_LABELS = {
     46: "Reposición de implante",
 }
 ADMINISTRATIVE_TYPES = frozenset([*range(1, 7), *range(9, 15)])
-PERFORMED_CODES = frozenset({5, 6})
-PLANNED_CODE = 3
 TWIN_WINDOW = dt.timedelta(days=730)
 AGE_LIMIT = dt.timedelta(days=5 * 365)
 NOTES_AGE_LIMIT = dt.timedelta(days=2 * 365)
@@ -113,14 +113,10 @@ TWIN_FIELDS = (
 
 
 def status_of(record: SourceAppliedTreatment) -> str:
-    return status_from(record.status_code, record.end_date)
-
-
-def status_from(status_code: int | None, end_date: dt.date | None) -> str:
-    """Rule 4, from the two values it reads (a row's payload can be judged before typing)."""
-    if status_code in PERFORMED_CODES or end_date:
+    """Rule 4: performed, planned, or unclear."""
+    if record.status_code in PERFORMED_CODES or record.end_date:
         return TreatmentStatus.PERFORMED
-    if status_code == PLANNED_CODE:
+    if is_planned(record.status_code, record.end_date):
         return TreatmentStatus.PLANNED
     return TreatmentStatus.UNCLEAR
 
@@ -156,10 +152,9 @@ class AppliedTreatmentMapper(BaseMapper):
         yield "treatment_catalog_variant", record.treatment_variant_uuid
         yield "budget_line", record.budget_line_uuid
 
-    def waits(self, payload: Payload) -> bool:
-        # A planned row (rule 5) only defers in the first pass.
-        status = status_from(payload.integer("status_code"), payload.date("end_date"))
-        return status == TreatmentStatus.PLANNED
+    # A planned row (rule 5) only defers in the first pass. A reader function, so
+    # the typing process can set such rows aside too (see Runner.typing_plan).
+    waits = staticmethod(planned_payload)
 
     def prepare(self, records, ctx: MappingContext) -> None:
         variants = {

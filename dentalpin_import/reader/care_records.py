@@ -255,6 +255,21 @@ class SourceBudgetLine(SourceRecord):
         )
 
 
+# Gesdén's status codes of an applied treatment (rule 4).
+PERFORMED_CODES = frozenset({5, 6})
+PLANNED_CODE = 3
+
+
+def is_planned(status_code: int | None, end_date: dt.date | None) -> bool:
+    """Rule 4: planned by its code, unless an end date says it was performed."""
+    return status_code == PLANNED_CODE and not end_date
+
+
+def planned_payload(payload: Payload) -> bool:
+    """A planned applied treatment, told from its payload before the row is typed."""
+    return is_planned(payload.integer("status_code"), payload.date("end_date"))
+
+
 @dataclass(frozen=True, kw_only=True)
 class SourceAppliedTreatment(SourceRecord):
     entity_type: ClassVar[str] = "applied_treatment"

@@ -63,7 +63,7 @@ class _Shape(NamedTuple):
 
 
 @cache
-def _shape(cls: type) -> _Shape | None:
+def record_shape(cls: type) -> _Shape | None:
     """How to fill a record of `cls` directly; None when only its constructor will do."""
     if hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)):
         return None
@@ -84,7 +84,7 @@ def new_record(cls: type[R], values: dict[str, Any]) -> R:
     file. The same checks hold: a missing or unknown field goes to the real
     constructor, which raises as it always did.
     """
-    shape = _shape(cls)
+    shape = record_shape(cls)
     if shape is None:
         return cls(**values)
     if values.keys() == shape.names:  # the usual case: every field given

@@ -13,8 +13,8 @@ and that many bytes of pickle:
     ("error", message)                                    the process gave up
 
 A record travels as the plain tuple of its field values, in the order of
-`names`, and is rebuilt by `unpack`: unpickling a record object costs half as
-much again as the tuple and the rebuilding together, for every row of a file.
+`names`, and is rebuilt by `unpack`: unpickling a record object costs about a
+third more than unpickling the tuple and rebuilding the record, for every row.
 
 The frames come from this module only, over a private pipe: never unpickle
 anything else.
@@ -90,7 +90,7 @@ def pack(record_cls, items: list) -> list:
 
 
 def unpack(record_cls, names: tuple[str, ...], packed: list) -> list:
-    """The records (and `Unreadable` rows) `pack` was given, rebuilt in this process."""
+    """The records (and markers) `pack` was given, rebuilt in this process."""
     if tuple(names) != field_names(record_cls):
         raise ValueError(f"{record_cls.__name__} has other fields in the typing process")
     shape = record_shape(record_cls)

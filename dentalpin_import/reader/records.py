@@ -63,7 +63,7 @@ class _Shape(NamedTuple):
 
 
 @cache
-def record_shape(cls: type) -> _Shape | None:
+def _shape(cls: type) -> _Shape | None:
     """How to fill a record of `cls` directly; None when only its constructor will do."""
     if hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)):
         return None
@@ -84,7 +84,7 @@ def new_record(cls: type[R], values: dict[str, Any]) -> R:
     file. The same checks hold: a missing or unknown field goes to the real
     constructor, which raises as it always did.
     """
-    shape = record_shape(cls)
+    shape = _shape(cls)
     if shape is None:
         return cls(**values)
     if values.keys() == shape.names:  # the usual case: every field given
@@ -100,6 +100,20 @@ def new_record(cls: type[R], values: dict[str, Any]) -> R:
     record = object.__new__(cls)
     record.__dict__.update(data)
     return record
+
+
+def records_from_values(cls: type[R], names: tuple[str, ...], rows: list[tuple]) -> list[R]:
+    """`new_record` for each row of values, given in the order of `names`."""
+    shape = _shape(cls)
+    if shape is None or shape.names != frozenset(names):
+        return [new_record(cls, dict(zip(names, values, strict=True))) for values in rows]
+    # Every field given: new_record's usual case, without a dict and a check per row.
+    records = []
+    for values in rows:
+        record = object.__new__(cls)
+        record.__dict__.update(zip(names, values, strict=True))
+        records.append(record)
+    return records
 
 
 @dataclass(frozen=True, kw_only=True)

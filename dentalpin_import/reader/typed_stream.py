@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from dentalpin_import.reader.container import Container, Layering
-from dentalpin_import.reader.records import new_record, record_shape
+from dentalpin_import.reader.records import records_from_values
 from dentalpin_import.reader.values import Payload
 
 
@@ -86,27 +86,16 @@ def field_names(record_cls) -> tuple[str, ...]:
 def pack(record_cls, items: list) -> list:
     """`items` with each record replaced by the tuple of its field values."""
     values = attrgetter(*field_names(record_cls))
-    return [item if isinstance(item, MARKERS) else values(item) for item in items]
+    return [item if type(item) in MARKERS else values(item) for item in items]
 
 
 def unpack(record_cls, names: tuple[str, ...], packed: list) -> list:
     """The records (and markers) `pack` was given, rebuilt in this process."""
     if tuple(names) != field_names(record_cls):
         raise ValueError(f"{record_cls.__name__} has other fields in the typing process")
-    shape = record_shape(record_cls)
-    direct = shape is not None and shape.names == frozenset(names)
-    new = object.__new__
-    items = []
-    for item in packed:
-        if type(item) in MARKERS:
-            items.append(item)
-        elif direct:  # what new_record does when every field is given, without its checks
-            record = new(record_cls)
-            record.__dict__.update(zip(names, item, strict=True))
-            items.append(record)
-        else:
-            items.append(new_record(record_cls, dict(zip(names, item, strict=True))))
-    return items
+    values = [item for item in packed if type(item) not in MARKERS]
+    records = iter(records_from_values(record_cls, names, values))
+    return [item if type(item) in MARKERS else next(records) for item in packed]
 
 
 def reader_object(module: str, name: str):

@@ -60,7 +60,6 @@ class TypedRows:
     """Chunks of each entity type, typed by a helper process where it was asked to."""
 
     def __init__(self, container, chunk_size: int, planned: list[Planned]):
-        planned = [Planned(*p) for p in planned]
         self.container = container
         self.chunk_size = chunk_size
         self.order = {p.entity_type: i for i, p in enumerate(planned)}

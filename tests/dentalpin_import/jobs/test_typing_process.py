@@ -14,7 +14,7 @@ import pytest
 
 from dentalpin_import.jobs import runner as runner_module
 from dentalpin_import.jobs import typing_process
-from dentalpin_import.jobs.typing_process import TypedChunk, TypedRows
+from dentalpin_import.jobs.typing_process import Planned, TypedChunk, TypedRows
 from dentalpin_import.mapping.base import Defer
 from dentalpin_import.mapping.registry import MAPPERS
 from dentalpin_import.mapping.treatments import AppliedTreatmentMapper
@@ -141,7 +141,7 @@ def test_chunks_this_process_read_while_the_helper_started_are_not_delivered_twi
         expected = [
             r.canonical_uuid for c in container.iter_rows("patient", chunk_size=10) for r in c
         ]
-        rows = TypedRows(container, 10, [("patient", SourcePatient)])
+        rows = TypedRows(container, 10, [Planned("patient", SourcePatient)])
         calls = []
 
         def late_helper(self):
@@ -226,7 +226,7 @@ def test_the_helper_works_in_a_process_holding_more_than_1024_descriptors(tmp_pa
                 held.append(os.dup(null.fileno()))
         sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=2, layer="raw")
         with open_dpmf(sample.path) as container:
-            rows = TypedRows(container, 10, [("patient", SourcePatient)])
+            rows = TypedRows(container, 10, [Planned("patient", SourcePatient)])
             assert rows.proc.stdout.fileno() > 1024
             delivered = [r.source_id for c in rows.chunks("patient") for r in c]
             rows.finish()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
@@ -276,11 +277,9 @@ def promote_executed_budgets(clinic, budget_ids) -> None:
     _update_with_lines(
         clinic,
         budget_ids,
-        f"{_q('status')} = %s",
-        [BudgetStatus.ACCEPTED],
-        f"AND {_q('status')} = %s",
-        [BudgetStatus.DRAFT],
-        f"AND l.{_q('source_applied_treatment_uuid')} <> ''",
+        Sql(f"{_q('status')} = %s", (BudgetStatus.ACCEPTED,)),
+        where=Sql(f"AND {_q('status')} = %s", (BudgetStatus.DRAFT,)),
+        line_filter=f"AND l.{_q('source_applied_treatment_uuid')} <> ''",
     )
 
 
@@ -299,15 +298,27 @@ def recompute_totals(clinic, budget_ids) -> None:
         f"WHERE l.{_q('budget_id')} = {budgets}.{_q('id')})"
         for column, source in sums.items()
     )
-    _update_with_lines(clinic, budget_ids, sets, [], "", [], "")
+    _update_with_lines(clinic, budget_ids, Sql(sets))
 
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _update_with_lines(clinic, budget_ids, sets, set_params, where, where_params, line_filter):
+class Sql(NamedTuple):
+    """A piece of SQL and the parameters of its placeholders."""
+
+    text: str
+    params: tuple = ()
+
+
+NO_SQL = Sql("")
+
+
+def _update_with_lines(clinic, budget_ids, sets: Sql, *, where: Sql = NO_SQL, line_filter=""):
     """UPDATE the clinic's budgets among `budget_ids` that have a line matching `line_filter`.
+
+    `sets` is the SET list; `where` narrows the budgets further (starting with AND).
 
     Plain SQL, not the ORM: the clinic scope adds the clinic to every line
     subquery, and SQLite then walks all the clinic's lines per budget instead
@@ -322,8 +333,8 @@ def _update_with_lines(clinic, budget_ids, sets, set_params, where, where_params
     for part in batched(sorted(budget_ids), 500):
         marks = ", ".join(["%s"] * len(part))
         sql = (
-            f"UPDATE {budgets} SET {sets} WHERE {_q('clinic_id')} = %s {where} "
+            f"UPDATE {budgets} SET {sets.text} WHERE {_q('clinic_id')} = %s {where.text} "
             f"AND {_q('id')} IN ({marks}) AND {exists}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*set_params, clinic.pk, *where_params, *part])
+            cursor.execute(sql, [*sets.params, clinic.pk, *where.params, *part])

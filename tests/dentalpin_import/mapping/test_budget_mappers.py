@@ -57,6 +57,15 @@ def test_a_draft_whose_lines_were_carried_out_is_accepted(care, mapped):
     assert mapped(Budget, "budget", 2).status == "draft"
 
 
+def test_only_drafts_are_promoted_a_rejected_budget_with_work_done_stays_rejected(care, mapped):
+    carried_out = mapped(Budget, "budget", 1)  # one of its lines names a treatment
+    for before, after in (("rejected", "rejected"), ("draft", "accepted")):
+        Budget.objects.filter(pk=carried_out.pk).update(status=before)
+        promote_executed_budgets(care, [carried_out.pk])
+        carried_out.refresh_from_db()
+        assert carried_out.status == after
+
+
 def test_lines_are_priced_with_decimals_and_the_catalogue_vat(care, mapped, warned):
     one = mapped(BudgetLine, "budget_line", 1)
     assert one.budget == mapped(Budget, "budget", 1)

@@ -171,7 +171,9 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
     )
     notify.job_mail(job, "started")
     try:
-        result = Runner(job, container, progress=progress, on_phase=on_phase).run()
+        runner = Runner(job, container, progress=progress, on_phase=on_phase)
+        runner.ctx.resumed = resumed
+        result = runner.run()
     except JobCancelled:
         job.refresh_from_db()
         audit.record(action=AuditAction.EXECUTE, job=job, user=user, outcome="cancelled")

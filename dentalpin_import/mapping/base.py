@@ -73,6 +73,8 @@ class MappingContext:
     state: dict[str, Any] = field(default_factory=dict)
     chunk: dict[str, Any] = field(default_factory=dict)
     final_pass: bool = False
+    # An earlier attempt of this job may have written rows (a failed or interrupted run).
+    resumed: bool = False
 
     def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
         """Return the clinic row id a source key was mapped to, or None."""

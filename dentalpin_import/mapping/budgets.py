@@ -33,7 +33,7 @@ from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
-from dentalpin_import.models import EntityMapping
+from dentalpin_import.models import EntityMapping, ImportJob, JobStatus
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
 
 CENT = Decimal("0.01")
@@ -204,7 +204,7 @@ class BudgetLineMapper(BaseMapper):
     def finish(self, ctx: MappingContext) -> None:
         _, unlinked = link_budget_lines(ctx)
         self.report_unlinked(unlinked, ctx)
-        touched = ctx.state.get("budgets_touched", set())
+        touched = ctx.state.get("budgets_touched", set()) | budgets_left_unfinished(ctx)
         promote_executed_budgets(ctx.clinic, touched)
         recompute_totals(ctx.clinic, touched)
 
@@ -270,6 +270,31 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     # alone: a link is not an operator's edit (undo).
     linked = waiting.filter(Exists(treatment)).update(applied_treatment_id=Subquery(treatment))
     return linked, dict(waiting.values_list("pk", "source_applied_treatment_uuid"))
+
+
+def budgets_left_unfinished(ctx: MappingContext) -> set[int]:
+    """Budgets with lines from a run that stopped before its `finish()`.
+
+    An earlier attempt of this job, or another job of the clinic that failed,
+    was interrupted or was cancelled, wrote lines but never promoted or totalled
+    their budgets; this run finds those lines mapped already and would not
+    either. Doing it again for a budget that is right changes nothing.
+    """
+    stopped = ImportJob.objects.filter(
+        clinic=ctx.clinic, status__in=(JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.CANCELLED)
+    ).exclude(pk=ctx.job.pk)
+    jobs = list(stopped.values_list("pk", flat=True)) + ([ctx.job.pk] if ctx.resumed else [])
+    if not jobs:
+        return set()
+    lines = EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type="budget_line",
+        target_table=BudgetLine._meta.db_table,
+        job__in=jobs,
+    ).values(target=Cast("target_id", BigIntegerField()))
+    found = BudgetLine.objects.filter(clinic=ctx.clinic, pk__in=Subquery(lines))
+    return set(found.values_list("budget_id", flat=True))
 
 
 def promote_executed_budgets(clinic, budget_ids) -> None:

@@ -1,18 +1,35 @@
 """A run that stops part-way keeps its rows; running again finishes without duplicates."""
 
+from collections import Counter
+
 import pytest
 from django_scopes import scope
 
-from clinics.models import Appointment, Patient
+from clinics.models import Appointment, Budget, Patient
 from dentalpin_import.jobs import services
 from dentalpin_import.mapping.appointments import AppointmentMapper
+from dentalpin_import.mapping.treatments import AppliedTreatmentMapper
 from dentalpin_import.models import ImportJob
+from dentalpin_import.sample.generator import generate_sample
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 
 
 def crash(self, records, ctx):
     raise ConnectionError("database went away")
+
+
+def failed_job(path, clinic, mapper, monkeypatch) -> ImportJob:
+    """A job whose run failed when it reached `mapper`'s type."""
+    job = services.create_job(clinic=clinic, path=path)
+    monkeypatch.setattr(mapper, "prepare", crash)
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with pytest.raises(ConnectionError):
+            services.run_job(job=job, container=container)
+    monkeypatch.undo()
+    job.refresh_from_db()
+    return job
 
 
 @pytest.mark.django_db
@@ -38,14 +55,7 @@ def test_rerunning_the_failed_job_itself_counts_its_earlier_rows_as_created(
     tmp_path, clinic, monkeypatch
 ):
     path = b.small_clinic(tmp_path)
-    job = services.create_job(clinic=clinic, path=path)
-    monkeypatch.setattr(AppointmentMapper, "prepare", crash)
-    with services.open_job_file(job=job) as container:
-        services.validate_job(job=job, container=container)
-        with pytest.raises(ConnectionError):
-            services.run_job(job=job, container=container)
-    monkeypatch.undo()
-    job.refresh_from_db()
+    job = failed_job(path, clinic, AppointmentMapper, monkeypatch)
     assert job.status == "failed"
     with services.open_job_file(job=job) as container:
         services.run_job(job=job, container=container)
@@ -55,3 +65,31 @@ def test_rerunning_the_failed_job_itself_counts_its_earlier_rows_as_created(
     assert report["entities"]["patient"]["created"] == 3
     assert report["entities"]["patient"]["already_mapped"] == 0
     assert report["entities"]["appointment"]["created"] == 2
+
+
+def budgets(clinic):
+    with scope(clinic=clinic):
+        return Counter(Budget.objects.values_list("number", "status", "total"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("again", ["the same job", "a new job"])
+def test_budgets_a_stopped_run_left_untotalled_are_totalled_by_the_next(
+    tmp_path, clinic, other_clinic, monkeypatch, again
+):
+    path = generate_sample(tmp_path / "s.dpm", patients=20, seed=3, layer="raw").path
+    status, message, _ = run_import(path, clinic.slug)
+    assert status == 0, message
+    expected = budgets(clinic)
+    assert any(total for _, _, total in expected)  # lines carry prices
+    assert any(state == "accepted" for _, state, _ in expected)
+    # The run stops after the budget lines, before the end that totals their budgets.
+    job = failed_job(path, other_clinic, AppliedTreatmentMapper, monkeypatch)
+    assert budgets(other_clinic) != expected
+    if again == "the same job":
+        with services.open_job_file(job=job) as container:
+            services.run_job(job=job, container=container)
+    else:
+        status, message, _ = run_import(path, other_clinic.slug)
+        assert status == 0, message
+    assert budgets(other_clinic) == expected

@@ -35,6 +35,14 @@ class TypeCounts:
         """Go back to the figures of an earlier `snapshot()`."""
         self.__dict__.update(earlier.__dict__)
 
+    def plus(self, other: "TypeCounts") -> "TypeCounts":
+        """These counts with another process's rows of the same type added (not `in_file`)."""
+        total = self.snapshot()
+        for name, value in other.__dict__.items():
+            if name != "in_file":
+                setattr(total, name, getattr(total, name) + value)
+        return total
+
     def as_dict(self) -> dict[str, int]:
         # Not dataclasses.asdict: it deep-copies field by field, and the runner
         # builds these for every type at each progress save.

@@ -23,6 +23,7 @@ from django_scopes import scope
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, has_mappings
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.partner import Partner, can_share, split_point
 from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.jobs.typing_process import Planned, TypedRows, reader_waits
@@ -59,6 +60,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     phase_log: list[dict] = field(default_factory=list)
     reconciliation: dict = field(default_factory=dict)
+    shared: dict[str, int] = field(default_factory=dict)  # rows a partner process imported
 
 
 @contextmanager
@@ -134,6 +136,9 @@ class Runner:
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
         self.rows: TypedRows | None = None  # chunks of source rows, typed ahead where it pays
+        self.splits: dict[str, str] = {}  # {type: last key imported here}; a partner does the rest
+        self.partner: Partner | None = None
+        self.partner_counts: dict[str, TypeCounts] = {}  # its progress on the type running
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -218,7 +223,13 @@ class Runner:
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
-        self.rows = TypedRows(self.container, self.chunk_size, self.typing_plan(order))
+        self.splits = self.split_plan(order)
+        if self.splits:
+            self.partner = Partner(self.job, self.container, self.chunk_size)
+            self.partner.start()  # Django's start-up overlaps the types before the first split
+        plan = self.typing_plan(order)
+        self.rows = TypedRows(self.container, self.chunk_size, plan, self.splits)
+        stopped = True
         try:
             for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
                 types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
@@ -231,8 +242,16 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
+            stopped = False
         finally:
             self.rows.finish()
+            if self.partner is not None:
+                # A failed or cancelled run stops the partner mid-chunk; its committed
+                # chunks stay, as this process's do, for a resumed run to count.
+                if stopped:
+                    self.partner.kill()
+                else:
+                    self.partner.close()
         with self.phase("binaries and file warnings", []), self.chunk():
             self.flush(stage_files(self.container, self.ctx))
             self.flush(copy_file_warnings(self.container, self.ctx))
@@ -289,6 +308,27 @@ class Runner:
             return []
         return planned
 
+    def split_plan(self, order: list[str]) -> dict[str, str]:
+        """{type: the last key this process imports} for the types a partner process shares."""
+        why = can_share(self.job, self.container)
+        if why is not None:
+            log.debug("no partner writer: %s", why)
+            return {}
+        counts = self.result.counts
+        splits = {}
+        for t in order:
+            mapper = MAPPERS.get(t)
+            if (
+                mapper is not None
+                and mapper.splittable
+                and counts[t].in_file >= max(settings.DPMF_PARTNER_MIN_ROWS, 2)
+                and not has_mappings(self.ctx, t)
+            ):
+                key = split_point(self.container, t, counts[t].in_file)
+                if key is not None:
+                    splits[t] = key
+        return splits
+
     def start_counts(self) -> None:
         for info in self.container.entity_types:
             self.result.counts[info.entity_type] = TypeCounts(in_file=info.actual_count)
@@ -300,6 +340,7 @@ class Runner:
         else:
             writer = ChunkWriter(mapper, self.ctx, counts)
         deferred: set[str] = set()
+        partner_deferred: list[str] = []  # keys the partner holds for its final pass
         if (
             isinstance(writer, ChunkWriter)
             and writer.look_up
@@ -310,12 +351,21 @@ class Runner:
             process = partial(writer.process_keys, container=self.container)
         else:
             parts, process = self.rows.chunks(entity_type), writer.process
+            split = self.splits.get(entity_type)
+            if split is not None:
+                # `parts` holds the rows up to `split` only; the partner takes the rest.
+                shared = self.shared_pass(writer, parts, ("first", entity_type, split), deferred)
+                if shared is None:  # it could not: this process imports them instead
+                    self.run_after(writer, split, deferred)
+                else:
+                    partner_deferred = shared.deferred
+                parts = ()
         for part in parts:
             with self.chunk(len(part)):
                 chunk = process(part)
                 self.flush(chunk.warnings, entity_type)
             deferred.update(chunk.deferred)
-        if deferred:
+        if deferred or partner_deferred:
             # Rows that wait for every other row of their type (planned treatments,
             # refunds before their payment): a second pass. Only the keys were kept;
             # the rows are read again by key, so a file with many deferred rows does
@@ -325,11 +375,83 @@ class Runner:
                 parts = self.container.iter_rows_among(
                     entity_type, deferred, chunk_size=self.chunk_size
                 )
+                if partner_deferred:
+                    request = ("final", entity_type, None)
+                    if self.shared_pass(writer, parts, request, set()) is None:
+                        self.run_keys(writer, partner_deferred)
+                    return
                 for part in parts:
                     with self.chunk(len(part)):
                         self.flush(writer.process(part).warnings, entity_type)
             finally:
                 self.ctx.final_pass = False
+
+    def shared_pass(self, writer, parts, request: tuple, deferred: set):
+        """Import `parts` here while the partner handles `request`; None if it could not.
+
+        Each chunk here commits alone, holding the write lock only while it
+        inserts. The partner's counts, warnings and `shared_state` are added to
+        this run's when it is done; if it fails, what it committed is left for the
+        caller to find by key.
+        """
+        entity_type = writer.entity
+        if not self.partner.begin(request):
+            for part in parts:
+                with self.chunk(len(part)):
+                    chunk = writer.process(part)
+                    self.flush(chunk.warnings, entity_type)
+                deferred.update(chunk.deferred)
+            return None
+        self.commit()
+        writer.solo = True
+        counts = self.result.counts[entity_type]
+        stored = ImportWarning.objects.filter(job=self.job, entity_type=entity_type)
+        before, mine = stored.count(), 0
+        try:
+            for part in parts:
+                chunk = writer.process(part)
+                mine += len(chunk.warnings)
+                self.result.warnings += chunk.stored
+                self.partner_counts[entity_type] = self.partner.progress(entity_type)[0]
+                self.flush(chunk.warnings[chunk.stored :], entity_type)
+                self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
+                deferred.update(chunk.deferred)
+            outcome = self.partner.outcome(entity_type)
+        finally:
+            writer.solo = False
+            self.partner_counts.pop(entity_type, None)
+        if outcome.cancelled:
+            raise JobCancelled(f"job {self.job.pk} was cancelled")
+        if outcome.failed is not None:
+            # Its warnings are in the database: counted from there, not from its reports.
+            self.result.warnings += max(stored.count() - before - mine, 0)
+            return None
+        counts.restore(counts.plus(outcome.counts))
+        shared = self.result.shared
+        shared[entity_type] = shared.get(entity_type, 0) + outcome.counts.processed
+        self.result.warnings += outcome.warnings
+        for key, value in outcome.state.items():
+            self.ctx.state[key] = self.ctx.state.get(key, set()) | value
+        return outcome
+
+    def run_after(self, writer, split: str, deferred: set) -> None:
+        """Import the rows after `split` here, skipping those the partner committed."""
+        for keys in self.container.iter_keys(
+            writer.entity, chunk_size=self.chunk_size, after_uuid=split
+        ):
+            deferred.update(self.run_keys(writer, keys))
+
+    def run_keys(self, writer, keys: list[str]) -> list[str]:
+        """Import the rows of these keys that are not mapped yet; return the deferred ones."""
+        writer.look_up = True
+        deferred = []
+        for start in range(0, len(keys), self.chunk_size):
+            part = keys[start : start + self.chunk_size]
+            with self.chunk(len(part)):
+                chunk = writer.process_keys(part, self.container)
+                self.flush(chunk.warnings, writer.entity)
+            deferred += chunk.deferred
+        return deferred
 
     def finish(self, mapper) -> None:
         self.ctx.notes = []
@@ -350,6 +472,12 @@ class Runner:
             ]
         )
 
+    def shown(self, entity_type: str) -> TypeCounts:
+        """The type's counts, with what a partner process reported of its half so far."""
+        counts = self.result.counts[entity_type]
+        partner = self.partner_counts.get(entity_type)
+        return counts if partner is None else counts.plus(partner)
+
     def flush(
         self, warnings: list[ImportWarning], entity_type: str | None = None, *, force=False
     ) -> None:
@@ -359,17 +487,18 @@ class Runner:
         on a re-run every chunk is such a chunk, and each update is a commit
         (a WAL flush on PostgreSQL) that otherwise outweighs the chunk itself.
         """
-        with transaction.atomic(savepoint=False):
-            inserts.insert_instances(warnings)
+        if warnings:  # outside a commit group, an empty transaction would still take the lock
+            with transaction.atomic(savepoint=False):
+                inserts.insert_instances(warnings)
         self.result.warnings += len(warnings)
         if self.progress and entity_type:
-            counts = self.result.counts[entity_type]
+            counts = self.shown(entity_type)
             self.progress(entity_type, counts.processed, counts.in_file)
         if not (force or warnings) and time.monotonic() - self.saved_at < PROGRESS_EVERY_S:
             return
         self.saved_at = time.monotonic()
         fields = dict(
-            **counter_fields(self.result.counts),
+            **counter_fields({t: self.shown(t) for t in self.result.counts}),
             warnings_count=F("warnings_count") + len(warnings),
             heartbeat_at=timezone.now(),
         )

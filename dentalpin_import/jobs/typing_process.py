@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
-import select
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import dentalpin_import
+from dentalpin_import.jobs.frames import read_tuple, readable
 from dentalpin_import.reader.typed_stream import unpack
 
 try:
@@ -59,11 +58,19 @@ def reader_waits(mapper_cls) -> Callable[[Any], bool] | None:
 class TypedRows:
     """Chunks of each entity type, typed by a helper process where it was asked to."""
 
-    def __init__(self, container, chunk_size: int, planned: list[Planned]):
+    def __init__(
+        self,
+        container,
+        chunk_size: int,
+        planned: list[Planned],
+        until: dict[str, str] | None = None,
+    ):
         self.container = container
         self.chunk_size = chunk_size
         self.order = {p.entity_type: i for i, p in enumerate(planned)}
         self.classes = {p.entity_type: p.record for p in planned}
+        # {type: the last key read for it}: a partner writer imports the rows after it.
+        self.until = dict(until or {})
         # select() on pipes needs POSIX, and an embedding server's executable is no Python
         # to start the helper with: there every row is typed here.
         self.proc: subprocess.Popen | None = None
@@ -81,8 +88,14 @@ class TypedRows:
             "private": container.sqlite_path != container.path,
             "chunk_size": self.chunk_size,
             "types": [
-                [t, cls.__module__, cls.__qualname__, waits and [waits.__module__, waits.__name__]]
-                for t, cls, waits in planned
+                [
+                    p.entity_type,
+                    p.record.__module__,
+                    p.record.__qualname__,
+                    p.waits and [p.waits.__module__, p.waits.__name__],
+                    self.until.get(p.entity_type),
+                ]
+                for p in planned
             ],
         }
         # Only what Python needs: the helper has no use for the passphrase variable,
@@ -121,7 +134,10 @@ class TypedRows:
         return proc
 
     def chunks(self, entity_type: str) -> Iterator[list]:
-        """Every row of `entity_type` in canonical_uuid order, chunk by chunk."""
+        """Every row of `entity_type` in canonical_uuid order, chunk by chunk.
+
+        For a type planned with `until`, only the rows up to that key.
+        """
         if self.proc is None or entity_type not in self.order:
             yield from self._read_here(entity_type, None, whole=True)
             return
@@ -141,8 +157,10 @@ class TypedRows:
             yield rows
 
     def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
+        # Only a DPMF container is ever split, and only it takes `until_uuid`.
+        bound = {"until_uuid": self.until[entity_type]} if entity_type in self.until else {}
         for rows in self.container.iter_rows(
-            entity_type, chunk_size=self.chunk_size, after_uuid=after
+            entity_type, chunk_size=self.chunk_size, after_uuid=after, **bound
         ):
             self.delivered["read here"] += len(rows)
             yield rows
@@ -185,37 +203,19 @@ class TypedRows:
         return None
 
     def _readable(self) -> bool:
-        # poll(), not select(): a long-lived server may hold descriptors above select's 1024.
-        poller = select.poll()
-        poller.register(self.proc.stdout.fileno(), select.POLLIN)
-        return bool(poller.poll(0))
+        return readable(self.proc.stdout.fileno())
 
     def _next_frame(self):
         """The next frame, waiting for the rest of one the helper is writing; None on failure."""
         try:
-            size = int.from_bytes(self._read_exactly(8), "big")
-            frame = pickle.loads(self._read_exactly(size))
+            frame = read_tuple(self.proc.stdout.fileno())
         except Exception as exc:  # whatever went wrong, the rows are read here instead
             self._give_up(f"{type(exc).__name__}: {exc}")
-            return None
-        if not isinstance(frame, tuple) or not frame:
-            self._give_up("a frame that is not a tuple")
             return None
         if frame[0] == "error":
             self._give_up(str(frame[1]))
             return None
         return frame
-
-    def _read_exactly(self, size: int) -> bytes:
-        fd = self.proc.stdout.fileno()
-        parts, left = [], size
-        while left:
-            part = os.read(fd, min(left, PIPE_BYTES))
-            if not part:
-                raise EOFError("the typing process ended its output early")
-            parts.append(part)
-            left -= len(part)
-        return b"".join(parts)
 
     def _give_up(self, why: str) -> None:
         log.warning("the typing process stopped (%s); typing the rest here", why)

@@ -134,6 +134,9 @@ class AppliedTreatmentMapper(BaseMapper):
     entity = "applied_treatment"
     record = SourceAppliedTreatment
     model = AppliedTreatment
+    # Planned rows, the only ones that look at other treatments, wait for the final
+    # pass, which runs in the importing process once both halves are in.
+    splittable = True
     depends_on = (
         "patient",
         "professional",
@@ -334,6 +337,7 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
     record = SourceAppliedTreatmentPhase
     model = AppliedTreatmentPhase
     depends_on = ("applied_treatment", "professional")
+    splittable = True  # a phase reads its treatment, an earlier type, and nothing else
 
     def references(self, record):
         yield "applied_treatment", record.applied_treatment_uuid

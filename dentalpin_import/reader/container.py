@@ -339,29 +339,59 @@ class Container:
         return entity_type
 
     def iter_rows(
-        self, entity_type: str, *, chunk_size: int = 500, after_uuid: str | None = None
+        self,
+        entity_type: str,
+        *,
+        chunk_size: int = 500,
+        after_uuid: str | None = None,
+        until_uuid: str | None = None,
     ) -> Iterator[list[SourceRow]]:
-        """Yield rows in canonical_uuid order, `chunk_size` at a time (keyset pagination)."""
-        for table, batch in self._pages(entity_type, ROW_COLUMNS, chunk_size, after_uuid):
+        """Yield rows in canonical_uuid order, `chunk_size` at a time (keyset pagination).
+
+        Only rows after `after_uuid` and up to `until_uuid` (included), when given.
+        """
+        pages = self._pages(entity_type, ROW_COLUMNS, chunk_size, after_uuid, until_uuid)
+        for table, batch in pages:
             yield [make_row(table, values) for values in batch]
 
-    def iter_keys(self, entity_type: str, *, chunk_size: int = 500) -> Iterator[list[str]]:
+    def iter_keys(
+        self, entity_type: str, *, chunk_size: int = 500, after_uuid: str | None = None
+    ) -> Iterator[list[str]]:
         """Yield the canonical_uuids alone, in order, `chunk_size` at a time.
 
         Read from the primary key's index only: a re-run learns which rows are
         mapped already without reading their payloads.
         """
-        for _, batch in self._pages(entity_type, "SELECT canonical_uuid", chunk_size, None):
+        pages = self._pages(entity_type, "SELECT canonical_uuid", chunk_size, after_uuid, None)
+        for _, batch in pages:
             yield [str(values[0]) for values in batch]
 
-    def _pages(self, entity_type: str, select: str, chunk_size: int, after_uuid: str | None):
+    def key_at(self, entity_type: str, offset: int) -> str | None:
+        """The canonical_uuid at `offset` (from 0) in key order, or None past the end."""
+        table = self._checked(entity_type)
+        sql = f'SELECT canonical_uuid FROM "{table}" ORDER BY canonical_uuid LIMIT 1 OFFSET ?'
+        row = self._query(sql, (offset,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _pages(
+        self,
+        entity_type: str,
+        select: str,
+        chunk_size: int,
+        after_uuid: str | None,
+        until_uuid: str | None,
+    ):
         """Yield (table, raw rows) of `select`, canonical_uuid first, in key order."""
         table = self._checked(entity_type)
         sql = f'{select} FROM "{table}" WHERE canonical_uuid > ? '
+        params: tuple = ()
+        if until_uuid is not None:
+            sql += "AND canonical_uuid <= ? "
+            params = (until_uuid,)
         sql += "ORDER BY canonical_uuid LIMIT ?"
         last = after_uuid or ""
         while True:
-            batch = self._query(sql, (last, chunk_size)).fetchall()
+            batch = self._query(sql, (last, *params, chunk_size)).fetchall()
             if not batch:
                 return
             yield table, batch

@@ -124,10 +124,11 @@ def serve(request: dict, out) -> None:
     )
     try:
         container.load(verify=False, progress=None)
-        for entity_type, module, name, waits in request["types"]:
+        for entity_type, module, name, waits, until in request["types"]:
             cls = reader_object(module, name)
             waits = reader_object(*waits) if waits else None
-            for rows in container.iter_rows(entity_type, chunk_size=int(request["chunk_size"])):
+            chunk_size = int(request["chunk_size"])
+            for rows in container.iter_rows(entity_type, chunk_size=chunk_size, until_uuid=until):
                 items = pack(cls, type_rows(cls, rows, waits))
                 send(out, ("chunk", entity_type, field_names(cls), items))
             send(out, ("end", entity_type))

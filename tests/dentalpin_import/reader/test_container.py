@@ -62,6 +62,20 @@ def test_after_uuid_resumes_after_a_row(tmp_path, tmp_root):
         assert everything == sorted(everything) and rest == everything[3:]
 
 
+def test_a_key_range_splits_a_type_into_two_halves_that_cover_it_once(tmp_path, tmp_root):
+    with open_file(b.build(tmp_path, rows()), tmp_root) as container:
+        everything = [r.canonical_uuid for c in container.iter_rows("patient") for r in c]
+        middle = container.key_at("patient", 3)
+        assert middle == everything[3]
+        assert container.key_at("patient", len(everything)) is None
+        first = container.iter_rows("patient", chunk_size=2, until_uuid=middle)
+        second = container.iter_rows("patient", chunk_size=2, after_uuid=middle)
+        assert [r.canonical_uuid for c in first for r in c] == everything[:4]
+        assert [r.canonical_uuid for c in second for r in c] == everything[4:]
+        keys = container.iter_keys("patient", chunk_size=2, after_uuid=middle)
+        assert [k for c in keys for k in c] == everything[4:]
+
+
 def test_rows_among_some_keys_come_by_key_in_file_order(tmp_path, tmp_root, monkeypatch):
     from dentalpin_import.reader import container as module
 

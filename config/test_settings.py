@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, eager tasks, throw-away media."""
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -8,6 +10,9 @@ from config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 _TMP = Path(tempfile.mkdtemp(prefix="dentalpin-test-"))
+# Every process on these settings makes its own (the suite, and the workers and partner
+# writers it starts): each removes its own on the way out.
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 MEDIA_ROOT = _TMP / "media"
 DPMF_STAGING_DIR = _TMP / "staging"
 CELERY_TASK_ALWAYS_EAGER = True

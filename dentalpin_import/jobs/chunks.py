@@ -162,7 +162,7 @@ class ChunkWriter:
         # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
         self.look_up = has_mappings(ctx, self.entity)
         # Set while a partner process writes the same type: each chunk commits alone,
-        # and its warnings are stored in its own transaction (see `jobs.partner`).
+        # its warnings in the same transaction as its rows (see `jobs.partner`).
         self.solo = False
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):

@@ -25,8 +25,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from dentalpin_import.frames import frame_bytes, read_tuple, readable
 from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.frames import frame_bytes, read_tuple, readable
 from dentalpin_import.jobs.typing_process import PROJECT_ROOT
 from dentalpin_import.reader.container import Container
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from dentalpin_import.jobs.frames import read_frame, write_frame
+from dentalpin_import.frames import frame_output, read_frame, write_frame
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +148,7 @@ class PartnerHalf:
 
 
 def main() -> int:
-    # The frames own stdout: anything printed by accident goes to stderr instead.
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+    out = frame_output()
     try:
         serve(sys.stdin.fileno(), out)
     except (BrokenPipeError, EOFError):

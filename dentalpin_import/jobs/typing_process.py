@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import dentalpin_import
-from dentalpin_import.jobs.frames import read_tuple, readable
+from dentalpin_import.frames import read_tuple, readable
 from dentalpin_import.reader.typed_stream import unpack
 
 try:

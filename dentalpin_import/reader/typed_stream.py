@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import pickle
 import sys
 from dataclasses import fields
 from functools import cache
@@ -33,6 +31,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from dentalpin_import.frames import frame_output, write_frame
 from dentalpin_import.reader.container import Container, Layering
 from dentalpin_import.reader.records import records_from_values
 from dentalpin_import.reader.values import Payload
@@ -105,12 +104,6 @@ def reader_object(module: str, name: str):
     return getattr(importlib.import_module(module), name)
 
 
-def send(out, frame: tuple) -> None:
-    data = pickle.dumps(frame, protocol=5)
-    out.write(len(data).to_bytes(8, "big") + data)
-    out.flush()
-
-
 def serve(request: dict, out) -> None:
     """Stream every requested type's typed rows to `out`, one chunk per frame."""
     private = bool(request["private"])
@@ -130,11 +123,11 @@ def serve(request: dict, out) -> None:
             chunk_size = int(request["chunk_size"])
             for rows in container.iter_rows(entity_type, chunk_size=chunk_size, until_uuid=until):
                 items = pack(cls, type_rows(cls, rows, waits))
-                send(out, ("chunk", entity_type, field_names(cls), items))
-            send(out, ("end", entity_type))
+                write_frame(out, ("chunk", entity_type, field_names(cls), items))
+            write_frame(out, ("end", entity_type))
     finally:
         container.close()
-    send(out, ("done", peak_rss_kb()))
+    write_frame(out, ("done", peak_rss_kb()))
 
 
 def peak_rss_kb() -> int:
@@ -153,16 +146,14 @@ def peak_rss_kb() -> int:
 
 
 def main() -> int:
-    # The frames own stdout: anything printed by accident goes to stderr instead.
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+    out = frame_output()
     try:
         serve(json.loads(sys.stdin.buffer.read()), out)
     except BrokenPipeError:
         return 1  # the importer stopped reading (it finished, failed or was cancelled)
     except Exception as exc:
         try:
-            send(out, ("error", f"{type(exc).__name__}: {exc}"))
+            write_frame(out, ("error", f"{type(exc).__name__}: {exc}"))
         except OSError:
             pass
         return 1

@@ -1,4 +1,5 @@
-"""Length-prefixed pickle frames between the importer and the processes it starts.
+"""Length-prefixed pickle frames between the importer and the processes it starts
+(the typing helper, the partner writer).
 
 Only between this program's own processes, over their pipes: a frame is
 never read from anywhere else.
@@ -9,6 +10,13 @@ from __future__ import annotations
 import os
 import pickle
 import select
+
+
+def frame_output():
+    """This process's stdout, kept for frames; whatever is printed by accident goes to stderr."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    return out
 
 
 def frame_bytes(frame) -> bytes:

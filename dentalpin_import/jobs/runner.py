@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
+from dentalpin_import.batches import batched
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, has_mappings
 from dentalpin_import.jobs.counts import TypeCounts
@@ -356,15 +357,14 @@ class Runner:
                 # `parts` holds the rows up to `split` only; the partner takes the rest.
                 shared = self.shared_pass(writer, parts, ("first", entity_type, split), deferred)
                 if shared is None:  # it could not: this process imports them instead
-                    self.run_after(writer, split, deferred)
+                    keys = self.container.iter_keys(
+                        entity_type, chunk_size=self.chunk_size, after_uuid=split
+                    )
+                    self.run_by_key(writer, keys, deferred)
                 else:
                     partner_deferred = shared.deferred
                 parts = ()
-        for part in parts:
-            with self.chunk(len(part)):
-                chunk = process(part)
-                self.flush(chunk.warnings, entity_type)
-            deferred.update(chunk.deferred)
+        self.in_groups(entity_type, parts, process, deferred)
         if deferred or partner_deferred:
             # Rows that wait for every other row of their type (planned treatments,
             # refunds before their payment): a second pass. Only the keys were kept;
@@ -375,14 +375,13 @@ class Runner:
                 parts = self.container.iter_rows_among(
                     entity_type, deferred, chunk_size=self.chunk_size
                 )
-                if partner_deferred:
-                    request = ("final", entity_type, None)
-                    if self.shared_pass(writer, parts, request, set()) is None:
-                        self.run_keys(writer, partner_deferred)
+                if not partner_deferred:
+                    self.in_groups(entity_type, parts, writer.process, set())
                     return
-                for part in parts:
-                    with self.chunk(len(part)):
-                        self.flush(writer.process(part).warnings, entity_type)
+                request = ("final", entity_type, None)
+                if self.shared_pass(writer, parts, request, set()) is None:
+                    keys = batched(partner_deferred, self.chunk_size)
+                    self.run_by_key(writer, keys, set())
             finally:
                 self.ctx.final_pass = False
 
@@ -396,11 +395,7 @@ class Runner:
         """
         entity_type = writer.entity
         if not self.partner.begin(request):
-            for part in parts:
-                with self.chunk(len(part)):
-                    chunk = writer.process(part)
-                    self.flush(chunk.warnings, entity_type)
-                deferred.update(chunk.deferred)
+            self.in_groups(entity_type, parts, writer.process, deferred)
             return None
         self.commit()
         writer.solo = True
@@ -434,24 +429,19 @@ class Runner:
             self.ctx.state[key] = self.ctx.state.get(key, set()) | value
         return outcome
 
-    def run_after(self, writer, split: str, deferred: set) -> None:
-        """Import the rows after `split` here, skipping those the partner committed."""
-        for keys in self.container.iter_keys(
-            writer.entity, chunk_size=self.chunk_size, after_uuid=split
-        ):
-            deferred.update(self.run_keys(writer, keys))
-
-    def run_keys(self, writer, keys: list[str]) -> list[str]:
-        """Import the rows of these keys that are not mapped yet; return the deferred ones."""
-        writer.look_up = True
-        deferred = []
-        for start in range(0, len(keys), self.chunk_size):
-            part = keys[start : start + self.chunk_size]
+    def in_groups(self, entity_type: str, parts, process, deferred: set) -> None:
+        """Import `parts` chunk by chunk in commit groups; keep the keys of deferred rows."""
+        for part in parts:
             with self.chunk(len(part)):
-                chunk = writer.process_keys(part, self.container)
-                self.flush(chunk.warnings, writer.entity)
-            deferred += chunk.deferred
-        return deferred
+                chunk = process(part)
+                self.flush(chunk.warnings, entity_type)
+            deferred.update(chunk.deferred)
+
+    def run_by_key(self, writer, key_chunks, deferred: set) -> None:
+        """Import the rows of these keys that are not mapped yet (some the partner committed)."""
+        writer.look_up = True
+        process = partial(writer.process_keys, container=self.container)
+        self.in_groups(writer.entity, key_chunks, process, deferred)
 
     def finish(self, mapper) -> None:
         self.ctx.notes = []

@@ -136,7 +136,7 @@ class TypedRows:
     def chunks(self, entity_type: str) -> Iterator[list]:
         """Every row of `entity_type` in canonical_uuid order, chunk by chunk.
 
-        For a type planned with `until`, only the rows up to that key.
+        For a type with an `until` key, only the rows up to that key.
         """
         if self.proc is None or entity_type not in self.order:
             yield from self._read_here(entity_type, None, whole=True)

@@ -80,7 +80,7 @@ class Partner:
         self.chunk_size = chunk_size
         self.proc: subprocess.Popen | None = None
         self.broken: str | None = None
-        self.seen: dict[str, tuple[TypeCounts, int]] = {}  # latest progress per type
+        self.seen: dict[str, TypeCounts] = {}  # its counts per type, as last reported
         self.pending = None  # an outcome frame read while looking for progress
 
     def start(self) -> bool:
@@ -131,16 +131,16 @@ class Partner:
         except OSError as exc:
             self._give_up(f"it did not take {request[0]} {request[1]}: {exc}")
             return False
-        self.seen[request[1]] = (TypeCounts(), 0)
+        self.seen[request[1]] = TypeCounts()
         return True
 
-    def progress(self, entity_type: str) -> tuple[TypeCounts, int]:
-        """The partner's counts and stored warnings for the type so far, without waiting."""
+    def progress(self, entity_type: str) -> TypeCounts:
+        """The partner's counts for the type so far, without waiting."""
         while self.pending is None and self.proc and readable(self.proc.stdout.fileno()):
             frame = self._frame()
             if frame is not None and frame[0] != "progress":
                 self.pending = frame  # the type's outcome: `outcome()` takes it
-        return self.seen.get(entity_type, (TypeCounts(), 0))
+        return self.seen.get(entity_type, TypeCounts())
 
     def outcome(self, entity_type: str) -> PartnerOutcome:
         """Wait for the partner to finish its half of the type."""
@@ -149,8 +149,7 @@ class Partner:
             if frame is None:
                 frame = self._frame()
             if frame is None:
-                counts, warnings = self.seen.get(entity_type, (TypeCounts(), 0))
-                return PartnerOutcome(counts, warnings, failed=self.broken or "it stopped")
+                return PartnerOutcome(failed=self.broken or "it stopped")
             kind = frame[0]
             if kind == "progress":
                 continue
@@ -161,27 +160,27 @@ class Partner:
                 _, _, counts, warnings, deferred, state = frame
                 return PartnerOutcome(TypeCounts.from_dict(counts), warnings, deferred, state)
             if kind == "cancelled":
-                return PartnerOutcome(TypeCounts.from_dict(frame[2]), cancelled=True)
+                return PartnerOutcome(cancelled=True)
             self._give_up(str(frame[2]))
 
     def _frame(self):
         """The partner's next frame (progress frames update `seen` on the way); None if gone."""
-        while self.proc is not None:
-            try:
-                frame = read_tuple(self.proc.stdout.fileno())
-            except Exception as exc:  # a dead or confused partner: this process goes on alone
-                self._give_up(f"{type(exc).__name__}: {exc}")
-                return None
-            if frame[0] == "progress":
-                _, entity_type, counts, warnings = frame
-                self.seen[entity_type] = (TypeCounts.from_dict(counts), warnings)
-            return frame
-        return None
+        if self.proc is None:
+            return None
+        try:
+            frame = read_tuple(self.proc.stdout.fileno())
+        except Exception as exc:  # a dead or confused partner: this process goes on alone
+            self._give_up(f"{type(exc).__name__}: {exc}")
+            return None
+        if frame[0] == "progress":
+            self.seen[frame[1]] = TypeCounts.from_dict(frame[2])
+        return frame
 
     def _give_up(self, why: str) -> None:
         log.warning("the partner writer stopped (%s); this process imports the rest", why)
         self.broken = why
-        self.close()
+        # Killed, not asked to finish: the rest of its half is imported here at once.
+        self.kill()
 
     def close(self) -> None:
         proc, self.proc = self.proc, None

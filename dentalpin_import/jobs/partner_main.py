@@ -118,9 +118,9 @@ class PartnerHalf:
                 if time.monotonic() - sent >= PROGRESS_EVERY_S:
                     sent = time.monotonic()
                     if self.cancelled():
-                        write_frame(self.out, ("cancelled", entity_type, counts.as_dict()))
+                        write_frame(self.out, ("cancelled", entity_type))
                         return None
-                    write_frame(self.out, ("progress", entity_type, counts.as_dict(), warnings))
+                    write_frame(self.out, ("progress", entity_type, counts.as_dict()))
         except Exception as exc:  # the importer imports the rest itself
             log.exception("partner writer failed on %s", entity_type)
             write_frame(self.out, ("failed", entity_type, f"{type(exc).__name__}: {exc}"))

@@ -407,7 +407,7 @@ class Runner:
                 chunk = writer.process(part)
                 mine += len(chunk.warnings)
                 self.result.warnings += chunk.stored
-                self.partner_counts[entity_type] = self.partner.progress(entity_type)[0]
+                self.partner_counts[entity_type] = self.partner.progress(entity_type)
                 self.flush(chunk.warnings[chunk.stored :], entity_type)
                 self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
                 deferred.update(chunk.deferred)

@@ -133,6 +133,7 @@ class Runner:
         self.chunk_size = chunk_size or settings.DPMF_CHUNK_SIZE
         self.result = RunResult(phase_log=list(job.phase_log or []))
         self.saved_at = 0.0  # when the job row's progress was last written
+        self.uncounted = 0  # warnings stored but not yet added to the job row's count
         self.committed: dict[str, TypeCounts] = {}  # the counters as of the last commit
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
@@ -193,6 +194,12 @@ class Runner:
         """Commit the open group; its counters are remembered as committed."""
         if self.group is None:
             return
+        if self.uncounted:
+            try:  # the group's warnings are counted in its own transaction
+                self.save_progress()
+            except BaseException as exc:  # cancelled meanwhile: the group goes
+                self.roll_back(exc)
+                raise
         group, self.group = self.group, None
         group.close()
         self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
@@ -202,6 +209,7 @@ class Runner:
         if self.group is None:
             return
         group, self.group = self.group, None
+        self.uncounted = 0  # the warnings go with the group
         group.__exit__(type(exc), exc, exc.__traceback__)
 
     def keep_committed_counters(self) -> None:
@@ -473,23 +481,33 @@ class Runner:
     ) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled.
 
-        A chunk without warnings updates the job row only every PROGRESS_EVERY_S:
-        on a re-run every chunk is such a chunk, and each update is a commit
-        (a WAL flush on PostgreSQL) that otherwise outweighs the chunk itself.
+        The job row is updated only every PROGRESS_EVERY_S: on a re-run every
+        chunk is a chunk without warnings, and each update is a commit (a WAL
+        flush on PostgreSQL) that otherwise outweighs the chunk itself. Inside a
+        commit group the warnings are counted at the latest when the group
+        commits, in its transaction; outside one, at once.
         """
         if warnings:  # outside a commit group, an empty transaction would still take the lock
             with transaction.atomic(savepoint=False):
                 inserts.insert_instances(warnings)
         self.result.warnings += len(warnings)
+        self.uncounted += len(warnings)
         if self.progress and entity_type:
             counts = self.shown(entity_type)
             self.progress(entity_type, counts.processed, counts.in_file)
-        if not (force or warnings) and time.monotonic() - self.saved_at < PROGRESS_EVERY_S:
-            return
+        if (
+            force
+            or (self.uncounted and self.group is None)
+            or time.monotonic() - self.saved_at >= PROGRESS_EVERY_S
+        ):
+            self.save_progress(entity_type)
+
+    def save_progress(self, entity_type: str | None = None) -> None:
+        """Write the counters, the warnings not counted yet and the heartbeat to the job row."""
         self.saved_at = time.monotonic()
         fields = dict(
             **counter_fields({t: self.shown(t) for t in self.result.counts}),
-            warnings_count=F("warnings_count") + len(warnings),
+            warnings_count=F("warnings_count") + self.uncounted,
             heartbeat_at=timezone.now(),
         )
         if entity_type:
@@ -497,3 +515,4 @@ class Runner:
         running = ImportJob.objects.filter(pk=self.job.pk).exclude(status=JobStatus.CANCELLED)
         if not running.update(**fields):
             raise JobCancelled(f"job {self.job.pk} was cancelled")
+        self.uncounted = 0

@@ -46,3 +46,35 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_chunk(
             ImportWarning.objects.filter(clinic=other_clinic, code="payment.refund_exceeds").count()
             == 120
         )
+
+
+@pytest.mark.django_db
+def test_chunks_with_warnings_do_not_each_update_the_job_row(
+    tmp_path, clinic, settings, monkeypatch
+):
+    from dentalpin_import.jobs import runner, services
+    from dentalpin_import.sample.generator import generate_sample
+
+    settings.DPMF_CHUNK_SIZE = 10
+    monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)
+    flushes = []  # the stores of a chunk's warnings
+    store = runner.inserts.insert_instances
+
+    def counted(objs):
+        flushes.extend(objs[:1] if isinstance(objs[0], ImportWarning) else [])
+        store(objs)
+
+    monkeypatch.setattr(runner.inserts, "insert_instances", counted)
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    job = services.create_job(clinic=clinic, path=sample.path)
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with CaptureQueriesContext(connection) as run:
+            services.run_job(job=job, container=container)
+    job.refresh_from_db()
+    sql = [q["sql"] for q in run.captured_queries]
+    saves = [s for s in sql if s.startswith('UPDATE "dentalpin_import_importjob" SET "counters"')]
+    # Counted when a group commits and when a phase ends, not once per chunk that warned.
+    assert len(saves) <= 2 * len(job.phase_log) + 2 < len(flushes)
+    with scopes_disabled():
+        assert job.warnings_count == ImportWarning.objects.filter(job=job).count() > 0

@@ -93,3 +93,21 @@ def test_budgets_a_stopped_run_left_untotalled_are_totalled_by_the_next(
         status, message, _ = run_import(path, other_clinic.slug)
         assert status == 0, message
     assert budgets(other_clinic) == expected
+
+
+@pytest.mark.django_db
+def test_a_failed_run_counts_exactly_the_warnings_it_kept(tmp_path, clinic, settings, monkeypatch):
+    """The job row's count is written with each commit group, not with each chunk."""
+    from dentalpin_import.jobs import runner
+    from dentalpin_import.mapping.alerts import PatientAlertMapper
+    from dentalpin_import.models import ImportWarning
+
+    settings.DPMF_CHUNK_SIZE = 10
+    settings.DPMF_COMMIT_ROWS = 1  # every chunk commits: the failure comes mid-level
+    monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 3600)  # no timed save to hide a lost count
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    job = failed_job(sample.path, clinic, PatientAlertMapper, monkeypatch)
+    kept = ImportWarning.objects.filter(job=job)
+    # Level 4's treatments warned before its alerts failed; those chunks were committed.
+    assert kept.filter(entity_type="applied_treatment").exists()
+    assert job.warnings_count == kept.count()

@@ -242,12 +242,12 @@ def main() -> None:
         walls = f"{r['import_wall_s']:.1f}/{r['rerun_wall_s']:.1f}"
         print(
             f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
-            f"{r['limit_rate']:>9.0f} {ratio:>6.2f} {r['import_s']:>9.1f} {r['rerun_s']:>9.1f} "
+            f"{r['limit_rate']:>9.0f} {ratio:>6.3f} {r['import_s']:>9.1f} {r['rerun_s']:>9.1f} "
             f"{speedup:>7.1f}x {walls:>11} {r['raw_mb'] / r['validate_s']:>10.1f} "
             f"{r['import_rss']:>10} {r['validate_rss']:>10}"
         )
     for r in results:
-        spread = ", ".join(f"{x:.2f}" for x in r["ratios"])
+        spread = ", ".join(f"{x:.3f}" for x in r["ratios"])
         print(f"ratios of the {len(r['ratios'])} imports of {r['patients']} patients: {spread}")
         passes = r["all_passes"]
         print(

@@ -142,11 +142,15 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
                 [connection.ops.quote_name(table), model._meta.pk.column, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {connection.ops.quote_name(table)}")
-        highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        start = max(highest, row[0] if row else 0) + 1
+        # One statement: both figures, as the write lock of the caller's transaction holds them.
+        cursor.execute(
+            f"SELECT COALESCE(MAX({pk}), 0), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = %s) "
+            f"FROM {connection.ops.quote_name(table)}",
+            [table],
+        )
+        highest, seq = cursor.fetchone()
+        start = max(highest, seq or 0) + 1
         return list(range(start, start + count))
 
 

@@ -290,8 +290,8 @@ class Runner:
             "elapsed_s": round(time.monotonic() - began, 3),
         }
         self.result.phase_log.append(entry)
-        self.flush([], force=True)  # the counters as they stand at the end of the phase
-        ImportJob.objects.filter(pk=self.job.pk).update(phase_log=self.result.phase_log)
+        # The counters as they stand at the end of the phase, with its line: one update.
+        self.save_progress(phase_log=self.result.phase_log)
         if self.on_phase:
             self.on_phase(entry)
 
@@ -476,9 +476,7 @@ class Runner:
         partner = self.partner_counts.get(entity_type)
         return counts if partner is None else counts.plus(partner)
 
-    def flush(
-        self, warnings: list[ImportWarning], entity_type: str | None = None, *, force=False
-    ) -> None:
+    def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled.
 
         The job row is updated only every PROGRESS_EVERY_S: on a re-run every
@@ -495,20 +493,19 @@ class Runner:
         if self.progress and entity_type:
             counts = self.shown(entity_type)
             self.progress(entity_type, counts.processed, counts.in_file)
-        if (
-            force
-            or (self.uncounted and self.group is None)
-            or time.monotonic() - self.saved_at >= PROGRESS_EVERY_S
+        if (self.uncounted and self.group is None) or (
+            time.monotonic() - self.saved_at >= PROGRESS_EVERY_S
         ):
             self.save_progress(entity_type)
 
-    def save_progress(self, entity_type: str | None = None) -> None:
+    def save_progress(self, entity_type: str | None = None, **also) -> None:
         """Write the counters, the warnings not counted yet and the heartbeat to the job row."""
         self.saved_at = time.monotonic()
         fields = dict(
             **counter_fields({t: self.shown(t) for t in self.result.counts}),
             warnings_count=F("warnings_count") + self.uncounted,
             heartbeat_at=timezone.now(),
+            **also,
         )
         if entity_type:
             fields["current_entity_type"] = entity_type

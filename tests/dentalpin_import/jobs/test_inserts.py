@@ -54,3 +54,24 @@ def test_a_value_of_another_type_takes_djangos_path():
     moment = dt.datetime(2020, 5, 6, 7, 8, tzinfo=dt.UTC)  # a datetime in a date column
     assert _prepared(field, [moment], connection) == [field.get_db_prep_save(moment, connection)]
     assert isinstance(field, models.DateField)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ids_are_never_reused_after_the_highest_rows_are_deleted(clinic):
+    """As AUTOINCREMENT: an undone import's ids are not handed to the next one's rows."""
+    from django.db import transaction
+    from django_scopes import scopes_disabled
+
+    from clinics.models import Client
+    from dentalpin_import.jobs.inserts import allocate_ids, insert_instances
+
+    rows = [Client(clinic=clinic, given_name=f"c{n}") for n in range(3)]
+    with transaction.atomic():
+        insert_instances(rows)
+    highest = max(r.pk for r in rows)
+    with scopes_disabled():
+        Client.objects.filter(pk__in=[r.pk for r in rows[1:]]).delete()  # as undo would
+    with transaction.atomic():
+        fresh = allocate_ids(Client, 2)
+    assert min(fresh) > highest
+    assert fresh == list(range(fresh[0], fresh[0] + 2))

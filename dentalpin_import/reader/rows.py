@@ -8,11 +8,15 @@ from typing import Any
 
 import orjson
 
+_UNREAD = object()
+
 
 class SourceRow:
     """One entity row. JSON is decoded on first use, so rows a re-run skips cost no parsing.
 
-    An unreadable payload sets `decode_error` (and `payload` None) instead of raising.
+    The payload and the raw source data are decoded each when first asked for:
+    reconciliation reads only payloads. An unreadable payload sets `decode_error`
+    (and `payload` None) instead of raising.
     """
 
     __slots__ = (
@@ -24,6 +28,7 @@ class SourceRow:
         "_payload_text",
         "_raw_text",
         "_decoded",
+        "_raw",
     )
 
     def __init__(
@@ -43,13 +48,12 @@ class SourceRow:
         self.extracted_at = extracted_at
         self._payload_text = payload_text
         self._raw_text = raw_text
-        self._decoded: tuple | None = None
+        self._decoded: tuple | None = None  # (payload, its problem)
+        self._raw = _UNREAD
 
     def _decode(self) -> tuple:
         if self._decoded is None:
-            payload, problem = decode_object(self._payload_text, "payload")
-            raw, raw_problem = decode_object(self._raw_text, "raw_source_data")
-            self._decoded = (payload, raw if raw_problem is None else None, problem)
+            self._decoded = decode_object(self._payload_text, "payload")
         return self._decoded
 
     @property
@@ -58,11 +62,15 @@ class SourceRow:
 
     @property
     def raw_source_data(self) -> dict | None:
-        return self._decode()[1]
+        """The raw data as an object; None when it is missing or unreadable (never an error)."""
+        if self._raw is _UNREAD:
+            raw, problem = decode_object(self._raw_text, "raw_source_data")
+            self._raw = raw if problem is None else None
+        return self._raw
 
     @property
     def decode_error(self) -> str | None:
-        return self._decode()[2]
+        return self._decode()[1]
 
 
 @dataclass(frozen=True)

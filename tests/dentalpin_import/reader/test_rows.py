@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from dentalpin_import.reader.rows import decode_object, loads
+from dentalpin_import.reader.rows import SourceRow, decode_object, loads
 
 SAME_AS_JSON = [
     '{"amount": "12.50", "teeth": [11, 12], "notes": "Pérez \\u00e1 ñ"}',
@@ -71,3 +71,28 @@ def test_a_document_nested_almost_as_deep_as_json_manages_is_read_too():
             high = middle - 1
     depth = low - 10  # room for loads() itself; its float check must not need more
     assert loads(nested(depth)) == json.loads(nested(depth))
+
+
+def row(payload_text, raw_text) -> SourceRow:
+    """A row whose payload and raw data columns are read independently: a bad one spoils itself."""
+    return SourceRow("patient", "u1", "7", "gesden", payload_text, raw_text, "2026-01-01")
+
+
+def test_unreadable_raw_data_leaves_the_payload_and_the_row_readable():
+    r = row(json.dumps({"given_name": "Íñigo"}), "{not json")
+    assert r.payload == {"given_name": "Íñigo"}
+    assert r.decode_error is None
+    assert r.raw_source_data is None
+
+
+def test_an_unreadable_payload_is_the_row_s_error_and_its_raw_data_still_reads():
+    r = row('{"given_name": ', json.dumps({"NomPac": "Íñigo"}))
+    assert r.payload is None
+    assert r.decode_error.startswith("payload is not valid JSON")
+    assert r.raw_source_data == {"NomPac": "Íñigo"}
+
+
+def test_a_payload_that_is_not_an_object_is_named_as_such():
+    r = row("[1, 2]", None)
+    assert r.decode_error == "payload is not a JSON object"
+    assert r.raw_source_data is None

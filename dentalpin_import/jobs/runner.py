@@ -380,9 +380,7 @@ class Runner:
             # not hold them all in memory.
             self.ctx.final_pass = True
             try:
-                parts = self.container.iter_rows_among(
-                    entity_type, deferred, chunk_size=self.chunk_size
-                )
+                parts = self.rows.final_chunks(entity_type, deferred)
                 if not partner_deferred:
                     self.in_groups(entity_type, parts, writer.process, set())
                     return

@@ -5,6 +5,8 @@ in canonical_uuid order: a `TypedChunk` from the helper when it has one ready,
 otherwise plain source rows read here (while the helper starts, or if it falls
 behind); the helper's chunks this process already read are dropped. If the
 helper fails in any way, the run does not: every later chunk is read here.
+`TypedRows.final_chunks` does the same for a final pass: the rows the helper
+held back as `Waiting` come typed after the type's end.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import os
 import subprocess
 import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,6 +34,9 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(dentalpin_import.__file__).resolve().parent.parent
 # Room for a few chunks in the pipe, so the helper keeps typing while this process writes.
 PIPE_BYTES = 1 << 20
+
+
+FRAME_KINDS = ("chunk", "end", "final", "final end")
 
 
 class TypedChunk(list):
@@ -69,6 +75,8 @@ class TypedRows:
         self.chunk_size = chunk_size
         self.order = {p.entity_type: i for i, p in enumerate(planned)}
         self.classes = {p.entity_type: p.record for p in planned}
+        # Types whose held-back rows the helper types for the final pass, after their end.
+        self.held_back = {p.entity_type for p in planned if p.waits is not None}
         # {type: the last key read for it}: a partner writer imports the rows after it.
         self.until = dict(until or {})
         # select() on pipes needs POSIX, and an embedding server's executable is no Python
@@ -156,6 +164,48 @@ class TypedRows:
             last = rows[-1].canonical_uuid
             yield rows
 
+    def final_chunks(self, entity_type: str, keys) -> Iterator[list]:
+        """The rows of `keys` for the type's final pass, chunk by chunk in canonical_uuid order.
+
+        The helper types the rows it held back as `Waiting` once it has sent the
+        type: those come typed when a chunk is ready, the others are read here. A
+        key the helper does not bring (one `map()` deferred) is read here at the end.
+        """
+        wanted = sorted(set(keys))
+        if self.proc is None or entity_type not in self.held_back:
+            yield from self._among_here(entity_type, wanted)
+            return
+        wanted_set, delivered = set(wanted), set()
+        last = None  # canonical_uuid of the last row of the last chunk taken
+        while True:
+            frame = self._ready_frame(entity_type, last, final=True)
+            if frame == "end":
+                break
+            if frame is None:  # nothing ready: the next keys are read here
+                start = bisect_right(wanted, last) if last is not None else 0
+                keys_here = wanted[start : start + self.chunk_size]
+                if not keys_here:
+                    break
+                rows = self.container.rows_among(entity_type, keys_here)
+                self.delivered["read here"] += len(rows)
+                delivered.update(keys_here)
+                last = keys_here[-1]
+                if rows:
+                    yield rows
+                continue
+            last = frame[-1].canonical_uuid
+            items = TypedChunk(item for item in frame if item.canonical_uuid in wanted_set)
+            delivered.update(item.canonical_uuid for item in items)
+            self.delivered["typed"] += len(items)
+            if items:
+                yield items
+        yield from self._among_here(entity_type, [k for k in wanted if k not in delivered])
+
+    def _among_here(self, entity_type: str, keys: list[str]):
+        for rows in self.container.iter_rows_among(entity_type, keys, chunk_size=self.chunk_size):
+            self.delivered["read here"] += len(rows)
+            yield rows
+
     def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
         # Only a DPMF container is ever split, and only it takes `until_uuid`.
         bound = {"until_uuid": self.until[entity_type]} if entity_type in self.until else {}
@@ -167,17 +217,18 @@ class TypedRows:
             if not whole:
                 return
 
-    def _ready_frame(self, entity_type: str, last: str | None):
+    def _ready_frame(self, entity_type: str, last: str | None, final: bool = False):
         """The helper's next chunk of `entity_type` after `last`, "end", or None if none is ready.
 
         Frames of earlier types, and chunks this process already read, are dropped.
+        With `final` it looks for the type's final-pass chunks and drops its first pass's.
         """
         while self.proc is not None and self._readable():
             frame = self._next_frame()
             if frame is None:
                 return None
             kind, frame_type = frame[0], frame[1]
-            if kind not in ("chunk", "end") or frame_type not in self.order:
+            if kind not in FRAME_KINDS or frame_type not in self.order:
                 self._give_up(f"unexpected frame {kind!r}")
                 return None
             if self.order[frame_type] < self.order[entity_type]:
@@ -185,7 +236,12 @@ class TypedRows:
             if frame_type != entity_type:
                 self._give_up(f"{frame_type} came before the end of {entity_type}")
                 return None
-            if kind == "end":
+            if final != (kind in ("final", "final end")):
+                if final:
+                    continue  # first-pass rows this process read itself
+                self._give_up(f"final rows of {entity_type} came before its end")
+                return None
+            if kind in ("end", "final end"):
                 return "end"
             try:
                 items = unpack(self.classes[entity_type], frame[2], frame[3])

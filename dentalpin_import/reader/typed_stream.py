@@ -9,6 +9,8 @@ and that many bytes of pickle:
 
     ("chunk", entity_type, names, [values, Unreadable or Waiting, ...])   in canonical_uuid order
     ("end", entity_type)                                  that type is complete
+    ("final", entity_type, names, [values or Unreadable, ...])  the rows sent as `Waiting`, typed
+    ("final end", entity_type)                            for the final pass (types with `waits`)
     ("done", peak_rss_kb)                                 every type was sent
     ("error", message)                                    the process gave up
 
@@ -121,10 +123,19 @@ def serve(request: dict, out) -> None:
             cls = reader_object(module, name)
             waits = reader_object(*waits) if waits else None
             chunk_size = int(request["chunk_size"])
+            held: list[str] = []
             for rows in container.iter_rows(entity_type, chunk_size=chunk_size, until_uuid=until):
-                items = pack(cls, type_rows(cls, rows, waits))
-                write_frame(out, ("chunk", entity_type, field_names(cls), items))
+                items = type_rows(cls, rows, waits)
+                held += [item.canonical_uuid for item in items if type(item) is Waiting]
+                write_frame(out, ("chunk", entity_type, field_names(cls), pack(cls, items)))
             write_frame(out, ("end", entity_type))
+            if waits is not None:
+                # Typed while the importer writes the type's other rows: its final pass
+                # then maps them without typing them itself.
+                for rows in container.iter_rows_among(entity_type, held, chunk_size=chunk_size):
+                    items = pack(cls, type_rows(cls, rows))
+                    write_frame(out, ("final", entity_type, field_names(cls), items))
+                write_frame(out, ("final end", entity_type))
     finally:
         container.close()
     write_frame(out, ("done", peak_rss_kb()))

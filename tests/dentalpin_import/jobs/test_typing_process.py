@@ -19,7 +19,7 @@ from dentalpin_import.mapping.base import Defer
 from dentalpin_import.mapping.registry import MAPPERS
 from dentalpin_import.mapping.treatments import AppliedTreatmentMapper
 from dentalpin_import.reader import typed_stream
-from dentalpin_import.reader.care_records import planned_payload
+from dentalpin_import.reader.care_records import SourceAppliedTreatment, planned_payload
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.integrity import compute_hash
 from dentalpin_import.reader.records import SourcePatient
@@ -318,9 +318,46 @@ def test_the_helper_holds_planned_treatments_back_for_the_final_pass(
             raise
 
     monkeypatch.setattr(AppliedTreatmentMapper, "map", counting)
+    typed_here = []
+    from_row = SourceAppliedTreatment.from_row.__func__
+
+    def typing_here(cls, row):
+        typed_here.append(row.canonical_uuid)
+        return from_row(cls, row)
+
+    monkeypatch.setattr(SourceAppliedTreatment, "from_row", classmethod(typing_here))
     status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     assert "applied_treatment" in helper_runs[-1]["planned"]
     assert deferred == []  # none was typed, sent and mapped only to be put off
+    # The final pass came typed from the helper too: not one treatment was typed here.
+    assert typed_here == []
+    assert same_report(here, helped)
+    assert fingerprint(other_clinic) == fingerprint(clinic)
+
+
+@pytest.mark.django_db
+def test_a_helper_gone_before_the_final_pass_leaves_its_rows_to_the_importer(
+    tmp_path, clinic, other_clinic, settings, helper_runs, monkeypatch, caplog
+):
+    sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=3, layer="raw")
+    path = Path(sample.path)
+    here = imported_without_the_helper(path, clinic, settings)
+    final_chunks = TypedRows.final_chunks
+
+    def helper_lost_before_its_final_rows(self, entity_type, keys):
+        if entity_type == "applied_treatment" and self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            while os.read(self.proc.stdout.fileno(), 1 << 16):
+                pass  # what it had sent after the type's end is lost with it
+        return final_chunks(self, entity_type, keys)
+
+    monkeypatch.setattr(TypedRows, "final_chunks", helper_lost_before_its_final_rows)
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+        status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
+    assert status == 0, out
+    assert "the typing process stopped" in caplog.text
+    assert helper_runs[-1]["read here"] > 0
     assert same_report(here, helped)
     assert fingerprint(other_clinic) == fingerprint(clinic)

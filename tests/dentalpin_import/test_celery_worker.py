@@ -27,7 +27,10 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 PASSPHRASE = "frase-de-paso-del-worker"
 # Big enough (with tiny chunks) that a run lasts a few seconds, so it can be caught mid-way.
 BIG_PATIENTS = 600
-SMALL_CHUNKS = {"DPMF_CHUNK_SIZE": "10"}
+# Small chunks, each committed alone: the run lasts long enough to be caught part-way, and
+# this test's own writes (a second start, a cancel) find the write lock free between chunks
+# instead of waiting behind a commit group for most of the run.
+SMALL_CHUNKS = {"DPMF_CHUNK_SIZE": "10", "DPMF_COMMIT_ROWS": "1"}
 
 
 @pytest.fixture

@@ -171,10 +171,10 @@ class TypedRows:
         type: those come typed when a chunk is ready, the others are read here. A
         key the helper does not bring (one `map()` deferred) is read here at the end.
         """
-        wanted = sorted(set(keys))
         if self.proc is None or entity_type not in self.held_back:
-            yield from self._among_here(entity_type, wanted)
+            yield from self._among_here(entity_type, keys)
             return
+        wanted = sorted(set(keys))
         wanted_set, delivered = set(wanted), set()
         last = None  # canonical_uuid of the last row of the last chunk taken
         while True:
@@ -186,12 +186,9 @@ class TypedRows:
                 keys_here = wanted[start : start + self.chunk_size]
                 if not keys_here:
                     break
-                rows = self.container.rows_among(entity_type, keys_here)
-                self.delivered["read here"] += len(rows)
                 delivered.update(keys_here)
                 last = keys_here[-1]
-                if rows:
-                    yield rows
+                yield from self._among_here(entity_type, keys_here)
                 continue
             last = frame[-1].canonical_uuid
             items = TypedChunk(item for item in frame if item.canonical_uuid in wanted_set)
@@ -201,7 +198,7 @@ class TypedRows:
                 yield items
         yield from self._among_here(entity_type, [k for k in wanted if k not in delivered])
 
-    def _among_here(self, entity_type: str, keys: list[str]):
+    def _among_here(self, entity_type: str, keys):
         for rows in self.container.iter_rows_among(entity_type, keys, chunk_size=self.chunk_size):
             self.delivered["read here"] += len(rows)
             yield rows

@@ -61,7 +61,7 @@ def test_chunks_with_warnings_do_not_each_update_the_job_row(
     store = runner.inserts.insert_instances
 
     def counted(objs):
-        flushes.extend(objs[:1] if isinstance(objs[0], ImportWarning) else [])
+        flushes.extend(objs[:1] if objs and isinstance(objs[0], ImportWarning) else [])
         store(objs)
 
     monkeypatch.setattr(runner.inserts, "insert_instances", counted)

@@ -136,6 +136,32 @@ def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
     ).exists()
 
 
+def mapped_types(ctx: MappingContext, entity_types) -> set[str]:
+    """The types among `entity_types` for which `has_mappings` holds, asked in one query.
+
+    A run asks this of every type before it starts; a query per type cost
+    more than a small import's largest post-pass. Each type is still its own
+    index probe (an EXISTS), however many rows the clinic has.
+    """
+    entity_types = list(dict.fromkeys(entity_types))
+    table = connection.ops.quote_name(EntityMapping._meta.db_table)
+    probe = (
+        f"SELECT {{n}} WHERE EXISTS (SELECT 1 FROM {table} WHERE clinic_id = %s"
+        " AND source_system = %s AND entity_type IN (%s, %s))"
+    )
+    found = set()
+    for start in range(0, len(entity_types), 100):  # SQLite allows 500 SELECTs in one compound
+        batch = entity_types[start : start + 100]
+        sql = " UNION ALL ".join(probe.format(n=n) for n in range(len(batch)))
+        params = []
+        for entity_type in batch:
+            params += [ctx.clinic.pk, ctx.source_system, entity_type, entity_type + SKIP_SUFFIX]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found.update(batch[n] for (n,) in cursor.fetchall())
+    return found
+
+
 def resolve_references(ctx: MappingContext, pairs) -> None:
     """Load the mappings of every referenced source key, one query per entity type."""
     keys = ctx.keys
@@ -149,7 +175,13 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
 class ChunkWriter:
     """Maps and writes chunks of one entity type for one run."""
 
-    def __init__(self, mapper: BaseMapper, ctx: MappingContext, counts: TypeCounts):
+    def __init__(
+        self,
+        mapper: BaseMapper,
+        ctx: MappingContext,
+        counts: TypeCounts,
+        look_up: bool | None = None,
+    ):
         self.mapper = mapper
         self.ctx = ctx
         self.counts = counts
@@ -160,7 +192,8 @@ class ChunkWriter:
         # A type this clinic has never had from this source needs no look-up of
         # mapped rows per chunk (a first import). Another job importing the same
         # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
-        self.look_up = has_mappings(ctx, self.entity)
+        # A runner that asked for every type at its start says so (`look_up`).
+        self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
         # Set while a partner process writes the same type: each chunk commits alone,
         # its warnings in the same transaction as its rows (see `jobs.partner`).
         self.solo = False

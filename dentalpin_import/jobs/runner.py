@@ -22,7 +22,7 @@ from django_scopes import scope
 
 from dentalpin_import.batches import batched
 from dentalpin_import.jobs import inserts
-from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, has_mappings
+from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.partner import Partner, can_share, split_point
 from dentalpin_import.jobs.reconcile import reconcile
@@ -141,6 +141,7 @@ class Runner:
         self.splits: dict[str, str] = {}  # {type: last key imported here}; a partner does the rest
         self.partner: Partner | None = None
         self.partner_counts: dict[str, TypeCounts] = {}  # its progress on the type running
+        self.mapped: set[str] = set()  # types the clinic had mappings of when the run began
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -232,6 +233,9 @@ class Runner:
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
+        # Only this run writes a type's mappings before the type's turn (a partner
+        # starts a type when asked), so the answer at the start holds for each type.
+        self.mapped = mapped_types(self.ctx, order)
         self.splits = self.split_plan(order)
         if self.splits:
             self.partner = Partner(self.job, self.container, self.chunk_size)
@@ -308,9 +312,7 @@ class Runner:
         planned = [
             Planned(t, MAPPERS[t].record, reader_waits(MAPPERS[t]))
             for t in order
-            if t in MAPPERS
-            and counts[t].in_file >= self.chunk_size
-            and not has_mappings(self.ctx, t)
+            if t in MAPPERS and counts[t].in_file >= self.chunk_size and t not in self.mapped
         ]
         rows = sum(counts[p.entity_type].in_file for p in planned)
         if rows < settings.DPMF_TYPING_PROCESS_MIN_ROWS:
@@ -331,7 +333,7 @@ class Runner:
                 mapper is not None
                 and mapper.splittable
                 and counts[t].in_file >= max(settings.DPMF_PARTNER_MIN_ROWS, 2)
-                and not has_mappings(self.ctx, t)
+                and t not in self.mapped
             ):
                 key = split_point(self.container, t, counts[t].in_file)
                 if key is not None:
@@ -347,7 +349,7 @@ class Runner:
         if mapper is None:
             writer = RawWriter(entity_type, self.ctx, counts)
         else:
-            writer = ChunkWriter(mapper, self.ctx, counts)
+            writer = ChunkWriter(mapper, self.ctx, counts, look_up=entity_type in self.mapped)
         deferred: set[str] = set()
         partner_deferred: list[str] = []  # keys the partner holds for its final pass
         if (

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from clinics.models import AppliedTreatment, Patient, Payment
-from dentalpin_import.jobs import chunks
+from dentalpin_import.jobs import runner
 from dentalpin_import.models import EntityMapping, ImportWarning
 from dentalpin_import.sample.generator import generate_sample
 from tests.dentalpin_import.commands.helpers import run_import
@@ -44,7 +44,7 @@ def test_rows_another_job_mapped_meanwhile_count_as_already_mapped(
         before = [m.objects.count() for m in (Patient, Payment, AppliedTreatment, EntityMapping)]
     # As if each type had started before the first job wrote it: no look-up, and
     # every insert of a mapping meets the other job's row.
-    monkeypatch.setattr(chunks, "has_mappings", lambda ctx, entity_type: False)
+    monkeypatch.setattr(runner, "mapped_types", lambda ctx, entity_types: set())
     status, out, raced = run_import(sample.path, clinic.slug, report=tmp_path / "raced.json")
     assert status == 0, out
     monkeypatch.undo()
@@ -61,3 +61,39 @@ def test_rows_another_job_mapped_meanwhile_count_as_already_mapped(
     with scopes_disabled():
         after = [m.objects.count() for m in (Patient, Payment, AppliedTreatment, EntityMapping)]
     assert after == before
+
+
+@pytest.mark.django_db
+def test_the_types_already_mapped_are_found_in_one_query(clinic, other_clinic):
+    from dentalpin_import.jobs.chunks import has_mappings, mapped_types
+    from dentalpin_import.mapping.base import MappingContext
+    from dentalpin_import.models import ImportJob
+    from dentalpin_import.models.records import SKIP_SUFFIX
+
+    jobs = {
+        c: ImportJob.objects.create(clinic=c, original_name="a.dpm") for c in (clinic, other_clinic)
+    }
+    for owner, system, entity_type in [
+        (clinic, "gesden", "patient"),
+        (clinic, "gesden", "budget" + SKIP_SUFFIX),  # only skipped rows: mapped all the same
+        (clinic, "other", "appointment"),  # another source system
+        (other_clinic, "gesden", "payment"),  # another clinic
+    ]:
+        EntityMapping.objects.create(
+            clinic=owner,
+            job=jobs[owner],
+            source_system=system,
+            entity_type=entity_type,
+            canonical_uuid="0b5e7a52-0000-5000-8000-000000000001",
+            target_table="clinics_patient",
+            target_id="1",
+        )
+    ctx = MappingContext(clinic=clinic, job=jobs[clinic], source_system="gesden", options={})
+    asked = ["patient", "budget", "payment", "appointment", "debt", "patient"]
+    with CaptureQueriesContext(connection) as queries:
+        found = mapped_types(ctx, asked)
+    assert found == {"patient", "budget"}
+    assert len(queries.captured_queries) == 1
+    assert found == {t for t in asked if has_mappings(ctx, t)}
+    many = [f"type_{n}" for n in range(250)] + ["patient"]  # more than one compound SELECT
+    assert mapped_types(ctx, many) == {"patient"}

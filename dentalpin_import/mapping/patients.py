@@ -9,11 +9,12 @@ lines also become `MedicalAlert` rows, and the notes are kept whole.
 import re
 
 from clinics.models import Client, Patient, Sex
+from dentalpin_import.batches import batched
 from dentalpin_import.mapping.alerts import medical_lines
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
-from dentalpin_import.reader.records import SourcePatient, canonical_uuid
+from dentalpin_import.reader.records import SourcePatient
 
 SEXES = {"male": Sex.MALE, "female": Sex.FEMALE, "other": Sex.OTHER, "unknown": Sex.UNDISCLOSED}
 DNI = re.compile(r"^\d{8}[A-Z]$")
@@ -33,8 +34,19 @@ def national_id_type(value: str) -> str:
     return "other" if compact else ""
 
 
-def client_uuids(record: SourcePatient) -> list[str]:
-    return [canonical_uuid(record.source_system, "client", sid) for sid in record.client_source_ids]
+# What a patient takes from its payer: contact details it lacks, and the billing identity.
+PAYER_FIELDS = (
+    "pk",
+    "phone",
+    "email",
+    "address_street",
+    "address_postal_code",
+    "city",
+    "national_id",
+    "legal_name",
+    "given_name",
+    "family_name",
+)
 
 
 class PatientMapper(BaseMapper):
@@ -44,13 +56,17 @@ class PatientMapper(BaseMapper):
     depends_on = ("client",)
 
     def references(self, record: SourcePatient):
-        for uuid in client_uuids(record):
+        for uuid in record.client_uuids:
             yield "client", uuid
 
     def prepare(self, records, ctx: MappingContext) -> None:
-        wanted = {ctx.resolve("client", u) for r in records for u in client_uuids(r)}
+        wanted = {ctx.resolve("client", u) for r in records for u in r.client_uuids}
         wanted.discard(None)
-        ctx.chunk["clients"] = Client.objects.filter(clinic=ctx.clinic).in_bulk(wanted)
+        # Plain rows, not instances: only these fields are read.
+        clients = ctx.chunk["clients"] = {}
+        for batch in batched(wanted, 900):  # within any SQLite's limit of bound values
+            rows = Client.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            clients.update((c.pk, c) for c in rows.values_list(*PAYER_FIELDS, named=True))
 
     def map(self, record: SourcePatient, ctx: MappingContext):
         client = self.payer(record, ctx)
@@ -95,8 +111,9 @@ class PatientMapper(BaseMapper):
         alerts = medical_lines(ctx, record.notes, patient=patient)
         return [patient, *alerts] if alerts else patient
 
-    def payer(self, record: SourcePatient, ctx: MappingContext) -> Client | None:
-        for uuid in client_uuids(record):
+    def payer(self, record: SourcePatient, ctx: MappingContext):
+        """The first of the record's clients that was imported, as a row of PAYER_FIELDS."""
+        for uuid in record.client_uuids:
             client = ctx.chunk["clients"].get(ctx.resolve("client", uuid))
             if client is not None:
                 return client

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import MISSING, dataclass, field, fields, replace
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from dentalpin_import.reader.legal import LEGAL_FIELDS, legal_fields  # noqa: F401
@@ -268,6 +268,13 @@ class SourcePatient(SourceRecord):
             if value not in (None, "", 0, "0") and str(value) not in ids:
                 ids.append(str(value))
         return ids
+
+    @cached_property
+    def client_uuids(self) -> tuple[str, ...]:
+        """The canonical ids of those clients, worked out once per record (each is a uuid5)."""
+        return tuple(
+            canonical_uuid(self.source_system, "client", sid) for sid in self.client_source_ids
+        )
 
     @classmethod
     def read(cls, p):

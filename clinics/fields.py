@@ -75,6 +75,26 @@ class EncryptedTextField(models.TextField):
             return None
         return encrypt(str(value)) if value != "" else ""
 
+    def get_db_prep_save_many(self, values, connection) -> list:
+        """`get_db_prep_save` of each value, for bulk inserts: the cipher is looked up once.
+
+        Looking it up (settings, then the cache of ciphers) cost a fifth of each
+        note's encryption in an import.
+        """
+        fernet = cipher()
+        prep = super().get_prep_value  # TextField's: a str, or a stored token read back
+        out = []
+        for value in values:
+            if hasattr(value, "as_sql"):  # an expression goes to the database as it is
+                out.append(value)
+                continue
+            value = prep(value)
+            if value is None or value == "":
+                out.append(value)
+            else:
+                out.append(PREFIX + fernet.encrypt(str(value).encode()).decode())
+        return out
+
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
             return value

@@ -187,7 +187,13 @@ def _fast_converters(field: models.Field, vendor: str, zone: str) -> dict[type, 
 
 
 def _prepared(field: models.Field, values: list, conn) -> list:
-    """`field.get_db_prep_save` of each value, reusing the last result when a value repeats."""
+    """`field.get_db_prep_save` of each value, reusing the last result when a value repeats.
+
+    A field that prepares many values at once (`get_db_prep_save_many`) is left to do so.
+    """
+    many = getattr(field, "get_db_prep_save_many", None)
+    if many is not None:
+        return many(values, conn)
     prep = field.get_db_prep_save
     fast = _fast_converters(field, conn.vendor, conn.timezone_name)
     out = []

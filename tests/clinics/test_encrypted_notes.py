@@ -59,3 +59,30 @@ def test_rotated_keys_still_read_old_notes_and_a_foreign_key_is_refused(clinic, 
         with pytest.raises(UnreadableCiphertext):
             ClinicalNote.objects.get(pk=pk)
     _cipher.cache_clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_insert_encrypts_each_note_alone_with_the_newest_key(clinic, patient, settings):
+    from django.db import transaction
+
+    old, new = (Fernet.generate_key().decode() for _ in range(2))
+    settings.CLINICAL_ENCRYPTION_KEYS = [old]
+    text = "Alergia a penicilina"  # one string object, repeated: equal notes must not show
+    with scope(clinic=clinic), transaction.atomic():
+        notes = [ClinicalNote(clinic=clinic, patient=patient, text=text) for _ in range(3)]
+        notes.append(ClinicalNote(clinic=clinic, patient=patient, text=text, diagnosis=""))
+        insert_instances(notes)
+    settings.CLINICAL_ENCRYPTION_KEYS = [new, old]
+    with scope(clinic=clinic), transaction.atomic():
+        insert_instances([ClinicalNote(clinic=clinic, patient=patient, text="Látex")])
+    stored = [raw_columns(n.pk) for n in notes]
+    assert len({token for token, _ in stored}) == 4  # a fresh IV for every note
+    assert all(token.startswith("fernet:") and "penicilina" not in token for token, _ in stored)
+    assert {diagnosis for _, diagnosis in stored} == {""}
+    with scope(clinic=clinic):
+        assert [n.text for n in ClinicalNote.objects.order_by("pk")] == [text] * 4 + ["Látex"]
+    settings.CLINICAL_ENCRYPTION_KEYS = [new]  # the last note was written with the newest key
+    with scope(clinic=clinic):
+        assert ClinicalNote.objects.order_by("pk").last().text == "Látex"
+        with pytest.raises(UnreadableCiphertext):
+            list(ClinicalNote.objects.order_by("pk")[:1])

@@ -273,6 +273,7 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     # line took 1,876 statements for a file of 1,000 patients. `updated_at` is left
     # alone: a link is not an operator's edit (undo).
     linked = waiting.filter(Exists(treatment)).update(applied_treatment_id=Subquery(treatment))
+    ctx.state["budget_lines_linked"] = True  # every line of the clinic, as the run left them
     return linked, dict(waiting.values_list("pk", "source_applied_treatment_uuid"))
 
 

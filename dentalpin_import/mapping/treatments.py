@@ -328,8 +328,10 @@ class AppliedTreatmentMapper(BaseMapper):
         return TreatmentStatus.PLANNED
 
     def finish(self, ctx: MappingContext) -> None:
-        # Budget lines imported by an earlier job still get their link.
-        link_budget_lines(ctx)
+        # Budget lines imported by an earlier job still get their link, unless this
+        # run's budget lines (whose post-pass comes first) already linked them all.
+        if not ctx.state.get("budget_lines_linked"):
+            link_budget_lines(ctx)
 
 
 class AppliedTreatmentPhaseMapper(BaseMapper):

@@ -171,6 +171,13 @@ def test_a_line_imported_before_its_treatment_is_linked_by_the_later_job(tmp_pat
         assert line.applied_treatment == mapped(AppliedTreatment, "applied_treatment", "done")
 
 
+def test_a_run_with_lines_and_treatments_links_the_lines_once(care_file, other_clinic):
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import(care_file, other_clinic.slug)[0] == 0
+    links = [q for q in queries.captured_queries if 'SET "applied_treatment_id"' in q["sql"]]
+    assert len(links) == 1
+
+
 def test_each_clinic_links_its_lines_to_its_own_treatments(care, care_file, other_clinic):
     from django_scopes import scopes_disabled
 

@@ -83,8 +83,13 @@ class Severity(models.TextChoices):
 class ImportWarning(models.Model):
     """A per-row or file-wide problem met during a job; never stops the job."""
 
+    # No single-column index on the job: both indexes below start with it, and
+    # every index is written once per warning (thousands per import).
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="warnings"
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="warnings",
+        db_index=False,
     )
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
     entity_type = models.CharField(max_length=80, blank=True)

@@ -123,7 +123,8 @@ def _file_debts(container) -> dict[str, Decimal]:
 def _clinic_amounts(clinic, model, ids, field: str = "amount") -> dict[int, Decimal]:
     found = {}
     for batch in batched(ids, 1000):
-        found.update(model.objects.filter(clinic=clinic, pk__in=batch).values_list("pk", field))
+        rows = model.objects.filter(clinic=clinic, pk__in=batch).order_by()
+        found.update(rows.values_list("pk", field))
     return found
 
 
@@ -135,14 +136,18 @@ def money(container, ctx) -> dict[str, dict]:
     billed = _mapped_ids(ctx, "fiscal_document", list(invoices))
     clinic_pay = {}
     for batch in batched(paid.values(), 1000):
-        for pk, amount, split_total in Payment.objects.filter(
-            clinic=ctx.clinic, pk__in=batch
-        ).values_list("pk", "amount", "split_total"):
+        for pk, amount, split_total in (
+            Payment.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            .order_by()
+            .values_list("pk", "amount", "split_total")
+        ):
             clinic_pay[pk] = split_total or amount
     clinic_inv = {}
     for batch in batched(billed.values(), 1000):
         clinic_inv.update(
-            Invoice.objects.filter(clinic=ctx.clinic, pk__in=batch).values_list("pk", "total")
+            Invoice.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            .order_by()
+            .values_list("pk", "total")
         )
     receipts = {u: a for u, a in payments.items() if a > 0}
     refunds = {u: -a for u, a in payments.items() if a < 0}

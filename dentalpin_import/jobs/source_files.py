@@ -83,9 +83,9 @@ def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
     resolve_references(ctx, (("patient_document", p) for p in parents))
     ids = {p: ctx.resolve("patient_document", p) for p in parents}
     owners = dict(
-        Document.objects.filter(
-            clinic=ctx.clinic, pk__in=[i for i in ids.values() if i]
-        ).values_list("pk", "patient_id")
+        Document.objects.filter(clinic=ctx.clinic, pk__in=[i for i in ids.values() if i])
+        .order_by()
+        .values_list("pk", "patient_id")
     )
     return {p: (i, owners[i]) for p, i in ids.items() if i in owners}
 
@@ -116,8 +116,10 @@ def parent_patients(ctx: MappingContext, files) -> dict[str, int]:
         model = models_by_table.get(table)
         if model is None or "patient" not in {f.name for f in model._meta.fields}:
             continue
-        owners = model.objects.filter(clinic=ctx.clinic, pk__in=list(rows)).values_list(
-            "pk", "patient_id"
+        owners = (
+            model.objects.filter(clinic=ctx.clinic, pk__in=list(rows))
+            .order_by()
+            .values_list("pk", "patient_id")
         )
         found.update({rows[pk]: patient for pk, patient in owners if patient})
     return found

@@ -66,7 +66,11 @@ class PatientAlertMapper(BaseMapper):
 
     def prepare(self, records, ctx: MappingContext) -> None:
         patients = {ctx.resolve("patient", r.patient_uuid) for r in records} - {None}
-        existing = MedicalAlert.objects.filter(clinic=ctx.clinic, patient_id__in=patients)
+        # The default order without its join on the patients (kind and name decide
+        # within a patient, as before).
+        existing = MedicalAlert.objects.filter(clinic=ctx.clinic, patient_id__in=patients).order_by(
+            "patient_id", "kind", "name"
+        )
         # The same text already came from the patient's notes: link to it, never twice.
         ctx.chunk["known"] = {(a.patient_id, rules.fold(a.text)): a for a in existing}
 

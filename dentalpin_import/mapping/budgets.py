@@ -51,7 +51,8 @@ def numbers_in_use(clinic, years) -> dict[int, set[int]]:
     wanted = Q()
     for year in years:
         wanted |= Q(number__startswith=f"{PREFIX}{year}-")
-    for number in Budget.objects.filter(wanted, clinic=clinic).values_list("number", flat=True):
+    budgets = Budget.objects.filter(wanted, clinic=clinic).order_by()
+    for number in budgets.values_list("number", flat=True):
         _, year, tail = number.split("-", 2)
         if year.isdigit() and tail.isdigit() and int(year) in used:
             used[int(year)].add(int(tail))
@@ -274,7 +275,7 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     # alone: a link is not an operator's edit (undo).
     linked = waiting.filter(Exists(treatment)).update(applied_treatment_id=Subquery(treatment))
     ctx.state["budget_lines_linked"] = True  # every line of the clinic, as the run left them
-    return linked, dict(waiting.values_list("pk", "source_applied_treatment_uuid"))
+    return linked, dict(waiting.order_by().values_list("pk", "source_applied_treatment_uuid"))
 
 
 def budgets_left_unfinished(ctx: MappingContext) -> set[int]:
@@ -298,7 +299,7 @@ def budgets_left_unfinished(ctx: MappingContext) -> set[int]:
         target_table=BudgetLine._meta.db_table,
         job__in=jobs,
     ).values(target=Cast("target_id", BigIntegerField()))
-    found = BudgetLine.objects.filter(clinic=ctx.clinic, pk__in=Subquery(lines))
+    found = BudgetLine.objects.filter(clinic=ctx.clinic, pk__in=Subquery(lines)).order_by()
     return set(found.values_list("budget_id", flat=True))
 
 

@@ -170,9 +170,9 @@ class DebtPaymentApplicationMapper(BaseMapper):
         debts = {ctx.resolve("debt", r.debt_uuid) for r in records} - {None}
         payments = {ctx.resolve("payment", r.payment_uuid) for r in records} - {None}
         ctx.chunk["debt_patient"] = dict(
-            LedgerEntry.objects.filter(clinic=ctx.clinic, pk__in=debts).values_list(
-                "pk", "patient_id"
-            )
+            LedgerEntry.objects.filter(clinic=ctx.clinic, pk__in=debts)
+            .order_by()
+            .values_list("pk", "patient_id")
         )
         shares: dict[int, dict[int, int]] = {}
         rows = Payment.objects.filter(clinic=ctx.clinic).filter(

@@ -217,7 +217,7 @@ class RefundOriginals:
         candidates = set(found.by_pk) | {p.pk for p in found.by_treatment.values()}
         candidates |= {p.pk for group in found.by_client.values() for p in group}
         if candidates:
-            rows = Payment.objects.filter(clinic=ctx.clinic, refund_of__in=candidates)
+            rows = Payment.objects.filter(clinic=ctx.clinic, refund_of__in=candidates).order_by()
             for original_id, amount in rows.values_list("refund_of_id", "amount"):
                 found.refunded[original_id] = found.refunded.get(original_id, 0) + amount
         return found

@@ -352,6 +352,7 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
         }
         # Only what a phase reads of its parent: no model instance per parent.
         rows = AppliedTreatment.objects.filter(clinic=ctx.clinic, pk__in=parents - {None})
+        rows = rows.order_by()  # by pk into a dict: the default order joined the patients
         ctx.chunk["parents"] = {
             row.pk: row for row in rows.values_list("pk", "status", "amount", named=True)
         }

@@ -10,3 +10,8 @@ class DentalpinImportConfig(AppConfig):
     name = "dentalpin_import"
     verbose_name = "DentalPin import"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dentalpin_import import lookups
+
+        lookups.register()

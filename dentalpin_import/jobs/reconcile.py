@@ -123,7 +123,7 @@ def _file_debts(container) -> dict[str, Decimal]:
 def _clinic_amounts(clinic, model, ids, field: str = "amount") -> dict[int, Decimal]:
     found = {}
     for batch in batched(ids, 1000):
-        rows = model.objects.filter(clinic=clinic, pk__in=batch).order_by()
+        rows = model.objects.filter(clinic=clinic, pk__in_ids=batch).order_by()
         found.update(rows.values_list("pk", field))
     return found
 
@@ -137,7 +137,7 @@ def money(container, ctx) -> dict[str, dict]:
     clinic_pay = {}
     for batch in batched(paid.values(), 1000):
         for pk, amount, split_total in (
-            Payment.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            Payment.objects.filter(clinic=ctx.clinic, pk__in_ids=batch)
             .order_by()
             .values_list("pk", "amount", "split_total")
         ):
@@ -145,7 +145,7 @@ def money(container, ctx) -> dict[str, dict]:
     clinic_inv = {}
     for batch in batched(billed.values(), 1000):
         clinic_inv.update(
-            Invoice.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            Invoice.objects.filter(clinic=ctx.clinic, pk__in_ids=batch)
             .order_by()
             .values_list("pk", "total")
         )

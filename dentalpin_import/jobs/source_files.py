@@ -83,7 +83,7 @@ def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
     resolve_references(ctx, (("patient_document", p) for p in parents))
     ids = {p: ctx.resolve("patient_document", p) for p in parents}
     owners = dict(
-        Document.objects.filter(clinic=ctx.clinic, pk__in=[i for i in ids.values() if i])
+        Document.objects.filter(clinic=ctx.clinic, pk__in_ids=ids.values())
         .order_by()
         .values_list("pk", "patient_id")
     )
@@ -117,7 +117,7 @@ def parent_patients(ctx: MappingContext, files) -> dict[str, int]:
         if model is None or "patient" not in {f.name for f in model._meta.fields}:
             continue
         owners = (
-            model.objects.filter(clinic=ctx.clinic, pk__in=list(rows))
+            model.objects.filter(clinic=ctx.clinic, pk__in_ids=rows)
             .order_by()
             .values_list("pk", "patient_id")
         )

@@ -67,7 +67,7 @@ class PatientClientLinkMapper(BaseMapper):
         # Only payers this run linked: a re-run that links nothing says nothing.
         linked = ctx.state.get("linked_clients", set())
         shared = (
-            PatientClientLink.objects.filter(clinic=ctx.clinic, client_id__in=linked)
+            PatientClientLink.objects.filter(clinic=ctx.clinic, client_id__in_ids=linked)
             .values("client_id")
             .annotate(n=Count("patient_id", distinct=True))
             .filter(n__gt=1)
@@ -82,7 +82,7 @@ class PatientClientLinkMapper(BaseMapper):
 def patients_by_client(clinic, client_ids) -> dict[int, list[int]]:
     """Return {client id: [patient ids in link order]} for the given clients."""
     links = (
-        PatientClientLink.objects.filter(clinic=clinic, client_id__in=set(client_ids))
+        PatientClientLink.objects.filter(clinic=clinic, client_id__in_ids=client_ids)
         .order_by("id")
         .values_list("client_id", "patient_id")
     )

@@ -38,7 +38,7 @@ KEPT_RAW = "__raw__"
 def earned_by_patient(clinic, patient_ids) -> dict[int, Decimal]:
     """Σ earned ledger entries per patient, for the patients given."""
     rows = (
-        LedgerEntry.objects.filter(clinic=clinic, patient_id__in=set(patient_ids))
+        LedgerEntry.objects.filter(clinic=clinic, patient_id__in_ids=patient_ids)
         .filter(kind=EntryKind.EARNED)
         .values("patient_id")
         .annotate(total=Sum("amount"))
@@ -170,13 +170,13 @@ class DebtPaymentApplicationMapper(BaseMapper):
         debts = {ctx.resolve("debt", r.debt_uuid) for r in records} - {None}
         payments = {ctx.resolve("payment", r.payment_uuid) for r in records} - {None}
         ctx.chunk["debt_patient"] = dict(
-            LedgerEntry.objects.filter(clinic=ctx.clinic, pk__in=debts)
+            LedgerEntry.objects.filter(clinic=ctx.clinic, pk__in_ids=debts)
             .order_by()
             .values_list("pk", "patient_id")
         )
         shares: dict[int, dict[int, int]] = {}
         rows = Payment.objects.filter(clinic=ctx.clinic).filter(
-            Q(pk__in=payments) | Q(split_of__in=payments)
+            Q(pk__in_ids=payments) | Q(split_of__in_ids=payments)
         )
         for pk, first, patient_id in rows.values_list("pk", "split_of_id", "patient_id"):
             shares.setdefault(first or pk, {}).setdefault(patient_id, pk)

@@ -65,7 +65,7 @@ class PatientMapper(BaseMapper):
         # Plain rows, not instances: only these fields are read.
         clients = ctx.chunk["clients"] = {}
         for batch in batched(wanted, 900):  # within any SQLite's limit of bound values
-            rows = Client.objects.filter(clinic=ctx.clinic, pk__in=batch)
+            rows = Client.objects.filter(clinic=ctx.clinic, pk__in_ids=batch)
             clients.update((c.pk, c) for c in rows.values_list(*PAYER_FIELDS, named=True))
 
     def map(self, record: SourcePatient, ctx: MappingContext):

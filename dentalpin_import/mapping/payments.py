@@ -212,12 +212,14 @@ class RefundOriginals:
             for payment in payments.filter(applied_treatment_uuid__in=treatments):
                 found.by_treatment.setdefault(payment.applied_treatment_uuid, payment)
         if clients:
-            for payment in payments.filter(client_id__in=clients):
+            for payment in payments.filter(client_id__in_ids=clients):
                 found.by_client.setdefault(payment.client_id, []).append(payment)
         candidates = set(found.by_pk) | {p.pk for p in found.by_treatment.values()}
         candidates |= {p.pk for group in found.by_client.values() for p in group}
         if candidates:
-            rows = Payment.objects.filter(clinic=ctx.clinic, refund_of__in=candidates).order_by()
+            rows = Payment.objects.filter(
+                clinic=ctx.clinic, refund_of__in_ids=candidates
+            ).order_by()
             for original_id, amount in rows.values_list("refund_of_id", "amount"):
                 found.refunded[original_id] = found.refunded.get(original_id, 0) + amount
         return found

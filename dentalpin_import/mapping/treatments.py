@@ -168,7 +168,7 @@ class AppliedTreatmentMapper(BaseMapper):
             patients = {ctx.resolve("patient", r.patient_uuid) for r in records} - {None}
             # Plain rows, not instances: a chunk may look at thousands of treatments.
             done = AppliedTreatment.objects.filter(
-                clinic=ctx.clinic, patient_id__in=patients, status=TreatmentStatus.PERFORMED
+                clinic=ctx.clinic, patient_id__in_ids=patients, status=TreatmentStatus.PERFORMED
             ).order_by("started_on", "pk")
             twins: dict[int, list] = {}
             for row in done.values_list(*TWIN_FIELDS, named=True):
@@ -351,7 +351,7 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
             for r in records
         }
         # Only what a phase reads of its parent: no model instance per parent.
-        rows = AppliedTreatment.objects.filter(clinic=ctx.clinic, pk__in=parents - {None})
+        rows = AppliedTreatment.objects.filter(clinic=ctx.clinic, pk__in_ids=parents)
         rows = rows.order_by()  # by pk into a dict: the default order joined the patients
         ctx.chunk["parents"] = {
             row.pk: row for row in rows.values_list("pk", "status", "amount", named=True)

@@ -68,9 +68,11 @@ class PatientAlertMapper(BaseMapper):
         patients = {ctx.resolve("patient", r.patient_uuid) for r in records} - {None}
         # The default order without its join on the patients (kind and name decide
         # within a patient, as before).
-        existing = MedicalAlert.objects.filter(
-            clinic=ctx.clinic, patient_id__in_ids=patients
-        ).order_by("patient_id", "kind", "name")
+        existing = (
+            MedicalAlert.objects.filter(clinic=ctx.clinic, patient_id__in_ids=patients)
+            .order_by("patient_id", "kind", "name")
+            .only("pk", "patient_id", "kind", "text")  # all a row mapped to one reads
+        )
         # The same text already came from the patient's notes: link to it, never twice.
         ctx.chunk["known"] = {(a.patient_id, rules.fold(a.text)): a for a in existing}
 

@@ -229,6 +229,18 @@ class AppliedTreatmentMapper(BaseMapper):
                 f"budget line {record.budget_line_uuid} is not in the file or not imported",
             )
         description = item.name if item else TIPO_LABELS.get(tipo) or "Tratamiento"
+        note = None
+        if record.notes:
+            note = build(
+                ClinicalNote,
+                clinic=ctx.clinic,
+                patient_id=patient_id,
+                author_id=professional_id,
+                kind=NoteKind.CLINICAL,
+                note_type=NoteType.DENTAL_PROGRESS,
+                written_at=at_noon(record.end_date or record.started_on, ctx),
+                text=record.notes,
+            )
         treatment = build(
             AppliedTreatment,
             clinic=ctx.clinic,
@@ -251,20 +263,10 @@ class AppliedTreatmentMapper(BaseMapper):
             teeth=list(record.teeth),
             odontogram_type=tipo,
             source_treatment_code=cut(record.source_treatment_code, 40),
+            # Given to build(), not set afterwards: the descriptor's checks cost more.
+            note=note,
         )
-        if not record.notes:
-            return treatment
-        treatment.note = build(
-            ClinicalNote,
-            clinic=ctx.clinic,
-            patient_id=patient_id,
-            author_id=professional_id,
-            kind=NoteKind.CLINICAL,
-            note_type=NoteType.DENTAL_PROGRESS,
-            written_at=at_noon(record.end_date or record.started_on, ctx),
-            text=record.notes,
-        )
-        return [treatment, treatment.note]
+        return treatment if note is None else [treatment, note]
 
     def administrative_note(self, record, patient_id, tipo, ctx: MappingContext) -> ClinicalNote:
         label = TIPO_LABELS.get(tipo) or "Anotación"

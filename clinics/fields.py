@@ -47,8 +47,9 @@ def cipher() -> MultiFernet:
     return _cipher(tuple(settings.CLINICAL_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
-def encrypt(text: str) -> str:
-    return PREFIX + cipher().encrypt(text.encode()).decode()
+def encrypt(text: str, fernet: MultiFernet | None = None) -> str:
+    """The stored token of `text`; `fernet` saves looking the cipher up for each of many."""
+    return PREFIX + (cipher() if fernet is None else fernet).encrypt(text.encode()).decode()
 
 
 def decrypt(stored: str) -> str:
@@ -70,10 +71,7 @@ class EncryptedTextField(models.TextField):
     """
 
     def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        if value is None:
-            return None
-        return encrypt(str(value)) if value != "" else ""
+        return self._sealed(super().get_prep_value(value))
 
     def get_db_prep_save_many(self, values, connection) -> list:
         """`get_db_prep_save` of each value, for bulk inserts: the cipher is looked up once.
@@ -83,17 +81,15 @@ class EncryptedTextField(models.TextField):
         """
         fernet = cipher()
         prep = super().get_prep_value  # TextField's: a str, or a stored token read back
-        out = []
-        for value in values:
-            if hasattr(value, "as_sql"):  # an expression goes to the database as it is
-                out.append(value)
-                continue
-            value = prep(value)
-            if value is None or value == "":
-                out.append(value)
-            else:
-                out.append(PREFIX + fernet.encrypt(str(value).encode()).decode())
-        return out
+        # An expression goes to the database as it is.
+        return [v if hasattr(v, "as_sql") else self._sealed(prep(v), fernet) for v in values]
+
+    @staticmethod
+    def _sealed(value, fernet: MultiFernet | None = None):
+        """What is stored for a prepared value: None and "" as they are, other text encrypted."""
+        if value is None or value == "":
+            return value
+        return encrypt(str(value), fernet)
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":

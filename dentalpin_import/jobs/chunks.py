@@ -129,15 +129,12 @@ def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -
 
 def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
     """True when the clinic has a row of `entity_type` mapped (or skipped) from this source."""
-    return EntityMapping.objects.filter(
-        clinic=ctx.clinic,
-        source_system=ctx.source_system,
-        entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
-    ).exists()
+    return entity_type in mapped_types(ctx, [entity_type])
 
 
 def mapped_types(ctx: MappingContext, entity_types) -> set[str]:
-    """The types among `entity_types` for which `has_mappings` holds, asked in one query.
+    """The types among `entity_types` the clinic has rows of mapped (or skipped) from this
+    source, asked in one query.
 
     A run asks this of every type before it starts; a query per type cost
     more than a small import's largest post-pass. Each type is still its own

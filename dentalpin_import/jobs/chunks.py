@@ -495,18 +495,21 @@ def parents_first(groups: dict[type, list]) -> list[type]:
     note); inserting the child first would store a null link.
     """
     ordered: list[type] = []
-
-    def visit(model, path=()):
-        if model in ordered or model in path:
-            return
-        for f in model._meta.concrete_fields:
-            if f.is_relation and f.related_model in groups and f.related_model is not model:
-                visit(f.related_model, (*path, model))
-        ordered.append(model)
-
     for model in groups:
-        visit(model)
+        _visit(model, groups, ordered, ())
     return ordered
+
+
+def _visit(model: type, groups: dict[type, list], ordered: list[type], path: tuple) -> None:
+    # A module-level function, not a closure: a closure that calls itself is a
+    # reference cycle holding `groups`, and with it every instance of the chunk
+    # until the garbage collector runs.
+    if model in ordered or model in path:
+        return
+    for f in model._meta.concrete_fields:
+        if f.is_relation and f.related_model in groups and f.related_model is not model:
+            _visit(f.related_model, groups, ordered, (*path, model))
+    ordered.append(model)
 
 
 def _problem_note(entity, key, what, value):

@@ -66,17 +66,28 @@ class RunResult:
 
 @contextmanager
 def old_objects_left_alone():
-    """Keep the cyclic garbage collector off the objects that existed before the run.
+    """Keep the cyclic garbage collector off the run's objects, old and new.
 
     A full collection scans every live object: Django, its models and modules
     included, and an import triggers several. That was a tenth of a run. The
-    frozen objects are freed by reference counting as usual and handed back
-    to the collector afterwards, so a long-lived worker leaks nothing.
+    objects that existed before the run are frozen: freed by reference counting
+    as usual and handed back to the collector afterwards, so a long-lived worker
+    leaks nothing.
+
+    Automatic collection is off for the run, too: its passes over the live rows
+    of each chunk took about 5% of a 1,000-patient import (79 ms, against 13 ms
+    for a collection at each commit). What a chunk builds is freed by reference
+    counting once the chunk is written (a test holds an import to leaving no
+    reference cycle behind); `Runner.commit` collects whatever a cycle kept.
     """
     gc.freeze()
+    collecting = gc.isenabled()  # another run in this process may have turned it off
+    gc.disable()
     try:
         yield
     finally:
+        if collecting:
+            gc.enable()
         gc.unfreeze()
 
 
@@ -204,6 +215,9 @@ class Runner:
         group, self.group = self.group, None
         group.close()
         self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
+        # Automatic collection is off for the run (see old_objects_left_alone):
+        # a reference cycle made since the last commit is freed here.
+        gc.collect()
 
     def roll_back(self, exc: BaseException) -> None:
         """Roll back the open group: none of its chunks stays."""

@@ -1,7 +1,8 @@
 """Memory-bounded runs: forgetting resolved keys changes nothing, the cache keeps what is looked
-up, the collector is handed back."""
+up, the collector is handed back, and no chunk leaves a reference cycle behind."""
 
 import gc
+import weakref
 from collections import Counter
 
 import pytest
@@ -57,6 +58,92 @@ def test_objects_frozen_for_the_run_are_handed_back_to_the_collector(tmp_path, c
     assert status == 0, out
     # A worker running many jobs must not keep a growing set of uncollectable objects.
     assert gc.get_freeze_count() == before == 0
+
+
+@pytest.mark.django_db
+def test_an_import_runs_without_automatic_collection_and_hands_it_back(
+    tmp_path, clinic, monkeypatch
+):
+    from dentalpin_import.jobs import runner
+
+    seen = []
+    pipeline = runner.Runner.pipeline
+
+    def watched(self):
+        seen.append(gc.isenabled())
+        pipeline(self)
+
+    monkeypatch.setattr(runner.Runner, "pipeline", watched)
+    sample = generate_sample(tmp_path / "s.dpm", patients=3, seed=2, layer="raw")
+    assert gc.isenabled()
+    status, out, _ = run_import(sample.path, clinic.slug)
+    assert status == 0, out
+    assert seen == [False]
+    assert gc.isenabled()
+    # A caller that had turned collection off keeps it off.
+    gc.disable()
+    try:
+        status, out, _ = run_import(sample.path, clinic.slug)
+        assert status == 0, out
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_its_rows_to_reference_counting(tmp_path, clinic, monkeypatch):
+    """With automatic collection off for the run, a reference cycle would keep a chunk's rows."""
+    from dentalpin_import.jobs import runner
+
+    found = []
+
+    class Collector:
+        def __getattr__(self, name):
+            return getattr(gc, name)
+
+        def collect(self, *args):
+            found.append(gc.collect(*args))
+            return found[-1]
+
+    monkeypatch.setattr(runner, "gc", Collector())
+    sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=4, layer="raw")
+    gc.collect()
+    status, out, _ = run_import(sample.path, clinic.slug)
+    assert status == 0, out
+    assert len(found) >= 5  # a collection per commit, at least one per phase
+    assert sum(found) == 0  # and not one object was left in a cycle
+
+
+@pytest.mark.django_db
+def test_a_reference_cycle_made_during_a_run_is_freed_at_the_next_commit(
+    tmp_path, clinic, monkeypatch
+):
+    from dentalpin_import.jobs import chunks, runner
+
+    class Cyclic:
+        pass
+
+    refs, alive_at_the_end = [], []
+    save = chunks.ChunkWriter.save
+    pipeline = runner.Runner.pipeline
+
+    def save_leaving_a_cycle(self, outcomes, markers):
+        obj = Cyclic()
+        obj.me = obj
+        refs.append(weakref.ref(obj))
+        save(self, outcomes, markers)
+
+    def watched(self):
+        pipeline(self)
+        # Still inside the run: automatic collection is off until it ends.
+        alive_at_the_end.extend(ref for ref in refs if ref() is not None)
+
+    monkeypatch.setattr(chunks.ChunkWriter, "save", save_leaving_a_cycle)
+    monkeypatch.setattr(runner.Runner, "pipeline", watched)
+    sample = generate_sample(tmp_path / "s.dpm", patients=5, seed=2, layer="raw")
+    status, out, _ = run_import(sample.path, clinic.slug)
+    assert status == 0, out
+    assert refs and alive_at_the_end == []
 
 
 def import_counting_patient_lookups(path, clinic) -> int:

@@ -4,8 +4,8 @@
 Builds 1k- and 10k-patient sample files, then for each: validates it (inspect_dpmf), imports it
 `--repeat` times, each into a fresh database and bracketed by the physical limit (a plain
 `sqlite3` executemany of one row per canonical entity: read + json parse + insert), and imports
-the first database's clinic again (the idempotent re-run). Every measured step runs in its own
-process so its peak RSS is its own.
+the first database's clinic again as many times (the idempotent re-run; the speed-up compares
+the medians). Every measured step runs in its own process so its peak RSS is its own.
 
 The limit is measured for as long as the import it is compared with took, half right before the
 import and half right after it: one pass over a 1,000-patient file takes a third of a second,
@@ -191,12 +191,19 @@ def measure(size: int, workdir: Path, base_env: dict, repeat: int) -> dict:
                 "ratio": entities / data["elapsed_s"] / limit.rate,
             }
         )
-    again = workdir / f"report-{size}-rerun.json"
-    r_secs, _, _ = run(
-        manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)),
-        first_env,
-    )
+    # As many re-runs as first imports, each a no-op on the first database: one
+    # re-run takes a fifth of a second, short enough for one burst of the shared
+    # machine to halve its speed-up, so the medians are compared.
+    reruns = []
+    for n in range(1, repeat + 1):
+        again = workdir / f"report-{size}-rerun-{n}.json"
+        r_secs, _, _ = run(
+            manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)),
+            first_env,
+        )
+        reruns.append((json.loads(again.read_text())["elapsed_s"], r_secs))
     median = sorted(imports, key=lambda i: i["ratio"])[len(imports) // 2]
+    rerun_s, rerun_wall_s = sorted(reruns)[len(reruns) // 2]
     return {
         "patients": size,
         "entities": entities,
@@ -207,9 +214,10 @@ def measure(size: int, workdir: Path, base_env: dict, repeat: int) -> dict:
         "ratios": [i["ratio"] for i in imports],
         "all_passes": [rate for i in imports for rate in i["limit_passes"]],
         "import_rss": max(i["import_rss"] for i in imports),
-        "first_import_s": imports[0]["import_s"],
-        "rerun_s": json.loads(again.read_text())["elapsed_s"],
-        "rerun_wall_s": r_secs,
+        "median_import_s": sorted(i["import_s"] for i in imports)[len(imports) // 2],
+        "rerun_s": rerun_s,
+        "rerun_wall_s": rerun_wall_s,
+        "reruns": [r for r, _ in reruns],
     }
 
 
@@ -238,7 +246,7 @@ def main() -> None:
     print("-" * len(header))
     for r in results:
         ratio = r["import_rate"] / r["limit_rate"]
-        speedup = r["first_import_s"] / r["rerun_s"]
+        speedup = r["median_import_s"] / r["rerun_s"]
         walls = f"{r['import_wall_s']:.1f}/{r['rerun_wall_s']:.1f}"
         print(
             f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
@@ -249,6 +257,8 @@ def main() -> None:
     for r in results:
         spread = ", ".join(f"{x:.3f}" for x in r["ratios"])
         print(f"ratios of the {len(r['ratios'])} imports of {r['patients']} patients: {spread}")
+        reruns = ", ".join(f"{x:.3f}" for x in r["reruns"])
+        print(f"  re-runs of the first clinic: {reruns} s")
         passes = r["all_passes"]
         print(
             f"  limit passes around them: {len(passes)}, "
@@ -262,8 +272,9 @@ def main() -> None:
         )
     print(
         "targets: ratio >= 0.20, re-run speed-up >= 5x (engine time from the JSON reports; the "
-        "row shows the import with the median ratio, the speed-up compares the first import "
-        "with the re-run of the same clinic; wall time adds process start-up and validation)"
+        "row shows the import with the median ratio, the speed-up compares the median import "
+        "time with the median re-run of the first clinic; wall time adds process start-up and "
+        "validation)"
     )
 
 

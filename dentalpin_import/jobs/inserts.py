@@ -157,7 +157,9 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 def _sqlite_datetime(value: dt.datetime):
     if value.tzinfo is None:
         return _NOTHING  # Django warns about naive datetimes: let it
-    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+    # The UTC wall time, as `astimezone(UTC)` gives it, in half the time: the offset
+    # is looked up once and no UTC instance is built on the way.
+    return (value.replace(tzinfo=None) - value.utcoffset()).isoformat(" ")
 
 
 # What Django's SQLite backend makes of the commonest values, without its

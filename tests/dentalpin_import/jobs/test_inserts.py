@@ -26,6 +26,8 @@ CASES = [
             dt.datetime(2021, 10, 31, 2, 30, tzinfo=MADRID),
             dt.datetime(2021, 10, 31, 2, 30, fold=1, tzinfo=MADRID),
             dt.datetime(2020, 1, 1, 0, 0, 0, 5, tzinfo=MADRID),
+            # A fixed offset that moves the UTC time into the next day.
+            dt.datetime(2021, 6, 30, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
             None,
         ],
     ),

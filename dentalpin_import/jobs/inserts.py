@@ -155,11 +155,12 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
 
 def _sqlite_datetime(value: dt.datetime):
-    if value.tzinfo is None:
-        return _NOTHING  # Django warns about naive datetimes: let it
+    offset = value.utcoffset()
+    if offset is None:
+        return _NOTHING  # naive (Django warns about those) or a zone without an offset: let it
     # The UTC wall time, as `astimezone(UTC)` gives it, in half the time: the offset
     # is looked up once and no UTC instance is built on the way.
-    return (value.replace(tzinfo=None) - value.utcoffset()).isoformat(" ")
+    return (value.replace(tzinfo=None) - offset).isoformat(" ")
 
 
 # What Django's SQLite backend makes of the commonest values, without its

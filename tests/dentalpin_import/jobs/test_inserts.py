@@ -14,6 +14,12 @@ from dentalpin_import.models import EntityMapping
 
 MADRID = ZoneInfo("Europe/Madrid")
 
+
+class NoOffset(dt.tzinfo):
+    def utcoffset(self, moment):
+        return None
+
+
 CASES = [
     (AppliedTreatment, "started_on", [dt.date(2020, 2, 29), None, dt.date(1899, 12, 30)]),
     (AppliedTreatment, "amount", [Decimal("12.50"), Decimal("-0.005"), Decimal("1E+3"), None]),
@@ -28,6 +34,8 @@ CASES = [
             dt.datetime(2020, 1, 1, 0, 0, 0, 5, tzinfo=MADRID),
             # A fixed offset that moves the UTC time into the next day.
             dt.datetime(2021, 6, 30, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
+            # A zone that gives no offset: Python takes such a value for naive.
+            dt.datetime(2021, 6, 30, 23, 30, tzinfo=NoOffset()),
             None,
         ],
     ),

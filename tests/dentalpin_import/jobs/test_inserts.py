@@ -34,8 +34,6 @@ CASES = [
             dt.datetime(2020, 1, 1, 0, 0, 0, 5, tzinfo=MADRID),
             # A fixed offset that moves the UTC time into the next day.
             dt.datetime(2021, 6, 30, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3))),
-            # A zone that gives no offset: Python takes such a value for naive.
-            dt.datetime(2021, 6, 30, 23, 30, tzinfo=NoOffset()),
             None,
         ],
     ),
@@ -56,6 +54,17 @@ def test_fast_preparation_matches_django(model, name, values):
     assert _plain(_prepared(field, values, connection)) == expected
     # A repeated value gets the same result, not a stale one.
     assert _plain(_prepared(field, [values[0], values[0]], connection)) == [expected[0]] * 2
+
+
+@pytest.mark.django_db
+def test_a_datetime_whose_zone_gives_no_offset_takes_djangos_path():
+    # Python takes such a value for naive, and so does Django, which warns.
+    field = ClinicalNote._meta.get_field("written_at")
+    moment = dt.datetime(2021, 6, 30, 23, 30, tzinfo=NoOffset())
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        expected = field.get_db_prep_save(moment, connection)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        assert _prepared(field, [moment], connection) == [expected]
 
 
 @pytest.mark.django_db

@@ -142,13 +142,7 @@ def money(container, ctx) -> dict[str, dict]:
             .values_list("pk", "amount", "split_total")
         ):
             clinic_pay[pk] = split_total or amount
-    clinic_inv = {}
-    for batch in batched(billed.values(), 1000):
-        clinic_inv.update(
-            Invoice.objects.filter(clinic=ctx.clinic, pk__in_ids=batch)
-            .order_by()
-            .values_list("pk", "total")
-        )
+    clinic_inv = _clinic_amounts(ctx.clinic, Invoice, billed.values(), "total")
     receipts = {u: a for u, a in payments.items() if a > 0}
     refunds = {u: -a for u, a in payments.items() if a < 0}
     debts = _file_debts(container)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -163,6 +164,10 @@ def _sqlite_datetime(value: dt.datetime):
     return (value.replace(tzinfo=None) - offset).isoformat(" ")
 
 
+def _finite_decimal(value: Decimal):
+    return value if value.is_finite() else _NOTHING
+
+
 # What Django's SQLite backend makes of the commonest values, without its
 # generic conversion chain: {(exact field type, exact value type): convert}.
 # A value of any other type (or a converter's _NOTHING) takes Django's path;
@@ -170,11 +175,13 @@ def _sqlite_datetime(value: dt.datetime):
 SQLITE_FAST = {
     (models.DateField, dt.date): str,
     (models.DateTimeField, dt.datetime): _sqlite_datetime,
-    (models.DecimalField, Decimal): lambda v: v if v.is_finite() else _NOTHING,
+    (models.DecimalField, Decimal): _finite_decimal,
     (models.UUIDField, uuid.UUID): lambda v: v.hex,
     (models.JSONField, list): json.dumps,
     (models.JSONField, dict): json.dumps,
 }
+# The converters above that may return _NOTHING.
+DECLINING = frozenset({_sqlite_datetime, _finite_decimal})
 
 
 @cache
@@ -199,6 +206,10 @@ def _prepared(field: models.Field, values: list, conn) -> list:
         return many(values, conn)
     prep = field.get_db_prep_save
     fast = _fast_converters(field, conn.vendor, conn.timezone_name)
+    if fast:
+        out = _all_fast(fast, values, lambda: prep(None, conn))
+        if out is not None:
+            return out
     out = []
     last_in = last_out = _NOTHING
     for value in values:
@@ -212,28 +223,93 @@ def _prepared(field: models.Field, values: list, conn) -> list:
     return out
 
 
-def _column(objs: Sequence[models.Model], column: Column, now, conn) -> list:
-    """The database values of one column for every instance, column by column."""
-    field, attname = column.field, column.attname
-    if column.timestamp:
-        for obj in objs:
-            setattr(obj, attname, now)
+def _all_fast(fast: dict[type, Callable], values: list, empty: Callable) -> list | None:
+    """The column converted in one pass when its values are of one fast type (and None).
+
+    None when some value needs Django's path: the caller takes it value by value.
+    """
+    kinds = set(map(type, values))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if not kinds:
+        return [empty()] * len(values)
+    if len(kinds) != 1:
+        return None
+    convert = fast.get(kinds.pop())
+    if convert is None:
+        return None
+    if nulls:
+        none = empty()  # what Django stores for None in this column, asked once
+        out = [none if value is None else convert(value) for value in values]
+    else:
+        out = list(map(convert, values))
+    # A converter that can decline (a non-finite decimal, a zone without an offset).
+    return None if convert in DECLINING and _NOTHING in out else out
+
+
+def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, values) -> tuple:
+    """A foreign key's values, with the ids of parents assigned as instances and saved since.
+
+    A parent built in the same chunk is inserted first (`parents_first`), so
+    when the child was given the instance its column was still None.
+    """
+    cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
+    values = list(values)
+    for i, value in enumerate(values):
+        if value is None and cache_name in objs[i]._state.fields_cache:
+            related = getattr(objs[i], field.name)
+            if related is not None:
+                values[i] = related.pk
+                setattr(objs[i], field.attname, related.pk)
+    return values
+
+
+@cache
+def _row_getter(model: type[models.Model]) -> Callable[[dict], tuple]:
+    """Reads one instance's `__dict__` into a row of its columns, in `_plan` order."""
+    names = [column.attname for column in _plan(model)]
+    getter = itemgetter(*names)
+    return getter if len(names) > 1 else lambda d: (getter(d),)
+
+
+def _rows(objs: Sequence[models.Model], plan: tuple[Column, ...], now, conn) -> list[tuple]:
+    """The database values of every instance, one tuple per row."""
+    dicts = [obj.__dict__ for obj in objs]
+    for column in plan:
+        if column.timestamp:
+            for values in dicts:
+                values[column.attname] = now
     try:
-        # Straight from the instance: a foreign key's attname is a data descriptor,
-        # and going through it for every row and column costs more than the INSERT.
-        values = [obj.__dict__[attname] for obj in objs]
+        # Straight from the instances' dictionaries: a foreign key's attname is a
+        # data descriptor, and going through it for every value costs more than the INSERT.
+        rows = list(map(_row_getter(type(objs[0])), dicts))
     except KeyError:  # a deferred field: let Django load it
-        values = [getattr(obj, attname) for obj in objs]
-    if field.is_relation:
-        cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
-        for i, value in enumerate(values):
-            if value is None and cache_name in objs[i]._state.fields_cache:
-                # Assigned as an instance that was saved later (a parent in the same chunk).
-                related = getattr(objs[i], field.name)
-                if related is not None:
-                    values[i] = related.pk
-                    setattr(objs[i], attname, related.pk)
-    return _prepared(field, values, conn) if column.prep else values
+        rows = [tuple(getattr(obj, column.attname) for column in plan) for obj in objs]
+    # Only instances given a related instance can have a parent saved since.
+    related = any(obj._state.fields_cache for obj in objs)
+    changed = False
+    columns = None
+    for i, column in enumerate(plan):
+        field = column.field
+        relinks = related and field.is_relation
+        if not (relinks or column.prep):
+            continue
+        if columns is None:
+            columns = list(zip(*rows, strict=True))
+        values = columns[i]
+        if relinks and None in values:
+            values = _with_parents_saved(objs, field, values)
+        if column.timestamp:  # the same moment on every row: prepared once
+            values = _prepared(field, [now], conn) * len(values)
+        elif column.prep:
+            values = _prepared(field, list(values), conn)
+        columns[i], changed = values, True
+    return list(zip(*columns, strict=True)) if changed else rows
+
+
+def _pk_setter(model: type[models.Model]) -> str | None:
+    """The attname to write a new pk to directly, or None when Django's setter must run."""
+    return None if model._meta.parents else model._meta.pk.attname
 
 
 def insert_instances(objs: Sequence[models.Model]) -> None:
@@ -245,17 +321,22 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     model = type(objs[0])
     plan = _plan(model)
     now = timezone.now()
-    for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
-        obj.pk = pk
+    ids = allocate_ids(model, len(objs))
+    attname = _pk_setter(model)
+    for obj, pk in zip(objs, ids, strict=True):
+        if attname is None:
+            obj.pk = pk
+        else:  # what `pk`'s setter does for a model without parents, minus its look-ups
+            obj.__dict__[attname] = pk
     # The real connection object: `django.db.connection` is a proxy that costs
     # a thread-local lookup on every attribute access.
     conn = connections[DEFAULT_DB_ALIAS]
-    columns = [_column(objs, column, now, conn) for column in plan]
-    write_rows(model, [column.field for column in plan], list(zip(*columns, strict=True)))
+    write_rows(model, [column.field for column in plan], _rows(objs, plan, now, conn))
     alias = conn.alias
     for obj in objs:
-        obj._state.adding = False
-        obj._state.db = alias
+        state = obj._state
+        state.adding = False
+        state.db = alias
 
 
 def db_value(model: type[models.Model], name: str, value):

@@ -90,16 +90,9 @@ class MappingContext:
         An id alone is ambiguous when a type maps to several tables; this never
         hands back, say, a clinical note's id as if it were a treatment's.
         """
-        target = self.resolve(entity_type, canonical_uuid)
-        if target is None or self.target_table(entity_type, canonical_uuid) != model._meta.db_table:
-            return None
-        return target
-
-    def target_table(self, entity_type: str, canonical_uuid: str | None) -> str | None:
-        """Return the table a resolved source key was mapped to, or None."""
         if not canonical_uuid:
             return None
-        return self.keys.table(entity_type, canonical_uuid)
+        return self.keys.get_in(entity_type, canonical_uuid, model._meta.db_table)
 
     def note(self, code: str, message: str, *, severity: str = "info", raw_data: Any = None):
         """Record a warning about the current row without stopping it."""

@@ -45,6 +45,17 @@ class ResolvedKeys:
             return None
         return self._other.get((entity_type, key)) or self._usual[entity_type]
 
+    def get_in(self, entity_type: str, key: str, table: str) -> int | None:
+        """The row id `key` was mapped to if that row is in `table`, else None (one look-up)."""
+        ids = self._ids.get(entity_type)
+        if ids is None:
+            return None
+        target = ids.get(key)
+        if target is None:
+            return None
+        held = self._other.get((entity_type, key)) if self._other else None
+        return target if (held or self._usual[entity_type]) == table else None
+
     def add(self, entity_type: str, key: str, target_id: int, table: str) -> None:
         ids = self._ids.get(entity_type)
         if ids is None:

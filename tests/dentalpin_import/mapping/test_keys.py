@@ -51,3 +51,31 @@ def test_keep_only_forgets_the_other_types_with_their_unusual_tables():
     assert keys.table("applied_treatment", "t2") == "clinics_appliedtreatment"
     keys.clear()
     assert len(keys) == 0 and keys.get("patient", "p1") is None
+
+
+def test_a_key_resolves_as_a_table_only_when_its_row_is_in_that_table():
+    """`MappingContext.resolve_as`: a treatment kept as a note never resolves as a treatment."""
+    from clinics.models import AppliedTreatment
+    from dentalpin_import.mapping.base import MappingContext
+
+    keys = ResolvedKeys()
+    keys.add("applied_treatment", "t1", 10, "clinics_appliedtreatment")
+    keys.add("applied_treatment", "t2", 11, "clinics_clinicalnote")
+    keys.add("catalog_item", "c1", 5, "clinics_chair")
+    keys.add("catalog_item", "c1", 6, "clinics_treatmentcatalogitem")  # moved back to the usual
+    treatments, notes = "clinics_appliedtreatment", "clinics_clinicalnote"
+    assert keys.get_in("applied_treatment", "t1", treatments) == 10
+    assert keys.get_in("applied_treatment", "t1", notes) is None
+    assert keys.get_in("applied_treatment", "t2", notes) == 11
+    assert keys.get_in("applied_treatment", "t2", treatments) is None
+    assert keys.get_in("catalog_item", "c1", "clinics_treatmentcatalogitem") == 6
+    assert keys.get_in("catalog_item", "c1", "clinics_chair") is None
+    assert keys.get_in("applied_treatment", "t9", treatments) is None
+    assert keys.get_in("patient", "t1", treatments) is None
+    ctx = MappingContext(clinic=None, job=None, source_system="gesden", options={}, keys=keys)
+    assert [ctx.resolve_as("applied_treatment", k, AppliedTreatment) for k in ("t1", "t2")] == [
+        10,
+        None,
+    ]
+    assert ctx.resolve_as("applied_treatment", "", AppliedTreatment) is None
+    assert ctx.resolve_as("applied_treatment", None, AppliedTreatment) is None

@@ -18,9 +18,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from workdir import work_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -73,10 +74,15 @@ def run(args: list[str], env: dict) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--patients", type=int, default=10000)
-    parser.add_argument("--keep", metavar="DIR")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="work in this directory and keep it (else a temporary one)"
+    )
     opts = parser.parse_args()
-    workdir = Path(opts.keep or tempfile.mkdtemp(prefix="csv-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    with work_dir(opts.keep, "csv-bench-") as workdir:
+        measure_sheets(opts, workdir)
+
+
+def measure_sheets(opts, workdir: Path) -> None:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     (workdir / "bench.sqlite3").unlink(missing_ok=True)

@@ -25,9 +25,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from workdir import where, work_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -224,19 +225,20 @@ def measure(size: int, workdir: Path, base_env: dict, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
-    parser.add_argument("--keep", help="work in this directory and keep it")
+    parser.add_argument(
+        "--keep", help="work in this directory and keep it (else a temporary one, removed)"
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports per size (the median ratio is shown)"
     )
     args = parser.parse_args()
-    workdir = Path(args.keep or tempfile.mkdtemp(prefix="dentalpin-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items()}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env["DJANGO_LOG_LEVEL"] = "WARNING"
-    results = [measure(int(s), workdir, env, args.repeat) for s in args.sizes.split(",")]
+    with work_dir(args.keep, "dentalpin-bench-") as workdir:
+        results = [measure(int(s), workdir, env, args.repeat) for s in args.sizes.split(",")]
     engine = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    print(f"\nimport speed on {engine} ({os.cpu_count()} cores), work dir {workdir}\n")
+    print(f"\nimport speed on {engine} ({os.cpu_count()} cores){where(workdir, bool(args.keep))}\n")
     header = (
         f"{'patients':>8} {'entities':>9} {'import/s':>9} {'limit/s':>9} {'ratio':>6} "
         f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'wall i/r s':>11} "

@@ -17,13 +17,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from workdir import where, work_dir  # noqa: E402
 
 from dentalpin_import.sample.generator import png_bytes  # noqa: E402
 from dentalpin_import.sample.writer import EntityRow, FileRow, canonical_uuid, write_dpmf  # noqa: E402
@@ -168,8 +169,15 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10)
     parser.add_argument("--large-mb", type=int, default=20)
+    parser.add_argument(
+        "--keep", help="work in this directory and keep it (else a temporary one, removed)"
+    )
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="dentalpin-upload-"))
+    with work_dir(args.keep, "dentalpin-upload-") as workdir:
+        measure_uploads(args, workdir)
+
+
+def measure_uploads(args, workdir: Path) -> None:
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
@@ -215,8 +223,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     print(
-        f"\nupload speed, 8 agent workers against runserver ({os.cpu_count()} cores), "
-        f"work dir {workdir}\n"
+        f"\nupload speed, 8 agent workers against runserver ({os.cpu_count()} cores)"
+        f"{where(workdir, bool(args.keep))}\n"
     )
     print(
         f"{'set':<6} {'files':>6} {'MB':>8} {'files/s':>8} {'copy f/s':>9} "

@@ -23,12 +23,12 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_speed import manage, physical_limit, run  # noqa: E402
+from workdir import work_dir  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dentalpin_import.jobs.inserts import _sqlite_insert  # noqa: E402
@@ -85,10 +85,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--keep", help="work in this directory and keep it")
+    parser.add_argument(
+        "--keep", help="work in this directory and keep it (else a temporary one, removed)"
+    )
     args = parser.parse_args()
-    workdir = Path(args.keep or tempfile.mkdtemp(prefix="dentalpin-floor-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    with work_dir(args.keep, "dentalpin-floor-") as workdir:
+        measure_floor(args, workdir)
+
+
+def measure_floor(args, workdir: Path) -> None:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_LOG_LEVEL="WARNING")
     if not env.get("DATABASE_URL", "sqlite").startswith("sqlite"):
         raise SystemExit("write_floor.py compares SQLite with SQLite: unset DATABASE_URL")

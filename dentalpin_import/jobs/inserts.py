@@ -247,7 +247,7 @@ def _all_fast(fast: dict[type, Callable], values: list, empty: Callable) -> list
     return None if convert in DECLINING and _NOTHING in out else out
 
 
-def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, values) -> tuple:
+def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, values) -> list:
     """A foreign key's values, with the ids of parents assigned as instances and saved since.
 
     A parent built in the same chunk is inserted first (`parents_first`), so
@@ -285,7 +285,8 @@ def _rows(objs: Sequence[models.Model], plan: tuple[Column, ...], now, conn) -> 
         rows = list(map(_row_getter(type(objs[0])), dicts))
     except KeyError:  # a deferred field: let Django load it
         rows = [tuple(getattr(obj, column.attname) for column in plan) for obj in objs]
-    # Only instances given a related instance can have a parent saved since.
+    # Only an instance given a related instance (the clinic, usually) can hold a
+    # parent saved since it was built; rows of plain ids need no look at their links.
     related = any(obj._state.fields_cache for obj in objs)
     changed = False
     columns = None

@@ -43,7 +43,7 @@ class ResolvedKeys:
         ids = self._ids.get(entity_type)
         if ids is None or key not in ids:
             return None
-        return self._other.get((entity_type, key)) or self._usual[entity_type]
+        return self._table_of(entity_type, key)
 
     def get_in(self, entity_type: str, key: str, table: str) -> int | None:
         """The row id `key` was mapped to if that row is in `table`, else None (one look-up)."""
@@ -51,10 +51,14 @@ class ResolvedKeys:
         if ids is None:
             return None
         target = ids.get(key)
-        if target is None:
+        if target is None or self._table_of(entity_type, key) != table:
             return None
+        return target
+
+    def _table_of(self, entity_type: str, key: str) -> str:
+        """The table of a key this store holds: its own if unusual, else its type's."""
         held = self._other.get((entity_type, key)) if self._other else None
-        return target if (held or self._usual[entity_type]) == table else None
+        return held or self._usual[entity_type]
 
     def add(self, entity_type: str, key: str, target_id: int, table: str) -> None:
         ids = self._ids.get(entity_type)

@@ -138,11 +138,6 @@ DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 150_000)
 # type, the process's start-up costs more than it saves.
 DPMF_TYPING_PROCESS = env_bool("DPMF_TYPING_PROCESS", True)
 DPMF_TYPING_PROCESS_MIN_ROWS = env_int("DPMF_TYPING_PROCESS_MIN_ROWS", 20_000)
-# A partner process imports the second half of each large splittable type of a first
-# import while this one imports the first (jobs/partner.py); types below
-# DPMF_PARTNER_MIN_ROWS rows are imported here alone.
-DPMF_PARTNER_WRITER = env_bool("DPMF_PARTNER_WRITER", True)
-DPMF_PARTNER_MIN_ROWS = env_int("DPMF_PARTNER_MIN_ROWS", 10_000)
 # SQLite page cache of the connection running an import, in MiB (SQLite's default is 2).
 # The source-key indexes are probed at random; at 10,000 patients 16 MiB halves the
 # pages read back from the operating system. 0 leaves the connection's own setting.

@@ -10,8 +10,8 @@ from config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 _TMP = Path(tempfile.mkdtemp(prefix="dentalpin-test-"))
-# Every process on these settings makes its own (the suite, and the workers and partner
-# writers it starts): each removes its own on the way out.
+# Every process on these settings makes its own (the suite, and the workers and
+# helpers it starts): each removes its own on the way out.
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 MEDIA_ROOT = _TMP / "media"
 DPMF_STAGING_DIR = _TMP / "staging"

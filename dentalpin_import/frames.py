@@ -1,5 +1,5 @@
 """Length-prefixed pickle frames between the importer and the processes it starts
-(the typing helper, the partner writer).
+(the typing helper).
 
 Only between this program's own processes, over their pipes: a frame is
 never read from anywhere else.

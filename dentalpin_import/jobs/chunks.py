@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dentalpin_import import events
@@ -73,16 +72,6 @@ class Outcome:
 class ChunkResult:
     warnings: list[ImportWarning] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # canonical_uuids for the final pass
-    stored: int = 0  # how many of `warnings` are in the database already
-
-
-def store_warnings(job: ImportJob, warnings: list[ImportWarning]) -> None:
-    """Insert warnings and count them on the job row (inside the caller's transaction)."""
-    if warnings:
-        inserts.insert_instances(warnings)
-        ImportJob.objects.filter(pk=job.pk).update(
-            warnings_count=F("warnings_count") + len(warnings)
-        )
 
 
 def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
@@ -191,9 +180,6 @@ class ChunkWriter:
         # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
         # A runner that asked for every type at its start says so (`look_up`).
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
-        # Set while a partner process writes the same type: each chunk commits alone,
-        # its warnings in the same transaction as its rows (see `jobs.partner`).
-        self.solo = False
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return build(
@@ -225,13 +211,9 @@ class ChunkWriter:
         before = self.counts.snapshot()
         warned, deferred = len(result.warnings), len(result.deferred)
         outcomes, markers = self.map_all(records, result)
-        notes: list[ImportWarning] = []
         try:
             with transaction.atomic():
                 self.save(outcomes, markers)
-                if self.solo:
-                    notes = self.note_warnings(outcomes)
-                    store_warnings(self.ctx.job, result.warnings[result.stored :] + notes)
         except DatabaseError as exc:
             log.info("bulk insert of %s refused (%s); retrying row by row", self.entity, exc)
             # The rows are mapped again, one by one: what mapping them counted and
@@ -241,9 +223,7 @@ class ChunkWriter:
             del result.deferred[deferred:]
             self.save_one_by_one(records, result)
             return result
-        self.count_saved(outcomes, markers, result, notes if self.solo else None)
-        if self.solo:
-            result.stored = len(result.warnings)
+        self.count_saved(outcomes, markers, result)
         return result
 
     def process_keys(self, keys: list[str], container) -> ChunkResult:
@@ -439,8 +419,8 @@ class ChunkWriter:
             for n in outcome.notes
         ]
 
-    def count_saved(self, outcomes, markers, result: ChunkResult, notes=None) -> None:
-        """Count saved rows and keep their keys; `notes` are their warnings, if built already."""
+    def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
+        """Count saved rows, keep their keys and add their notes to the chunk's warnings."""
         keys = self.ctx.keys
         for outcome in outcomes:
             self.counts.created += 1
@@ -448,7 +428,7 @@ class ChunkWriter:
             if self.keep_keys:
                 row = outcome.instances[0]
                 keys.add(self.entity, outcome.record.canonical_uuid, row.pk, row._meta.db_table)
-        result.warnings += self.note_warnings(outcomes) if notes is None else notes
+        result.warnings += self.note_warnings(outcomes)
         self.counts.skipped += len(markers)
 
     def save_one_by_one(self, records, result: ChunkResult) -> None:

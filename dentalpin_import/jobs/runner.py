@@ -20,11 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.batches import batched
 from dentalpin_import.jobs import inserts
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.partner import Partner, can_share, split_point
 from dentalpin_import.jobs.reconcile import reconcile
 from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
 from dentalpin_import.jobs.typing_process import Planned, TypedRows, reader_waits
@@ -61,7 +59,6 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     phase_log: list[dict] = field(default_factory=list)
     reconciliation: dict = field(default_factory=dict)
-    shared: dict[str, int] = field(default_factory=dict)  # rows a partner process imported
 
 
 @contextmanager
@@ -149,9 +146,6 @@ class Runner:
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
         self.rows: TypedRows | None = None  # chunks of source rows, typed ahead where it pays
-        self.splits: dict[str, str] = {}  # {type: last key imported here}; a partner does the rest
-        self.partner: Partner | None = None
-        self.partner_counts: dict[str, TypeCounts] = {}  # its progress on the type running
         self.mapped: set[str] = set()  # types the clinic had mappings of when the run began
         self.ctx = MappingContext(
             clinic=job.clinic,
@@ -247,16 +241,11 @@ class Runner:
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
-        # Only this run writes a type's mappings before the type's turn (a partner
-        # starts a type when asked), so the answer at the start holds for each type.
+        # Only this run writes a type's mappings before the type's turn, so the
+        # answer at the start holds for each type.
         self.mapped = mapped_types(self.ctx, order)
-        self.splits = self.split_plan(order)
-        if self.splits:
-            self.partner = Partner(self.job, self.container, self.chunk_size)
-            self.partner.start()  # Django's start-up overlaps the types before the first split
         plan = self.typing_plan(order)
-        self.rows = TypedRows(self.container, self.chunk_size, plan, self.splits)
-        stopped = True
+        self.rows = TypedRows(self.container, self.chunk_size, plan)
         try:
             for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
                 types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
@@ -269,16 +258,8 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
-            stopped = False
         finally:
             self.rows.finish()
-            if self.partner is not None:
-                # A failed or cancelled run stops the partner mid-chunk; its committed
-                # chunks stay, as this process's do, for a resumed run to count.
-                if stopped:
-                    self.partner.kill()
-                else:
-                    self.partner.close()
         with self.phase("binaries and file warnings", []), self.chunk():
             self.flush(stage_files(self.container, self.ctx))
             self.flush(copy_file_warnings(self.container, self.ctx))
@@ -333,27 +314,6 @@ class Runner:
             return []
         return planned
 
-    def split_plan(self, order: list[str]) -> dict[str, str]:
-        """{type: the last key this process imports} for the types a partner process shares."""
-        why = can_share(self.job, self.container)
-        if why is not None:
-            log.debug("no partner writer: %s", why)
-            return {}
-        counts = self.result.counts
-        splits = {}
-        for t in order:
-            mapper = MAPPERS.get(t)
-            if (
-                mapper is not None
-                and mapper.splittable
-                and counts[t].in_file >= max(settings.DPMF_PARTNER_MIN_ROWS, 2)
-                and t not in self.mapped
-            ):
-                key = split_point(self.container, t, counts[t].in_file)
-                if key is not None:
-                    splits[t] = key
-        return splits
-
     def start_counts(self) -> None:
         for info in self.container.entity_types:
             self.result.counts[info.entity_type] = TypeCounts(in_file=info.actual_count)
@@ -365,7 +325,6 @@ class Runner:
         else:
             writer = ChunkWriter(mapper, self.ctx, counts, look_up=entity_type in self.mapped)
         deferred: set[str] = set()
-        partner_deferred: list[str] = []  # keys the partner holds for its final pass
         if (
             isinstance(writer, ChunkWriter)
             and writer.look_up
@@ -376,20 +335,8 @@ class Runner:
             process = partial(writer.process_keys, container=self.container)
         else:
             parts, process = self.rows.chunks(entity_type), writer.process
-            split = self.splits.get(entity_type)
-            if split is not None:
-                # `parts` holds the rows up to `split` only; the partner takes the rest.
-                shared = self.shared_pass(writer, parts, ("first", entity_type, split), deferred)
-                if shared is None:  # it could not: this process imports them instead
-                    keys = self.container.iter_keys(
-                        entity_type, chunk_size=self.chunk_size, after_uuid=split
-                    )
-                    self.run_by_key(writer, keys, deferred)
-                else:
-                    partner_deferred = shared.deferred
-                parts = ()
         self.in_groups(entity_type, parts, process, deferred)
-        if deferred or partner_deferred:
+        if deferred:
             # Rows that wait for every other row of their type (planned treatments,
             # refunds before their payment): a second pass. Only the keys were kept;
             # the rows are read again by key, so a file with many deferred rows does
@@ -397,59 +344,9 @@ class Runner:
             self.ctx.final_pass = True
             try:
                 parts = self.rows.final_chunks(entity_type, deferred)
-                if not partner_deferred:
-                    self.in_groups(entity_type, parts, writer.process, set())
-                    return
-                request = ("final", entity_type, None)
-                if self.shared_pass(writer, parts, request, set()) is None:
-                    keys = batched(partner_deferred, self.chunk_size)
-                    self.run_by_key(writer, keys, set())
+                self.in_groups(entity_type, parts, writer.process, set())
             finally:
                 self.ctx.final_pass = False
-
-    def shared_pass(self, writer, parts, request: tuple, deferred: set):
-        """Import `parts` here while the partner handles `request`; None if it could not.
-
-        Each chunk here commits alone, holding the write lock only while it
-        inserts. The partner's counts, warnings and `shared_state` are added to
-        this run's when it is done; if it fails, what it committed is left for the
-        caller to find by key.
-        """
-        entity_type = writer.entity
-        if not self.partner.begin(request):
-            self.in_groups(entity_type, parts, writer.process, deferred)
-            return None
-        self.commit()
-        writer.solo = True
-        counts = self.result.counts[entity_type]
-        stored = ImportWarning.objects.filter(job=self.job, entity_type=entity_type)
-        before, mine = stored.count(), 0
-        try:
-            for part in parts:
-                chunk = writer.process(part)
-                mine += len(chunk.warnings)
-                self.result.warnings += chunk.stored
-                self.partner_counts[entity_type] = self.partner.progress(entity_type)
-                self.flush(chunk.warnings[chunk.stored :], entity_type)
-                self.committed = {t: c.snapshot() for t, c in self.result.counts.items()}
-                deferred.update(chunk.deferred)
-            outcome = self.partner.outcome(entity_type)
-        finally:
-            writer.solo = False
-            self.partner_counts.pop(entity_type, None)
-        if outcome.cancelled:
-            raise JobCancelled(f"job {self.job.pk} was cancelled")
-        if outcome.failed is not None:
-            # Its warnings are in the database: counted from there, not from its reports.
-            self.result.warnings += max(stored.count() - before - mine, 0)
-            return None
-        counts.restore(counts.plus(outcome.counts))
-        shared = self.result.shared
-        shared[entity_type] = shared.get(entity_type, 0) + outcome.counts.processed
-        self.result.warnings += outcome.warnings
-        for key, value in outcome.state.items():
-            self.ctx.state[key] = self.ctx.state.get(key, set()) | value
-        return outcome
 
     def in_groups(self, entity_type: str, parts, process, deferred: set) -> None:
         """Import `parts` chunk by chunk in commit groups; keep the keys of deferred rows."""
@@ -458,12 +355,6 @@ class Runner:
                 chunk = process(part)
                 self.flush(chunk.warnings, entity_type)
             deferred.update(chunk.deferred)
-
-    def run_by_key(self, writer, key_chunks, deferred: set) -> None:
-        """Import the rows of these keys that are not mapped yet (some the partner committed)."""
-        writer.look_up = True
-        process = partial(writer.process_keys, container=self.container)
-        self.in_groups(writer.entity, key_chunks, process, deferred)
 
     def finish(self, mapper) -> None:
         self.ctx.notes = []
@@ -484,12 +375,6 @@ class Runner:
             ]
         )
 
-    def shown(self, entity_type: str) -> TypeCounts:
-        """The type's counts, with what a partner process reported of its half so far."""
-        counts = self.result.counts[entity_type]
-        partner = self.partner_counts.get(entity_type)
-        return counts if partner is None else counts.plus(partner)
-
     def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled.
 
@@ -505,7 +390,7 @@ class Runner:
         self.result.warnings += len(warnings)
         self.uncounted += len(warnings)
         if self.progress and entity_type:
-            counts = self.shown(entity_type)
+            counts = self.result.counts[entity_type]
             self.progress(entity_type, counts.processed, counts.in_file)
         if (self.uncounted and self.group is None) or (
             time.monotonic() - self.saved_at >= PROGRESS_EVERY_S
@@ -516,7 +401,7 @@ class Runner:
         """Write the counters, the warnings not counted yet and the heartbeat to the job row."""
         self.saved_at = time.monotonic()
         fields = dict(
-            **counter_fields({t: self.shown(t) for t in self.result.counts}),
+            **counter_fields(self.result.counts),
             warnings_count=F("warnings_count") + self.uncounted,
             heartbeat_at=timezone.now(),
             **also,

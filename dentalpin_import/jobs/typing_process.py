@@ -69,7 +69,6 @@ class TypedRows:
         container,
         chunk_size: int,
         planned: list[Planned],
-        until: dict[str, str] | None = None,
     ):
         self.container = container
         self.chunk_size = chunk_size
@@ -77,8 +76,6 @@ class TypedRows:
         self.classes = {p.entity_type: p.record for p in planned}
         # Types whose held-back rows the helper types for the final pass, after their end.
         self.held_back = {p.entity_type for p in planned if p.waits is not None}
-        # {type: the last key read for it}: a partner writer imports the rows after it.
-        self.until = dict(until or {})
         # select() on pipes needs POSIX, and an embedding server's executable is no Python
         # to start the helper with: there every row is typed here.
         self.proc: subprocess.Popen | None = None
@@ -101,7 +98,6 @@ class TypedRows:
                     p.record.__module__,
                     p.record.__qualname__,
                     p.waits and [p.waits.__module__, p.waits.__name__],
-                    self.until.get(p.entity_type),
                 ]
                 for p in planned
             ],
@@ -142,10 +138,7 @@ class TypedRows:
         return proc
 
     def chunks(self, entity_type: str) -> Iterator[list]:
-        """Every row of `entity_type` in canonical_uuid order, chunk by chunk.
-
-        For a type with an `until` key, only the rows up to that key.
-        """
+        """Every row of `entity_type` in canonical_uuid order, chunk by chunk."""
         if self.proc is None or entity_type not in self.order:
             yield from self._read_here(entity_type, None, whole=True)
             return
@@ -204,10 +197,8 @@ class TypedRows:
             yield rows
 
     def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
-        # Only a DPMF container is ever split, and only it takes `until_uuid`.
-        bound = {"until_uuid": self.until[entity_type]} if entity_type in self.until else {}
         for rows in self.container.iter_rows(
-            entity_type, chunk_size=self.chunk_size, after_uuid=after, **bound
+            entity_type, chunk_size=self.chunk_size, after_uuid=after
         ):
             self.delivered["read here"] += len(rows)
             yield rows

@@ -131,12 +131,6 @@ class BaseMapper:
     model: ClassVar[type[models.Model]]
     depends_on: ClassVar[tuple[str, ...]] = ()
     refers_to_itself: ClassVar[bool] = False
-    # True lets a partner process import half of a large type at the same time
-    # (jobs.partner): no row's mapping may depend on rows of its own type written in
-    # the same pass, nor pick values (numbers, merges) that another row could pick too.
-    splittable: ClassVar[bool] = False
-    # The `ctx.state` sets a partner's half adds to (merged here before `finish()`).
-    shared_state: ClassVar[tuple[str, ...]] = ()
 
     def references(self, record: SourceRecord) -> Iterable[tuple[str, str | None]]:
         """Yield (entity_type, canonical_uuid) pairs the runner should resolve first."""

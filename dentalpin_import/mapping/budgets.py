@@ -139,8 +139,6 @@ class BudgetLineMapper(BaseMapper):
     depends_on = ("budget", "treatment_catalog_item", "treatment_catalog_variant")
     # Lines read their budget and the catalogue, never each other; budgets are
     # promoted and totalled in finish(), from the touched set of both halves.
-    splittable = True
-    shared_state = ("budgets_touched", "forward_refs")
 
     def references(self, record: SourceBudgetLine):
         yield "budget", record.budget_uuid

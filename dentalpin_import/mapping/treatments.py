@@ -135,8 +135,7 @@ class AppliedTreatmentMapper(BaseMapper):
     record = SourceAppliedTreatment
     model = AppliedTreatment
     # Planned rows, the only ones that look at other treatments, wait for the final
-    # pass, which runs in the importing process once both halves are in.
-    splittable = True
+    # pass, once every other treatment of the file is in.
     depends_on = (
         "patient",
         "professional",
@@ -341,7 +340,6 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
     record = SourceAppliedTreatmentPhase
     model = AppliedTreatmentPhase
     depends_on = ("applied_treatment", "professional")
-    splittable = True  # a phase reads its treatment, an earlier type, and nothing else
 
     def references(self, record):
         yield "applied_treatment", record.applied_treatment_uuid

@@ -119,12 +119,12 @@ def serve(request: dict, out) -> None:
     )
     try:
         container.load(verify=False, progress=None)
-        for entity_type, module, name, waits, until in request["types"]:
+        for entity_type, module, name, waits in request["types"]:
             cls = reader_object(module, name)
             waits = reader_object(*waits) if waits else None
             chunk_size = int(request["chunk_size"])
             held: list[str] = []
-            for rows in container.iter_rows(entity_type, chunk_size=chunk_size, until_uuid=until):
+            for rows in container.iter_rows(entity_type, chunk_size=chunk_size):
                 items = type_rows(cls, rows, waits)
                 held += [item.canonical_uuid for item in items if type(item) is Waiting]
                 write_frame(out, ("chunk", entity_type, field_names(cls), pack(cls, items)))

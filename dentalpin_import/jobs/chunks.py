@@ -111,9 +111,22 @@ def _already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tupl
 
 
 def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict[str, tuple]:
-    """Return {canonical_uuid: (mapped by this job, is_skip_marker)} for rows already mapped."""
-    rows = _already_there(EntityMapping, ctx, (entity_type, entity_type + SKIP_SUFFIX), uuids)
-    return {uuid: (bool(mine), et.endswith(SKIP_SUFFIX)) for uuid, mine, et in rows}
+    """Return {canonical_uuid: (mapped by this job, is_skip_marker, linked)} for mapped rows.
+
+    `linked` is true when the row was matched to a clinic row rather than created:
+    a resumed job counts it as linked again, as its first attempt did.
+    """
+    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
+    select = (
+        "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type, "
+        "CASE WHEN created_row THEN 0 ELSE 1 END"
+    )
+    types = (entity_type, entity_type + SKIP_SUFFIX)
+    rows = _by_source_key(EntityMapping, select, [job], ctx, types, uuids)
+    return {
+        uuid: (bool(mine), et.endswith(SKIP_SUFFIX), bool(linked))
+        for uuid, mine, et, linked in rows
+    }
 
 
 def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
@@ -244,7 +257,7 @@ class ChunkWriter:
         rows = container.rows_among(self.entity, missing)
         return self.process_records(self.new_records(rows, result, known={}), result)
 
-    def count_known(self, mine: bool, is_marker: bool) -> None:
+    def count_known(self, mine: bool, is_marker: bool, linked: bool = False) -> None:
         """Count a row that is mapped already, by this job (an earlier attempt) or before it."""
         if not mine:
             self.counts.already_mapped += 1
@@ -252,6 +265,7 @@ class ChunkWriter:
             self.counts.skipped += 1  # this job's own earlier attempt
         else:
             self.counts.created += 1
+            self.counts.linked += linked
 
     def new_records(self, rows, result: ChunkResult, known: dict | None = None) -> list:
         """The typed records of the rows not mapped yet; unreadable rows become warnings.

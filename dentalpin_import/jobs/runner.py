@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.jobs import inserts
+from dentalpin_import.jobs import inserts, resume
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
@@ -152,6 +152,7 @@ class Runner:
             job=job,
             source_system=container.source_system,
             options=dict(job.options),
+            source=container,
         )
 
     def run(self) -> RunResult:
@@ -238,6 +239,10 @@ class Runner:
 
     def pipeline(self) -> None:
         self.start_counts()
+        self.ctx.finishing_jobs = resume.finishing_jobs(self.job)
+        if self.ctx.resumed and not self.job.dry_run:
+            gone = resume.forget_warnings_to_redo(self.job, self.ctx.source_system)
+            log.info("job %s resumed: %d warnings of rows to map again removed", self.job.pk, gone)
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
@@ -267,6 +272,9 @@ class Runner:
                 self.finish(mapper)
         with self.phase("reconciliation", []):
             self.result.reconciliation = reconcile(self.container, self.ctx, self.result.counts)
+        # What the job row says at the end: every warning stored for the job, those an
+        # earlier attempt of it stored included.
+        self.result.warnings = ImportWarning.objects.filter(job=self.job).count()
 
     @contextmanager
     def phase(self, name: str, types: list[str]):
@@ -278,7 +286,6 @@ class Runner:
         except BaseException as exc:
             self.roll_back(exc)
             raise
-        self.commit()
         counts = [self.result.counts[t] for t in types]
         entry = {
             "at": timezone.now().isoformat(timespec="seconds"),
@@ -289,8 +296,15 @@ class Runner:
             "elapsed_s": round(time.monotonic() - began, 3),
         }
         self.result.phase_log.append(entry)
-        # The counters as they stand at the end of the phase, with its line: one update.
-        self.save_progress(phase_log=self.result.phase_log)
+        # The counters as they stand at the end of the phase, with its line: one update,
+        # committed with the phase's last rows, so the log never shows a phase a crash
+        # took back.
+        try:
+            self.save_progress(phase_log=self.result.phase_log)
+        except BaseException as exc:
+            self.roll_back(exc)
+            raise
+        self.commit()
         if self.on_phase:
             self.on_phase(entry)
 
@@ -359,21 +373,20 @@ class Runner:
     def finish(self, mapper) -> None:
         self.ctx.notes = []
         mapper.finish(self.ctx)
-        self.flush(
-            [
-                build(
-                    ImportWarning,
-                    job=self.job,
-                    clinic=self.job.clinic,
-                    entity_type=mapper.entity,
-                    severity=n.severity,
-                    code=n.code,
-                    message=n.message,
-                    raw_data=n.raw_data,
-                )
-                for n in self.ctx.notes
-            ]
-        )
+        notes = [
+            build(
+                ImportWarning,
+                job=self.job,
+                clinic=self.job.clinic,
+                entity_type=mapper.entity,
+                severity=n.severity,
+                code=n.code,
+                message=n.message,
+                raw_data=n.raw_data,
+            )
+            for n in self.ctx.notes
+        ]
+        self.flush(resume.notes_not_stored(self.job, notes))
 
     def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled.

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast
 
 from dentalpin_import.mapping.keys import ResolvedKeys
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.records import SourceRecord
 from dentalpin_import.reader.values import Payload
 
@@ -75,6 +78,38 @@ class MappingContext:
     final_pass: bool = False
     # An earlier attempt of this job may have written rows (a failed or interrupted run).
     resumed: bool = False
+    # The jobs whose rows this run's second passes (`finish()`) cover: this job, with
+    # whatever an earlier attempt of it committed, and any job of the clinic that
+    # stopped before its own second passes. They work from these jobs' mappings,
+    # never from what this process happened to see, so a run after a crash ends
+    # where an uninterrupted one would.
+    finishing_jobs: tuple = ()
+    # The open source (a DPMF container or a sheet), for a second pass that reads rows again.
+    source: Any = None
+
+    def mapped_by_run(self, entity_type: str, model: type[models.Model]) -> models.QuerySet:
+        """Ids of the `model` rows that `entity_type` rows of `finishing_jobs` were mapped to.
+
+        A values queryset, for `pk__in=Subquery(...)`; a linked row counts too.
+        """
+        return EntityMapping.objects.filter(
+            clinic=self.clinic,
+            source_system=self.source_system,
+            entity_type=entity_type,
+            target_table=model._meta.db_table,
+            job__in=self.finishing_jobs or (self.job.pk,),
+        ).values(target=Cast("target_id", BigIntegerField()))
+
+    def uuids_mapped_by_run(self, entity_type: str) -> set[str]:
+        """Source keys of `entity_type` that `finishing_jobs` mapped (skip markers aside)."""
+        return set(
+            EntityMapping.objects.filter(
+                clinic=self.clinic,
+                source_system=self.source_system,
+                entity_type=entity_type,
+                job__in=self.finishing_jobs or (self.job.pk,),
+            ).values_list("canonical_uuid", flat=True)
+        )
 
     def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
         """Return the clinic row id a source key was mapped to, or None."""

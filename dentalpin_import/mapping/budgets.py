@@ -33,7 +33,7 @@ from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
-from dentalpin_import.models import EntityMapping, ImportJob, JobStatus
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
 
 CENT = Decimal("0.01")
@@ -180,9 +180,6 @@ class BudgetLineMapper(BaseMapper):
             notes=record.notes,
         )
         price_line(line, record.discount_amount)
-        ctx.state.setdefault("budgets_touched", set()).add(budget_id)
-        if record.applied_treatment_uuid:
-            ctx.state.setdefault("forward_refs", set()).add(record.applied_treatment_uuid)
         return line
 
     def item(self, record, variant_id, ctx: MappingContext) -> TreatmentCatalogItem | None:
@@ -207,14 +204,21 @@ class BudgetLineMapper(BaseMapper):
     def finish(self, ctx: MappingContext) -> None:
         _, unlinked = link_budget_lines(ctx)
         self.report_unlinked(unlinked, ctx)
-        touched = ctx.state.get("budgets_touched", set()) | budgets_left_unfinished(ctx)
+        touched = budgets_of_run(ctx)
         promote_executed_budgets(ctx.clinic, touched)
         recompute_totals(ctx.clinic, touched)
 
     def report_unlinked(self, unlinked: dict[int, str], ctx: MappingContext) -> None:
         """Warn about lines of this run whose treatment is missing or not a treatment."""
-        mine = ctx.state.get("forward_refs", set())
-        unlinked = {pk: uuid for pk, uuid in unlinked.items() if uuid in mine}
+        if not unlinked:
+            return
+        mine = set(
+            BudgetLine.objects.filter(
+                clinic=ctx.clinic,
+                pk__in=Subquery(ctx.mapped_by_run("budget_line", BudgetLine)),
+            ).values_list("pk", flat=True)
+        )
+        unlinked = {pk: uuid for pk, uuid in unlinked.items() if pk in mine}
         if not unlinked:
             return
         notes = set(
@@ -276,27 +280,13 @@ def link_budget_lines(ctx: MappingContext) -> tuple[int, dict[int, str]]:
     return linked, dict(waiting.order_by().values_list("pk", "source_applied_treatment_uuid"))
 
 
-def budgets_left_unfinished(ctx: MappingContext) -> set[int]:
-    """Budgets with lines from a run that stopped before its `finish()`.
+def budgets_of_run(ctx: MappingContext) -> set[int]:
+    """Budgets with lines of `ctx.finishing_jobs`: this job's, and those of jobs that stopped.
 
-    An earlier attempt of this job, or another job of the clinic that failed,
-    was interrupted or was cancelled, wrote lines but never promoted or totalled
-    their budgets; this run finds those lines mapped already and would not
-    either. Doing it again for a budget that is right changes nothing.
+    Those lines' budgets are promoted and totalled here whichever attempt wrote
+    them; doing it again for a budget that is right changes nothing.
     """
-    stopped = ImportJob.objects.filter(
-        clinic=ctx.clinic, status__in=(JobStatus.FAILED, JobStatus.INTERRUPTED, JobStatus.CANCELLED)
-    ).exclude(pk=ctx.job.pk)
-    jobs = list(stopped.values_list("pk", flat=True)) + ([ctx.job.pk] if ctx.resumed else [])
-    if not jobs:
-        return set()
-    lines = EntityMapping.objects.filter(
-        clinic=ctx.clinic,
-        source_system=ctx.source_system,
-        entity_type="budget_line",
-        target_table=BudgetLine._meta.db_table,
-        job__in=jobs,
-    ).values(target=Cast("target_id", BigIntegerField()))
+    lines = ctx.mapped_by_run("budget_line", BudgetLine)
     found = BudgetLine.objects.filter(clinic=ctx.clinic, pk__in=Subquery(lines)).order_by()
     return set(found.values_list("budget_id", flat=True))
 

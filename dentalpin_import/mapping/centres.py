@@ -21,11 +21,15 @@ class CenterMapper(BaseMapper):
     model = Clinic
 
     def map(self, record: SourceCenter, ctx: MappingContext) -> Clinic:
-        ctx.state.setdefault("centres", []).append(record)
         return ctx.clinic  # already saved: the row is linked, never created
 
     def finish(self, ctx: MappingContext) -> None:
-        centres = ctx.state.get("centres", [])
+        # The centres this job mapped, read again from the file: an attempt that
+        # stopped before this pass mapped them but never filled the clinic.
+        mapped = ctx.uuids_mapped_by_run(self.entity)
+        if not mapped or ctx.source is None:
+            return
+        centres = [SourceCenter.from_row(row) for row in ctx.source.rows_among(self.entity, mapped)]
         if not centres:
             return
         clinic = Clinic.objects.get(pk=ctx.clinic.pk)

@@ -4,7 +4,7 @@ Clients are imported before patients (they depend on nothing) so that the
 patient mapper can read the payer's contact details from the database.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Subquery
 
 from clinics.models import Client, PatientClientLink
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
@@ -51,7 +51,6 @@ class PatientClientLinkMapper(BaseMapper):
         # Unlike the reference importer, a link to a missing patient is reported.
         patient_id = ctx.require("patient", record.patient_uuid, code=self.entity, what="patient")
         client_id = ctx.require("client", record.client_uuid, code=self.entity, what="client")
-        ctx.state.setdefault("linked_clients", set()).add(client_id)
         return build(
             PatientClientLink,
             clinic=ctx.clinic,
@@ -64,10 +63,13 @@ class PatientClientLinkMapper(BaseMapper):
         )
 
     def finish(self, ctx: MappingContext) -> None:
-        # Only payers this run linked: a re-run that links nothing says nothing.
-        linked = ctx.state.get("linked_clients", set())
+        # Only payers this job linked: a re-run that links nothing says nothing.
+        links = ctx.mapped_by_run(self.entity, PatientClientLink)
+        linked = PatientClientLink.objects.filter(clinic=ctx.clinic, pk__in=Subquery(links))
         shared = (
-            PatientClientLink.objects.filter(clinic=ctx.clinic, client_id__in_ids=linked)
+            PatientClientLink.objects.filter(
+                clinic=ctx.clinic, client_id__in=Subquery(linked.values("client_id"))
+            )
             .values("client_id")
             .annotate(n=Count("patient_id", distinct=True))
             .filter(n__gt=1)

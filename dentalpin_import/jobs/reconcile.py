@@ -29,6 +29,7 @@ from clinics.models import (
 )
 from dentalpin_import.batches import batched
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.derived import derived
 from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.values import Payload, to_cents
 
@@ -174,12 +175,15 @@ def reconcile(container, ctx, counts: dict[str, TypeCounts]) -> dict:
     per_type = counts_add_up(counts)
     found = orphans(ctx.clinic)
     totals = money(container, ctx)
+    checks = derived(ctx)
     return {
         "adds_up": all(per_type.values()),
         "ok": all(per_type.values())
         and not any(found.values())
-        and all(m["matches"] for m in totals.values()),
+        and all(m["matches"] for m in totals.values())
+        and not any(c["mismatched"] for c in checks.values()),
         "types": {t: {**counts[t].as_dict(), "adds_up": ok} for t, ok in per_type.items()},
         "orphans": found,
         "money": totals,
+        "derived": checks,
     }

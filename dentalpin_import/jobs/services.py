@@ -248,7 +248,7 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
         "entities": {t: c.report() for t, c in counts.items()},
         "binaries": binaries_summary(job),
         "reconciliation": {
-            key: job.reconciliation.get(key) for key in ("adds_up", "orphans", "money")
+            key: job.reconciliation.get(key) for key in ("adds_up", "orphans", "money", "derived")
         },
     }
 

@@ -107,4 +107,21 @@ def reconciliation_lines(rec: dict) -> list[str]:
             f"    {kind:<9} file {m['file']:>12}  clinic {m['clinic']:>12}  "
             f"not imported {m['not_imported']:>10}  {'ok' if m['matches'] else 'MISMATCH'}"
         )
+    for name, check in (rec.get("derived") or {}).items():
+        what = DERIVED_CHECKS.get(name, name)
+        if check["mismatched"]:
+            examples = ", ".join(map(str, check["examples"]))
+            lines.append(
+                f"    {what}: {check['mismatched']} of {check['checked']} WRONG (e.g. {examples})"
+            )
+        else:
+            lines.append(f"    {what}: {check['checked']} checked, ok")
     return lines
+
+
+# What each derived-value check of the reconciliation says, in words (jobs/derived.py).
+DERIVED_CHECKS = {
+    "budget_totals": "budget totals = sum of their lines",
+    "payment_splits": "family payments = sum of their shares",
+    "mappings": "every imported row still exists",
+}

@@ -1,0 +1,145 @@
+"""Reconciliation of derived values: what the second passes computed still holds.
+
+Three checks, each over what this job (and any job it finished) wrote:
+- budget totals equal the rounded sums of their lines;
+- a payment split over a family adds up to the amount received;
+- every mapping of the job points at a row that exists.
+A failed check makes the job "completed with problems" and names it.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Count, IntegerField, Subquery
+
+from clinics.models import Budget, BudgetLine, Payment
+from dentalpin_import.batches import batched
+from dentalpin_import.mapping.base import MappingContext
+from dentalpin_import.models import SKIP_TABLE, EntityMapping
+
+EXAMPLES = 5
+TOTALS = {"subtotal": "subtotal", "discount_total": "discount_amount"}
+TOTALS.update(tax_total="vat_amount", total="total")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _result(checked: int, wrong: list) -> dict:
+    return {"checked": checked, "mismatched": len(wrong), "examples": wrong[:EXAMPLES]}
+
+
+def budget_totals(ctx: MappingContext) -> dict:
+    """Budgets of the run's lines whose totals differ from the sums of their lines."""
+    lines = BudgetLine.objects.filter(
+        clinic=ctx.clinic, pk__in=Subquery(ctx.mapped_by_run("budget_line", BudgetLine))
+    )
+    ids = sorted(set(lines.order_by().values_list("budget_id", flat=True)))
+    budgets, line_table = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
+    differs = " OR ".join(
+        f"b.{_q(column)} IS NULL OR b.{_q(column)} <> "
+        f"(SELECT ROUND(SUM(l.{_q(source)}), 2) FROM {line_table} l "
+        f"WHERE l.{_q('budget_id')} = b.{_q('id')})"
+        for column, source in TOTALS.items()
+    )
+    wrong = []
+    for part in batched(ids, 500):
+        marks = ", ".join(["%s"] * len(part))
+        sql = (
+            f"SELECT b.{_q('number')} FROM {budgets} b WHERE b.{_q('clinic_id')} = %s "
+            f"AND b.{_q('id')} IN ({marks}) AND ({differs}) ORDER BY b.{_q('number')}"
+        )
+        wrong += [number for (number,) in _fetch(sql, [ctx.clinic.pk, *part])]
+    return _result(len(ids), wrong)
+
+
+def payment_splits(ctx: MappingContext) -> dict:
+    """Family payments of the run whose shares do not add up to the amount received."""
+    firsts = Payment.objects.filter(
+        clinic=ctx.clinic,
+        split_of__isnull=True,
+        split_total__isnull=False,
+        pk__in=Subquery(ctx.mapped_by_run("payment", Payment)),
+    )
+    ids = sorted(firsts.order_by().values_list("pk", flat=True))
+    table = _q(Payment._meta.db_table)
+    wrong = []
+    for part in batched(ids, 500):
+        marks = ", ".join(["%s"] * len(part))
+        sql = (
+            f"SELECT p.{_q('id')} FROM {table} p WHERE p.{_q('clinic_id')} = %s "
+            f"AND p.{_q('id')} IN ({marks}) AND ROUND(p.{_q('split_total')}, 2) <> "
+            f"ROUND(p.{_q('amount')} + COALESCE((SELECT SUM(s.{_q('amount')}) FROM {table} s "
+            f"WHERE s.{_q('split_of_id')} = p.{_q('id')}), 0), 2) ORDER BY p.{_q('id')}"
+        )
+        wrong += [f"payment #{pk}" for (pk,) in _fetch(sql, [ctx.clinic.pk, *part])]
+    return _result(len(ids), wrong)
+
+
+def dangling_mappings(ctx: MappingContext) -> dict:
+    """Mappings of this job whose clinic row does not exist (or is in a table nobody has)."""
+    mine = EntityMapping.objects.filter(clinic=ctx.clinic, job=ctx.job.pk).exclude(
+        target_table__in=(SKIP_TABLE, "__copied__")
+    )
+    tables = {m._meta.db_table: m for m in apps.get_models()}
+    mappings = _q(EntityMapping._meta.db_table)
+    checked, wrong = 0, []
+    for table, n in _counts_by_table(mine):
+        checked += n
+        model = tables.get(table)
+        if model is None:
+            wrong += [f"{table}: {n} rows (no such table)"]
+            continue
+        if not isinstance(model._meta.pk, IntegerField):
+            wrong += _missing_by_key(mine.filter(target_table=table), model)
+            continue
+        target = _q(table)
+        # Mapped ids are kept as text: compared as numbers, as the key is one.
+        key = f"CAST(m.{_q('target_id')} AS BIGINT)"
+        sql = (
+            f"SELECT m.{_q('entity_type')}, m.{_q('canonical_uuid')} FROM {mappings} m "
+            f"WHERE m.{_q('clinic_id')} = %s AND m.{_q('job_id')} = %s "
+            f"AND m.{_q('target_table')} = %s AND NOT EXISTS (SELECT 1 FROM {target} t "
+            f"WHERE t.{_q(model._meta.pk.column)} = {key}) "
+            f"ORDER BY m.{_q('entity_type')}, m.{_q('canonical_uuid')}"
+        )
+        job = EntityMapping._meta.get_field("job").get_db_prep_value(ctx.job.pk, connection)
+        wrong += [f"{t} {u}" for t, u in _fetch(sql, [ctx.clinic.pk, job, table])]
+    return _result(checked, wrong)
+
+
+def _missing_by_key(mappings, model) -> list[str]:
+    """The mappings among `mappings` whose `model` row is gone, for a key that is no number."""
+    wrong = []
+    rows = mappings.order_by("entity_type", "canonical_uuid")
+    for part in batched(rows.values_list("entity_type", "canonical_uuid", "target_id"), 500):
+        there = {
+            str(pk)
+            for pk in model._base_manager.filter(pk__in=[t for *_, t in part]).values_list(
+                "pk", flat=True
+            )
+        }
+        wrong += [f"{e} {u}" for e, u, t in part if t not in there]
+    return wrong
+
+
+def _counts_by_table(mappings) -> list[tuple[str, int]]:
+    rows = mappings.order_by().values_list("target_table").annotate(n=Count("id"))
+    return sorted(rows)
+
+
+def derived(ctx: MappingContext) -> dict:
+    """The three checks, by name."""
+    return {
+        "budget_totals": budget_totals(ctx),
+        "payment_splits": payment_splits(ctx),
+        "mappings": dangling_mappings(ctx),
+    }

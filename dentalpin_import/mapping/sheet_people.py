@@ -15,6 +15,7 @@ from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWar
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_common import check_issues
 from dentalpin_import.mapping.text import cut, join_lines
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.sheet_records import SourceSheetPatient, SourceSheetStaff
 
 SEXES = {
@@ -41,7 +42,6 @@ ROLES = {
     "administrator": StaffRole.ADMIN,
 }
 LEGACY_ID_MAX = 60
-LINKED_LEGACY_IDS = "csv_patient.legacy_ids_to_fill"
 
 
 def _by(rows, attribute: str) -> dict[str, list]:
@@ -97,8 +97,6 @@ class SheetPatientMapper(BaseMapper):
                     f"line {record.line}: linked to the clinic's patient {found[0]} "
                     f"(same {how}) instead of creating another",
                 )
-                if not found[0].legacy_id:
-                    ctx.state.setdefault(LINKED_LEGACY_IDS, {})[found[0].pk] = record.legacy_id
                 return found[0]
         return None
 
@@ -130,11 +128,28 @@ class SheetPatientMapper(BaseMapper):
         )
 
     def finish(self, ctx: MappingContext) -> None:
-        """Give linked patients that had no legacy id this sheet's, so other sheets find them."""
-        for pk, legacy_id in ctx.state.pop(LINKED_LEGACY_IDS, {}).items():
-            Patient.objects.filter(clinic=ctx.clinic, pk=pk, legacy_id="").update(
-                legacy_id=legacy_id
-            )
+        """Give linked patients that had no legacy id this sheet's, so other sheets find them.
+
+        The rows this job linked are found by their mappings and read again from the
+        sheet: an attempt that stopped before this pass linked them too.
+        """
+        linked = dict(
+            EntityMapping.objects.filter(
+                clinic=ctx.clinic,
+                source_system=ctx.source_system,
+                entity_type=self.entity,
+                target_table=Patient._meta.db_table,
+                created_row=False,
+                job__in=ctx.finishing_jobs or (ctx.job.pk,),
+            ).values_list("canonical_uuid", "target_id")
+        )
+        if not linked or ctx.source is None:
+            return
+        for record in ctx.source.records(self.entity):
+            if record.canonical_uuid in linked and record.legacy_id:
+                Patient.objects.filter(
+                    clinic=ctx.clinic, pk=int(linked[record.canonical_uuid]), legacy_id=""
+                ).update(legacy_id=record.legacy_id)
 
 
 class SheetStaffMapper(BaseMapper):

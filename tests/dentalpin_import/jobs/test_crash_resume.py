@@ -156,3 +156,50 @@ def test_the_kill_points_reach_the_passes_they_name(sample, clinic, monkeypatch)
     assert got["clinic"]["centre_details"]
     assert got["report"]["entities"]["patient_client_link"]["created"]
     assert got["report"]["entities"]["appointment"]["failed"] > 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("again", ["the same job", "a new job"])
+def test_a_sheet_run_killed_before_its_pass_still_gives_the_linked_patient_its_legacy_id(
+    clinic, tmp_path, again
+):
+    from clinics.models import Patient
+    from dentalpin_import.mapping.sheet_people import SheetPatientMapper
+    from tests.dentalpin_import.csv.sheets import VALID_NHS, patients_rows, write
+
+    with scope(clinic=clinic):
+        known = Patient.objects.create(
+            clinic=clinic,
+            given_name="José",
+            family_name="Muñoz",
+            national_id=VALID_NHS.replace(" ", ""),
+        )
+    path = write(tmp_path / "p.csv", patients_rows())
+
+    def sheet_job():
+        job = services.create_job(
+            clinic=clinic, path=path, source_kind="csv", options={"sheet": "", "encoding": ""}
+        )
+        with services.open_sheet_file(job=job) as sheet:
+            services.validate_job(job=job, container=sheet)
+        return job
+
+    def run_sheet(job):
+        with services.open_sheet_file(job=job) as sheet:
+            services.run_job(job=job, container=sheet)
+
+    job = sheet_job()
+    with pytest.MonkeyPatch.context() as patch:
+        kill_on_call(patch, SheetPatientMapper, "finish")
+        with pytest.raises(Killed):
+            run_sheet(job)
+    known.refresh_from_db()
+    assert known.legacy_id == ""  # the pass that fills it was taken back with the kill
+    if again == "the same job":
+        job.refresh_from_db()
+        found_dead(job)
+        run_sheet(job)
+    else:
+        run_sheet(sheet_job())
+    known.refresh_from_db()
+    assert known.legacy_id == "P001"

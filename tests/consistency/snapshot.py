@@ -69,6 +69,7 @@ NAMED_BY_ID = {
 ID_IN_MESSAGE = re.compile(r"\b(" + "|".join(NAMED_BY_ID) + r") #(\d+)")
 REPORT_LEFT_OUT = ("job_id", "elapsed_s", "clinic")
 ROW_CHARS = 600  # of a row shown whole in a difference
+REPORT_LINES = 20  # figures of the report shown
 
 
 def clinic_models() -> list[tuple[type[models.Model], str]]:
@@ -292,7 +293,10 @@ def differences(a: dict, b: dict, *, names=("A", "B"), limit: int = 5) -> list[s
         ra, rb = ta.get(table, []), tb.get(table, [])
         if ra != rb:
             lines.extend(table_differences(table, ra, rb, names, limit))
-    lines.extend(value_differences("report", a.get("report"), b.get("report"), names))
+    report = value_differences("report", a.get("report"), b.get("report"), names)
+    lines.extend(report[:REPORT_LINES])
+    if len(report) > REPORT_LINES:
+        lines.append(f"... and {len(report) - REPORT_LINES} more differences in the report")
     return lines
 
 

@@ -44,6 +44,7 @@ RUNNER = "dentalpin_import.jobs.runner"
 COMMIT = f"{RUNNER}:Runner.commit"
 BUDGET_LINES_FINISH = "dentalpin_import.mapping.budgets:BudgetLineMapper.finish"
 TREATMENTS_FINISH = "dentalpin_import.mapping.treatments:AppliedTreatmentMapper.finish"
+CENTRE_FINISH = "dentalpin_import.mapping.centres:CenterMapper.finish"
 LINKS_FINISH = "dentalpin_import.mapping.clients:PatientClientLinkMapper.finish"
 LEVEL = {
     1: "level 1 identity and masters",
@@ -88,6 +89,10 @@ def commit(nth: int, when: str, during: str, after_phase: str) -> Kill:
 
 
 SCENARIOS = [
+    Scenario(
+        "before anything is imported, during the pre-flight check",
+        (Kill("dentalpin_import.jobs.preflight:preflight", 1, "after", None, "validation"),),
+    ),
     Scenario(
         "level 1, before the 2nd chunk of treatment catalogue items commits",
         (commit(2, "before", "treatment_catalog_item", "validation"),),
@@ -135,6 +140,10 @@ SCENARIOS = [
     Scenario(
         "binaries and file warnings, after the files were staged",
         (Kill(f"{RUNNER}:stage_files", 1, "after", None, LEVEL[8]),),
+    ),
+    Scenario(
+        "second passes, after the centre's post-pass (the clinic's own row)",
+        (Kill(CENTRE_FINISH, 1, "after", None, LEVEL[8]),),
     ),
     Scenario(
         "second passes, after the payer links' post-pass",
@@ -273,5 +282,7 @@ def test_an_import_killed_when_its_phase_log_shows_a_level_ends_as_an_uninterrup
     finally:
         proc.kill()
     assert proc.popen.returncode == -signal.SIGKILL
+    job = ImportJob.objects.get(clinic=clinic)
+    assert job.status == "running", f"the import ended ({job.status}) before it was killed"
     commands.must("import_dpmf", *args)
     assert_same_content(expected, snapshot(clinic), names=("uninterrupted", "killed"))

@@ -39,6 +39,11 @@ FAILED_CHECK = {
     "hash_missing": "integrity_hash",
     "hash_algo": "integrity_hash",
     "hash_mismatch": "integrity_hash",
+    "unreadable_file": "magic",
+    "tampered": "decryption",
+    "unpack_failed": "decompression",
+    "corrupt_database": "integrity_hash",
+    "bad_text": "integrity_hash",
 }
 # Reader/validation phases in order, and the checks finished once a phase starts.
 PHASES = ("waiting", "read", "decrypt", "decompress", "hash", "preview", "preflight", "rewrap")

@@ -62,7 +62,7 @@ def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
     header_bytes = fh.read(length)
     try:
         header = json.loads(header_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested beyond the stack: junk
         raise _bad(E.MSG_ENV_NOT_JSON) from None
     if not isinstance(header, dict):
         raise _bad(E.MSG_ENV_NOT_OBJECT)
@@ -84,6 +84,8 @@ def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
     iv = _b64(header.get("iv"), "iv")
     if len(iv) < 8:
         raise _bad(E.MSG_ENV_SHORT_IV)
+    if len(iv) > 128:  # AES-GCM here takes 8 to 128 bytes
+        raise _bad(E.MSG_ENV_LONG_IV)
     start = 8 + length
     return Envelope(
         header_bytes, salt, iv, header["inner_layout"], start, file_size - start - TAG_SIZE
@@ -93,7 +95,9 @@ def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
 def derive_key(passphrase: str, salt: bytes) -> bytes:
     """scrypt(passphrase as typed, UTF-8) with the fixed DPMF parameters (§3.3)."""
     kdf = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
-    return kdf.derive(passphrase.encode("utf-8"))
+    # surrogateescape: a passphrase read from a file or variable that is not UTF-8
+    # arrives with its bytes escaped, and those bytes are what was typed.
+    return kdf.derive(passphrase.encode("utf-8", "surrogateescape"))
 
 
 def decrypt_stream(

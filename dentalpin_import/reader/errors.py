@@ -14,6 +14,11 @@ UNSUPPORTED_VERSION = "unsupported_version"
 HASH_MISSING = "hash_missing"
 HASH_ALGO = "hash_algo"
 HASH_MISMATCH = "hash_mismatch"
+TAMPERED = "tampered"
+CORRUPT_DATABASE = "corrupt_database"
+BAD_TEXT = "bad_text"
+UNREADABLE_FILE = "unreadable_file"
+UNPACK_FAILED = "unpack_failed"
 
 MSG_NOT_DPMF = "not a DPMF file (magic {magic})"
 MSG_DECRYPT_FAILED = "decryption failed: wrong passphrase or corrupted file"
@@ -30,6 +35,43 @@ MSG_TRUNCATED_SHORT = "the encrypted file is truncated (shorter than its header)
 MSG_TRUNCATED_ZSTD = "the compressed file is truncated (incomplete zstd frame)"
 MSG_CORRUPT_ZSTD = "corrupt zstd data: {detail}"
 MSG_TRAILING_ZSTD = "unexpected bytes after a zstd frame"
+MSG_ZSTD_RESERVED = "a reserved bit of a frame header is set"
+MSG_ZSTD_BLOCK_TYPE = "a block has the reserved type"
+MSG_ZSTD_BLOCK_SIZE = "a block is larger than 128 KiB"
+MSG_ZSTD_FRAME_END = "a frame does not end where its last block says"
+MSG_ZSTD_SIZE = "a frame holds more or less than the size it declares"
+MSG_TOO_LARGE_DECLARED = (
+    "the file declares {size:,} bytes of content, more than the {limit:,} allowed "
+    "(DPMF_MAX_UNPACKED_BYTES)"
+)
+MSG_TAMPERED = (
+    "the encrypted file was changed or damaged after it was encrypted (the passphrase is "
+    "right): ask for a new export"
+)
+MSG_TRUNCATED_DB = (
+    "the file is truncated: its database has {size:,} bytes, its header says {expected:,}; "
+    "copy or export it again"
+)
+MSG_DB_HEADER = "the database header inside the file is damaged: ask for a new export"
+MSG_DB_DAMAGED = "the database inside the file is damaged: ask for a new export"
+MSG_DB_DAMAGED_IN = "the database inside the file is damaged in table {table}: ask for a new export"
+MSG_DB_INDEX = (
+    "the database inside the file is damaged: table {table} holds {held:,} rows but its "
+    "index lists {listed:,}; ask for a new export"
+)
+MSG_BAD_TEXT = "text that is not valid UTF-8 in {table}.{column}, row {row:,}: ask for a new export"
+MSG_BAD_TEXT_ID = (
+    "text that is not valid UTF-8 in {table}.{column}, row {row:,} (canonical id {uuid}): "
+    "ask for a new export"
+)
+MSG_BAD_TEXT_IN = "text that is not valid UTF-8 in table {table}: ask for a new export"
+MSG_BAD_TEXT_ANY = "the file holds text that is not valid UTF-8: ask for a new export"
+MSG_MISSING_COLUMNS = "not a DPMF container: table {table} lacks {columns}"
+MSG_UNREADABLE_FILE = "the file cannot be read ({reason}): check it is there and readable"
+MSG_UNPACK_FAILED = (
+    "the file could not be unpacked into {folder} ({reason}): free space there or set "
+    "DPMF_STAGING_DIR, then try again"
+)
 MSG_BAD_INNER = "decrypted content is not {layer} as the envelope says"
 MSG_NOT_SQLITE = "the unpacked content is not a SQLite database"
 MSG_UNREADABLE = "unreadable DPMF container: {detail}"
@@ -50,6 +92,7 @@ MSG_ENV_KDF = "unsupported key derivation {value}"
 MSG_ENV_LAYOUT = "unknown inner_layout {value}"
 MSG_ENV_NO_PARAMS = "kdf_params missing"
 MSG_ENV_SHORT_IV = "iv shorter than 8 bytes"
+MSG_ENV_LONG_IV = "iv longer than 128 bytes"
 
 
 class ReadError(Exception):

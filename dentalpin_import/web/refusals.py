@@ -54,6 +54,46 @@ TEMPLATES = (
     gettext_noop("unknown inner_layout {value}"),
     gettext_noop("kdf_params missing"),
     gettext_noop("iv shorter than 8 bytes"),
+    gettext_noop("iv longer than 128 bytes"),
+    gettext_noop("a reserved bit of a frame header is set"),
+    gettext_noop("a block has the reserved type"),
+    gettext_noop("a block is larger than 128 KiB"),
+    gettext_noop("a frame does not end where its last block says"),
+    gettext_noop("a frame holds more or less than the size it declares"),
+    gettext_noop(
+        "the file declares {size:,} bytes of content, more than the {limit:,} allowed "
+        "(DPMF_MAX_UNPACKED_BYTES)"
+    ),
+    gettext_noop(
+        "the encrypted file was changed or damaged after it was encrypted (the passphrase is "
+        "right): ask for a new export"
+    ),
+    gettext_noop(
+        "the file is truncated: its database has {size:,} bytes, its header says {expected:,}; "
+        "copy or export it again"
+    ),
+    gettext_noop("the database header inside the file is damaged: ask for a new export"),
+    gettext_noop("the database inside the file is damaged: ask for a new export"),
+    gettext_noop("the database inside the file is damaged in table {table}: ask for a new export"),
+    gettext_noop(
+        "the database inside the file is damaged: table {table} holds {held:,} rows but its "
+        "index lists {listed:,}; ask for a new export"
+    ),
+    gettext_noop(
+        "text that is not valid UTF-8 in {table}.{column}, row {row:,}: ask for a new export"
+    ),
+    gettext_noop(
+        "text that is not valid UTF-8 in {table}.{column}, row {row:,} (canonical id {uuid}): "
+        "ask for a new export"
+    ),
+    gettext_noop("text that is not valid UTF-8 in table {table}: ask for a new export"),
+    gettext_noop("the file holds text that is not valid UTF-8: ask for a new export"),
+    gettext_noop("not a DPMF container: table {table} lacks {columns}"),
+    gettext_noop("the file cannot be read ({reason}): check it is there and readable"),
+    gettext_noop(
+        "the file could not be unpacked into {folder} ({reason}): free space there or set "
+        "DPMF_STAGING_DIR, then try again"
+    ),
     # reader/csv_sheets.py
     gettext_noop("unknown encoding {name!r}"),
     gettext_noop("the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"),

@@ -215,7 +215,7 @@ def test_a_truncated_or_tampered_file_is_refused(tmp_path, clinic, monkeypatch):
     status, message, _ = run_import(
         enc, clinic.slug, env_pass=b.PASSPHRASE, monkeypatch=monkeypatch
     )
-    assert status == 2 and "wrong passphrase or corrupted file" in message
+    assert status == 2 and "changed or damaged after it was encrypted" in message
     assert set(clinic_row_counts().values()) == {0}
 
 

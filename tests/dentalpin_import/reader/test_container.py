@@ -149,7 +149,10 @@ def test_wrong_passphrase_tampering_and_missing_passphrase(tmp_path, tmp_root):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))
-    refused(path, tmp_root, E.DECRYPT_FAILED, passphrase=b.PASSPHRASE)
+    # The right passphrase decrypts the untouched start: the file was changed, not mistyped.
+    message = refused(path, tmp_root, E.TAMPERED, passphrase=b.PASSPHRASE)
+    assert "the passphrase is right" in message
+    refused(path, tmp_root, E.DECRYPT_FAILED, passphrase="contrasena-demo")
 
 
 def test_versions_hashes_and_bad_tables(tmp_path, tmp_root):
@@ -204,7 +207,7 @@ def test_odd_but_readable_files_give_notes_and_decode_errors(tmp_path, tmp_root)
         conn.execute("UPDATE patient SET payload = '[1,2]' WHERE source_id = '1'")
     with open_file(path, tmp_root, verify=False) as container:
         assert any("says 99 rows, table has 7" in n for n in container.notes)
-        assert any("extra is not listed" in n for n in container.notes)
+        assert any("'extra' is not listed" in n for n in container.notes)
         bad = [r for c in container.iter_rows("patient") for r in c if r.source_id == "1"]
         assert bad[0].payload is None and "not a JSON object" in bad[0].decode_error
 

@@ -7,24 +7,30 @@ be grepped and never collide with task names.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from dentalpin_import import events
-from dentalpin_import.jobs import audit, notify
+from dentalpin_import.jobs import audit, diskfull, liveness, notify
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.locks import LockLost
 from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult, counter_fields
+from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
+
+log = logging.getLogger(__name__)
 
 
 def create_job(
@@ -68,16 +74,18 @@ def _audit_upload(job: ImportJob, user) -> None:
 def open_job_file(
     *, job: ImportJob, passphrase: str | None = None, verify: bool = True, progress=None
 ):
-    """Open the job's DPMF file (decrypting/decompressing into a private temp dir)."""
-    settings.DPMF_STAGING_DIR.mkdir(parents=True, exist_ok=True)
-    with open_dpmf(
-        job.stored_path,
-        passphrase=passphrase,
-        max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
-        tmp_dir=str(settings.DPMF_STAGING_DIR),
-        verify=verify,
-        progress=progress,
-    ) as container:
+    """Open the job's DPMF file (decrypting/decompressing into a private work folder)."""
+    with (
+        work_folder() as tmp_dir,
+        open_dpmf(
+            job.stored_path,
+            passphrase=passphrase,
+            max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
+            tmp_dir=str(tmp_dir),
+            verify=verify,
+            progress=progress,
+        ) as container,
+    ):
         yield container
 
 
@@ -150,7 +158,44 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
     when the reconciliation does not add up), or failed with the error kept on
     the row. Rows written before a failure stay: running the job again
     finishes the work without duplicates.
+
+    The run holds its clinic's import lock from before it is marked running
+    until after it ended (`jobs.liveness`). Raises `liveness.ClinicBusy`, and
+    fails a job that had not started yet, when another import of the clinic
+    is alive: two imports of one clinic never interleave.
     """
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(liveness.holding(job.clinic, job))
+        except liveness.ClinicBusy as exc:
+            _refuse_busy(job, exc, user)
+            raise
+        return _run_held(job, container, progress=progress, on_phase=on_phase, user=user)
+
+
+def _refuse_busy(job: ImportJob, busy: liveness.ClinicBusy, user) -> None:
+    try:
+        job.transition_to(JobStatus.FAILED, error=str(busy), finished_at=timezone.now())
+    except TransitionError:
+        pass  # a failed or interrupted job asked to resume stays as it was
+    running = str(busy.running.pk) if busy.running is not None else ""
+    audit.record(
+        action=AuditAction.EXECUTE,
+        job=job,
+        user=user,
+        outcome="refused",
+        details={"error": str(busy), "running_job": running},
+    )
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a job's error says when its run or its validation stopped on `exc`."""
+    if isinstance(exc, LockLost):
+        return liveness.MSG_LOCK_LOST
+    return diskfull.describe(exc) or f"{type(exc).__name__}: {exc}"
+
+
+def _run_held(job: ImportJob, container, *, progress, on_phase, user) -> RunResult:
     resumed = job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED) or bool(job.started_at)
     if job.status != JobStatus.QUEUED:
         job.transition_to(JobStatus.QUEUED)
@@ -179,15 +224,21 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
         audit.record(action=AuditAction.EXECUTE, job=job, user=user, outcome="cancelled")
         raise
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        job.transition_to(JobStatus.FAILED, error=error, finished_at=timezone.now())
-        audit.record(
-            action=AuditAction.EXECUTE,
-            job=job,
-            user=user,
-            outcome="failed",
-            details={"error": error},
-        )
+        error = failure_message(exc)
+        try:
+            job.transition_to(JobStatus.FAILED, error=error, finished_at=timezone.now())
+            audit.record(
+                action=AuditAction.EXECUTE,
+                job=job,
+                user=user,
+                outcome="failed",
+                details={"error": error},
+            )
+        except DatabaseError:
+            # A full database may refuse even this; the job is found interrupted once
+            # this process lets go of the clinic's lock.
+            log.exception("could not record the failure of job %s", job.pk)
+            raise exc from None
         events.emit(
             "migration.job.failed",
             {"job_id": str(job.pk), "clinic_id": job.clinic_id, "error": error},
@@ -225,13 +276,40 @@ def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=Non
     return result
 
 
-def cancel_job(*, job: ImportJob) -> None:
+def cancel_job(*, job: ImportJob, user=None) -> None:
     """Cancel a job that has not finished; a running one stops at its next progress save.
 
     That is the end of the first chunk that has warnings or that ends at least
     `runner.PROGRESS_EVERY_S` after the previous save; what was written stays whole.
+    Raises TransitionError for a job that already ended.
     """
+    was = job.status
     job.transition_to(JobStatus.CANCELLED, finished_at=timezone.now())
+    audit.record(
+        action=AuditAction.EXECUTE, job=job, user=user, outcome="cancelled", details={"was": was}
+    )
+
+
+def fail_job(*, job: ImportJob, error: str, user=None) -> bool:
+    """Mark failed a job that stopped outside its run (while its file was read or staged).
+
+    A job the run already ended keeps its state. Return whether it was marked.
+    """
+    job.refresh_from_db(fields=["status", "started_at"])
+    if job.is_finished or job.status == JobStatus.RUNNING:
+        return False
+    try:
+        job.transition_to(JobStatus.FAILED, error=error, finished_at=timezone.now())
+    except TransitionError:
+        return False
+    audit.record(
+        action=AuditAction.VALIDATION if job.started_at is None else AuditAction.EXECUTE,
+        job=job,
+        user=user,
+        outcome="failed",
+        details={"error": error},
+    )
+    return True
 
 
 def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | None = None) -> dict:
@@ -322,13 +400,23 @@ def stage_upload(*, clinic, user, uploaded) -> ImportJob:
         file_size=uploaded.size,
         file_sha256=getattr(uploaded, "sha256", ""),
     )
-    target = staging_dir(job) / "upload.bin"
-    if hasattr(uploaded, "temporary_file_path"):
-        shutil.move(uploaded.temporary_file_path(), target)
-    else:
-        with open(target, "wb") as out:
-            for chunk in uploaded.chunks():
-                out.write(chunk)
+    target = None
+    try:
+        target = staging_dir(job) / "upload.bin"
+        if hasattr(uploaded, "temporary_file_path"):
+            shutil.move(uploaded.temporary_file_path(), target)
+        else:
+            with open(target, "wb") as out:
+                for chunk in uploaded.chunks():
+                    out.write(chunk)
+    except OSError as exc:
+        full = diskfull.describe(exc)
+        if full is None:
+            raise
+        if target is not None:
+            target.unlink(missing_ok=True)  # a partial copy is of no use, and takes space
+        refuse_job(job=job, error=full)
+        return job
     os.chmod(target, 0o600)
     try:
         layering = str(detect_layering(target))
@@ -354,6 +442,8 @@ def submit_for_validation(*, job: ImportJob, passphrase: str | None) -> bool:
     """
     from dentalpin_import.jobs import dispatch, validation
 
+    if job.status != JobStatus.UPLOADED:
+        return False  # it could not even be staged (a full disk): the job says why
     if job.layering not in ENCRYPTED_LAYERINGS:
         passphrase = None  # never carried further than needed
     if (job.file_size or 0) <= settings.DPMF_BACKGROUND_VALIDATE_BYTES:
@@ -414,6 +504,13 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
             details={"error": str(exc), "code": exc.code},
         )
         return
+    except (OSError, DatabaseError) as exc:
+        full = diskfull.describe(exc)
+        if full is None:
+            raise
+        refuse_job(job=job, error=full)  # the wizard is over: the upload goes, space comes back
+        upload_path.unlink(missing_ok=True)
+        return
     upload_path.unlink(missing_ok=True)
     record_preflight(job=job, problems=problems)
 
@@ -427,7 +524,22 @@ def preview_job(*, job: ImportJob, import_verifactu: bool = False) -> None:
 
 @contextmanager
 def open_for_run(job: ImportJob):
-    """Open a job's file for a (background) run: the re-wrapped copy, or the CLI's own file."""
+    """Open a job's file for a (background) run: the re-wrapped copy, or the CLI's own file.
+
+    A file that cannot be opened (a full disk, the copy gone) fails the job
+    with the reason instead of leaving it queued.
+    """
+    with ExitStack() as stack:
+        try:
+            source = stack.enter_context(_open_for_run(job))
+        except Exception as exc:
+            fail_job(job=job, error=failure_message(exc))
+            raise
+        yield source
+
+
+@contextmanager
+def _open_for_run(job: ImportJob):
     from dentalpin_import.jobs import rewrap
 
     if job.source_kind == SourceKind.CSV:
@@ -438,17 +550,15 @@ def open_for_run(job: ImportJob):
         with open_job_file(job=job) as container:
             yield container
         return
-    with rewrap.unwrapped(Path(job.stored_path), tmp_dir=str(settings.DPMF_STAGING_DIR)) as plain:
-        with open_job_file_at(plain) as container:
+    with work_folder() as tmp_dir, rewrap.unwrapped(Path(job.stored_path), str(tmp_dir)) as plain:
+        with open_job_file_at(plain, tmp_dir) as container:
             yield container
 
 
 @contextmanager
-def open_job_file_at(path: Path):
+def open_job_file_at(path: Path, tmp_dir: Path):
     with open_dpmf(
-        path,
-        max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
-        tmp_dir=str(settings.DPMF_STAGING_DIR),
+        path, max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES, tmp_dir=str(tmp_dir)
     ) as container:
         yield container
 
@@ -480,21 +590,13 @@ def resume_job(*, job: ImportJob, user=None) -> None:
     dispatch.enqueue(job)
 
 
-def mark_stale_jobs_interrupted(*, clinic=None) -> int:
-    """Mark running jobs whose worker stopped sending heartbeats as interrupted."""
-    stale = timezone.now() - timedelta(seconds=settings.DPMF_HEARTBEAT_TIMEOUT)
-    jobs = ImportJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=stale)
-    if clinic is not None:
-        jobs = jobs.filter(clinic=clinic)
-    count = 0
-    for job in jobs:
-        try:
-            job.transition_to(JobStatus.INTERRUPTED, error="the worker stopped responding")
-        except TransitionError:
-            continue
-        audit.record(action=AuditAction.EXECUTE, job=job, outcome="interrupted")
-        count += 1
-    return count
+def mark_stale_jobs_interrupted(*, clinic=None, job: ImportJob | None = None) -> int:
+    """Mark running jobs (of `clinic`, or `job`) whose process is gone interrupted; count them.
+
+    Gone means its clinic's import lock is free, or, where locks cannot be seen,
+    no heartbeat for DPMF_HEARTBEAT_TIMEOUT (`jobs.liveness`).
+    """
+    return liveness.mark_dead_interrupted(clinic=clinic, job=job)
 
 
 def sweep_abandoned_uploads(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
@@ -532,7 +634,7 @@ def open_sheet_for_run(job: ImportJob):
         with open_sheet_file(job=job) as sheet:
             yield sheet
         return
-    with rewrap.unwrapped(Path(job.stored_path), tmp_dir=str(settings.DPMF_STAGING_DIR)) as plain:
+    with work_folder() as tmp_dir, rewrap.unwrapped(Path(job.stored_path), str(tmp_dir)) as plain:
         with open_sheet_file(job=job, path=plain) as sheet:
             yield sheet
 
@@ -557,6 +659,9 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
     """
     from dentalpin_import.jobs import rewrap, sheet_preview
 
+    job.refresh_from_db()
+    if job.status != JobStatus.UPLOADED:
+        return  # it could not even be staged (a full disk): the job says why
     try:
         with open_sheet_file(job=job) as sheet:
             validate_job(job=job, container=sheet)
@@ -569,6 +674,13 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
             job.meta = dict(job.meta, missing_columns=missing)
             ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
         refuse_job(job=job, error=exc)
+        Path(job.stored_path).unlink(missing_ok=True)
+        return
+    except (OSError, DatabaseError) as exc:
+        full = diskfull.describe(exc)
+        if full is None:
+            raise
+        refuse_job(job=job, error=full)
         Path(job.stored_path).unlink(missing_ok=True)
         return
     Path(job.stored_path).unlink(missing_ok=True)

@@ -7,8 +7,12 @@ wizard cannot be resumed on a file that is no longer there. Confirmed jobs keep
 their re-wrapped copy for `DPMF_RETENTION_DAYS` after they ended (so "Resume"
 can use it), then lose it, each deletion written to the audit log (issue 7:
 no copy of a clinic's history lingers). Also removed: job folders
-whose job row no longer exists, and plaintext work folders (`dpmf-*`,
-`dpmr-*`) left by a process that was killed, when no import is running.
+whose job row no longer exists, and the plaintext work folders a killed
+process left: those under `work/` as soon as no live process holds their
+lock (`jobs.workarea`), older `dpmf-*`/`dpmr-*` folders once they are older
+than the retention and no import is running. Running jobs whose process is
+gone are marked interrupted first (`jobs.liveness`), so a crashed import
+never keeps the sweep from cleaning.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from dentalpin_import.jobs import audit, retention, validation
+from dentalpin_import.jobs import audit, liveness, retention, validation, workarea
 from dentalpin_import.jobs.retention import size_of
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
 
@@ -52,7 +56,8 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
     """Remove abandoned staged files; return one dict per removed path (path, bytes, job, why)."""
     cutoff = timezone.now() - older_than
     root = settings.DPMF_STAGING_DIR
-    removed: list[dict] = []
+    liveness.mark_dead_interrupted()
+    removed: list[dict] = _dead_work_folders(dry_run)
     for job in _abandoned_jobs(cutoff):
         folder = root / "jobs" / str(job.pk)
         for path in sorted(folder.iterdir()) if folder.is_dir() else []:
@@ -114,7 +119,9 @@ def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
             removed.append(item)
             if not dry_run:
                 _remove(folder)
-    busy = ImportJob.objects.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).exists()
+    # Folders made straight under the root (older versions, inspect_dpmf) name no owner:
+    # they wait until nothing runs. A job merely queued has not made any yet.
+    busy = ImportJob.objects.filter(status=JobStatus.RUNNING).exists()
     busy = busy or any(
         validation.is_running(j) for j in ImportJob.objects.filter(status=JobStatus.UPLOADED)
     )
@@ -126,4 +133,15 @@ def _orphans(root: Path, cutoff, dry_run: bool) -> list[dict]:
             removed.append(item)
             if not dry_run:
                 _remove(work)
+    return removed
+
+
+def _dead_work_folders(dry_run: bool) -> list[dict]:
+    """The work folders of processes that ended: a killed import's decrypted copy."""
+    removed = []
+    for folder in workarea.abandoned():
+        item = {"path": str(folder), "bytes": size_of(folder), "job": "", "why": "dead process"}
+        removed.append(item)
+        if not dry_run:
+            _remove(folder)
     return removed

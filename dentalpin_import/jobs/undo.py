@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -18,7 +19,7 @@ from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.batches import batched
-from dentalpin_import.jobs import audit, retention
+from dentalpin_import.jobs import audit, liveness, retention
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -38,7 +39,10 @@ EDIT_MARGIN = dt.timedelta(seconds=2)
 # Why an undo is refused: one English line, shared by the command and the pages
 # (which translate it through web/refusals.py).
 MSG_UNDONE = "job {job} was already undone"
-MSG_RUNNING = "job {job} is {status}; cancel it first"
+MSG_RUNNING = (
+    "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or Cancel "
+    "on the job page)"
+)
 MSG_DEPENDENTS = (
     "{count} rows this import did not create depend on its rows and would be deleted with "
     "them ({listed}); undo the later import first"
@@ -129,36 +133,54 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
     """Delete what `job` created (or, with `dry_run`, only say so); return the plan.
 
     Raises `UndoRefused` when the job cannot be undone (running, already
-    undone), when rows were edited after the import (unless `force`) or when
-    rows created later depend on the job's rows. The staged upload goes at
-    once; the outcome is in the audit log either way.
+    undone), when rows were edited after the import (unless `force`), when
+    rows created later depend on the job's rows, or while an import of the
+    clinic runs (the undo holds the clinic's import lock, so the two never
+    interleave). A job whose process died is marked interrupted and undone.
+    The staged upload goes at once; the outcome is in the audit log either way.
     """
+    liveness.mark_dead_interrupted(job=job)
+    job.refresh_from_db()
     if job.status == JobStatus.UNDONE:
         raise UndoRefused(MSG_UNDONE.format(job=job.pk))
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
-        raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status))
-    try:
-        plan = _undo(job, force=force, dry_run=dry_run)
-    except UndoRefused as exc:
+        raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status, job_id=job.pk))
+    with ExitStack() as stack:
+        try:
+            if not dry_run:
+                stack.enter_context(_clinic_lock(job))
+            plan = _undo(job, force=force, dry_run=dry_run)
+        except UndoRefused as exc:
+            if not dry_run:
+                audit.record(
+                    action=AuditAction.UNDO,
+                    job=job,
+                    user=user,
+                    outcome="refused",
+                    details={"reason": str(exc)},
+                )
+            raise
         if not dry_run:
             audit.record(
                 action=AuditAction.UNDO,
                 job=job,
                 user=user,
-                outcome="refused",
-                details={"reason": str(exc)},
+                outcome="undone",
+                details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
             )
-        raise
     if not dry_run:
-        audit.record(
-            action=AuditAction.UNDO,
-            job=job,
-            user=user,
-            outcome="undone",
-            details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
-        )
         retention.discard_job_files(job=job, reason="undo", user=user)
     return plan
+
+
+@contextmanager
+def _clinic_lock(job: ImportJob):
+    """The clinic's import lock, for the undo's length; UndoRefused while an import runs."""
+    try:
+        with liveness.holding(job.clinic):
+            yield
+    except liveness.ClinicBusy as exc:
+        raise UndoRefused(str(exc)) from None
 
 
 def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]]:

@@ -1,22 +1,29 @@
-"""The part every import command shares: open, show, run with progress, report, exit status."""
+"""The part every import command shares: the clinic's lock, resuming, open, show, run, report."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from clinics.models import Clinic
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import liveness, services
+from dentalpin_import.jobs.runner import JobCancelled
 from dentalpin_import.management.output import ProgressPrinter, phase_line, report_lines
 from dentalpin_import.management.passphrase import REFUSED
+from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.reader.errors import ReadError
 
 FAILED = 1
+MSG_CANCELLED = (
+    "the import was cancelled (cancel_import or the job page); what it wrote so far stays, "
+    "and python manage.py undo_import {job} removes it"
+)
 
 
 def resolve_request(opts: dict):
@@ -38,13 +45,103 @@ def resolve_request(opts: dict):
     return clinic, user, path
 
 
+@contextmanager
+def clinic_claimed(clinic):
+    """Hold the clinic's import lock for the whole command (dry runs too).
+
+    While another import of the clinic is alive the command is refused (exit 2)
+    with the running job's id and what to do; a dead one is marked interrupted
+    on the way in, so the same command right after a crash goes ahead at once.
+    """
+    try:
+        with liveness.holding(clinic) as held:
+            yield held
+    except liveness.ClinicBusy as exc:
+        raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
+
+
+def resumable_job(*, clinic, path: Path, source_kind: str, options: dict) -> ImportJob | None:
+    """The job an earlier run of this same command left unfinished, if any.
+
+    That is the most recent failed or interrupted job of the clinic, not a dry
+    run, started from the command line (not a web upload) with the same
+    options, whose file has the same sha256. The file is hashed only when a
+    job of the same size is waiting.
+    """
+    waiting = ImportJob.objects.filter(
+        clinic=clinic,
+        status__in=(JobStatus.FAILED, JobStatus.INTERRUPTED),
+        dry_run=False,
+        source_kind=source_kind,
+        file_size=path.stat().st_size,
+    ).exclude(file_sha256="")
+    candidates = [
+        job
+        for job in waiting.order_by("-created_at")
+        if not job.options.get("rewrapped")
+        and all(job.options.get(key) == value for key, value in options.items())
+    ]
+    if not candidates:
+        return None
+    sha256 = services.sha256_of(path)
+    return next((job for job in candidates if job.file_sha256 == sha256), None)
+
+
+def import_file(
+    command,
+    *,
+    clinic,
+    user,
+    path: Path,
+    dry_run: bool,
+    source_kind: str,
+    options: dict,
+    open_source: Callable[[ImportJob], AbstractContextManager],
+    show: Callable,
+) -> dict:
+    """Import `path` into `clinic` as a new job, or finish one a crash left; return the report."""
+    with clinic_claimed(clinic) as held:
+        job = None
+        if not dry_run:
+            job = resumable_job(clinic=clinic, path=path, source_kind=source_kind, options=options)
+        if job is not None:
+            when = timezone.localtime(job.finished_at or job.heartbeat_at or job.created_at)
+            command.stdout.write(f"Resuming job {job.pk} {job.status} at {when:%Y-%m-%d %H:%M:%S}")
+            ImportJob.objects.filter(pk=job.pk).update(stored_path=str(path.resolve()))
+            job.stored_path = str(path.resolve())
+        else:
+            job = services.create_job(
+                clinic=clinic,
+                user=user,
+                path=path,
+                source_kind=source_kind,
+                dry_run=dry_run,
+                options=options,
+            )
+        held.bind(job.pk)
+        return run_and_report(
+            command,
+            job,
+            lambda: open_source(job),
+            lambda source: show(job, source),
+            resumed=job.status != JobStatus.UPLOADED,
+        )
+
+
 def run_and_report(
-    command, job, open_source: Callable[[], AbstractContextManager], show: Callable
+    command,
+    job,
+    open_source: Callable[[], AbstractContextManager],
+    show: Callable,
+    *,
+    resumed: bool = False,
 ) -> dict:
     """Open the job's source, `show` it, import it with a progress bar; return the report.
 
-    A refused source fails the job and exits 2; any other error exits 1 (rows of
-    chunks already committed stay: running the same command again finishes the job).
+    A refused source fails the job and exits 2; any other error fails the job
+    and exits 1 (rows of chunks already committed stay: running the same
+    command again finishes the job). A `resumed` job was validated before: its
+    file is checked again as it is opened, and the run goes on from there.
     """
     out = command.stdout
     progress = ProgressPrinter(out._out)
@@ -55,7 +152,8 @@ def run_and_report(
 
     try:
         with open_source() as source:
-            services.validate_job(job=job, container=source)
+            if not resumed:
+                services.validate_job(job=job, container=source)
             show(source)
             out.write("Importing" + (" (dry run)" if job.dry_run else "") + ":")
             result = services.run_job(
@@ -69,11 +167,16 @@ def run_and_report(
     except ReadError as exc:
         services.refuse_job(job=job, error=exc)
         raise CommandError(f"refused: {exc}", returncode=REFUSED) from None
+    except liveness.ClinicBusy:
+        raise
+    except JobCancelled:
+        progress.close()
+        raise CommandError(MSG_CANCELLED.format(job=job.pk), returncode=FAILED) from None
     except Exception as exc:
         progress.close()
-        raise CommandError(
-            f"import failed: {type(exc).__name__}: {exc}", returncode=FAILED
-        ) from exc
+        error = services.failure_message(exc)
+        services.fail_job(job=job, error=error)  # stopped before its run: not left uploaded
+        raise CommandError(f"import failed: {error}", returncode=FAILED) from exc
     job.refresh_from_db()
     report = services.report(job, elapsed_s=result.elapsed_s)
     codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None

@@ -38,8 +38,10 @@ class SheetImportCommand(BaseCommand):
             f"columns: {', '.join(spec.required)}; optional: {', '.join(spec.optional)}. "
             "The encoding (UTF-8 with or without BOM, UTF-16 with BOM, Windows-1252, Latin-1, "
             "Mac Roman) and the delimiter (comma, semicolon, tab, pipe) are detected and shown "
-            "before anything is written. Exit status: 0 done (warnings allowed), 2 the file or "
-            "request was refused (nothing written), 1 any other failure."
+            "before anything is written. Run again after a crash or a failure, the same command "
+            "finishes the same job. Exit status: 0 done (warnings allowed), 2 the file or "
+            "request was refused (nothing written; also while another import of the clinic "
+            "runs), 1 any other failure."
         )
 
     def add_arguments(self, parser):
@@ -58,22 +60,19 @@ class SheetImportCommand(BaseCommand):
 
     def handle(self, *args, **opts):
         clinic, user, path = running.resolve_request(opts)
-        job = services.create_job(
+        report = running.import_file(
+            self,
             clinic=clinic,
             user=user,
             path=path,
-            source_kind=SourceKind.CSV,
             dry_run=opts["dry_run"],
+            source_kind=SourceKind.CSV,
             options={"sheet": self.sheet, "encoding": opts["encoding"] or ""},
+            open_source=lambda job: services.open_sheet_file(job=job),
+            show=self.print_sheet,
         )
-        report = self.run(job)
         if opts["report_json"]:
             Path(opts["report_json"]).write_text(json.dumps(report, indent=2) + "\n")
-
-    def run(self, job) -> dict:
-        return running.run_and_report(
-            self, job, lambda: services.open_sheet_file(job=job), lambda s: self.print_sheet(job, s)
-        )
 
     def print_sheet(self, job, sheet) -> None:
         """What was read, before anything is written: encoding, delimiter, sample, problems."""

@@ -60,16 +60,24 @@ def _context(job):
     }
 
 
+def _job_seen_alive_or_dead(request, job_id) -> ImportJob:
+    """The clinic's job; marked interrupted first if it is running with no live process."""
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    if job.status == JobStatus.RUNNING and services.mark_stale_jobs_interrupted(job=job):
+        job.refresh_from_db()
+    return job
+
+
 @clinic_permission_required("job_read")
 def job_detail(request, job_id):
-    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    job = _job_seen_alive_or_dead(request, job_id)
     return render(request, "dentalpin_import/job_detail.html", _context(job))
 
 
 @clinic_permission_required("job_read")
 def job_progress(request, job_id):
     """The small fragment the job page polls while the job runs."""
-    job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
+    job = _job_seen_alive_or_dead(request, job_id)
     response = render(request, "dentalpin_import/partials/progress.html", _context(job))
     if request.headers.get("HX-Request") and job.status in FINISHED:
         # The report is part of the whole page: reload it once the run is over.
@@ -125,7 +133,7 @@ def job_warnings_csv(request, job_id):
 def job_cancel(request, job_id):
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     try:
-        services.cancel_job(job=job)
+        services.cancel_job(job=job, user=request.user)
     except TransitionError:
         pass
     return redirect("dentalpin_import:job-detail", job_id=job.pk)

@@ -113,7 +113,10 @@ TEMPLATES = (
     ),
     # jobs/undo.py
     gettext_noop("job {job} was already undone"),
-    gettext_noop("job {job} is {status}; cancel it first"),
+    gettext_noop(
+        "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or "
+        "Cancel on the job page)"
+    ),
     gettext_noop(
         "{count} rows this import did not create depend on its rows and would be deleted with "
         "them ({listed}); undo the later import first"
@@ -127,11 +130,40 @@ TEMPLATES = (
         "anyway, use --force (on the page: “Delete edited rows too”)"
     ),
     gettext_noop("rows created after this import depend on its rows: {blockers}"),
+    # jobs/liveness.py
+    gettext_noop(
+        "the import stopped unexpectedly (its process ended); run the same command again to "
+        "finish it (on the job page: Resume)"
+    ),
+    gettext_noop(
+        "another import of this clinic is still running (job {job}, {status}); wait for it to "
+        "end, or stop it with: python manage.py cancel_import {job_id}"
+    ),
+    gettext_noop("another import of this clinic is starting; wait for it to end, then try again"),
+    gettext_noop(
+        "the import stopped: the database ended the session that marked it as running, so "
+        "another import could have started; run the same command again to finish it (on the "
+        "job page: Resume)"
+    ),
+    # jobs/diskfull.py
+    gettext_noop(
+        "there is no space left on the disk of {setting} ({path}): free some space there, or "
+        "point that setting at a folder on a larger disk, then run the import again"
+    ),
+    gettext_noop(
+        "there is no space left on the disk holding {path}: free some space there, then run "
+        "the import again"
+    ),
+    gettext_noop(
+        "the database is full ({database}: no space left on its disk, or its size limit "
+        "reached): free space for the database, then run the import again"
+    ),
 )
 # Values put into a template that are words, not data.
 WORDS = (
     gettext_noop("running"),
     gettext_noop("queued"),
+    gettext_noop("cancelled"),
     gettext_noop("empty file"),
     gettext_noop("(missing)"),
     gettext_noop("Patient demographics"),

@@ -12,6 +12,7 @@ from dentalpin_import.jobs.preview import build_preview
 from dentalpin_import.management import running
 from dentalpin_import.management.output import table
 from dentalpin_import.management.passphrase import REFUSED, read_passphrase
+from dentalpin_import.models import SourceKind
 from dentalpin_import.reader.container import Layering, detect_layering
 from dentalpin_import.reader.errors import ReadError
 
@@ -19,8 +20,10 @@ from dentalpin_import.reader.errors import ReadError
 class Command(BaseCommand):
     help = (
         "Import a DPMF file (.dpm, .dpm.zst, .dpm.enc, .dpm.zst.enc) into the clinic named by "
-        "--clinic; the file never chooses the clinic. Exit status: 0 done (warnings allowed), "
-        "2 the file or request was refused (nothing written), 1 any other failure."
+        "--clinic; the file never chooses the clinic. Run again after a crash or a failure, the "
+        "same command finishes the same job. Exit status: 0 done (warnings allowed), 2 the file "
+        "or request was refused (nothing written; also while another import of the clinic runs), "
+        "1 any other failure."
     )
 
     def add_arguments(self, parser):
@@ -54,26 +57,24 @@ class Command(BaseCommand):
             env=opts["passphrase_env"],
             needed=layering in (Layering.ENC, Layering.ZSTD_ENC),
         )
-        job = services.create_job(
+        report = running.import_file(
+            self,
             clinic=clinic,
             user=user,
             path=path,
             dry_run=opts["dry_run"],
+            source_kind=SourceKind.DPMF,
             options={"import_verifactu": opts["import_verifactu"]},
+            open_source=lambda job: services.open_job_file(job=job, passphrase=passphrase),
+            show=self.show,
         )
-        report = self.run(job, passphrase)
         if opts["report_json"]:
             Path(opts["report_json"]).write_text(json.dumps(report, indent=2) + "\n")
 
-    def run(self, job, passphrase) -> dict:
-        def show(container):
-            self.print_validation(container)
-            self.print_preview(build_preview(container))
-            self.print_preflight(job, container)
-
-        return running.run_and_report(
-            self, job, lambda: services.open_job_file(job=job, passphrase=passphrase), show
-        )
+    def show(self, job, container) -> None:
+        self.print_validation(container)
+        self.print_preview(build_preview(container))
+        self.print_preflight(job, container)
 
     def print_preflight(self, job, container) -> None:
         problems = preflight.preflight(container, clinic=job.clinic)

@@ -12,9 +12,11 @@ class Command(BaseCommand):
     help = (
         "Delete the staged uploads of import wizards that were never confirmed (jobs still "
         "uploaded, validated or previewed) and are older than --hours (default: "
-        "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Also removes staging folders "
-        "of deleted jobs, and plaintext work folders left by a killed process when no import is "
-        "running. Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS days "
+        "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Running jobs whose process has "
+        "ended are marked interrupted first. Also removes the decrypted work folders of "
+        "processes that ended (a killed import's; a live import's are left alone), staging "
+        "folders of deleted jobs, and older plaintext work folders when no import is running. "
+        "Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS days "
         "(Resume may need it), then lose it, each deletion audited. Prints every path removed. "
         "Run it from cron, e.g. hourly."
     )

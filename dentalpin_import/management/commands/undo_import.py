@@ -14,8 +14,9 @@ class Command(BaseCommand):
         "Undo an import: delete the clinic rows this job created (found through its mappings), "
         "newest dependency first, plus its mappings, raw entities, staged files and received "
         "documents. Rows that existed before the job are never touched. Rows edited after the "
-        "import are listed and kept unless --force. --dry-run lists what would go. Exit status "
-        "2 when refused."
+        "import are listed and kept unless --force. --dry-run lists what would go. A job whose "
+        "process died while it ran is marked interrupted and can be undone; a live one must "
+        "be cancelled first (cancel_import). Exit status 2 when refused."
     )
 
     def add_arguments(self, parser):

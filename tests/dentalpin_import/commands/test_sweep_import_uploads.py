@@ -97,3 +97,38 @@ def test_it_removes_folders_of_deleted_jobs_and_old_plaintext_work_dirs(settings
     assert f"removed {orphan}: orphan, 10 bytes" in out
     assert f"removed {work}: work dir, 10 bytes" in out
     assert not orphan.exists() and not work.exists() and fresh.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_removes_the_work_folders_of_ended_processes_at_once_and_leaves_live_ones(started):
+    live, live_folder = started.work_folder_holder()
+    dead, dead_folder = started.work_folder_holder()
+    dead.kill()  # as a killed import would: its decrypted copy stays behind
+    assert (dead_folder / "plain.sqlite3").exists()
+    assert f"would remove {dead_folder}: dead process" in sweep("--dry-run")
+    assert dead_folder.exists()
+    out = sweep()
+    assert f"removed {dead_folder}: dead process, 900 bytes" in out
+    assert str(live_folder) not in out
+    assert not dead_folder.exists() and (live_folder / "plain.sqlite3").exists()
+    live.kill()
+    assert f"removed {live_folder}: dead process" in sweep()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_running_job_does_not_keep_old_work_folders_but_a_live_one_does(
+    started, clinic, settings
+):
+    leftover = settings.DPMF_STAGING_DIR / "dpmf-leftover"
+    leftover.mkdir(parents=True)
+    old = (timezone.now() - dt.timedelta(hours=48)).timestamp()
+    os.utime(leftover, (old, old))
+    live = ImportJob.objects.create(clinic=clinic)
+    holder = started.lock_holder(live)
+    ImportJob.objects.filter(pk=live.pk).update(status="running")
+    assert "dpmf-leftover" not in sweep()  # an import runs: whose folder it is, nobody knows
+    assert leftover.exists()
+    holder.kill()
+    out = sweep()
+    assert f"removed {leftover}: work dir" in out
+    assert ImportJob.objects.get(pk=live.pk).status == "interrupted"

@@ -42,9 +42,12 @@ def test_the_same_command_again_finishes_a_failed_import(tmp_path, clinic, monke
     with scope(clinic=clinic):
         assert Patient.objects.count() == 3 and Appointment.objects.count() == 0
     monkeypatch.undo()
-    status, _, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
     assert status == 0
-    assert report["entities"]["patient"]["already_mapped"] == 3
+    # The same job is finished, so its report is that of a run that never failed.
+    failed = ImportJob.objects.get()
+    assert f"Resuming job {failed.pk} failed at" in out and report["job_id"] == str(failed.pk)
+    assert report["entities"]["patient"]["created"] == 3
     assert report["entities"]["appointment"]["created"] == 2
     with scope(clinic=clinic):
         assert Patient.objects.count() == 3 and Appointment.objects.count() == 2

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from dentalpin_import.jobs import undo
+from dentalpin_import.jobs import diskfull, liveness, undo
 from dentalpin_import.models import ImportJob
 from dentalpin_import.reader import csv_sheets
 from dentalpin_import.reader import errors as E
@@ -47,10 +47,10 @@ def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
 
 
 def refusal_templates() -> set[str]:
-    """Every refusal template of the reader and of undo (their modules' `MSG_*` constants)."""
+    """Every refusal template of the reader, undo, liveness and full disks (`MSG_*` constants)."""
     return {
         value
-        for module in (E, csv_sheets, undo)
+        for module in (E, csv_sheets, undo, liveness, diskfull)
         for name, value in vars(module).items()
         if name.startswith("MSG_") and isinstance(value, str)
     }

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dentalpin_import.jobs import liveness
 from dentalpin_import.models import ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
@@ -38,5 +39,7 @@ def test_the_polled_progress_reloads_the_page_when_the_run_ends_so_the_report_ap
     polled = staff_client.get(url, headers={"HX-Request": "true"})
     assert polled.headers["HX-Refresh"] == "true" and "100 %" in polled.content.decode()
     assert "HX-Refresh" not in staff_client.get(url).headers
-    ImportJob.objects.filter(pk=job.pk).update(status="running")
-    assert "HX-Refresh" not in staff_client.get(url, headers={"HX-Request": "true"}).headers
+    # A running job with a live process (one holding its clinic's import lock) polls on.
+    with liveness.holding(job.clinic, job):
+        ImportJob.objects.filter(pk=job.pk).update(status="running")
+        assert "HX-Refresh" not in staff_client.get(url, headers={"HX-Request": "true"}).headers

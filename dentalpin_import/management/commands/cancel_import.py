@@ -1,0 +1,58 @@
+"""`cancel_import JOB_ID`: cancel an import that has not finished."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from dentalpin_import.jobs import services
+from dentalpin_import.management.passphrase import REFUSED
+from dentalpin_import.models import ImportJob, JobStatus, TransitionError
+
+MSG_UNKNOWN = "no import job {job}"
+MSG_ENDED = (
+    "job {job} has already ended ({status}): there is nothing to cancel. To remove what it "
+    "imported: python manage.py undo_import {job_id}"
+)
+MSG_INTERRUPTED = (
+    "job {job} is not running: its process ended ({status}). To finish it, run the same "
+    "command again; to remove what it imported: python manage.py undo_import {job_id}"
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Cancel an import that has not finished. A running import stops at its next progress "
+        "save (within a chunk or two); what it wrote so far stays whole, and undo_import "
+        "removes it. A job waiting in the wizard or in the queue never starts. Exit status 2 "
+        "for an unknown job or one that has already ended."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("job_id")
+
+    def handle(self, *args, job_id, **opts):
+        try:
+            job = ImportJob.objects.select_related("clinic").filter(pk=job_id).first()
+        except ValidationError:
+            job = None
+        if job is None:
+            raise CommandError(MSG_UNKNOWN.format(job=job_id), returncode=REFUSED)
+        if job.status == JobStatus.RUNNING and services.mark_stale_jobs_interrupted(job=job):
+            job.refresh_from_db()
+        was = job.status
+        try:
+            services.cancel_job(job=job)
+        except TransitionError:
+            job.refresh_from_db()
+            template = MSG_INTERRUPTED if job.status == JobStatus.INTERRUPTED else MSG_ENDED
+            message = template.format(job=job.pk, status=job.status, job_id=job.pk)
+            raise CommandError(message, returncode=REFUSED) from None
+        if was == JobStatus.RUNNING:
+            self.stdout.write(
+                f"job {job.pk} ({job.original_name}, clinic {job.clinic.slug}) is cancelled: "
+                "it stops at its next progress save; what it wrote so far stays"
+            )
+        else:
+            self.stdout.write(
+                f"job {job.pk} ({job.original_name}, clinic {job.clinic.slug}) is cancelled "
+                f"(it was {was}): it will not run"
+            )

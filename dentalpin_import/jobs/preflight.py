@@ -1,8 +1,12 @@
 """Pre-flight check: what in the file will not import cleanly, before anything is written.
 
-Three kinds of problem, counted with SQL inside the (read-only) container:
+Five kinds of problem, counted with SQL inside the (read-only) container:
 references to rows that are neither in the file nor already in the clinic,
-required fields that are empty, and source ids that appear twice.
+required fields that are empty, source ids that appear twice, canonical ids
+shared by several rows, and rows without a canonical id (which no keyed read
+reaches). A payload that is not JSON is never given to a JSON function, and
+an error of the container is a refusal (`ReadError`), not a crash: this runs
+before anything is written. Examples are source ids, never payload values.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from dentalpin_import.models import EntityMapping
 
 EXAMPLES = 10
+ID_LENGTH = 80  # EntityMapping.canonical_uuid
 
 # Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -86,7 +91,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class Problem:
-    kind: str  # dangling_reference, missing_field, duplicate_source_id
+    kind: str  # dangling_reference, missing_field, duplicate_source_id, *_canonical_id
     entity_type: str
     field: str
     target: str
@@ -102,15 +107,31 @@ class Problem:
             )
         if self.kind == "missing_field":
             return f"{self.count} {self.entity_type} rows have no {self.field}"
+        if self.kind == "duplicate_canonical_id":
+            return f"{self.count} {self.entity_type} canonical ids are shared by more than one row"
+        if self.kind == "missing_canonical_id":
+            return f"{self.count} {self.entity_type} rows have no usable canonical id"
         return f"{self.count} {self.entity_type} source ids appear more than once"
 
 
-def _query(container, sql, params=()):
-    return container.conn.execute(sql, params).fetchall()
+def _query(container, sql, params=(), table=None):
+    return container.query(sql, params, table=table)
+
+
+def _example(value) -> str:
+    """A source id for the examples: text, without NUL, and short."""
+    return str(value).replace("\x00", "")[:80]
+
+
+def _field(key: str) -> str:
+    """`payload`'s value at `key`, as SQL; NULL when the payload is not a JSON text."""
+    return (
+        "CASE WHEN typeof(payload) = 'text' AND json_valid(payload) "
+        f"THEN json_extract(payload, '$.{key}') END"
+    )
 
 
 def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None:
-    path = f"$.{key}"
     target_clause = (
         f'AND NOT EXISTS (SELECT 1 FROM "{target}" p WHERE p.canonical_uuid = r)'
         if target in types
@@ -120,18 +141,19 @@ def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None
         container,
         f"""
         SELECT source_id, r FROM (
-            SELECT source_id, lower(json_extract(payload, ?)) AS r FROM "{entity_type}"
-            WHERE json_valid(payload))
+            SELECT source_id, lower({_field(key)}) AS r FROM "{entity_type}")
         WHERE r IS NOT NULL AND r <> '' {target_clause}""",
-        (path,),
+        table=entity_type,
     )
     if rows and ctx is not None:
+        # Only what could be a mapped id is looked up: PostgreSQL refuses a NUL in a query.
+        candidates = {r for _, r in rows if "\x00" not in r and len(r) <= ID_LENGTH}
         known = set(
             EntityMapping.objects.filter(
                 clinic=ctx["clinic"],
                 source_system=ctx["source_system"],
                 entity_type=target,
-                canonical_uuid__in=list({r for _, r in rows})[:5000],
+                canonical_uuid__in=list(candidates)[:5000],
             ).values_list("canonical_uuid", flat=True)
         )
         rows = [(sid, r) for sid, r in rows if r not in known]
@@ -143,7 +165,7 @@ def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None
         key,
         target,
         len(rows),
-        [sid for sid, _ in rows[:EXAMPLES]],
+        [_example(sid) for sid, _ in rows[:EXAMPLES]],
     )
 
 
@@ -151,15 +173,19 @@ def _missing(container, entity_type, key) -> Problem | None:
     rows = _query(
         container,
         f"""
-        SELECT source_id FROM "{entity_type}"
-        WHERE NOT json_valid(payload) OR json_extract(payload, ?) IS NULL
-           OR trim(json_extract(payload, ?)) = ''""",
-        (f"$.{key}", f"$.{key}"),
+        SELECT source_id FROM (SELECT source_id, {_field(key)} AS v FROM "{entity_type}")
+        WHERE v IS NULL OR trim(v) = ''""",
+        table=entity_type,
     )
     if not rows:
         return None
     return Problem(
-        "missing_field", entity_type, key, "", len(rows), [r[0] for r in rows[:EXAMPLES]]
+        "missing_field",
+        entity_type,
+        key,
+        "",
+        len(rows),
+        [_example(r[0]) for r in rows[:EXAMPLES]],
     )
 
 
@@ -169,6 +195,7 @@ def _duplicates(container, entity_type) -> Problem | None:
         f"""
         SELECT source_id, COUNT(*) FROM "{entity_type}"
         GROUP BY source_system, source_id HAVING COUNT(*) > 1""",
+        table=entity_type,
     )
     if not rows:
         return None
@@ -178,7 +205,61 @@ def _duplicates(container, entity_type) -> Problem | None:
         "source_id",
         "",
         len(rows),
-        [r[0] for r in rows[:EXAMPLES]],
+        [_example(r[0]) for r in rows[:EXAMPLES]],
+    )
+
+
+def _shared_canonical_ids(container, entity_type) -> Problem | None:
+    """Canonical ids on more than one row: one id maps to one clinic row, so rows are lost."""
+    # The key index alone answers which ids repeat; only their rows are read.
+    shared = _query(
+        container,
+        f'SELECT canonical_uuid FROM "{entity_type}" '
+        "WHERE canonical_uuid > '' GROUP BY canonical_uuid HAVING COUNT(*) > 1",
+        table=entity_type,
+    )
+    if not shared:
+        return None
+    keys = [r[0] for r in shared[:EXAMPLES]]
+    rows = _query(
+        container,
+        f'SELECT source_id FROM "{entity_type}" WHERE canonical_uuid IN '
+        f"({', '.join('?' * len(keys))}) ORDER BY canonical_uuid",
+        keys,
+        table=entity_type,
+    )
+    examples = list(dict.fromkeys(_example(r[0]) for r in rows))
+    return Problem(
+        "duplicate_canonical_id",
+        entity_type,
+        "canonical_uuid",
+        "",
+        len(shared),
+        examples[:EXAMPLES],
+    )
+
+
+def _missing_canonical_ids(container, entity_type) -> Problem | None:
+    """Rows whose canonical id is NULL, empty, a number or bytes: keyed reads miss or garble them.
+
+    In SQLite's order NULL < numbers < text < BLOB, so the bounds below are
+    exactly the rows whose id is not a non-empty text, found through the index.
+    """
+    rows = _query(
+        container,
+        f'SELECT source_id FROM "{entity_type}" '
+        "WHERE canonical_uuid IS NULL OR canonical_uuid <= '' OR canonical_uuid >= x''",
+        table=entity_type,
+    )
+    if not rows:
+        return None
+    return Problem(
+        "missing_canonical_id",
+        entity_type,
+        "canonical_uuid",
+        "",
+        len(rows),
+        [_example(r[0]) for r in rows[:EXAMPLES]],
     )
 
 
@@ -192,6 +273,8 @@ def preflight(container, *, clinic=None) -> list[Problem]:
     ctx = {"clinic": clinic, "source_system": container.source_system} if clinic else None
     problems = []
     for entity_type in sorted(types):
+        problems.append(_missing_canonical_ids(container, entity_type))
+        problems.append(_shared_canonical_ids(container, entity_type))
         problems.append(_duplicates(container, entity_type))
         for key in REQUIRED.get(entity_type, ()):
             problems.append(_missing(container, entity_type, key))

@@ -1,10 +1,16 @@
-"""`inspect_dpmf FILE`: validate a DPMF file and print what it holds, writing nothing."""
+"""`inspect_dpmf FILE`: validate a DPMF file, read all of it, print what it holds; write nothing.
+
+"OK" means the import can read the whole file: validation reads every row,
+file and warning, and the command then reads them again the way the import
+does (and runs the pre-flight check) before it prints anything.
+"""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dentalpin_import.jobs import preflight
 from dentalpin_import.jobs.preview import build_preview
 from dentalpin_import.management.output import table
 from dentalpin_import.management.passphrase import REFUSED, read_passphrase
@@ -13,7 +19,10 @@ from dentalpin_import.reader.errors import ReadError
 
 
 class Command(BaseCommand):
-    help = "Validate a DPMF file (layers, integrity hash, version) and print its contents."
+    help = (
+        "Validate a DPMF file (layers, integrity hash, version), read every row of it as the "
+        "import does, and print its contents. Exit status 2 when the file is refused."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -40,6 +49,8 @@ class Command(BaseCommand):
                 max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
             ) as container:
                 preview = build_preview(container)
+                problems = preflight.preflight(container)
+                seen = container.read_through()
                 self.stdout.write(
                     f"{path.name}: {container.layering}, format {container.format_version}, "
                     f"source {container.source_system}, sha256 {container.file_sha256}\n"
@@ -55,3 +66,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  meta {key}: {value}")
         for note in preview.notes:
             self.stdout.write(f"  note: {note}")
+        self.print_read_through(seen, problems)
+
+    def print_read_through(self, seen, problems) -> None:
+        self.stdout.write(
+            f"read as the import reads it: {seen.rows:,} entity rows, {seen.files:,} files, "
+            f"{seen.warnings:,} file warnings"
+        )
+        if seen.undecodable:
+            self.stdout.write(
+                f"  {seen.undecodable:,} rows have a payload that is not a JSON object "
+                f"(each becomes a warning)"
+            )
+        if not problems:
+            self.stdout.write("pre-flight check: no problems found")
+            return
+        self.stdout.write(f"pre-flight check: {len(problems)} problems")
+        for problem in problems:
+            self.stdout.write(f"  - {problem.text}; e.g. source ids {', '.join(problem.examples)}")

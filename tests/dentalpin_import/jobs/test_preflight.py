@@ -1,12 +1,18 @@
 """The pre-flight check names what will not import, with counts and examples."""
 
+import random
+import sqlite3
+
 import pytest
 
 from dentalpin_import.jobs.preflight import preflight
+from dentalpin_import.reader import errors as E
 from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.sample.writer import EntityRow
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.reader import damage as D
 
 
 def problems_of(path, tmp_path, clinic=None):
@@ -78,3 +84,70 @@ def test_the_command_shows_the_preflight_and_still_imports(tmp_path, clinic):
     assert status == 0
     assert "Pre-flight check: " in out and "point at a patient that is not in the file" in out
     assert report["entities"]["appointment"]["created"] == 2
+
+
+def container_with(tmp_path, edit, name="edited"):
+    """The small clinic with `edit` applied to its SQLite file and the hash made to match."""
+    plain = b.small_clinic(tmp_path, name=f"{name}-base").read_bytes()
+    path = tmp_path / f"{name}.dpm"
+    path.write_bytes(D.edit_sql(random.Random(1), plain, edit, rehash=True))
+    return path
+
+
+def twin_patients(conn, rng):
+    """Patient 1 twice under one canonical id (a table without its primary key allows it)."""
+    conn.executescript(
+        "CREATE TABLE copy AS SELECT * FROM patient; DROP TABLE patient; "
+        "ALTER TABLE copy RENAME TO patient; "
+        "INSERT INTO patient SELECT canonical_uuid, 'twin-1', source_system, payload, "
+        "raw_source_data, extracted_at FROM patient WHERE source_id = '1';"
+        "UPDATE patient SET canonical_uuid = NULL WHERE source_id = '3';"
+    )
+
+
+def test_shared_and_missing_canonical_ids_are_problems_with_source_id_examples(tmp_path):
+    found = problems_of(container_with(tmp_path, twin_patients), tmp_path)
+    shared = found[("duplicate_canonical_id", "patient", "canonical_uuid")]
+    assert shared.count == 1 and sorted(shared.examples) == ["1", "twin-1"]
+    assert shared.text == "1 patient canonical ids are shared by more than one row"
+    missing = found[("missing_canonical_id", "patient", "canonical_uuid")]
+    assert missing.count == 1 and missing.examples == ["3"]
+
+
+def hostile_payloads(conn, rng):
+    conn.execute(
+        "UPDATE appointment SET payload = ? WHERE source_id = '1'",
+        ('{"patient_uuid": "a\\u0000b", "professional_uuid": 5}',),
+    )
+    conn.execute("UPDATE appointment SET payload = x'7b7d' WHERE source_id = '2'")
+    conn.execute("UPDATE payment SET payload = '{\"amount\": ' WHERE source_id = '1'")
+    conn.execute("UPDATE payment SET payload = ? WHERE source_id = '2'", ("[" * 3000 + "]" * 3000,))
+    conn.execute("UPDATE payment SET source_id = ? WHERE source_id = '3'", ("p\x003",))
+
+
+@pytest.mark.django_db
+def test_payloads_that_are_not_json_objects_never_reach_a_json_function(tmp_path, clinic):
+    path = container_with(tmp_path, hostile_payloads)
+    found = problems_of(path, tmp_path, clinic=clinic)  # the clinic's look-up gets the NUL id
+    dangling = found[("dangling_reference", "appointment", "patient_uuid")]
+    assert dangling.examples == ["1"]
+    missing = found[("missing_field", "appointment", "patient_uuid")]
+    assert missing.examples == ["2"]  # a BLOB payload has no fields
+    assert sorted(found[("missing_field", "payment", "amount")].examples) == ["1", "2"]
+    assert all("\x00" not in e for p in found.values() for e in p.examples)
+
+
+def test_a_damaged_container_is_a_refusal_in_the_preflight_too(tmp_path):
+    path = b.small_clinic(tmp_path)
+    with sqlite3.connect(path) as conn:
+        sql = "SELECT rootpage FROM sqlite_master WHERE name = 'appointment'"
+        (root,) = conn.execute(sql).fetchone()
+    plain = path.read_bytes()
+    damaged = tmp_path / "damaged.dpm"
+    start = (root - 1) * D.PAGE  # the appointment table's page, zeroed
+    damaged.write_bytes(plain[:start] + bytes(D.PAGE) + plain[start + D.PAGE :])
+    # Unverified, as a helper process opens it: the damage is met by the check's own queries.
+    with open_dpmf(damaged, tmp_dir=str(tmp_path), verify=False) as container:
+        with pytest.raises(ReadError) as info:
+            preflight(container)
+    assert info.value.code == E.CORRUPT_DATABASE

@@ -1,8 +1,12 @@
 """One chunk of one entity type: resolve, map, insert in bulk, record mappings.
 
-The fast path inserts the whole chunk with `bulk_create` inside a savepoint.
-If the database refuses it (a value too long, a constraint), the chunk is
-redone row by row, each in its own savepoint, so only the bad row fails.
+The fast path maps and inserts the whole chunk inside one savepoint. If
+anything about its rows goes wrong there (the database refuses a value, a
+value cannot be encoded, a mapper trips on a row: see `row_errors` for what
+counts as the row's fault and what stops the job), the chunk is redone row by
+row, each row mapped and inserted in its own savepoint, so only the bad row
+fails, with a warning naming its source id. The slow path counts and warns
+exactly as the fast path would have for every other row.
 """
 
 from __future__ import annotations
@@ -12,15 +16,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from dentalpin_import import events
-from dentalpin_import.jobs import inserts
+from dentalpin_import.jobs import fit, inserts
 from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs.raw_rows import RawWriter  # noqa: F401 (the runner's import)
+from dentalpin_import.jobs.row_errors import (
+    BAD_KEY_MESSAGE,
+    DECODE_ERROR,
+    ROW_BAD_KEY,
+    ROW_DUPLICATE,
+    ROW_FAILED,
+    ROW_UNRESOLVED,
+    ChunkResult,
+    Copies,
+    duplicate_message,
+    failure_message,
+    problem_notes,
+    row_warning,
+    stops_the_job,
+    usable_key,
+)
+from dentalpin_import.jobs.source_keys import (  # noqa: F401 (imported from here elsewhere)
+    already_there,
+    existing_mappings,
+    has_mappings,
+    mapped_types,
+    resolve_references,
+)
 from dentalpin_import.jobs.typing_process import TypedChunk
-from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
-from dentalpin_import.mapping.instances import build
+from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning, Note
 from dentalpin_import.mapping.registry import REFERENCED_TYPES
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -28,9 +55,7 @@ from dentalpin_import.models import (
     SKIP_TABLE,
     SKIP_TARGET_ID,
     EntityMapping,
-    ImportJob,
     ImportWarning,
-    RawEntity,
 )
 from dentalpin_import.reader.typed_stream import Unreadable, Waiting
 from dentalpin_import.reader.values import Payload
@@ -47,17 +72,6 @@ MAPPING_COLUMNS = (
     "job",
     "created_at",
 )
-RAW_COLUMNS = (
-    "clinic",
-    "job",
-    "source_system",
-    "entity_type",
-    "canonical_uuid",
-    "source_id",
-    "payload",
-    "raw_data",
-    "created_at",
-)
 
 
 @dataclass
@@ -69,106 +83,27 @@ class Outcome:
 
 
 @dataclass
-class ChunkResult:
-    warnings: list[ImportWarning] = field(default_factory=list)
-    deferred: list[str] = field(default_factory=list)  # canonical_uuids for the final pass
+class Saved:
+    """What one chunk inserted so far: instances (by id) and further rows mapped."""
 
+    # By id(), holding the instance: an id is only unique while its object lives, and
+    # the slow path lets each row's other objects go before the next row is mapped.
+    inserted: dict[int, models.Model] = field(default_factory=dict)
+    extras: set[int] = field(default_factory=set)
+    latest: list = field(default_factory=list)  # the instances of the last save, in order
 
-def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
-    """Rows of `model`'s table for these source keys of the run's clinic and source system.
+    def forget_latest(self) -> None:
+        """The last save was rolled back: its instances are new again, for a later row.
 
-    Plain SQL: Django's ORM spends more building a thousand-item IN and
-    converting every value back than the database spends answering. On
-    PostgreSQL the keys go as one array: psycopg splits a query at its
-    placeholders in Python, and a thousand of them took a fifth of a re-run.
-    """
-    if not uuids:
-        return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    where = f"SELECT {select} FROM {table} WHERE clinic_id = %s AND source_system = %s AND"
-    keys = [*params, ctx.clinic.pk, ctx.source_system]
-    if connection.vendor == "postgresql":
-        sql = f"{where} entity_type = ANY(%s) AND canonical_uuid = ANY(%s)"
-        keys += [list(entity_types), list(uuids)]
-    else:
-        types = ", ".join(["%s"] * len(entity_types))
-        marks = ", ".join(["%s"] * len(uuids))
-        sql = f"{where} entity_type IN ({types}) AND canonical_uuid IN ({marks})"
-        keys += [*entity_types, *uuids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, keys)
-        return cursor.fetchall()
-
-
-def _already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tuple]:
-    """Return (canonical_uuid, mine, entity_type) for `uuids` already stored in `model`'s table.
-
-    `mine` is true for rows written by this very job (a resumed run).
-    """
-    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
-    select = "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type"
-    return _by_source_key(model, select, [job], ctx, entity_types, uuids)
-
-
-def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict[str, tuple]:
-    """Return {canonical_uuid: (mapped by this job, is_skip_marker, linked)} for mapped rows.
-
-    `linked` is true when the row was matched to a clinic row rather than created:
-    a resumed job counts it as linked again, as its first attempt did.
-    """
-    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
-    select = (
-        "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type, "
-        "CASE WHEN created_row THEN 0 ELSE 1 END"
-    )
-    types = (entity_type, entity_type + SKIP_SUFFIX)
-    rows = _by_source_key(EntityMapping, select, [job], ctx, types, uuids)
-    return {
-        uuid: (bool(mine), et.endswith(SKIP_SUFFIX), bool(linked))
-        for uuid, mine, et, linked in rows
-    }
-
-
-def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
-    """True when the clinic has a row of `entity_type` mapped (or skipped) from this source."""
-    return entity_type in mapped_types(ctx, [entity_type])
-
-
-def mapped_types(ctx: MappingContext, entity_types) -> set[str]:
-    """The types among `entity_types` the clinic has rows of mapped (or skipped) from this
-    source, asked in one query.
-
-    A run asks this of every type before it starts; a query per type cost
-    more than a small import's largest post-pass. Each type is still its own
-    index probe (an EXISTS), however many rows the clinic has.
-    """
-    entity_types = list(dict.fromkeys(entity_types))
-    table = connection.ops.quote_name(EntityMapping._meta.db_table)
-    probe = (
-        f"SELECT {{n}} WHERE EXISTS (SELECT 1 FROM {table} WHERE clinic_id = %s"
-        " AND source_system = %s AND entity_type IN (%s, %s))"
-    )
-    found = set()
-    for start in range(0, len(entity_types), 100):  # SQLite allows 500 SELECTs in one compound
-        batch = entity_types[start : start + 100]
-        sql = " UNION ALL ".join(probe.format(n=n) for n in range(len(batch)))
-        params = []
-        for entity_type in batch:
-            params += [ctx.clinic.pk, ctx.source_system, entity_type, entity_type + SKIP_SUFFIX]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found.update(batch[n] for (n,) in cursor.fetchall())
-    return found
-
-
-def resolve_references(ctx: MappingContext, pairs) -> None:
-    """Load the mappings of every referenced source key, one query per entity type."""
-    keys = ctx.keys
-    for entity_type, uuids in keys.missing(pairs).items():
-        select = "canonical_uuid, target_id, target_table"
-        rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
-        for uuid, target, target_table in rows:
-            keys.add(entity_type, uuid, int(target), target_table)
+        A mapper may hand the same instance to a later row of the chunk (a chair
+        named twice); it must be inserted then, not taken for a row that exists.
+        """
+        for obj in self.latest:
+            self.inserted.pop(id(obj), None)
+            self.extras.discard(id(obj))
+            obj.pk = None
+            obj._state.adding = True
+        self.latest = []
 
 
 class ChunkWriter:
@@ -193,20 +128,15 @@ class ChunkWriter:
         # rows meanwhile is caught when the mappings are inserted (save_one_by_one).
         # A runner that asked for every type at its start says so (`look_up`).
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
+        self.copies = Copies()
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
-        return build(
-            ImportWarning,
-            job=self.ctx.job,
-            clinic=self.ctx.clinic,
-            entity_type=self.entity,
-            source_id=str(getattr(record_or_row, "source_id", ""))[:200],
-            canonical_uuid=getattr(record_or_row, "canonical_uuid", ""),
-            severity=severity,
-            code=code[:120],
-            message=message,
-            raw_data=raw_data,
-        )
+        return row_warning(self.ctx, self.entity, record_or_row, code, message, severity, raw_data)
+
+    def fail(self, result: ChunkResult, row, code: str, message: str) -> None:
+        """Count `row` as failed, with its warning."""
+        result.warnings.append(self.warning(row, code, message, "error"))
+        self.counts.failed += 1
 
     def process(self, rows) -> ChunkResult:
         """Import one chunk of source rows; return its warnings and the keys of deferred rows."""
@@ -214,21 +144,24 @@ class ChunkWriter:
         return self.process_records(self.new_records(rows, result), result)
 
     def process_records(self, records, result: ChunkResult | None = None) -> ChunkResult:
-        """Map and write already-typed records."""
+        """Map and write already-typed records: the whole chunk at once, else row by row."""
         result = result or ChunkResult()
         self.ctx.chunk = {}
         if len(self.ctx.keys) > settings.DPMF_ID_CACHE_SIZE:
             self.ctx.keys.clear()  # what this chunk refers to is loaded again below
-        resolve_references(self.ctx, (p for r in records for p in self.mapper.references(r)))
-        self.mapper.prepare(records, self.ctx)
         before = self.counts.snapshot()
         warned, deferred = len(result.warnings), len(result.deferred)
-        outcomes, markers = self.map_all(records, result)
         try:
+            # Mapping happens inside the savepoint too: a query a mapper makes can
+            # fail on a row's value, and on PostgreSQL that spoils the transaction.
             with transaction.atomic():
+                self.prepare(records)
+                outcomes, markers = self.map_all(records, result)
                 self.save(outcomes, markers)
-        except DatabaseError as exc:
-            log.info("bulk insert of %s refused (%s); retrying row by row", self.entity, exc)
+        except Exception as exc:
+            if stops_the_job(exc):
+                raise
+            log.info("chunk of %s refused (%s); retrying row by row", self.entity, type(exc))
             # The rows are mapped again, one by one: what mapping them counted and
             # warned the first time is taken back, so nothing is counted twice.
             self.counts.restore(before)
@@ -239,6 +172,12 @@ class ChunkWriter:
         self.count_saved(outcomes, markers, result)
         return result
 
+    def prepare(self, records) -> None:
+        """Resolve the records' references and let the mapper load what it needs."""
+        mapper = self.mapper
+        resolve_references(self.ctx, (p for r in records for p in mapper.references(r)))
+        mapper.prepare(records, self.ctx)
+
     def process_keys(self, keys: list[str], container) -> ChunkResult:
         """Import one chunk given by its keys: only rows not mapped yet are read from the file.
 
@@ -247,21 +186,28 @@ class ChunkWriter:
         a re-run.
         """
         result = ChunkResult()
-        known = existing_mappings(self.ctx, self.entity, keys)
+        known = existing_mappings(self.ctx, self.entity, [k for k in keys if usable_key(k)])
+        missing = []
         for key in keys:
             if key in known:
-                self.count_known(*known[key])
-        missing = [key for key in keys if key not in known]
+                self.count_known(*known[key], copy=self.copies.check(key, self.ctx.final_pass))
+            elif not missing or missing[-1] != key:
+                missing.append(key)
         if not missing:
             return result
         rows = container.rows_among(self.entity, missing)
         return self.process_records(self.new_records(rows, result, known={}), result)
 
-    def count_known(self, mine: bool, is_marker: bool, linked: bool = False) -> None:
-        """Count a row that is mapped already, by this job (an earlier attempt) or before it."""
+    def count_known(
+        self, mine: bool, is_marker: bool, linked: bool = False, copy: str | None = None
+    ) -> None:
+        """Count a row that is mapped already, by this job (an earlier attempt) or before it.
+
+        A `copy` of a row (`Copies`) this job mapped was skipped by its earlier attempt.
+        """
         if not mine:
             self.counts.already_mapped += 1
-        elif is_marker:
+        elif is_marker or copy:
             self.counts.skipped += 1  # this job's own earlier attempt
         else:
             self.counts.created += 1
@@ -274,45 +220,62 @@ class ChunkWriter:
         process: it held back the rows `waits` defers when that is a reader function
         (`Waiting`), otherwise `map()` defers them.
         `known` is given when the caller already looked the rows' mappings up.
+        A row whose id is unusable fails, and a second row of the same id is a
+        copy: skipped with a warning (`Copies`).
         """
         if known is None:
             known = {}
             if self.look_up:
-                keys = [r.canonical_uuid for r in rows]
+                keys = [r.canonical_uuid for r in rows if usable_key(r.canonical_uuid)]
                 known = existing_mappings(self.ctx, self.entity, keys)
         typed = isinstance(rows, TypedChunk)
+        final = self.ctx.final_pass
         waits = None
-        if not (typed or self.ctx.final_pass) and type(self.mapper).waits is not BaseMapper.waits:
+        if not (typed or final) and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
         records = []
         for row in rows:
-            if row.canonical_uuid in known:
-                self.count_known(*known[row.canonical_uuid])
+            key = row.canonical_uuid
+            if not usable_key(key):
+                self.fail(result, row, ROW_BAD_KEY, BAD_KEY_MESSAGE)
+                continue
+            copy = self.copies.check(key, final)
+            if key in known:
+                self.count_known(*known[key], copy=copy)
+                continue
+            if copy == Copies.WARN:
+                result.warnings.append(self.warning(row, ROW_DUPLICATE, duplicate_message()))
+                self.counts.skipped += 1
+                continue
+            if copy == Copies.DROP:
                 continue
             if typed:
                 if type(row) is Unreadable:
-                    result.warnings.append(self.warning(row, row.code, row.message, "error"))
-                    self.counts.failed += 1
+                    self.fail(result, row, row.code, row.message)
                 elif type(row) is Waiting:
-                    result.deferred.append(row.canonical_uuid)
+                    result.deferred.append(key)
                 else:
                     records.append(row)
                 continue
+            record = self.typed(row, result, waits)
+            if record is not None:
+                records.append(record)
+        return records
+
+    def typed(self, row, result: ChunkResult, waits):
+        """The record of one source row; None when it failed or waits (counted here)."""
+        try:
             if row.decode_error:
-                result.warnings.append(
-                    self.warning(row, "payload.decode_error", row.decode_error, "error")
-                )
-                self.counts.failed += 1
-                continue
+                self.fail(result, row, DECODE_ERROR, row.decode_error)
+                return None
             if waits and waits(Payload(row.payload)):
                 result.deferred.append(row.canonical_uuid)  # not typed twice
-                continue
-            try:
-                records.append(self.mapper.record.from_row(row))
-            except Exception as exc:  # a malformed payload must not stop the job
-                result.warnings.append(self.warning(row, "mapper.failed", repr(exc), "error"))
-                self.counts.failed += 1
-        return records
+                return None
+            return self.mapper.record.from_row(row)
+        except Exception as exc:  # typing needs no database: whatever it is, it is the row's
+            log.info("could not type %s row %s: %r", self.entity, row.canonical_uuid, type(exc))
+            self.fail(result, row, ROW_FAILED, failure_message("read", exc))
+            return None
 
     def map_all(self, records, result: ChunkResult):
         outcomes, markers = [], []
@@ -327,7 +290,12 @@ class ChunkWriter:
         return outcomes, markers
 
     def map_one(self, record, result: ChunkResult) -> Outcome | None:
-        """Map one record; None means it failed or was deferred (already counted)."""
+        """Map one record; None means it failed or was deferred (already counted).
+
+        A database error is not the mapper's to swallow: the transaction may be
+        spoilt (PostgreSQL), so it goes up to the savepoint around the chunk, or
+        around the row on the slow path.
+        """
         ctx = self.ctx
         ctx.notes = []
         try:
@@ -336,10 +304,8 @@ class ChunkWriter:
             if not ctx.final_pass:
                 result.deferred.append(record.canonical_uuid)
                 return None
-            result.warnings.append(
-                self.warning(record, "mapper.failed", "row could not be resolved", "error")
-            )
-            self.counts.failed += 1
+            message = "This row refers to another row of its type that was not imported."
+            self.fail(result, record, ROW_UNRESOLVED, message)
             return None
         except MappingWarning as w:
             result.warnings.append(self.warning(record, w.code, w.message, w.severity, w.raw_data))
@@ -347,28 +313,37 @@ class ChunkWriter:
                 self.counts.failed += 1
                 return None
             return Outcome(record, [], [])
+        except DatabaseError:
+            raise
         except Exception as exc:
+            if stops_the_job(exc):
+                raise
             log.exception("mapper %s failed on %s", self.entity, record.canonical_uuid)
-            result.warnings.append(self.warning(record, "mapper.failed", repr(exc), "error"))
-            self.counts.failed += 1
+            self.fail(result, record, ROW_FAILED, failure_message("map", exc))
             return None
         instances = mapped if isinstance(mapped, list) else ([mapped] if mapped else [])
         notes = list(ctx.notes)
-        for key, what, value in record.problems:
-            notes.append(_problem_note(self.entity, key, what, value))
+        notes += problem_notes(self.entity, record.problems)
         return Outcome(record, instances, notes)
 
-    def save(self, outcomes: list[Outcome], markers: list[Outcome]) -> None:
-        """Insert new instances model by model, then their mappings and skip markers."""
+    def save(self, outcomes: list[Outcome], markers: list[Outcome], saved: Saved | None = None):
+        """Insert new instances model by model, then their mappings and skip markers.
+
+        `saved` holds what earlier rows of the chunk inserted (the slow path saves
+        one row at a time): a row mapped to an instance an earlier row of its
+        chunk created counts as created, as it does when the chunk is saved whole.
+        """
+        saved = saved or Saved()
         groups: dict[type, list] = {}
-        seen: set[int] = set()
         for outcome in outcomes:
             for obj in outcome.instances:
-                if obj.pk is None and id(obj) not in seen:
-                    seen.add(id(obj))
+                if obj.pk is None and id(obj) not in saved.inserted:
+                    saved.inserted[id(obj)] = obj
+                    saved.latest.append(obj)
                     groups.setdefault(type(obj), []).append(obj)
         for model in parents_first(groups):
             objs = groups[model]
+            self.fit(objs, outcomes)
             inserts.insert_instances(objs)
             events.emit_many(
                 events.domain_events(objs, self.ctx.clinic.pk), dry_run=self.ctx.job.dry_run
@@ -377,18 +352,17 @@ class ChunkWriter:
         now = inserts.db_value(EntityMapping, "created_at", timezone.now())
         job = inserts.db_value(EntityMapping, "job", self.ctx.job.pk)
         rows = []
-        extras = set()
         for o in outcomes:
             target = o.instances[0]
-            o.created = id(target) in seen
+            o.created = id(target) in saved.inserted
             rows.append(
                 self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now, job)
             )
             # Further rows one source row produced (family shares, legal records) are
             # mapped too, so undo finds every row the job created.
             for i, extra in enumerate(o.instances[1:], 1):
-                if id(extra) in seen and id(extra) not in extras:
-                    extras.add(id(extra))
+                if id(extra) in saved.inserted and id(extra) not in saved.extras:
+                    saved.extras.add(id(extra))
                     key = f"{o.record.canonical_uuid}:{i}"
                     rows.append(
                         self.mapping_values(
@@ -426,6 +400,23 @@ class ChunkWriter:
             now,
         )
 
+    def fit(self, objs: list[models.Model], outcomes: list[Outcome]) -> None:
+        """Bring new rows to their columns (`fit.fit`); each change is a note on its row.
+
+        A mapper that reported a cut itself (a `*_truncated` note) is not warned twice.
+        """
+        changes = fit.fit(objs)
+        if not changes:
+            return
+        owner = {id(obj): o for o in outcomes for obj in o.instances}
+        for change in changes:
+            outcome = owner[id(change.obj)]
+            if change.code == fit.CUT_TO_LENGTH and any(
+                n.code.endswith("_truncated") for n in outcome.notes
+            ):
+                continue
+            outcome.notes.append(Note(change.code, change.message, "warn"))
+
     def note_warnings(self, outcomes: list[Outcome]) -> list[ImportWarning]:
         return [
             self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
@@ -446,22 +437,43 @@ class ChunkWriter:
         self.counts.skipped += len(markers)
 
     def save_one_by_one(self, records, result: ChunkResult) -> None:
-        """Slow path: map and save each record alone so one bad row fails alone."""
+        """Slow path: map and save each record in its own savepoint, so a bad row fails alone.
+
+        The chunk's references and the mapper's look-ups are loaded once, as on
+        the fast path; only if that fails (a row's value spoils a query) is each
+        row prepared alone.
+        """
         self.ctx.chunk = {}
-        self.mapper.prepare(records, self.ctx)
+        together = True
+        try:
+            with transaction.atomic():
+                self.prepare(records)
+        except Exception as exc:
+            if stops_the_job(exc):
+                raise
+            together = False
         raced = False
+        saved = Saved()
         for record in records:
             warned = len(result.warnings)
-            outcome = self.map_one(record, result)
-            if outcome is None:
-                continue
+            saved.latest = []
             try:
                 with transaction.atomic():
-                    if outcome.instances:
-                        self.save([outcome], [])
-                    else:
-                        self.save([], [outcome])
-            except DatabaseError as exc:
+                    if not together:
+                        self.ctx.chunk = {}
+                        self.prepare([record])
+                    outcome = self.map_one(record, result)
+                    if outcome is not None:
+                        both = ([outcome], []) if outcome.instances else ([], [outcome])
+                        self.save(*both, saved=saved)
+            except Exception as exc:
+                if stops_the_job(exc):
+                    raise
+                saved.forget_latest()
+                del result.warnings[warned:]
+                if isinstance(exc, fit.RowRefused):
+                    self.fail(result, record, exc.code, exc.message)
+                    continue
                 if not self.look_up and existing_mappings(
                     self.ctx, self.entity, [record.canonical_uuid]
                 ):
@@ -469,10 +481,12 @@ class ChunkWriter:
                     # looked up, and the next chunks look up again.
                     raced = True
                     self.counts.already_mapped += 1
-                    del result.warnings[warned:]
                     continue
-                result.warnings.append(self.warning(record, "mapper.failed", str(exc), "error"))
-                self.counts.failed += 1
+                name = type(exc).__name__
+                log.info("row %s of %s failed: %s", record.canonical_uuid, self.entity, name)
+                self.fail(result, record, ROW_FAILED, failure_message("save", exc))
+                continue
+            if outcome is None:
                 continue
             if outcome.instances:
                 self.count_saved([outcome], [], result)
@@ -504,50 +518,3 @@ def _visit(model: type, groups: dict[type, list], ordered: list[type], path: tup
         if f.is_relation and f.related_model in groups and f.related_model is not model:
             _visit(f.related_model, groups, ordered, (*path, model))
     ordered.append(model)
-
-
-def _problem_note(entity, key, what, value):
-    from dentalpin_import.mapping.base import Note
-
-    return Note(f"{entity}.unreadable_value", f"{key}: {what} ({value!r}); left empty", "info")
-
-
-class RawWriter:
-    """Keeps rows of types without a mapper verbatim, once per clinic."""
-
-    def __init__(self, entity_type: str, ctx: MappingContext, counts: TypeCounts):
-        self.entity = entity_type
-        self.ctx = ctx
-        self.counts = counts
-
-    def process(self, rows) -> ChunkResult:
-        uuids = [r.canonical_uuid for r in rows]
-        known = {
-            u: mine for u, mine, _ in _already_there(RawEntity, self.ctx, (self.entity,), uuids)
-        }
-        fresh = [r for r in rows if r.canonical_uuid not in known]
-        mine = sum(1 for flag in known.values() if flag)
-        self.counts.raw += mine
-        self.counts.already_mapped += len(known) - mine
-        now = timezone.now()
-        ctx = self.ctx
-        inserts.insert_values(
-            RawEntity,
-            RAW_COLUMNS,
-            [
-                [
-                    ctx.clinic.pk,
-                    ctx.job.pk,
-                    ctx.source_system,
-                    self.entity,
-                    r.canonical_uuid,
-                    r.source_id[:200],
-                    r.payload,
-                    r.raw_source_data,
-                    now,
-                ]
-                for r in fresh
-            ],
-        )
-        self.counts.raw += len(fresh)
-        return ChunkResult()

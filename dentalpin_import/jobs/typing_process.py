@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import dentalpin_import
 from dentalpin_import.frames import read_tuple, readable
-from dentalpin_import.reader.typed_stream import unpack
+from dentalpin_import.reader.typed_stream import may_repeat_keys, unpack, whole_pages
 
 try:
     import fcntl
@@ -83,6 +83,7 @@ class TypedRows:
             self.proc = self._start(planned)
         self.peak_rss_kb: int | None = None
         self.delivered = {"typed": 0, "read here": 0}  # rows, for the log and the tests
+        self.repeats: dict[str, bool] = {}  # types whose table may hold a key twice
 
     def _start(self, planned) -> subprocess.Popen | None:
         container = self.container
@@ -197,8 +198,14 @@ class TypedRows:
             yield rows
 
     def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
-        for rows in self.container.iter_rows(
-            entity_type, chunk_size=self.chunk_size, after_uuid=after
+        if entity_type not in self.repeats:
+            self.repeats[entity_type] = may_repeat_keys(self.container, entity_type)
+        for rows in whole_pages(
+            self.container,
+            entity_type,
+            chunk_size=self.chunk_size,
+            after_uuid=after,
+            repeats=self.repeats[entity_type],
         ):
             self.delivered["read here"] += len(rows)
             yield rows

@@ -8,7 +8,14 @@ from typing import Any
 
 import orjson
 
+from dentalpin_import.reader.values import clean_json, clean_text
+
 _UNREAD = object()
+# The deepest nesting a payload or raw data may have. Real exports nest two or
+# three levels; a deeper document is refused as the row's decode error rather
+# than met later by whatever recursion (encoding it for the database, a repr, a
+# pickle) would exhaust the stack on it.
+MAX_DEPTH = 100
 
 
 class SourceRow:
@@ -29,6 +36,7 @@ class SourceRow:
         "_raw_text",
         "_decoded",
         "_raw",
+        "_fixes",
     )
 
     def __init__(
@@ -50,10 +58,15 @@ class SourceRow:
         self._raw_text = raw_text
         self._decoded: tuple | None = None  # (payload, its problem)
         self._raw = _UNREAD
+        # (where, code) of each text the rules of `values.clean_text` changed.
+        self._fixes: list[tuple[str, str]] = []
+        if not source_id.isprintable():  # a NUL or a lone surrogate is not printable
+            self.source_id, codes = clean_text(source_id)
+            self._fixes += [("source_id", code) for code in codes]
 
     def _decode(self) -> tuple:
         if self._decoded is None:
-            self._decoded = decode_object(self._payload_text, "payload")
+            self._decoded = decode_object(self._payload_text, "payload", self._fixes)
         return self._decoded
 
     @property
@@ -64,9 +77,18 @@ class SourceRow:
     def raw_source_data(self) -> dict | None:
         """The raw data as an object; None when it is missing or unreadable (never an error)."""
         if self._raw is _UNREAD:
-            raw, problem = decode_object(self._raw_text, "raw_source_data")
+            fixes: list[tuple[str, str]] = []
+            raw, problem = decode_object(self._raw_text, "raw_source_data", fixes)
             self._raw = raw if problem is None else None
+            self._fixes += [(f"raw_source_data.{where}", code) for where, code in fixes]
         return self._raw
+
+    @property
+    def text_fixes(self) -> list[tuple[str, str]]:
+        """(field, code) of every text of the row cleaned by `values.clean_text`."""
+        self._decode()
+        self.raw_source_data  # noqa: B018 (decoded for its fixes)
+        return self._fixes
 
     @property
     def decode_error(self) -> str | None:
@@ -111,17 +133,48 @@ class FilesSummary:
     declared_bytes: int
 
 
-def decode_object(text: Any, what: str) -> tuple[dict | None, str | None]:
-    """Parse a JSON object column; return (object, None) or (None, problem)."""
+def decode_object(
+    text: Any, what: str, fixes: list | None = None
+) -> tuple[dict | None, str | None]:
+    """Parse a JSON object column; return (object, None) or (None, problem).
+
+    The object's text is cleaned by `values.clean_json` (no NUL, no lone
+    surrogate), and what was cleaned is added to `fixes` as (key, code).
+    The problem names what is wrong, never a piece of the text.
+    """
     if not isinstance(text, str):
         return None, f"{what} is not text"
     try:
         value = loads(text)
     except ValueError as exc:
         return None, f"{what} is not valid JSON: {exc}"
+    except RecursionError:
+        return None, f"{what} is nested more than {MAX_DEPTH} levels deep"
     if not isinstance(value, dict):
         return None, f"{what} is not a JSON object"
+    # Only a text with that many brackets can be that deep: most rows skip the walk.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        return None, f"{what} is nested more than {MAX_DEPTH} levels deep"
+    # A NUL can only be written \u0000 in JSON, and a lone surrogate only as a
+    # \ud800-\udfff escape: the other rows need no walk.
+    if "\\u0000" in text or "\\ud" in text or "\\uD" in text:
+        value, found = clean_json(value)
+        if fixes is not None:
+            fixes += found
     return value, None
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in a decoded JSON value (a loop, not recursion)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for inner in item.values() if type(item) is dict else item:
+            if type(inner) is dict or type(inner) is list:
+                pending.append((inner, depth + 1))
+    return deepest
 
 
 def loads(text: str) -> Any:

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import sqlite3
 import sys
+from collections.abc import Iterator
 from dataclasses import fields
 from functools import cache
 from operator import attrgetter
@@ -74,8 +76,61 @@ def type_rows(record_cls, rows, waits=None) -> list[Any]:
         try:
             items.append(record_cls.from_row(row))
         except Exception as exc:  # a malformed payload must not stop the job
-            items.append(Unreadable(row.canonical_uuid, row.source_id, "mapper.failed", repr(exc)))
+            items.append(Unreadable(row.canonical_uuid, row.source_id, ROW_FAILED, unread(exc)))
     return items
+
+
+# The warning of a row that could not be typed: the importer's words (jobs/row_errors.py),
+# kept here because this process imports no Django.
+ROW_FAILED = "row.failed"
+
+
+def unread(exc: BaseException) -> str:
+    """The message of a row typing failed on: the kind of error, never its text (a value)."""
+    return f"This row could not be read ({type(exc).__name__}); the rest of the import went on."
+
+
+def may_repeat_keys(container, entity_type: str) -> bool:
+    """False when no two rows of the type's table share a canonical_uuid.
+
+    FORMAT.md makes canonical_uuid the table's primary key, and SQLite then
+    keeps it unique: two PRAGMAs tell. A table built without that key is read
+    through once to find out.
+    """
+    conn = getattr(container, "conn", None)
+    if conn is None:
+        return False  # a CSV sheet: its reader gives a repeated key a new one (`key#2`)
+    try:
+        for index in conn.execute(f'PRAGMA index_list("{entity_type}")').fetchall():
+            name, unique = str(index[1]), index[2]
+            quoted = name.replace('"', '""')
+            columns = [c[2] for c in conn.execute(f'PRAGMA index_info("{quoted}")')]
+            if unique and columns == ["canonical_uuid"]:
+                return False
+        sql = f'SELECT 1 FROM "{entity_type}" GROUP BY canonical_uuid HAVING COUNT(*) > 1 LIMIT 1'
+        return conn.execute(sql).fetchone() is not None
+    except sqlite3.Error:
+        return True  # the reader will say what is wrong with the table; assume copies
+
+
+def whole_pages(
+    container, entity_type: str, *, chunk_size: int, after_uuid=None, repeats: bool = True
+) -> Iterator[list]:
+    """`container.iter_rows`, except that a page never ends between two rows of one key.
+
+    The container pages by canonical_uuid (`> last`): every row of a page's last
+    key that did not fit the page would be skipped. The importer reports such
+    copies (`Copies`), so it must see them: they join their page.
+    `repeats=False` says the caller knows every key is unique (`may_repeat_keys`).
+    """
+    pages = container.iter_rows(entity_type, chunk_size=chunk_size, after_uuid=after_uuid)
+    for rows in pages:
+        if repeats:
+            last = rows[-1].canonical_uuid
+            copies = container.rows_among(entity_type, [last])
+            if len(copies) > sum(1 for r in rows if r.canonical_uuid == last):
+                rows = [r for r in rows if r.canonical_uuid != last] + copies
+        yield rows
 
 
 @cache
@@ -124,7 +179,9 @@ def serve(request: dict, out) -> None:
             waits = reader_object(*waits) if waits else None
             chunk_size = int(request["chunk_size"])
             held: list[str] = []
-            for rows in container.iter_rows(entity_type, chunk_size=chunk_size):
+            repeats = may_repeat_keys(container, entity_type)
+            pages = whole_pages(container, entity_type, chunk_size=chunk_size, repeats=repeats)
+            for rows in pages:
                 items = type_rows(cls, rows, waits)
                 held += [item.canonical_uuid for item in items if type(item) is Waiting]
                 write_frame(out, ("chunk", entity_type, field_names(cls), pack(cls, items)))

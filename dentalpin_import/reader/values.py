@@ -1,15 +1,35 @@
 """Parse payload values by the conventions of FORMAT.md §8.2, never raising.
 
 A value that cannot be read becomes `None` and a short problem text is kept on
-the `Payload`, so a mapper can turn it into a warning and go on.
+the `Payload`, so a mapper can turn it into a warning and go on. The problem
+keeps what kind of value it was, never the value itself: it ends up in a
+warning, and a warning must not carry a patient's data (nor a value nested
+thousands of levels deep).
+
+The text rules every source's text goes through before it is mapped
+(`clean_text`, `clean_json`) live here too, so DPMF payloads and CSV cells are
+cleaned alike, and a value is stored the same on SQLite and PostgreSQL.
 """
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
+# The largest integer a payload value may hold: what a PostgreSQL `integer`
+# column takes. SQLite would take 64 bits, so a larger value stored on one
+# database and was refused by the other; it is left empty on both instead.
+INT_LIMIT = 2**31 - 1
+
+# Codes of the warnings the text rules leave (see `clean_text`).
+NUL_REMOVED = "text.nul_removed"
+SURROGATE_REPLACED = "text.surrogate_replaced"
+# A lone surrogate is half of a UTF-16 pair: no encoding can write it, so the
+# database driver refuses the whole row. A complete pair reaches Python as one
+# character, so every surrogate left in a string is a lone one.
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 # Access/Delphi "zero date": a placeholder, not a birthday (FORMAT.md §14.22).
 ZERO_DATES = {dt.date(1899, 12, 30), dt.date(1900, 1, 1)}
@@ -25,7 +45,7 @@ class Payload:
         self.problems: list[tuple[str, str, Any]] = []
 
     def _problem(self, key: str, what: str, value: Any) -> None:
-        self.problems.append((key, what, value))
+        self.problems.append((key, what, kind_of(value)))
 
     def text(self, key: str, default: str = "") -> str:
         """Return the value as stripped text ('' for missing/null)."""
@@ -68,18 +88,26 @@ class Payload:
 
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
-        if type(value) is int:
+        if type(value) is int and -INT_LIMIT <= value <= INT_LIMIT:
             return value
         if value is None or value == "":
             return None
         if isinstance(value, bool):
             self._problem(key, "not an integer", value)
             return None
-        try:
-            return int(Decimal(str(value).strip()))
-        except (InvalidOperation, ValueError):
-            self._problem(key, "not an integer", value)
-            return None
+        if type(value) is int:
+            number = value
+        else:
+            try:
+                number = int(Decimal(str(value).strip()))
+            except (InvalidOperation, ValueError, OverflowError):
+                # OverflowError: "1e999999999" is a Decimal, but no int.
+                self._problem(key, "not an integer", value)
+                return None
+        if -INT_LIMIT <= number <= INT_LIMIT:
+            return number
+        self._problem(key, "out of range", value)
+        return None
 
     def decimal(self, key: str) -> Decimal | None:
         """Return a Decimal from a string (or, defensively, a JSON number)."""
@@ -127,6 +155,14 @@ class Payload:
             parsed = dt.datetime.combine(day, dt.time())
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
+        try:
+            # Stored in UTC: a moment in year 1 or 9999 whose offset takes it out of
+            # the years Python knows fails here, not at the insert (where PostgreSQL
+            # would store it and SQLite refuse it).
+            parsed.astimezone(dt.UTC)
+        except OverflowError:
+            self._problem(key, "out of range", value)
+            return None
         return parsed
 
     def time(self, key: str) -> dt.time | None:
@@ -158,6 +194,83 @@ class Payload:
             else:
                 self._problem(key, "not an FDI tooth", item)
         return tuple(teeth)
+
+
+def kind_of(value: Any) -> str:
+    """What a value was, in a few words that hold none of it (for warnings)."""
+    if isinstance(value, str):
+        return f"text of {len(value)} characters"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def clean_text(value: str) -> tuple[str, tuple[str, ...]]:
+    """`value` without NUL characters and with lone surrogates replaced by U+FFFD.
+
+    Returns the text and the codes of what was changed (empty when nothing was).
+    PostgreSQL refuses a NUL in text and in JSON, SQLite stores it: removed, the
+    row is the same on both. The replacement character shows where the bad one was.
+    """
+    fixes: tuple[str, ...] = ()
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+        fixes += (NUL_REMOVED,)
+    if not value.isascii() and SURROGATES.search(value):
+        value = SURROGATES.sub("\ufffd", value)
+        fixes += (SURROGATE_REPLACED,)
+    return value, fixes
+
+
+def clean_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """A decoded JSON value with `clean_text` applied to every string in it, keys included.
+
+    Returns the value (its containers cleaned in place) and a (top-level key,
+    code) pair for each change. A loop, not recursion: the value may be nested
+    as deep as the decoder allowed.
+    """
+    if type(value) is str:
+        value, codes = clean_text(value)
+        return value, [("", code) for code in codes]
+    fixes: list[tuple[str, str]] = []
+    pending: list[tuple[Any, str]] = [(value, "")] if type(value) in (dict, list) else []
+    while pending:
+        item, top = pending.pop()
+        if type(item) is list:
+            for i, inner in enumerate(item):
+                if type(inner) is str:
+                    text, codes = clean_text(inner)
+                    if codes:
+                        item[i] = text
+                        fixes += [(top, code) for code in codes]
+                elif type(inner) is dict or type(inner) is list:
+                    pending.append((inner, top))
+            continue
+        changed, entries = False, []
+        for key, inner in item.items():
+            key, codes = clean_text(key)
+            where = top or key[:60]
+            if codes:
+                changed = True
+                fixes += [(where, code) for code in codes]
+            if type(inner) is str:
+                inner, codes = clean_text(inner)
+                if codes:
+                    changed = True
+                    fixes += [(where, code) for code in codes]
+            elif type(inner) is dict or type(inner) is list:
+                pending.append((inner, where))
+            entries.append((key, inner))
+        if changed:
+            item.clear()
+            item.update(entries)
+    return value, fixes
 
 
 def parse_date(value: str) -> dt.date | None:

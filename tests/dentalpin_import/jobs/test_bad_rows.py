@@ -1,14 +1,20 @@
 """A row the database refuses fails alone; the rest of its chunk is imported."""
 
+from collections import Counter
+
 import pytest
+from django.db import IntegrityError, transaction
 from django_scopes import scope
 
 from clinics.models import Patient
+from dentalpin_import.jobs.chunks import ChunkWriter
 from dentalpin_import.mapping.base import MappingWarning
 from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.models import EntityMapping, ImportWarning
 from dentalpin_import.reader.records import SourcePatient
+from dentalpin_import.sample.generator import generate_sample
 from tests import dpmf_builder as b
+from tests.consistency.snapshot import assert_same_content, snapshot
 from tests.dentalpin_import.commands.helpers import run_import
 
 
@@ -34,7 +40,7 @@ def test_a_row_the_database_refuses_fails_alone(tmp_path, clinic, monkeypatch):
         "raw": 0,
         "failed": 1,
     }
-    failure = ImportWarning.objects.get(code="mapper.failed", entity_type="patient")
+    failure = ImportWarning.objects.get(code="row.failed", entity_type="patient")
     assert failure.source_id == "2"
     with scope(clinic=clinic):
         assert sorted(Patient.objects.values_list("given_name", flat=True)) == [
@@ -43,9 +49,10 @@ def test_a_row_the_database_refuses_fails_alone(tmp_path, clinic, monkeypatch):
         ]
     assert not EntityMapping.objects.filter(canonical_uuid=b.uid("patient", 2)).exists()
     monkeypatch.setattr(PatientMapper, "map", original)
-    status, _, again = run_import(
+    status, out2, again = run_import(
         b.small_clinic(tmp_path, name="again"), clinic.slug, report=tmp_path / "r2.json"
     )
+    assert status == 0, out2
     assert again["entities"]["patient"]["created"] == 1  # the failed row is retried, and lands
 
 
@@ -91,8 +98,47 @@ def test_other_bad_rows_of_a_refused_chunk_are_counted_and_warned_once(
     assert sorted(
         ImportWarning.objects.filter(entity_type="patient").values_list("source_id", "code")
     ) == [
-        ("2", "mapper.failed"),
-        ("3", "mapper.failed"),
+        ("2", "row.failed"),
+        ("3", "row.failed"),
         ("4", "patient.odd"),
-        ("5", "mapper.failed"),
+        ("5", "row.failed"),
     ]
+
+
+class _Undo(Exception):
+    """Rolls back an import, so the same clinic can import the same file again."""
+
+
+def clinic_after_import(tmp_path, clinic, path, name) -> dict:
+    """The clinic's content after importing `path`, then rolled back."""
+    with pytest.raises(_Undo), transaction.atomic():
+        status, out, _ = run_import(path, clinic.slug, report=tmp_path / f"{name}.json")
+        assert status == 0, out
+        content = snapshot(clinic)
+        raise _Undo
+    return content
+
+
+@pytest.mark.django_db
+def test_row_by_row_saves_counts_and_warns_exactly_as_the_whole_chunk_does(
+    tmp_path, clinic, monkeypatch, settings
+):
+    """Every chunk refused whole and redone row by row gives the very same clinic and report."""
+    settings.DPMF_CHUNK_SIZE = 25  # several chunks per type
+    sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=5, binaries=False)
+    whole = clinic_after_import(tmp_path, clinic, sample.path, "whole")
+
+    refused = Counter()
+    original = ChunkWriter.save
+
+    def refusing_whole_chunks(self, outcomes, markers, saved=None):
+        if saved is None and len(outcomes) + len(markers) > 1:  # the fast path
+            refused[self.entity] += 1
+            raise IntegrityError("the whole chunk is refused")
+        return original(self, outcomes, markers, saved)
+
+    monkeypatch.setattr(ChunkWriter, "save", refusing_whole_chunks)
+    by_row = clinic_after_import(tmp_path, clinic, sample.path, "by row")
+    assert {"patient", "appointment", "payment", "budget_line"} <= set(refused)
+    assert sum(refused.values()) > 40
+    assert_same_content(whole, by_row, names=("whole chunks", "row by row"))

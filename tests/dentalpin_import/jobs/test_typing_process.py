@@ -208,7 +208,10 @@ def test_unreadable_rows_come_back_with_the_warning_they_earn(tmp_path):
         items = dict(zip([r.source_id for r in rows], type_rows(Refusing, rows), strict=True))
     assert items["1"].code == "payload.decode_error" and "not a JSON object" in items["1"].message
     assert items["2"] == Unreadable(
-        items["2"].canonical_uuid, "2", "mapper.failed", "ValueError('no such thing')"
+        items["2"].canonical_uuid,
+        "2",
+        "row.failed",
+        "This row could not be read (ValueError); the rest of the import went on.",
     )
     assert isinstance(items["3"], SourcePatient)
 
@@ -259,7 +262,7 @@ def test_records_cross_the_pipe_as_values_and_come_back_equal(tmp_path):
             cls = MAPPERS[entity_type].record
             [rows] = list(container.iter_rows(entity_type, chunk_size=1000))
             items = type_rows(cls, rows)
-            items[1] = Unreadable(items[1].canonical_uuid, "x", "mapper.failed", "boom")
+            items[1] = Unreadable(items[1].canonical_uuid, "x", "row.failed", "boom")
             items[2] = Waiting(items[2].canonical_uuid)
             frame = pickle.loads(pickle.dumps(pack(cls, items), protocol=5))
             back = unpack(cls, field_names(cls), frame)

@@ -49,6 +49,7 @@ def test_budgets_are_numbered_per_year_and_a_taken_number_gets_the_next_one(care
         "budget.number_collision": ["2"],
         "budget.no_patient": ["4"],
         "budget.unmapped_patient": ["5"],
+        "text.cut_to_length": ["2"],  # the title, cut to its 200 characters
     }
 
 

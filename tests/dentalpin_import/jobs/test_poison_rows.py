@@ -1,0 +1,375 @@
+"""Whatever one row holds, it fails or is cleaned alone, the same way on SQLite and PostgreSQL.
+
+Each test builds a small real DPMF file with one poison row among good rows,
+imports it with the real command, and checks: exit 0, every good row and its
+dependents imported, the poison row's one warning (code and source id, no
+payload text in the message), the exact stored value (the same literal on
+both databases: the suite runs once on each), and that running the command
+again adds no row and no warning about rows the first run imported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+
+import pytest
+from django_scopes import scopes_disabled
+
+from clinics.models import Appointment, Communication, Patient, Payment
+from dentalpin_import.models import EntityMapping, ImportJob, RawEntity
+from dentalpin_import.reader.integrity import compute_hash
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+
+pytestmark = pytest.mark.django_db
+POISON = "2"  # the source id of the poison row in every file
+
+
+def clinic_rows(poison: dict | None = None, **row_kw) -> list:
+    """Four patients, each with a payer, a payer link, an appointment and a payment.
+
+    `poison` replaces payload values of patient 2; `row_kw` maps a builder name
+    ("appointment", "payment") to payload values for that type's row 2.
+    """
+    rows = [b.professional(1)]
+    for i in range(1, 5):
+        bad = str(i) == POISON
+        payment = dict(row_kw.get("payment", {})) if bad else {}
+        amount = payment.pop("amount", "10.00")
+        rows += [
+            b.client(i),
+            b.patient(i, client_sid=i, **((poison or {}) if bad else {})),
+            b.link(i, i, i),
+            b.appointment(i, i, 1, **(row_kw.get("appointment", {}) if bad else {})),
+            b.payment(i, i, amount, **payment),
+        ]
+    return rows
+
+
+def tamper(path, *statements: tuple[str, tuple]) -> None:
+    """Change a built raw DPMF file with SQL, then stamp its true integrity hash again.
+
+    For what the builder cannot write: JSON text no encoder produces (a lone
+    surrogate escape, a nesting json.dumps refuses) and tables without the keys
+    FORMAT.md asks for, as a hostile or broken exporter could write them.
+    """
+    conn = sqlite3.connect(path)
+    for sql, params in statements:
+        conn.execute(sql, params) if params else conn.executescript(sql)
+    types = [r[0] for r in conn.execute("SELECT entity_type FROM _entities")]
+    digest = compute_hash(conn, types)
+    conn.execute("UPDATE _meta SET value = ? WHERE key = 'integrity_hash'", (digest,))
+    conn.commit()
+    conn.close()
+
+
+def loosened(table: str) -> tuple[str, tuple]:
+    """SQL that rebuilds `table` without its primary key and CHECK constraints."""
+    return (
+        f'CREATE TABLE "loose" AS SELECT * FROM "{table}"; DROP TABLE "{table}"; '
+        f'ALTER TABLE "loose" RENAME TO "{table}";',
+        (),
+    )
+
+
+def set_payload(table: str, source_id: str, text: str) -> tuple[str, tuple]:
+    return (f'UPDATE "{table}" SET payload = ? WHERE source_id = ?', (text, source_id))
+
+
+def imported(tmp_path, clinic, path, name="r"):
+    """Import `path`; return the report and this job's warnings as (type, source id, code)."""
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / f"{name}.json")
+    assert status == 0, out
+    job = ImportJob.objects.filter(clinic=clinic).latest("created_at")
+    warnings = list(job.warnings.values_list("entity_type", "source_id", "code", "message"))
+    return report, warnings
+
+
+def codes(warnings) -> Counter:
+    return Counter((t, s, c) for t, s, c, _ in warnings)
+
+
+def poison_warnings(warnings) -> Counter:
+    """The warnings about rows of source id 2 (the poison row and its dependents)."""
+    return Counter((t, c) for t, s, c, _ in warnings if s == POISON)
+
+
+def clinic_counts(clinic) -> dict:
+    with scopes_disabled():
+        return {
+            "patients": Patient.objects.filter(clinic=clinic).count(),
+            "appointments": Appointment.objects.filter(clinic=clinic).count(),
+            "payments": Payment.objects.filter(clinic=clinic).count(),
+            "mappings": EntityMapping.objects.filter(clinic=clinic).count(),
+        }
+
+
+def stored_patient(clinic):
+    with scopes_disabled():
+        mapping = EntityMapping.objects.get(
+            clinic=clinic, entity_type="patient", canonical_uuid=b.uid("patient", POISON)
+        )
+        return Patient.objects.get(pk=mapping.target_id)
+
+
+def assert_all_good_rows_imported(report, *, but_patient_2_failed=False):
+    expected_patients = 3 if but_patient_2_failed else 4
+    assert report["entities"]["patient"]["created"] == expected_patients
+    for entity_type in ("patient_client_link", "appointment", "payment"):
+        assert report["entities"][entity_type]["created"] >= expected_patients - 0, entity_type
+    assert report["reconciliation"]["adds_up"] is True
+
+
+def assert_again_changes_nothing(tmp_path, clinic, path, before: dict, still_failing=()):
+    """The same command again: no new row, no warning but those of rows still failing."""
+    report, warnings = imported(tmp_path, clinic, path, name="again")
+    assert clinic_counts(clinic) == before
+    assert sorted(codes(warnings)) == sorted(still_failing)
+    return report
+
+
+def assert_no_payload_in(warnings, *texts: str) -> None:
+    for _, _, _, message in warnings:
+        for text in texts:
+            assert text not in message
+
+
+def test_a_lone_surrogate_is_replaced_the_same_way_on_every_database(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows())
+    payload = json.dumps({**b.patient(2, client_sid=2).payload, "given_name": "AnaXX"})
+    tamper(path, set_payload("patient", POISON, payload.replace("XX", "\\ud800")))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert_all_good_rows_imported(report)
+    assert poison_warnings(warnings) == {("patient", "text.surrogate_replaced"): 1}
+    [message] = [m for _, s, c, m in warnings if c == "text.surrogate_replaced"]
+    assert "given_name" in message and "Ana" not in message
+    assert stored_patient(clinic).given_name == "Ana\ufffd"
+    assert_again_changes_nothing(tmp_path, clinic, path, clinic_counts(clinic))
+
+
+def test_a_nul_in_a_name_is_removed_and_the_patient_keeps_its_dependents(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows({"given_name": "Ana\x00Bel"}))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert_all_good_rows_imported(report)
+    assert poison_warnings(warnings) == {("patient", "text.nul_removed"): 1}
+    assert stored_patient(clinic).given_name == "AnaBel"
+    with scopes_disabled():
+        assert Appointment.objects.filter(patient=stored_patient(clinic)).count() == 1
+    assert_no_payload_in(warnings, "AnaBel", "Ana")
+    assert_again_changes_nothing(tmp_path, clinic, path, clinic_counts(clinic))
+
+
+def test_a_nul_in_raw_data_kept_as_json_is_removed_too(tmp_path, clinic):
+    """A type without a mapper is kept in JSON columns, and PostgreSQL's jsonb refuses a NUL."""
+    rows = clinic_rows() + [
+        b.row("legacy_note", 1, raw={"Nom\x00bre": "Sol\x00"}, name="Centro\x00Sol"),
+        b.row("legacy_note", 2, name="Centro Luna"),
+    ]
+    path = b.build(tmp_path, rows)
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["legacy_note"] == {
+        "in_file": 2,
+        "created": 0,
+        "already_mapped": 0,
+        "raw": 2,
+        "failed": 0,
+    }
+    with scopes_disabled():
+        kept = RawEntity.objects.get(clinic=clinic, source_id="1")
+    assert kept.payload["name"] == "CentroSol"
+    assert kept.raw_data == {"Nombre": "Sol"}
+    assert poison_warnings(warnings) == {}
+    assert codes(warnings)[("legacy_note", "1", "text.nul_removed")] == 1
+    [message] = [m for t, s, c, m in warnings if c == "text.nul_removed"]
+    assert message == ("An invisible NUL character was removed from name, raw_source_data.Nombre.")
+
+
+def test_a_name_longer_than_its_column_is_cut_alike_with_a_warning(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows({"given_name": "N" * 2000}))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert_all_good_rows_imported(report)
+    assert poison_warnings(warnings) == {("patient", "text.cut_to_length"): 1}
+    [message] = [m for _, s, c, m in warnings if c == "text.cut_to_length"]
+    assert "Patient.given_name" in message and "150" in message and "NNN" not in message
+    assert stored_patient(clinic).given_name == "N" * 149 + "…"
+    assert_again_changes_nothing(tmp_path, clinic, path, clinic_counts(clinic))
+
+
+def test_a_payload_nested_5000_deep_fails_alone_and_so_do_only_its_dependents(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows())
+    deep = '{"given_name": ' + "[" * 5000 + "]" * 5000 + "}"
+    tamper(path, loosened("patient"), set_payload("patient", POISON, deep))
+    report, warnings = imported(tmp_path, clinic, path)
+    entities = report["entities"]
+    assert entities["patient"]["created"] == 3 and entities["patient"]["failed"] == 1
+    # The rows that refer to the failed patient fail with their own warning each.
+    assert poison_warnings(warnings) == {
+        ("patient", "payload.decode_error"): 1,
+        ("patient_client_link", "patient_client_link.unmapped_patient"): 1,
+        ("appointment", "appointment.unmapped_actor"): 1,
+        ("payment", "payment.no_patient_for_client"): 1,
+    }
+    [message] = [m for t, s, c, m in warnings if c == "payload.decode_error"]
+    assert message == "payload is nested more than 100 levels deep"
+    for entity_type in ("patient_client_link", "appointment", "payment"):
+        assert entities[entity_type]["created"] == 3, entity_type
+    assert report["reconciliation"]["adds_up"] is True
+    before = clinic_counts(clinic)
+    again = assert_again_changes_nothing(
+        tmp_path,
+        clinic,
+        path,
+        before,
+        # The dependents were skipped for good (their mappers' choice): only the
+        # patient is tried, and fails, again.
+        still_failing=[("patient", POISON, "payload.decode_error")],
+    )
+    assert again["entities"]["patient"]["already_mapped"] == 3
+
+
+def test_raw_data_nested_too_deep_leaves_the_row_importable(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows())
+    deep = '{"IdPac": 2, "x": ' + "{" * 5000 + "}" * 5000 + "}"
+    tamper(
+        path,
+        loosened("patient"),
+        ("UPDATE patient SET raw_source_data = ? WHERE source_id = ?", (deep, POISON)),
+    )
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["patient"]["created"] == 4
+    assert poison_warnings(warnings) == {}
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["typed here", "typing process"])
+@pytest.mark.parametrize("chunk_size", [1000, 3], ids=["one chunk", "copy across chunks"])
+def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
+    tmp_path, clinic, settings, chunk_size, helper
+):
+    settings.DPMF_CHUNK_SIZE = chunk_size
+    settings.DPMF_TYPING_PROCESS = helper
+    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
+    path = b.build(tmp_path, clinic_rows())
+    copy = (
+        "INSERT INTO patient SELECT canonical_uuid, source_id, source_system, payload, "
+        "raw_source_data, extracted_at FROM patient WHERE source_id = '2';"
+        "UPDATE _entities SET row_count = row_count + 1 WHERE entity_type = 'patient';"
+    )
+    # At a chunk size of 3 the copy of patient 2 lands in the next page, whichever
+    # copy comes first: the reader must not skip it.
+    tamper(path, loosened("patient"), (copy, ()))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["patient"] == {
+        "in_file": 5,
+        "created": 4,
+        "already_mapped": 0,
+        "raw": 0,
+        "failed": 1,
+    }
+    assert poison_warnings(warnings) == {("patient", "row.duplicate"): 1}
+    [message] = [m for _, s, c, m in warnings if c == "row.duplicate"]
+    assert "appears twice in the file; the first was imported" in message
+    with scopes_disabled():
+        assert Patient.objects.filter(clinic=clinic).count() == 4
+    assert report["reconciliation"]["adds_up"] is True
+    again = assert_again_changes_nothing(tmp_path, clinic, path, clinic_counts(clinic))
+    assert again["entities"]["patient"]["already_mapped"] == 5
+
+
+def test_non_numeric_and_oversized_money_fail_only_their_payment(tmp_path, clinic):
+    rows = clinic_rows(payment={"amount": "doce euros"})
+    rows.append(b.payment(5, 3, "100000000000000000000.00"))  # 10^20: no numeric(12, 2) holds it
+    path = b.build(tmp_path, rows)
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["payment"]["created"] == 3
+    assert report["entities"]["payment"]["failed"] == 2
+    found = codes(warnings)
+    assert found[("payment", POISON, "payment.invalid_amount")] == 1
+    assert found[("payment", "5", "row.value_out_of_range")] == 1
+    assert report["reconciliation"]["adds_up"] is True
+    assert_again_changes_nothing(
+        tmp_path,
+        clinic,
+        path,
+        clinic_counts(clinic),
+        # The mapper skips an unreadable amount for good; a value no column holds
+        # is tried again (a later version may hold it).
+        still_failing=[("payment", "5", "row.value_out_of_range")],
+    )
+
+
+def test_impossible_and_absurd_dates_are_left_empty_with_a_warning(tmp_path, clinic):
+    poison = {"date_of_birth": "2023-02-30", "registered_at": "0000-01-01"}
+    rows = clinic_rows(poison)
+    # A moment that leaves the years Python knows once in UTC: SQLite's driver could
+    # not write it and PostgreSQL could not hand it back.
+    rows.append(
+        b.row(
+            "communication",
+            1,
+            patient_uuid=b.uid("patient", 1),
+            channel="sms",
+            sent_at="9999-12-31T23:59:59-05:00",
+            body="Recordatorio",
+        )
+    )
+    path = b.build(tmp_path, rows)
+    report, warnings = imported(tmp_path, clinic, path)
+    assert_all_good_rows_imported(report)
+    assert poison_warnings(warnings) == {("patient", "patient.unreadable_value"): 2}
+    patient = stored_patient(clinic)
+    assert patient.date_of_birth is None and patient.registered_on is None
+    assert_no_payload_in(warnings, "2023-02-30", "0000-01-01", "9999")
+    assert codes(warnings)[("communication", "1", "communication.unreadable_value")] == 1
+    with scopes_disabled():
+        assert Communication.objects.get(clinic=clinic).sent_at is None
+
+
+def test_a_huge_integer_is_left_empty_and_the_appointment_kept(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows(appointment={"duration_minutes": 10**30}))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert_all_good_rows_imported(report)
+    assert poison_warnings(warnings) == {("appointment", "appointment.unreadable_value"): 1}
+    with scopes_disabled():
+        appointment = Appointment.objects.get(patient=stored_patient(clinic))
+    assert appointment.duration_minutes == 30  # the mapper's default for no duration
+    assert_again_changes_nothing(tmp_path, clinic, path, clinic_counts(clinic))
+
+
+def test_wrong_types_in_every_kind_of_field_are_warned_field_by_field(tmp_path, clinic):
+    poison = {
+        "given_name": ["Ana"],  # text
+        "date_of_birth": 7,  # date
+        "deceased": "quizá",  # boolean
+        "national_id": {"dni": 1},  # text
+    }
+    wrong = {
+        "appointment": {"duration_minutes": "mucho", "scheduled_time": 930},
+        "payment": {"amount": True, "paid_on": ["2026-03-05"]},
+    }
+    path = b.build(tmp_path, clinic_rows(poison, **wrong))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["patient"]["created"] == 4
+    assert report["entities"]["appointment"]["failed"] == 1  # 930 is no time of day
+    assert poison_warnings(warnings) == {
+        ("patient", "patient.unreadable_value"): 4,
+        ("appointment", "appointment.unparseable_datetime"): 1,
+        ("payment", "payment.invalid_amount"): 1,
+    }
+    assert stored_patient(clinic).given_name == "Sin nombre"
+    assert_no_payload_in(warnings, "quizá", "Ana", "dni")
+    assert report["reconciliation"]["adds_up"] is True
+
+
+def test_a_row_whose_id_is_unusable_fails_alone(tmp_path, clinic):
+    path = b.build(tmp_path, clinic_rows())
+    tamper(
+        path,
+        loosened("patient"),
+        ("UPDATE patient SET canonical_uuid = ? WHERE source_id = ?", ("x" * 90, POISON)),
+    )
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["patient"]["created"] == 3
+    assert poison_warnings(warnings)[("patient", "row.bad_key")] == 1
+    assert report["reconciliation"]["adds_up"] is True

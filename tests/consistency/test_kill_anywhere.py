@@ -7,9 +7,11 @@ runs again, to the end, and must exit 0. The clinic's content is then compared
 table by table (`snapshot.py`), with its warnings and its report, with a clinic
 that imported the same file in one uninterrupted run of the same command.
 
-The kill points follow the phase log: every dependency level, part-way through
-a level after some chunks committed (chunks of 10 rows, each committed alone),
-the final passes of a type (planned treatments, refunds), the second passes run
+The kill points follow the phase log: the pre-flight check, every dependency
+level (level 9 too: the sample carries a type no mapper knows, kept raw),
+part-way through a level after some chunks committed (chunks of 10 rows, each
+committed alone), the final passes of a type (planned treatments, refunds),
+the second passes run
 after every type ("binaries and file warnings": staged files, payer links,
 budget links and totals), reconciliation, and the moment between the run's end
 and its status being written. One kill is chosen by polling the job's phase log
@@ -27,9 +29,9 @@ from django.core.management import call_command
 
 from clinics.models import Clinic
 from dentalpin_import.models import ImportJob
-from dentalpin_import.sample.generator import generate_sample
 from tests.consistency import kill_at
 from tests.consistency.commands import CLINIC_NAME, PASSPHRASE, Commands, import_args
+from tests.consistency.samples import FUTURE_TYPE, sample_files
 from tests.consistency.snapshot import assert_same_content, snapshot
 from tests.processes import shared_database_url, wait_until
 
@@ -55,6 +57,7 @@ LEVEL = {
     6: "level 6 receivables",
     7: "level 7 fiscal",
     8: "level 8 documents",
+    9: "level 9 unknown types (raw)",
 }
 BINARIES = "binaries and file warnings"
 RECONCILIATION = "reconciliation"
@@ -114,8 +117,8 @@ SCENARIOS = [
         (commit(8, "after", "applied_treatment", LEVEL[3.5]),),
     ),
     Scenario(
-        "level 4, in the final pass of applied treatments (planned ones)",
-        (commit(26, "before", "applied_treatment", LEVEL[3.5]),),
+        "level 4, after 3 chunks of the applied treatments' final pass (planned ones) committed",
+        (commit(20, "after", "applied_treatment", LEVEL[3.5]),),
     ),
     Scenario(
         "level 4, before the 3rd chunk of treatment phases commits",
@@ -126,7 +129,7 @@ SCENARIOS = [
         (commit(3, "after", "payment", LEVEL[4]),),
     ),
     Scenario(
-        "level 6, in the final pass of payments (refunds)",
+        "level 6, before the final pass of payments (refunds) commits",
         (commit(6, "before", "payment", LEVEL[4]),),
     ),
     Scenario(
@@ -138,24 +141,28 @@ SCENARIOS = [
         (commit(2, "after", "patient_document", LEVEL[7]),),
     ),
     Scenario(
+        "level 9 (a type no mapper knows), after 2 chunks of raw rows committed",
+        (commit(2, "after", FUTURE_TYPE, LEVEL[8]),),
+    ),
+    Scenario(
         "binaries and file warnings, after the files were staged",
-        (Kill(f"{RUNNER}:stage_files", 1, "after", None, LEVEL[8]),),
+        (Kill(f"{RUNNER}:stage_files", 1, "after", None, LEVEL[9]),),
     ),
     Scenario(
         "second passes, after the centre's post-pass (the clinic's own row)",
-        (Kill(CENTRE_FINISH, 1, "after", None, LEVEL[8]),),
+        (Kill(CENTRE_FINISH, 1, "after", None, LEVEL[9]),),
     ),
     Scenario(
         "second passes, after the payer links' post-pass",
-        (Kill(LINKS_FINISH, 1, "after", None, LEVEL[8]),),
+        (Kill(LINKS_FINISH, 1, "after", None, LEVEL[9]),),
     ),
     Scenario(
         "second passes, before the budget lines' post-pass (links, totals)",
-        (Kill(BUDGET_LINES_FINISH, 1, "before", None, LEVEL[8]),),
+        (Kill(BUDGET_LINES_FINISH, 1, "before", None, LEVEL[9]),),
     ),
     Scenario(
         "second passes, after the treatments' post-pass",
-        (Kill(TREATMENTS_FINISH, 1, "after", None, LEVEL[8]),),
+        (Kill(TREATMENTS_FINISH, 1, "after", None, LEVEL[9]),),
     ),
     Scenario(
         "reconciliation, before it starts",
@@ -173,7 +180,7 @@ SCENARIOS = [
         "killed twice: level 3.5, then again in the budget lines' post-pass",
         (
             commit(5, "after", "budget_line", LEVEL[3]),
-            Kill(BUDGET_LINES_FINISH, 1, "before", None, LEVEL[8]),
+            Kill(BUDGET_LINES_FINISH, 1, "before", None, LEVEL[9]),
         ),
     ),
     Scenario(
@@ -187,7 +194,6 @@ SCENARIOS = [
         env={"DPMF_TYPING_PROCESS_MIN_ROWS": "0"},
     ),
 ]
-SUFFIX = {"raw": ".dpm", "zstd-enc": ".dpm.zst.enc"}
 # {(layer, env): the snapshot of an uninterrupted import}, made once per database run.
 _REFERENCE: dict = {}
 
@@ -196,17 +202,7 @@ _REFERENCE: dict = {}
 def samples(tmp_path_factory):
     """The same sample clinic as a plain and as an encrypted file."""
     folder = tmp_path_factory.mktemp("kill-samples")
-    return {
-        layer: generate_sample(
-            folder / f"sample{suffix}",
-            patients=PATIENTS,
-            seed=SEED,
-            layer=layer,
-            passphrase=PASSPHRASE if layer != "raw" else None,
-            binaries=False,
-        ).path
-        for layer, suffix in SUFFIX.items()
-    }
+    return sample_files(folder, patients=PATIENTS, seed=SEED, passphrase=PASSPHRASE)
 
 
 @pytest.fixture

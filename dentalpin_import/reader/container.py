@@ -48,6 +48,7 @@ from dentalpin_import.reader.unpack import (
     Layering,
     Progress,
     detect_layering,
+    disk_full,
     hash_file,
     sqlite_header_problem,
     unreadable,
@@ -82,6 +83,8 @@ def open_dpmf(
         workdir = Path(tempfile.mkdtemp(prefix="dpmf-", dir=tmp_dir))
         os.chmod(workdir, 0o700)
     except OSError as exc:
+        if disk_full(exc):
+            raise
         reason = exc.strerror or type(exc).__name__
         folder = tmp_dir or tempfile.gettempdir()
         raise ReadError(
@@ -106,6 +109,8 @@ def _opened(path, layering, workdir, passphrase, max_bytes, progress) -> Contain
             path, sqlite_path, layering, file_sha256, unpacked, private=sqlite_path != path
         )
     except OSError as exc:  # writing the copy is UNPACK_FAILED already: this is the file
+        if disk_full(exc):
+            raise
         raise unreadable(exc) from None
 
 

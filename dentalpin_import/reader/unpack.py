@@ -3,11 +3,13 @@
 Every way the outer layers can fail ends here as a `ReadError`: a file that
 cannot be read, an unpacked copy that cannot be written, corrupt or truncated
 zstd, and, for an encrypted file whose seal does not verify, the likeliest
-cause (wrong passphrase, truncated, or changed after encryption).
+cause (wrong passphrase, truncated, or changed after encryption). A full disk
+alone is left as the `OSError` it is (see `disk_full`).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Callable
@@ -79,6 +81,15 @@ def sqlite_header_problem(head: bytes, size: int) -> ReadError | None:
     return None
 
 
+def disk_full(exc: OSError) -> bool:
+    """True for a full disk: the machine's problem, not the file's, so no refusal.
+
+    The `OSError` goes on as it is, and the job fails naming the folder
+    (`jobs/diskfull.py`), as it does for a full disk anywhere else.
+    """
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 class _Sink:
     """Writes plaintext to a file, through zstd when the inner layer is compressed."""
 
@@ -87,6 +98,8 @@ class _Sink:
         try:
             self.fh = open(target, "wb")
         except OSError as exc:
+            if disk_full(exc):
+                raise
             raise self._unwritable(exc) from None
         self.written = 0
         self.max_bytes = max_bytes
@@ -104,6 +117,8 @@ class _Sink:
         try:
             self.fh.write(data)
         except OSError as exc:
+            if disk_full(exc):
+                raise
             raise self._unwritable(exc) from None
         self.written += len(data)
 
@@ -124,6 +139,8 @@ class _Sink:
         try:
             self.fh.close()
         except OSError as exc:
+            if disk_full(exc):
+                raise
             raise self._unwritable(exc) from None
 
 

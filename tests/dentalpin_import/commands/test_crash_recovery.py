@@ -13,12 +13,13 @@ from django.core.management.base import CommandError
 from django_scopes import scope
 
 from clinics.models import Patient
-from dentalpin_import.jobs import liveness, preflight, services, workarea
+from dentalpin_import.jobs import liveness, preflight, services, sheet_preview, workarea
 from dentalpin_import.management import running
 from dentalpin_import.models import AuditEntry, EntityMapping, ImportJob
 from dentalpin_import.sample.generator import generate_sample
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.csv.sheets import patients_rows, run, write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -244,3 +245,24 @@ def test_only_the_same_file_with_the_same_options_resumes_a_job(tmp_path, clinic
     ImportJob.objects.filter(pk=newer.pk).update(status="failed", file_sha256=sha256)
     ImportJob.objects.filter(pk=job.pk).update(status="failed", dry_run=False)
     assert found() == newer  # the most recent one
+
+
+@pytest.mark.django_db
+def test_a_sheet_command_run_again_resumes_its_job_too(tmp_path, clinic, other_clinic):
+    path = write(tmp_path / "p.csv", patients_rows())
+
+    def database_went_away(sheet, clinic):
+        raise ConnectionError("database went away")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sheet_preview, "problem_groups", database_went_away)
+        status, message, _ = run("import_patients", path, clinic.slug)
+    assert status == 1 and "database went away" in message
+    job = ImportJob.objects.get(clinic=clinic)
+    assert job.status == "failed"
+
+    status, out, report = run("import_patients", path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0 and f"Resuming job {job.pk} failed at " in out
+    assert report["job_id"] == str(job.pk)
+    status, _, whole = run("import_patients", path, other_clinic.slug, report=tmp_path / "w.json")
+    assert without_ids(report) == without_ids(whole)

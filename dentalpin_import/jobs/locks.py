@@ -246,7 +246,9 @@ class _Sqlite:
     def acquire(self, clinic_id: int):
         path = lock_file(clinic_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        # Group-writable: the web server, the workers and a command may run as different
+        # users of one group, as they must to share the database file itself.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o660)
         for attempt in range(ACQUIRE_TRIES):
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -274,9 +276,16 @@ class _Sqlite:
 
     def holder(self, clinic_id: int) -> str | None:
         try:
-            fd = os.open(lock_file(clinic_id), os.O_RDONLY)
+            return self._probe(lock_file(clinic_id))
         except FileNotFoundError:
             return None
+        except OSError:
+            log.warning("cannot read the import lock of clinic %s", clinic_id, exc_info=True)
+            return UNBOUND  # unseen is not free: nobody is declared dead on it
+
+    @staticmethod
+    def _probe(path: Path) -> str | None:
+        fd = os.open(path, os.O_RDONLY)
         try:
             try:
                 # Shared: two probes never take each other for a holder.

@@ -22,6 +22,9 @@ from dentalpin_import.jobs import audit, locks
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus
 
 # Stored on the job (in English, translated by the pages like the refusals).
+# In the options of a job a command created: it holds its clinic's lock from the start.
+COMMAND = "command"
+UNSTARTED = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
 MSG_STOPPED = (
     "the import stopped unexpectedly (its process ended); run the same command again to "
     "finish it (on the job page: Resume)"
@@ -76,11 +79,41 @@ def _clear_the_way(clinic, job: ImportJob | None) -> None:
     running = ImportJob.objects.filter(clinic=clinic, status=JobStatus.RUNNING)
     if locks.visible():
         interrupt(running)  # this process holds the lock: no other run is alive
+        stop_unstarted_commands(clinic, but=job)
         return
     mark_dead_interrupted(clinic=clinic)
     alive = running.exclude(pk=job.pk if job is not None else None).first()
     if alive is not None:
         raise ClinicBusy(alive)
+
+
+def stop_unstarted_commands(clinic, *, but: ImportJob | None = None) -> int:
+    """Fail the clinic's command-line jobs whose process ended before their run began.
+
+    A command holds the clinic's lock from before it records its job, so while
+    this process holds it, such a job still uploaded or validated (killed while
+    its file was read or checked) has nobody behind it. Marked failed, it is
+    resumed by the same command when it had been validated.
+    """
+    stuck = ImportJob.objects.filter(
+        clinic=clinic, status__in=UNSTARTED, **{f"options__{COMMAND}": True}
+    )
+    count = 0
+    for job in stuck.exclude(pk=but.pk if but is not None else None):
+        now = timezone.now()
+        updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.FAILED, error=MSG_STOPPED, finished_at=now
+        )
+        if updated:
+            job.status, job.error, job.finished_at = JobStatus.FAILED, MSG_STOPPED, now
+            audit.record(
+                action=AuditAction.VALIDATION,
+                job=job,
+                outcome="interrupted",
+                details={"error": MSG_STOPPED, "noticed_by": "lock"},
+            )
+            count += 1
+    return count
 
 
 def _bind(held: locks.Held, job: ImportJob) -> None:

@@ -100,6 +100,7 @@ def import_file(
     show: Callable,
 ) -> dict:
     """Import `path` into `clinic` as a new job, or finish one a crash left; return the report."""
+    options = {**options, liveness.COMMAND: True}
     with clinic_claimed(clinic) as held:
         job = None
         if not dry_run:

@@ -266,3 +266,33 @@ def test_a_sheet_command_run_again_resumes_its_job_too(tmp_path, clinic, other_c
     assert report["job_id"] == str(job.pk)
     status, _, whole = run("import_patients", path, other_clinic.slug, report=tmp_path / "w.json")
     assert without_ids(report) == without_ids(whole)
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: not an Exception, so no failure handling runs."""
+
+
+@pytest.mark.django_db
+def test_a_command_killed_before_its_run_leaves_a_job_the_same_command_resumes(
+    tmp_path, clinic, other_clinic
+):
+    def killed(container, *, clinic):
+        raise Killed()
+
+    path = b.small_clinic(tmp_path)
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(preflight, "preflight", killed)
+        run_import(path, clinic.slug)
+    job = ImportJob.objects.get()
+    assert job.status == "validated"  # as a killed process leaves it
+    wizard = services.create_job(clinic=clinic, path=path)  # a web upload: not a command's
+    ImportJob.objects.filter(pk=wizard.pk).update(status="validated")
+
+    assert command("import_jobs", "--clinic", other_clinic.slug)[0] == 0  # another clinic's look
+    assert ImportJob.objects.get(pk=job.pk).status == "validated"
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0 and f"Resuming job {job.pk} failed at " in out
+    assert report["job_id"] == str(job.pk) and report["entities"]["patient"]["created"] == 3
+    stopped = AuditEntry.objects.get(job=job, action="validation", outcome="interrupted")
+    assert stopped.details["error"] == liveness.MSG_STOPPED
+    assert ImportJob.objects.get(pk=wizard.pk).status == "validated"  # left to its wizard

@@ -24,7 +24,7 @@ NAME = "Clínica de la prueba"
 @pytest.fixture
 def twins(tmp_path):
     """Two clinics that imported the same file, one after the other (so their ids differ)."""
-    sample = generate_sample(tmp_path / "s.dpm", patients=12, seed=4, binaries=False)
+    sample = generate_sample(tmp_path / "s.dpm", patients=6, seed=4, binaries=False)
     clinics = []
     for slug in ("uno", "dos"):
         call_command("create_clinic", slug, "--name", NAME, stdout=io.StringIO())

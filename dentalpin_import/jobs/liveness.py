@@ -87,7 +87,9 @@ def _clear_the_way(clinic, job: ImportJob | None) -> None:
         raise ClinicBusy(alive)
 
 
-def stop_unstarted_commands(clinic, *, but: ImportJob | None = None) -> int:
+def stop_unstarted_commands(
+    clinic, *, but: ImportJob | None = None, only: ImportJob | None = None
+) -> int:
     """Fail the clinic's command-line jobs whose process ended before their run began.
 
     A command holds the clinic's lock from before it records its job, so while
@@ -98,6 +100,8 @@ def stop_unstarted_commands(clinic, *, but: ImportJob | None = None) -> int:
     stuck = ImportJob.objects.filter(
         clinic=clinic, status__in=UNSTARTED, **{f"options__{COMMAND}": True}
     )
+    if only is not None:
+        stuck = stuck.filter(pk=only.pk)
     count = 0
     for job in stuck.exclude(pk=but.pk if but is not None else None):
         now = timezone.now()
@@ -165,14 +169,35 @@ def dead_among(jobs) -> list[ImportJob]:
 def mark_dead_interrupted(*, clinic=None, job: ImportJob | None = None) -> int:
     """Mark running jobs (of `clinic`, or `job` alone) with no live process interrupted.
 
-    Return how many were marked.
+    Command-line jobs a killed command left before their run (of clinics whose
+    lock nobody holds) are marked failed too. Return how many jobs were marked.
     """
     running = ImportJob.objects.filter(status=JobStatus.RUNNING)
     if clinic is not None:
         running = running.filter(clinic=clinic)
     if job is not None:
         running = running.filter(pk=job.pk)
-    return interrupt(dead_among(running))
+    count = interrupt(dead_among(running))
+    if locks.visible():
+        count += _stop_dead_commands(clinic, job)
+    return count
+
+
+def _stop_dead_commands(clinic, job: ImportJob | None) -> int:
+    """Command-line jobs left before their run, in clinics whose lock nobody holds."""
+    stuck = ImportJob.objects.filter(status__in=UNSTARTED, **{f"options__{COMMAND}": True})
+    if clinic is not None:
+        stuck = stuck.filter(clinic=clinic)
+    if job is not None:
+        stuck = stuck.filter(pk=job.pk)
+    free: dict[int, bool] = {}
+    count = 0
+    for found in stuck.select_related("clinic"):
+        if found.clinic_id not in free:
+            free[found.clinic_id] = locks.holder(found.clinic_id) is None
+        if free[found.clinic_id]:
+            count += stop_unstarted_commands(found.clinic, only=found)
+    return count
 
 
 def interrupt(jobs) -> int:

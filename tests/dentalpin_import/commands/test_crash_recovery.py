@@ -290,6 +290,15 @@ def test_a_command_killed_before_its_run_leaves_a_job_the_same_command_resumes(
 
     assert command("import_jobs", "--clinic", other_clinic.slug)[0] == 0  # another clinic's look
     assert ImportJob.objects.get(pk=job.pk).status == "validated"
+    assert command("import_jobs", "--clinic", clinic.slug)[0] == 0  # nobody holds the lock
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error == liveness.MSG_STOPPED
+    with liveness.holding(clinic) as held:  # a live command of the clinic, reading its file
+        reading = services.create_job(clinic=clinic, path=path, options={liveness.COMMAND: True})
+        held.bind(reading.pk)
+        assert command("import_jobs")[0] == 0
+        assert ImportJob.objects.get(pk=reading.pk).status == "uploaded"  # alive: left alone
+
     status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
     assert status == 0 and f"Resuming job {job.pk} failed at " in out
     assert report["job_id"] == str(job.pk) and report["entities"]["patient"]["created"] == 3

@@ -239,10 +239,10 @@ class Runner:
 
     def pipeline(self) -> None:
         self.start_counts()
-        self.ctx.finishing_jobs = resume.finishing_jobs(self.job)
-        if self.ctx.resumed and not self.job.dry_run:
-            gone = resume.forget_warnings_to_redo(self.job, self.ctx.source_system)
-            log.info("job %s resumed: %d warnings of rows to map again removed", self.job.pk, gone)
+        self.ctx.finishing_jobs = resume.finishing_jobs(self.job, self.ctx.source_system)
+        if not self.job.dry_run and (self.ctx.resumed or len(self.ctx.finishing_jobs) > 1):
+            gone = resume.forget_warnings_to_redo(self.ctx)
+            log.info("job %s: %d warnings of rows to map again removed", self.job.pk, gone)
         mappers = []
         order = import_order(self.result.counts)
         still_needed = dict(zip(order, referenced_after(order), strict=True))
@@ -386,7 +386,7 @@ class Runner:
             )
             for n in self.ctx.notes
         ]
-        self.flush(resume.notes_not_stored(self.job, notes))
+        self.flush(resume.notes_not_stored(self.ctx.finishing_jobs, notes))
 
     def flush(self, warnings: list[ImportWarning], entity_type: str | None = None) -> None:
         """Store warnings and the job's progress; stop when the job was cancelled.

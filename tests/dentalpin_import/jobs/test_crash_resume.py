@@ -146,6 +146,16 @@ def test_a_new_job_after_a_dead_one_leaves_the_same_clinic(
     got = content(other_clinic)
     assert got["budgets"] == expected["budgets"]
     assert got["clinic"] == expected["clinic"]
+    # Every warning once in the clinic, whichever of the two jobs holds it.
+    assert clinic_warnings(other_clinic) == expected["warnings"]
+
+
+def clinic_warnings(clinic):
+    return Counter(
+        ImportWarning.objects.filter(clinic=clinic).values_list(
+            "entity_type", "code", "source_id", "canonical_uuid", "severity"
+        )
+    )
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.jobs import inserts, resume
+from dentalpin_import.jobs import inserts, liveness, resume
 from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.jobs.counts import TypeCounts
 from dentalpin_import.jobs.reconcile import reconcile
@@ -425,3 +425,6 @@ class Runner:
         if not running.update(**fields):
             raise JobCancelled(f"job {self.job.pk} was cancelled")
         self.uncounted = 0
+        # A run whose clinic lock was lost (its session ended) stops: another import of
+        # the clinic may start now and must not interleave with this one.
+        liveness.check_lock(self.job)

@@ -213,3 +213,35 @@ def test_a_sheet_run_killed_before_its_pass_still_gives_the_linked_patient_its_l
         run_sheet(sheet_job())
     known.refresh_from_db()
     assert known.legacy_id == "P001"
+
+
+@pytest.mark.django_db
+def test_a_run_whose_clinic_lock_session_ends_stops_and_fails_saying_so(
+    sample, clinic, monkeypatch
+):
+    """Another import of the clinic could start once the lock is gone: this one must stop."""
+    from django.db import connection
+
+    from dentalpin_import.jobs import liveness, locks
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a flock cannot be taken away from its process; an advisory lock's session can")
+    monkeypatch.setattr(locks, "CHECK_EVERY_S", 0)
+    job = new_job(sample, clinic)
+
+    def end_the_lock_session(entry):
+        if entry["phase"].startswith("level 1"):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    [locks.APP_NAME + str(job.pk)],
+                )
+
+    with services.open_job_file(job=job) as container:
+        services.validate_job(job=job, container=container)
+        with pytest.raises(locks.LockLost):
+            services.run_job(job=job, container=container, on_phase=end_the_lock_session)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == liveness.MSG_LOCK_LOST

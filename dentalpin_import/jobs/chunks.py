@@ -57,7 +57,7 @@ from dentalpin_import.models import (
     EntityMapping,
     ImportWarning,
 )
-from dentalpin_import.reader.typed_stream import Unreadable, Waiting
+from dentalpin_import.reader.typed_stream import Unreadable, Waiting, may_repeat_keys, whole_keys
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ class ChunkWriter:
         # A runner that asked for every type at its start says so (`look_up`).
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
         self.copies = Copies()
+        self.repeats: bool | None = None  # whether the type's table may hold a key twice
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return row_warning(self.ctx, self.entity, record_or_row, code, message, severity, raw_data)
@@ -186,6 +187,10 @@ class ChunkWriter:
         a re-run.
         """
         result = ChunkResult()
+        if self.repeats is None:
+            self.repeats = may_repeat_keys(container, self.entity)
+        if self.repeats:  # the container pages by key: the copies of the last one join it
+            keys = whole_keys(container, self.entity, keys)
         known = existing_mappings(self.ctx, self.entity, [k for k in keys if usable_key(k)])
         missing = []
         for key in keys:

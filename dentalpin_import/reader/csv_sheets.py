@@ -25,6 +25,7 @@ from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
 from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
+from dentalpin_import.reader.values import clean_text
 
 SOURCE_SYSTEM = "csv_sheets"
 SAMPLE_ROWS = 5
@@ -303,6 +304,7 @@ class _Keys:
 def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_system: str) -> None:
     """Turn every non-blank row into a record, numbering rows by their first physical line."""
     keys = _Keys()
+    nul = "\x00" in parsed.decoded.text  # asked once: most sheets need no cell cleaned
     start = reader.line_num + 1
     while (cells := _next_row(reader, start)) is not None:
         line, start = start, reader.line_num + 1
@@ -310,11 +312,17 @@ def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_syst
             continue  # blank lines hold nothing to lose
         if len(parsed.samples) < SAMPLE_ROWS:
             parsed.samples.append(cells)
-        parsed.records.append(_record(parsed, Cells(line, {}), cells, columns, keys, source_system))
+        row = Cells(line, {})
+        parsed.records.append(_record(parsed, row, cells, columns, keys, source_system, nul))
 
 
-def _record(parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source_system: str):
+def _record(
+    parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source_system: str, nul=False
+):
     header = parsed.header
+    # The text rule DPMF payloads follow too (values.clean_text): the importer warns
+    # about each cleaned cell as it does about a cleaned payload field.
+    fixes = _clean_cells(header, cells) if nul else ()
     row.values = {c: cells[i] if i < len(cells) else "" for c, i in columns.items()}
     extra = [c for c in cells[len(header) :] if c.strip()]
     if extra:
@@ -334,8 +342,21 @@ def _record(parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source
         },
         line=row.line,
         issues=tuple(row.problems),
+        problems=fixes,
         **fields,
     )
+
+
+def _clean_cells(header: list[str], cells: list[str]) -> tuple:
+    """Clean `cells` in place; return a (column, code, "") problem for each cleaned one."""
+    fixes = []
+    for i, cell in enumerate(cells):
+        text, codes = clean_text(cell)
+        if codes:
+            cells[i] = text
+            column = header[i].strip() if i < len(header) else f"column {i + 1}"
+            fixes += [(column, code, "") for code in codes]
+    return tuple(fixes)
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:

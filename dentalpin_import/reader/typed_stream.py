@@ -133,6 +133,22 @@ def whole_pages(
         yield rows
 
 
+def whole_keys(container, entity_type: str, keys: list[str]) -> list[str]:
+    """A page of `container.iter_keys` with the copies of its last key it would skip.
+
+    For a type that `may_repeat_keys` (the caller asks once): one look-up by key.
+    """
+    if not keys:
+        return keys
+    last = keys[-1]
+    sql = f'SELECT COUNT(*) FROM "{entity_type}" WHERE canonical_uuid = ?'
+    try:
+        (count,) = container.conn.execute(sql, (last,)).fetchone()
+    except sqlite3.Error:
+        return keys
+    return keys + [last] * (count - keys.count(last))
+
+
 @cache
 def field_names(record_cls) -> tuple[str, ...]:
     """The fields of a record class, in the order a packed record lists their values."""

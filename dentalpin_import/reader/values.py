@@ -22,6 +22,8 @@ CENT = Decimal("0.01")
 # column takes. SQLite would take 64 bits, so a larger value stored on one
 # database and was refused by the other; it is left empty on both instead.
 INT_LIMIT = 2**31 - 1
+# Digits before the point a number may have: twice what any amount column holds.
+MAX_DIGITS = 20
 
 # Codes of the warnings the text rules leave (see `clean_text`).
 NUL_REMOVED = "text.nul_removed"
@@ -99,11 +101,19 @@ class Payload:
             number = value
         else:
             try:
-                number = int(Decimal(str(value).strip()))
-            except (InvalidOperation, ValueError, OverflowError):
-                # OverflowError: "1e999999999" is a Decimal, but no int.
+                number = Decimal(str(value).strip())
+            except (InvalidOperation, ValueError):
                 self._problem(key, "not an integer", value)
                 return None
+            if not number.is_finite():
+                self._problem(key, "not an integer", value)
+                return None
+            if number.adjusted() >= MAX_DIGITS:
+                # Before int(): "1e999999999" is a valid Decimal whose int would take
+                # Python hours to build.
+                self._problem(key, "out of range", value)
+                return None
+            number = int(number)
         if -INT_LIMIT <= number <= INT_LIMIT:
             return number
         self._problem(key, "out of range", value)
@@ -125,6 +135,11 @@ class Payload:
             return None
         if not number.is_finite():
             self._problem(key, "not a number", value)
+            return None
+        if number.adjusted() >= MAX_DIGITS:
+            # No column holds it, and rounding or int() of "1e999999999" would
+            # fail or take hours on the way.
+            self._problem(key, "out of range", value)
             return None
         return number
 

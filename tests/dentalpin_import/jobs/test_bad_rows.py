@@ -9,6 +9,7 @@ from django_scopes import scope
 from clinics.models import Patient
 from dentalpin_import.jobs.chunks import ChunkWriter
 from dentalpin_import.mapping.base import MappingWarning
+from dentalpin_import.mapping.consents import ConsentMapper
 from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.models import EntityMapping, ImportWarning
 from dentalpin_import.reader.records import SourcePatient
@@ -142,3 +143,51 @@ def test_row_by_row_saves_counts_and_warns_exactly_as_the_whole_chunk_does(
     assert {"patient", "appointment", "payment", "budget_line"} <= set(refused)
     assert sum(refused.values()) > 40
     assert_same_content(whole, by_row, names=("whole chunks", "row by row"))
+
+
+def nested_list(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "mapper, poison, error",
+    [
+        (PatientMapper, dict(given_name="Ana\ud800"), "UnicodeEncodeError"),  # no driver encodes it
+        (ConsentMapper, dict(source_extra=nested_list(5000)), "RecursionError"),  # json.dumps
+    ],
+    ids=["lone surrogate", "JSON nested 5,000 deep"],
+)
+def test_an_error_at_insert_that_is_not_the_database_s_fails_its_row_alone(
+    tmp_path, clinic, monkeypatch, mapper, poison, error
+):
+    """Not a DatabaseError, yet about the row: the chunk goes row by row all the same."""
+    original = mapper.map
+
+    def map_with_a_value_no_database_takes(self, record, ctx):
+        row = original(self, record, ctx)
+        if record.source_id == "2":
+            row.__dict__.update(poison)  # past every rule of the reader, as a mapper bug would
+        return row
+
+    monkeypatch.setattr(mapper, "map", map_with_a_value_no_database_takes)
+    rows = b.small_clinic_rows() + [
+        b.row("consent", 2, patient_uuid=b.uid("patient", 2), title="Consentimiento"),
+        b.row("consent", 3, patient_uuid=b.uid("patient", 1), title="Otro"),
+    ]
+    status, out, report = run_import(
+        b.build(tmp_path, rows), clinic.slug, report=tmp_path / "r.json"
+    )
+    assert status == 0, out
+    entity = mapper.entity
+    assert report["entities"][entity]["created"] == report["entities"][entity]["in_file"] - 1
+    assert report["entities"][entity]["failed"] == 1
+    [failure] = ImportWarning.objects.filter(code="row.failed", entity_type=entity)
+    assert failure.source_id == "2"
+    assert failure.message == (
+        f"This row could not be saved ({error}); the rest of the import went on."
+    )
+    assert report["reconciliation"]["adds_up"] is True

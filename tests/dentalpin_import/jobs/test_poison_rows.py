@@ -22,6 +22,7 @@ from dentalpin_import.models import EntityMapping, ImportJob, RawEntity
 from dentalpin_import.reader.integrity import compute_hash
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.csv import sheets
 
 pytestmark = pytest.mark.django_db
 POISON = "2"  # the source id of the poison row in every file
@@ -243,11 +244,13 @@ def test_raw_data_nested_too_deep_leaves_the_row_importable(tmp_path, clinic):
 
 
 @pytest.mark.parametrize("helper", [False, True], ids=["typed here", "typing process"])
-@pytest.mark.parametrize("chunk_size", [1000, 3], ids=["one chunk", "copy across chunks"])
+@pytest.mark.parametrize("across", [False, True], ids=["one chunk", "copy in the next chunk"])
 def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
-    tmp_path, clinic, settings, chunk_size, helper
+    tmp_path, clinic, settings, across, helper
 ):
-    settings.DPMF_CHUNK_SIZE = chunk_size
+    # Across: a chunk ends with the first row of patient 2, its copy would start the next.
+    keys = sorted(b.uid("patient", i) for i in range(1, 5))
+    settings.DPMF_CHUNK_SIZE = keys.index(b.uid("patient", POISON)) + 1 if across else 1000
     settings.DPMF_TYPING_PROCESS = helper
     settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
     path = b.build(tmp_path, clinic_rows())
@@ -256,8 +259,7 @@ def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
         "raw_source_data, extracted_at FROM patient WHERE source_id = '2';"
         "UPDATE _entities SET row_count = row_count + 1 WHERE entity_type = 'patient';"
     )
-    # At a chunk size of 3 the copy of patient 2 lands in the next page, whichever
-    # copy comes first: the reader must not skip it.
+    # The reader pages by key: a copy in the next page must not be skipped.
     tamper(path, loosened("patient"), (copy, ()))
     report, warnings = imported(tmp_path, clinic, path)
     assert report["entities"]["patient"] == {
@@ -279,7 +281,7 @@ def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
 
 def test_non_numeric_and_oversized_money_fail_only_their_payment(tmp_path, clinic):
     rows = clinic_rows(payment={"amount": "doce euros"})
-    rows.append(b.payment(5, 3, "100000000000000000000.00"))  # 10^20: no numeric(12, 2) holds it
+    rows.append(b.payment(5, 3, "1000000000000.00"))  # 10^12: no numeric(12, 2) holds it
     path = b.build(tmp_path, rows)
     report, warnings = imported(tmp_path, clinic, path)
     assert report["entities"]["payment"]["created"] == 3
@@ -372,4 +374,50 @@ def test_a_row_whose_id_is_unusable_fails_alone(tmp_path, clinic):
     report, warnings = imported(tmp_path, clinic, path)
     assert report["entities"]["patient"]["created"] == 3
     assert poison_warnings(warnings)[("patient", "row.bad_key")] == 1
+    assert report["reconciliation"]["adds_up"] is True
+
+
+def test_a_csv_sheet_follows_the_same_text_rules(tmp_path, clinic):
+    """A NUL in a cell (a UTF-16 sheet can hold one) and an over-long name, as in a DPMF file."""
+    rows = sheets.patients_rows()
+    rows[2][1] = "Zo\x00ë"  # P002's first name
+    rows[1][2] = "M" * 2000  # P001's last name
+    path = sheets.write(tmp_path / "p.csv", rows, encoding="utf-16", delimiter="\t")
+    status, out, report = sheets.run("import_patients", path, clinic.slug, report=tmp_path / "r")
+    assert status == 0, out
+    assert report["entities"]["csv_patient"]["created"] == 2
+    job = ImportJob.objects.get(clinic=clinic)
+    found = list(job.warnings.values_list("source_id", "code", "message"))
+    nul = "An invisible NUL character was removed from First Name."
+    assert ("P002", "text.nul_removed", nul) in found
+    assert sorted((s, c) for s, c, _ in found if c.startswith("text.")) == [
+        ("P001", "text.cut_to_length"),
+        ("P002", "text.nul_removed"),
+    ]
+    with scopes_disabled():
+        assert Patient.objects.get(clinic=clinic, legacy_id="P002").given_name == "Zoë"
+        assert Patient.objects.get(clinic=clinic, legacy_id="P001").family_name == "M" * 149 + "…"
+
+
+def test_a_number_with_a_billion_digit_exponent_is_left_empty_at_once(tmp_path, clinic):
+    """int() of Decimal("1e999999999") would run for hours: a budget's units never get there."""
+    budget = b.row(
+        "budget",
+        1,
+        patient_uuid=b.uid("patient", 1),
+        number="1e999999999",
+        title="Plan",
+        quote_date="2026-01-10",
+    )
+    lines = [
+        b.row("budget_line", sid, budget_uuid=b.uid("budget", 1), unit_amount="50.00", units=u)
+        for sid, u in ((1, "1"), (POISON, "1e999999999"))
+    ]
+    path = b.build(tmp_path, clinic_rows() + [budget, *lines])
+    report, warnings = imported(tmp_path, clinic, path)
+    assert report["entities"]["budget"]["created"] == 1
+    assert report["entities"]["budget_line"]["created"] == 2
+    found = codes(warnings)
+    assert found[("budget", "1", "budget.unreadable_value")] == 1
+    assert found[("budget_line", POISON, "budget_line.unreadable_value")] == 1
     assert report["reconciliation"]["adds_up"] is True

@@ -328,7 +328,8 @@ class ChunkWriter:
             return None
         instances = mapped if isinstance(mapped, list) else ([mapped] if mapped else [])
         notes = list(ctx.notes)
-        notes += problem_notes(self.entity, record.problems)
+        if record.problems:
+            notes += problem_notes(self.entity, record.problems)
         return Outcome(record, instances, notes)
 
     def save(self, outcomes: list[Outcome], markers: list[Outcome], saved: Saved | None = None):

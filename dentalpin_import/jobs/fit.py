@@ -132,18 +132,25 @@ def _all_fit(check: Check, values: list) -> bool:
         values = [v for v in values if v is not None]
     if not kinds:
         return True
-    if len(kinds) > 1:
-        return False  # a mapper's `Cut` among text, or values of another type
-    kind = kinds.pop()
     if check.kind == "text":
-        return kind is str and max(map(len, values)) <= check.low
+        # Plain text or choices (str subclasses); a mapper's `Cut` is looked at.
+        if Cut in kinds or not all(issubclass(k, str) for k in kinds):
+            return False
+        return max(map(len, values)) <= check.low
+    if len(kinds) > 1:
+        return False
+    kind = kinds.pop()
     if check.kind == "integer":
-        return kind is int and check.low <= min(values) and max(values) <= check.high
+        if not issubclass(kind, int) or kind is bool:
+            return False
+        return check.low <= min(values) and max(values) <= check.high
     if check.kind == "datetime":
         if kind is not dt.datetime:
             return False
         years = list(map(YEAR, values))
         return 1 < min(years) and max(years) < 9999  # no offset takes these out of range
+    if kind is int:  # a default of 0
+        return max(map(abs, values)) < 10 ** (check.low - check.high)
     if kind is not Decimal:
         return False
     try:  # a non-finite number's exponent is a letter: min() refuses to compare it

@@ -26,6 +26,7 @@ from dentalpin_import.jobs.raw_rows import RawWriter  # noqa: F401 (the runner's
 from dentalpin_import.jobs.row_errors import (
     BAD_KEY_MESSAGE,
     DECODE_ERROR,
+    MAX_KEY,
     ROW_BAD_KEY,
     ROW_DUPLICATE,
     ROW_FAILED,
@@ -239,12 +240,18 @@ class ChunkWriter:
         if not (typed or final) and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
         records = []
+        copies = self.copies
+        record_cls = self.mapper.record
         for row in rows:
             key = row.canonical_uuid
-            if not usable_key(key):
+            if not (0 < len(key) <= MAX_KEY and key.isprintable()):  # usable_key, inlined
                 self.fail(result, row, ROW_BAD_KEY, BAD_KEY_MESSAGE)
                 continue
-            copy = self.copies.check(key, final)
+            # Copies.check, the common case of a first pass inlined (it runs for every row).
+            if final or key == copies.last:
+                copy = copies.check(key, final)
+            else:
+                copies.last, copy = key, None
             if key in known:
                 self.count_known(*known[key], copy=copy)
                 continue
@@ -262,25 +269,17 @@ class ChunkWriter:
                 else:
                     records.append(row)
                 continue
-            record = self.typed(row, result, waits)
-            if record is not None:
-                records.append(record)
+            try:
+                if row.decode_error:
+                    self.fail(result, row, DECODE_ERROR, row.decode_error)
+                elif waits and waits(Payload(row.payload)):
+                    result.deferred.append(key)  # not typed twice
+                else:
+                    records.append(record_cls.from_row(row))
+            except Exception as exc:  # typing needs no database: whatever it is, it is the row's
+                log.info("could not type %s row %s: %s", self.entity, key, type(exc).__name__)
+                self.fail(result, row, ROW_FAILED, failure_message("read", exc))
         return records
-
-    def typed(self, row, result: ChunkResult, waits):
-        """The record of one source row; None when it failed or waits (counted here)."""
-        try:
-            if row.decode_error:
-                self.fail(result, row, DECODE_ERROR, row.decode_error)
-                return None
-            if waits and waits(Payload(row.payload)):
-                result.deferred.append(row.canonical_uuid)  # not typed twice
-                return None
-            return self.mapper.record.from_row(row)
-        except Exception as exc:  # typing needs no database: whatever it is, it is the row's
-            log.info("could not type %s row %s: %r", self.entity, row.canonical_uuid, type(exc))
-            self.fail(result, row, ROW_FAILED, failure_message("read", exc))
-            return None
 
     def map_all(self, records, result: ChunkResult):
         outcomes, markers = [], []

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
@@ -40,7 +41,7 @@ OUT_OF_RANGE = "number.out_of_range"
 VALUE_OUT_OF_RANGE = "row.value_out_of_range"
 # Django's portable ranges: what PostgreSQL's smallint, integer and bigint hold.
 INTEGER_RANGES = BaseDatabaseOperations.integer_field_ranges
-EXPONENT = attrgetter("exponent")
+QUANTA = {places: Decimal(1).scaleb(-places) for places in range(16)}
 YEAR = attrgetter("year")
 NONE = type(None)
 
@@ -153,12 +154,12 @@ def _all_fit(check: Check, values: list) -> bool:
         return max(map(abs, values)) < 10 ** (check.low - check.high)
     if kind is not Decimal:
         return False
-    try:  # a non-finite number's exponent is a letter: min() refuses to compare it
-        shortest = min(map(EXPONENT, map(Decimal.as_tuple, values)))
-        longest = max(map(Decimal.adjusted, values))
-    except TypeError:
+    try:  # in C: each value against itself rounded to the column's decimals
+        if list(map(Decimal.quantize, values, repeat(QUANTA[check.high]))) != values:
+            return False
+    except InvalidOperation:  # a non-finite number, or more digits than a context holds
         return False
-    return shortest >= -check.high and longest < check.low - check.high
+    return max(map(Decimal.adjusted, values)) < check.low - check.high
 
 
 def _fix_text(check: Check, value) -> tuple | None:
@@ -203,7 +204,7 @@ def _fix_decimal(check: Check, value) -> tuple | None:
         return None  # Django refuses it
     digits, places = check.low, check.high
     try:
-        rounded = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        rounded = number.quantize(QUANTA[places], ROUND_HALF_UP)
     except InvalidOperation:  # more digits than any context holds
         return _too_large(check, "a number")
     if rounded.adjusted() >= digits - places:

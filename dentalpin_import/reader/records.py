@@ -48,10 +48,10 @@ class SourceRecord:
         values["source_id"] = row.source_id
         values["source_system"] = row.source_system
         values["raw"] = row.raw_source_data or {}
-        # Text the reader cleaned (values.clean_text) is reported like an unreadable value.
-        values["problems"] = tuple(payload.problems) + tuple(
-            (where, code, "") for where, code in row.text_fixes
-        )
+        problems = payload.problems
+        if row.text_fixes:  # text the reader cleaned is reported like an unreadable value
+            problems += [(where, code, "") for where, code in row.text_fixes]
+        values["problems"] = tuple(problems)
         return new_record(cls, values)
 
     @classmethod

@@ -36,7 +36,7 @@ class SourceRow:
         "_raw_text",
         "_decoded",
         "_raw",
-        "_fixes",
+        "text_fixes",
     )
 
     def __init__(
@@ -58,15 +58,16 @@ class SourceRow:
         self._raw_text = raw_text
         self._decoded: tuple | None = None  # (payload, its problem)
         self._raw = _UNREAD
-        # (where, code) of each text the rules of `values.clean_text` changed.
-        self._fixes: list[tuple[str, str]] = []
+        # (field, code) of each text of the row the rules of `values.clean_text`
+        # changed: complete once `payload` and `raw_source_data` were read.
+        self.text_fixes: list[tuple[str, str]] = []
         if not source_id.isprintable():  # a NUL or a lone surrogate is not printable
             self.source_id, codes = clean_text(source_id)
-            self._fixes += [("source_id", code) for code in codes]
+            self.text_fixes += [("source_id", code) for code in codes]
 
     def _decode(self) -> tuple:
         if self._decoded is None:
-            self._decoded = decode_object(self._payload_text, "payload", self._fixes)
+            self._decoded = decode_object(self._payload_text, "payload", self.text_fixes)
         return self._decoded
 
     @property
@@ -80,15 +81,9 @@ class SourceRow:
             fixes: list[tuple[str, str]] = []
             raw, problem = decode_object(self._raw_text, "raw_source_data", fixes)
             self._raw = raw if problem is None else None
-            self._fixes += [(f"raw_source_data.{where}", code) for where, code in fixes]
+            if fixes:
+                self.text_fixes += [(f"raw_source_data.{where}", code) for where, code in fixes]
         return self._raw
-
-    @property
-    def text_fixes(self) -> list[tuple[str, str]]:
-        """(field, code) of every text of the row cleaned by `values.clean_text`."""
-        self._decode()
-        self.raw_source_data  # noqa: B018 (decoded for its fixes)
-        return self._fixes
 
     @property
     def decode_error(self) -> str | None:
@@ -145,19 +140,20 @@ def decode_object(
     if not isinstance(text, str):
         return None, f"{what} is not text"
     try:
-        value = loads(text)
+        value, depth = _load(text)
     except ValueError as exc:
         return None, f"{what} is not valid JSON: {exc}"
     except RecursionError:
         return None, f"{what} is nested more than {MAX_DEPTH} levels deep"
     if not isinstance(value, dict):
         return None, f"{what} is not a JSON object"
-    # Only a text with that many brackets can be that deep: most rows skip the walk.
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+    if depth is None:  # read by `json`: only a text with that many brackets can be that deep
+        depth = _depth(value) if text.count("[") + text.count("{") > MAX_DEPTH else 0
+    if depth > MAX_DEPTH:
         return None, f"{what} is nested more than {MAX_DEPTH} levels deep"
     # A NUL can only be written \u0000 in JSON, and a lone surrogate only as a
     # \ud800-\udfff escape: the other rows need no walk.
-    if "\\u0000" in text or "\\ud" in text or "\\uD" in text:
+    if "\\u" in text and ("\\u0000" in text or "\\ud" in text or "\\uD" in text):
         value, found = clean_json(value)
         if fixes is not None:
             fixes += found
@@ -185,28 +181,41 @@ def loads(text: str) -> Any:
     a float. A refused document, or one holding any float, is read again by
     `json`, so the value and the error message are always the standard one's.
     """
+    return _load(text)[0]
+
+
+def _load(text: str) -> tuple[Any, int | None]:
+    """`loads`, and how deep the value nests when orjson read it (None when `json` did)."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
-    return value if _no_float(value) else json.loads(text)
+        return json.loads(text), None
+    floats, depth = _scan(value)
+    return (json.loads(text), None) if floats else (value, depth)
 
 
-def _no_float(value: Any) -> bool:
-    # A loop, not recursion: a deeply nested document must not exhaust the stack here.
+def _scan(value: Any) -> tuple[bool, int]:
+    """(holds a float, how deep containers nest) of a decoded value; stops at a float.
+
+    Level by level, in a loop: a deeply nested document must not exhaust the
+    stack here, and the depth the importer checks comes with the float check.
+    """
     kind = type(value)
     if kind is not dict and kind is not list:
-        return kind is not float
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        for inner in item.values() if type(item) is dict else item:
-            kind = type(inner)
-            if kind is float:
-                return False
-            if kind is dict or kind is list:
-                pending.append(inner)
-    return True
+        return kind is float, 0
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        below = []
+        for item in level:
+            for inner in item.values() if type(item) is dict else item:
+                kind = type(inner)
+                if kind is float:
+                    return True, depth
+                if kind is dict or kind is list:
+                    below.append(inner)
+        level = below
+    return False, depth
 
 
 def make_row(entity_type: str, values: tuple) -> SourceRow:

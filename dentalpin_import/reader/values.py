@@ -202,7 +202,7 @@ class Payload:
         for item in value:
             try:
                 tooth = int(item)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: an infinity
                 tooth = 0
             if is_fdi_tooth(tooth):
                 teeth.append(tooth)

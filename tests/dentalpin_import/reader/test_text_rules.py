@@ -94,6 +94,12 @@ def test_a_number_far_beyond_any_column_is_left_empty_before_anything_rounds_it(
     assert [what for _, what, _ in payload.problems] == ["out of range", "out of range"]
 
 
+def test_teeth_that_are_no_numbers_are_dropped_and_reported_one_by_one():
+    payload = Payload({"teeth": [11, float("inf"), float("nan"), "x", None, 48]})
+    assert payload.teeth("teeth") == (11, 48)
+    assert len(payload.problems) == 4
+
+
 def test_integers_within_range_read_as_before():
     payload = Payload({"a": INT_LIMIT, "b": "-12", "c": "7.9"})
     assert (payload.integer("a"), payload.integer("b"), payload.integer("c")) == (INT_LIMIT, -12, 7)

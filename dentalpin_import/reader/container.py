@@ -179,6 +179,8 @@ class Container:
         """Turn any error of a read in `table` into the refusal that names where it happened."""
         try:
             yield
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # a closed container, a wrong binding: the code's mistake, not the file's
         except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise self.refusal(exc, table, columns) from None
 

@@ -275,3 +275,10 @@ def test_sqlite_errors_of_other_kinds_keep_only_sqlite_words(tmp_path, private, 
         with pytest.raises(ReadError) as info:
             container.query("SELECT SUM(declared_size_bytes) FROM _files", table="_files")
     assert str(info.value) == "unreadable DPMF container: integer overflow"
+
+
+def test_a_mistake_of_the_code_is_not_passed_off_as_a_refusal(tmp_path, private, plain):
+    with open_dpmf(write(tmp_path, "ok.dpm", plain), tmp_dir=str(private)) as container:
+        pass
+    with pytest.raises(sqlite3.ProgrammingError):  # closed: the file is not to blame
+        container.rows_among("patient", ["x"])

@@ -38,13 +38,16 @@ from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import ImportWarning
-from dentalpin_import.reader.typed_stream import ROW_FAILED, unread  # noqa: F401 (shared code)
+from dentalpin_import.reader.typed_stream import (  # noqa: F401 (codes shared with the helper)
+    DECODE_ERROR,
+    ROW_FAILED,
+    unread,
+)
 from dentalpin_import.reader.values import NUL_REMOVED, SURROGATE_REPLACED, clean_text
 
 ROW_DUPLICATE = "row.duplicate"
 ROW_BAD_KEY = "row.bad_key"
 ROW_UNRESOLVED = "row.unresolved"
-DECODE_ERROR = "payload.decode_error"
 # The longest canonical id a row may have: mapping keys add ":<n>" or ":note"
 # to it (FORMAT.md §10.2) and must fit the 80 characters of their column.
 MAX_KEY = 64

@@ -216,6 +216,29 @@ def test_unreadable_rows_come_back_with_the_warning_they_earn(tmp_path):
     assert isinstance(items["3"], SourcePatient)
 
 
+def test_a_wait_check_that_trips_on_a_row_makes_that_row_unreadable_not_the_helper_fail(
+    tmp_path,
+):
+    sample = generate_sample(tmp_path / "s.dpm", patients=3, seed=1, layer="raw")
+
+    def waits(payload):
+        if payload.text("given_name").startswith(first_name):
+            raise KeyError("a wait check that trips")
+        return False
+
+    with open_dpmf(sample.path, verify=False) as container:
+        [rows] = list(container.iter_rows("patient", chunk_size=10))
+        first_name = rows[0].payload["given_name"]
+        items = type_rows(SourcePatient, rows, waits)
+    assert items[0] == Unreadable(
+        rows[0].canonical_uuid,
+        rows[0].source_id,
+        "row.failed",
+        "This row could not be read (KeyError); the rest of the import went on.",
+    )
+    assert all(isinstance(item, SourcePatient) for item in items[1:])
+
+
 @pytest.mark.django_db
 def test_the_helper_works_in_a_process_holding_more_than_1024_descriptors(tmp_path):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -15,11 +15,12 @@ def read_passphrase(*, file: str | None, env: str | None, needed: bool) -> str |
     """Return the passphrase, or None when the file is not encrypted and none was given.
 
     A passphrase file may end with one newline (as editors write it); that one
-    newline is not part of the passphrase. Anything else is used exactly.
+    newline is not part of the passphrase. Anything else is used exactly, bytes
+    that are not UTF-8 included (kept as they are for the key derivation).
     """
     if file:
         try:
-            with open(file, encoding="utf-8") as fh:
+            with open(file, encoding="utf-8", errors="surrogateescape") as fh:
                 value = fh.read()
         except OSError as exc:
             raise CommandError(

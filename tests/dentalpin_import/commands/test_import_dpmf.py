@@ -236,3 +236,19 @@ def test_passphrase_file_is_read_without_its_trailing_newline(tmp_path, clinic):
     secret.write_text(b.PASSPHRASE + "\n", encoding="utf-8")
     status, out, _ = run_import(path, clinic.slug, "--passphrase-file", str(secret))
     assert status == 0, out
+
+
+@pytest.mark.django_db
+def test_a_passphrase_file_that_is_not_utf8_is_used_byte_for_byte(tmp_path, clinic):
+    # An exporter on a Latin-1 machine: the passphrase's bytes are what was encrypted with.
+    latin1 = "contraseña".encode("latin-1")
+    path = b.small_clinic(
+        tmp_path, layer="enc", passphrase=latin1.decode("utf-8", "surrogateescape")
+    )
+    secret = tmp_path / "pass.txt"
+    secret.write_bytes(latin1 + b"\n")
+    status, out, _ = run_import(path, clinic.slug, "--passphrase-file", str(secret))
+    assert status == 0, out
+    secret.write_bytes("contraseña".encode())  # the same letters in UTF-8: other bytes
+    status, message, _ = run_import(path, clinic.slug, "--passphrase-file", str(secret))
+    assert status == 2 and "passphrase" in message

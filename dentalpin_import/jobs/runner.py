@@ -361,6 +361,40 @@ class Runner:
                 self.in_groups(entity_type, parts, writer.process, set())
             finally:
                 self.ctx.final_pass = False
+        self.keyless_rows(entity_type)
+
+    def keyless_rows(self, entity_type: str) -> None:
+        """Rows without a canonical id fail, one warning each (by source id, no payload).
+
+        Reads go by canonical id, so they never see these rows; with no key they
+        cannot be imported idempotently. Counted here, the type's figures add up.
+        """
+        if not isinstance(self.container, Container):
+            return
+        rows = self.container.query(
+            f'SELECT source_id FROM "{entity_type}" WHERE canonical_uuid IS NULL '
+            "OR canonical_uuid <= '' OR canonical_uuid >= x'' ORDER BY rowid",
+            table=entity_type,
+        )
+        if not rows:
+            return
+        self.result.counts[entity_type].failed += len(rows)
+        warnings = [
+            build(
+                ImportWarning,
+                job=self.job,
+                clinic=self.job.clinic,
+                entity_type=entity_type,
+                source_id=str(source_id if source_id is not None else "")[:200],
+                severity="error",
+                code="row.missing_canonical_id",
+                message="this row has no canonical id in the file, so it cannot be imported; "
+                "ask for a new export",
+            )
+            for (source_id,) in rows
+        ]
+        with self.chunk():
+            self.flush(resume.notes_not_stored(self.ctx.finishing_jobs, warnings), entity_type)
 
     def in_groups(self, entity_type: str, parts, process, deferred: set) -> None:
         """Import `parts` chunk by chunk in commit groups; keep the keys of deferred rows."""

@@ -151,3 +151,32 @@ def test_a_damaged_container_is_a_refusal_in_the_preflight_too(tmp_path):
         with pytest.raises(ReadError) as info:
             preflight(container)
     assert info.value.code == E.CORRUPT_DATABASE
+
+
+def keyless_patients(conn, rng):
+    """Patients 2 and 3 lose their canonical ids: one NULL, one empty."""
+    conn.executescript(
+        "CREATE TABLE copy AS SELECT * FROM patient; DROP TABLE patient; "
+        "ALTER TABLE copy RENAME TO patient; "
+        "UPDATE patient SET canonical_uuid = NULL WHERE source_id = '2';"
+        "UPDATE patient SET canonical_uuid = '' WHERE source_id = '3';"
+    )
+
+
+@pytest.mark.django_db
+def test_rows_without_a_canonical_id_fail_one_warning_each_and_the_figures_add_up(tmp_path, clinic):
+    from dentalpin_import.models import ImportWarning
+
+    path = container_with(tmp_path, keyless_patients)
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0, out
+    patients = report["entities"]["patient"]
+    assert patients["in_file"] == 3 and patients["created"] == 1 and patients["failed"] == 2
+    assert report["reconciliation"]["adds_up"] is True
+    warned = ImportWarning.objects.filter(code="row.missing_canonical_id")
+    assert sorted(warned.values_list("source_id", flat=True)) == ["2", "3"]
+    # Run again (a new job: the first one finished): the same two rows fail again, once each.
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0, out
+    assert report["entities"]["patient"]["failed"] == 2
+    assert warned.count() == 4

@@ -78,6 +78,8 @@ MSG_UNREADABLE = "unreadable DPMF container: {detail}"
 MSG_NOT_CONTAINER = "not a DPMF container: missing {tables}"
 MSG_META_LACKS = "_meta lacks {keys}"
 MSG_TYPE_NAME = "invalid entity type name {name}"
+MSG_TYPE_NAME_LONG = "entity type name {name} is longer than {limit} characters"
+MSG_SOURCE_LONG = "source system {name} is longer than {limit} characters"
 MSG_TYPE_TABLE = "entity type {name} has no table"
 # The encryption envelope: MSG_BAD_ENVELOPE with one of the MSG_ENV_* as its detail.
 MSG_BAD_ENVELOPE = "invalid encryption envelope: {detail}"

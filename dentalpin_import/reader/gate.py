@@ -21,6 +21,11 @@ from dentalpin_import.reader.integrity import ENTITY_COLUMNS, HashPass
 from dentalpin_import.reader.rows import EntityTypeInfo
 
 ENTITY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# What the importer's tables can record, the same on every database: a type's name with
+# the longest suffix its mappings take (".__skipped__") in 80 characters, and a source
+# system in 40. Longer ones would import on SQLite and fail on PostgreSQL.
+ENTITY_NAME_MAX = 64
+SOURCE_SYSTEM_MAX = 40
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 VERSION = re.compile(r"^[0-9A-Za-z.+-]{1,32}$")
 SYSTEM_TABLES = ("_meta", "_entities", "_files", "_warnings")
@@ -78,6 +83,11 @@ def load(container, *, verify: bool, progress) -> None:
     check_version(container.format_version)
     if absent:
         raise ReadError(E.BAD_CONTAINER, E.MSG_META_LACKS.format(keys=", ".join(absent)))
+    if len(meta["source_system"]) > SOURCE_SYSTEM_MAX:
+        raise ReadError(
+            E.BAD_CONTAINER,
+            E.MSG_SOURCE_LONG.format(name=_shown(meta["source_system"]), limit=SOURCE_SYSTEM_MAX),
+        )
     if meta["integrity_hash_algo"] != "sha256":
         algo = _shown(meta["integrity_hash_algo"])
         raise ReadError(E.HASH_ALGO, E.MSG_HASH_ALGO.format(algo=algo))
@@ -121,6 +131,11 @@ def _load_entities(container, tables: set[str]) -> None:
     for entity_type, row_count, schema_version in rows:
         if not isinstance(entity_type, str) or not ENTITY_NAME.match(entity_type):
             raise ReadError(E.BAD_CONTAINER, E.MSG_TYPE_NAME.format(name=_shown(entity_type)))
+        if len(entity_type) > ENTITY_NAME_MAX:
+            name = _shown(entity_type)
+            raise ReadError(
+                E.BAD_CONTAINER, E.MSG_TYPE_NAME_LONG.format(name=name, limit=ENTITY_NAME_MAX)
+            )
         if entity_type not in tables:
             raise ReadError(E.BAD_CONTAINER, E.MSG_TYPE_TABLE.format(name=entity_type))
         _check_columns(container, entity_type, ROW_COLUMN_NAMES)

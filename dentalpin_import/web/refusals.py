@@ -41,6 +41,8 @@ TEMPLATES = (
     gettext_noop("not a DPMF container: missing {tables}"),
     gettext_noop("_meta lacks {keys}"),
     gettext_noop("invalid entity type name {name}"),
+    gettext_noop("entity type name {name} is longer than {limit} characters"),
+    gettext_noop("source system {name} is longer than {limit} characters"),
     gettext_noop("entity type {name} has no table"),
     gettext_noop("invalid encryption envelope: {detail}"),
     gettext_noop("{name} is not a base64 string"),

@@ -282,3 +282,36 @@ def test_a_mistake_of_the_code_is_not_passed_off_as_a_refusal(tmp_path, private,
         pass
     with pytest.raises(sqlite3.ProgrammingError):  # closed: the file is not to blame
         container.rows_among("patient", ["x"])
+
+
+LONG_TYPE = "appointment_" + "x" * 60  # a valid name, longer than the importer records
+
+
+def long_type(conn, rng):
+    conn.execute(f'ALTER TABLE appointment RENAME TO "{LONG_TYPE}"')
+    conn.execute(
+        "UPDATE _entities SET entity_type = ? WHERE entity_type = 'appointment'", (LONG_TYPE,)
+    )
+
+
+def long_source(conn, rng):
+    conn.execute("UPDATE _meta SET value = ? WHERE key = 'source_system'", ("g" * 41,))
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (long_type, E.MSG_TYPE_NAME_LONG.format(name=repr(LONG_TYPE[:64]), limit=64)),
+        (long_source, E.MSG_SOURCE_LONG.format(name=repr("g" * 41), limit=40)),
+    ],
+    ids=["entity type", "source system"],
+)
+def test_names_longer_than_the_importer_records_are_refused_on_every_database(
+    tmp_path, private, edit, expected
+):
+    """SQLite would store them and PostgreSQL refuse them mid-import: both refuse at once."""
+    plain = b.small_clinic(tmp_path).read_bytes()
+    path = write(tmp_path, "long.dpm", D.edit_sql(random.Random(1), plain, edit, rehash=True))
+    refused = refusal(path, private)
+    assert refused.code == E.BAD_CONTAINER
+    assert str(refused) == expected

@@ -266,7 +266,9 @@ class Runner:
         finally:
             self.rows.finish()
         with self.phase("binaries and file warnings", []), self.chunk():
-            self.flush(stage_files(self.container, self.ctx))
+            # A file staged is never staged again, but one refused is: said once per job.
+            staged = stage_files(self.container, self.ctx)
+            self.flush(resume.notes_not_stored(self.ctx.finishing_jobs, staged))
             self.flush(copy_file_warnings(self.container, self.ctx))
             for mapper in mappers:
                 self.finish(mapper)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 
 from clinics.models import Document
@@ -19,6 +21,13 @@ from dentalpin_import.models import (
 )
 
 BATCH = 1000
+KEY_MAX = FileStaging._meta.get_field("file_uuid").max_length
+SHA256 = re.compile(r"[0-9a-f]{64}")
+MSG_BAD_KEY = (
+    "this file's id or its owner's is longer than the importer records; it was not staged: "
+    "ask for a new export"
+)
+MSG_BAD_SHA256 = "this file's checksum is not a sha256; it is staged as missing"
 COPIED_MARKER = "_warnings"
 SEVERITIES = set(Severity.values)
 
@@ -36,13 +45,25 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
                 clinic=ctx.clinic, file_uuid__in=[f.canonical_uuid for f in files]
             ).values_list("file_uuid", flat=True)
         )
-        fresh = [f for f in files if f.canonical_uuid not in known]
+        fresh = []
+        for f in files:
+            if f.canonical_uuid in known:
+                continue
+            if _keys_fit(f):
+                fresh.append(f)
+            else:
+                warnings.append(_file_warning(ctx, f, "file.bad_key", MSG_BAD_KEY))
         documents = parent_documents(ctx, fresh)
         owners = parent_patients(ctx, fresh)
         rows = []
         for f in fresh:
             document = documents.get(f.parent_canonical_uuid)
             owner = document[1] if document else owners.get(f.parent_canonical_uuid)
+            sha256 = (f.sha256 or "").lower()
+            if sha256 and not SHA256.fullmatch(sha256):
+                # No upload can ever match it: staged as missing, said once.
+                warnings.append(_file_warning(ctx, f, "file.sha256_invalid", MSG_BAD_SHA256))
+                sha256 = ""
             rows.append(
                 build(
                     FileStaging,
@@ -53,28 +74,48 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
                     parent_canonical_uuid=f.parent_canonical_uuid,
                     relative_path=f.relative_path,
                     declared_size_bytes=f.declared_size_bytes,
-                    sha256=(f.sha256 or "").lower(),
+                    sha256=sha256,
                     mime_hint=(f.mime_hint or "")[:100],
-                    status=StagingStatus.PENDING if f.sha256 else StagingStatus.MISSING,
+                    status=StagingStatus.PENDING if sha256 else StagingStatus.MISSING,
                     document_id=document[0] if document else None,
                     patient_id=owner,
                 )
             )
             if not f.sha256:
                 warnings.append(
-                    build(
-                        ImportWarning,
-                        job=ctx.job,
-                        clinic=ctx.clinic,
-                        entity_type=f.parent_entity_type,
-                        source_id=f.canonical_uuid[:200],
-                        severity=Severity.WARN,
-                        code="file.sha256_missing",
-                        message=f"{f.relative_path}: the extractor could not read this file",
+                    _file_warning(
+                        ctx,
+                        f,
+                        "file.sha256_missing",
+                        f"{f.relative_path}: the extractor could not read this file",
                     )
                 )
         inserts.insert_instances(rows)  # inside the runner's transaction
     return warnings
+
+
+def _keys_fit(f) -> bool:
+    """Whether a `_files` row's ids fit the staging table (the same limit on every database).
+
+    A cut id would never be found again, so a re-run would stage the file twice.
+    """
+    return all(
+        len(value or "") <= KEY_MAX
+        for value in (f.canonical_uuid, f.parent_entity_type, f.parent_canonical_uuid)
+    )
+
+
+def _file_warning(ctx: MappingContext, f, code: str, message: str) -> ImportWarning:
+    return build(
+        ImportWarning,
+        job=ctx.job,
+        clinic=ctx.clinic,
+        entity_type=(f.parent_entity_type or "")[:KEY_MAX],
+        source_id=(f.canonical_uuid or "")[:200],
+        severity=Severity.WARN,
+        code=code,
+        message=message,
+    )
 
 
 def parent_documents(ctx: MappingContext, files) -> dict[str, tuple[int, int]]:
@@ -148,7 +189,7 @@ def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
             ImportWarning,
             job=ctx.job,
             clinic=ctx.clinic,
-            entity_type=w.entity_type or "",
+            entity_type=(w.entity_type or "")[:KEY_MAX],
             source_id=(w.source_id or "")[:200],
             severity=w.severity if w.severity in SEVERITIES else Severity.WARN,
             code=f"dpmf.{w.code}"[:120],

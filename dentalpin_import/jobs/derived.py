@@ -33,6 +33,15 @@ def _fetch(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _found_among(ctx: MappingContext, ids: list[int], sql: str) -> list:
+    """The first column of `sql` (the clinic, then `{marks}` for ids) over `ids`, in batches."""
+    found = []
+    for part in batched(ids, 500):
+        marks = ", ".join(["%s"] * len(part))
+        found += [value for (value, *_) in _fetch(sql.format(marks=marks), [ctx.clinic.pk, *part])]
+    return found
+
+
 def _result(checked: int, wrong: list) -> dict:
     return {"checked": checked, "mismatched": len(wrong), "examples": wrong[:EXAMPLES]}
 
@@ -50,15 +59,11 @@ def budget_totals(ctx: MappingContext) -> dict:
         f"WHERE l.{_q('budget_id')} = b.{_q('id')})"
         for column, source in TOTALS.items()
     )
-    wrong = []
-    for part in batched(ids, 500):
-        marks = ", ".join(["%s"] * len(part))
-        sql = (
-            f"SELECT b.{_q('number')} FROM {budgets} b WHERE b.{_q('clinic_id')} = %s "
-            f"AND b.{_q('id')} IN ({marks}) AND ({differs}) ORDER BY b.{_q('number')}"
-        )
-        wrong += [number for (number,) in _fetch(sql, [ctx.clinic.pk, *part])]
-    return _result(len(ids), wrong)
+    sql = (
+        f"SELECT b.{_q('number')} FROM {budgets} b WHERE b.{_q('clinic_id')} = %s "
+        f"AND b.{_q('id')} IN ({{marks}}) AND ({differs}) ORDER BY b.{_q('number')}"
+    )
+    return _result(len(ids), _found_among(ctx, ids, sql))
 
 
 def payment_splits(ctx: MappingContext) -> dict:
@@ -71,17 +76,13 @@ def payment_splits(ctx: MappingContext) -> dict:
     )
     ids = sorted(firsts.order_by().values_list("pk", flat=True))
     table = _q(Payment._meta.db_table)
-    wrong = []
-    for part in batched(ids, 500):
-        marks = ", ".join(["%s"] * len(part))
-        sql = (
-            f"SELECT p.{_q('id')} FROM {table} p WHERE p.{_q('clinic_id')} = %s "
-            f"AND p.{_q('id')} IN ({marks}) AND ROUND(p.{_q('split_total')}, 2) <> "
-            f"ROUND(p.{_q('amount')} + COALESCE((SELECT SUM(s.{_q('amount')}) FROM {table} s "
-            f"WHERE s.{_q('split_of_id')} = p.{_q('id')}), 0), 2) ORDER BY p.{_q('id')}"
-        )
-        wrong += [f"payment #{pk}" for (pk,) in _fetch(sql, [ctx.clinic.pk, *part])]
-    return _result(len(ids), wrong)
+    sql = (
+        f"SELECT p.{_q('id')} FROM {table} p WHERE p.{_q('clinic_id')} = %s "
+        f"AND p.{_q('id')} IN ({{marks}}) AND ROUND(p.{_q('split_total')}, 2) <> "
+        f"ROUND(p.{_q('amount')} + COALESCE((SELECT SUM(s.{_q('amount')}) FROM {table} s "
+        f"WHERE s.{_q('split_of_id')} = p.{_q('id')}), 0), 2) ORDER BY p.{_q('id')}"
+    )
+    return _result(len(ids), [f"payment #{pk}" for pk in _found_among(ctx, ids, sql)])
 
 
 def dangling_mappings(ctx: MappingContext) -> dict:

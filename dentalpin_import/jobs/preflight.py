@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from dentalpin_import.jobs.row_errors import usable_key
 from dentalpin_import.models import EntityMapping
 
 EXAMPLES = 10
@@ -251,15 +252,32 @@ def _missing_canonical_ids(container, entity_type) -> Problem | None:
         "WHERE canonical_uuid IS NULL OR canonical_uuid <= '' OR canonical_uuid >= x''",
         table=entity_type,
     )
-    if not rows:
+    examples = [_example(r[0]) for r in rows[:EXAMPLES]]
+    # Ids the import reads but cannot use (too long, not printable): they fail there too.
+    unusable = [
+        key
+        for keys in container.iter_keys(entity_type, chunk_size=5000)
+        for key in keys
+        if not usable_key(key)
+    ]
+    if unusable and len(examples) < EXAMPLES:
+        marks = ", ".join(["?"] * min(len(unusable), EXAMPLES))
+        found = _query(
+            container,
+            f'SELECT source_id FROM "{entity_type}" WHERE canonical_uuid IN ({marks})',
+            unusable[:EXAMPLES],
+            table=entity_type,
+        )
+        examples += [_example(r[0]) for r in found][: EXAMPLES - len(examples)]
+    if not rows and not unusable:
         return None
     return Problem(
         "missing_canonical_id",
         entity_type,
         "canonical_uuid",
         "",
-        len(rows),
-        [_example(r[0]) for r in rows[:EXAMPLES]],
+        len(rows) + len(unusable),
+        examples,
     )
 
 

@@ -180,3 +180,23 @@ def test_rows_without_a_canonical_id_fail_one_warning_each_and_the_figures_add_u
     assert status == 0, out
     assert report["entities"]["patient"]["failed"] == 2
     assert warned.count() == 4
+
+
+def unusable_ids(conn, rng):
+    """Patient 2's id too long for the clinic database, patient 3's with a control character."""
+    conn.executescript(
+        "CREATE TABLE copy AS SELECT * FROM patient; DROP TABLE patient; "
+        "ALTER TABLE copy RENAME TO patient; "
+        f"UPDATE patient SET canonical_uuid = '{'a' * 70}' WHERE source_id = '2';"
+        "UPDATE patient SET canonical_uuid = 'b' || char(7) || 'c' WHERE source_id = '3';"
+    )
+
+
+@pytest.mark.django_db
+def test_ids_the_import_cannot_use_are_problems_before_it_and_failed_rows_in_it(tmp_path, clinic):
+    path = container_with(tmp_path, unusable_ids)
+    found = problems_of(path, tmp_path)[("missing_canonical_id", "patient", "canonical_uuid")]
+    assert found.count == 2 and sorted(found.examples) == ["2", "3"]
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0, out
+    assert report["entities"]["patient"]["failed"] == 2

@@ -86,34 +86,43 @@ def payment_splits(ctx: MappingContext) -> dict:
 
 
 def dangling_mappings(ctx: MappingContext) -> dict:
-    """Mappings of this job whose clinic row does not exist (or is in a table nobody has)."""
+    """Mappings of this job whose clinic row does not exist (or is in a table nobody has).
+
+    One look-up per (type, table) through the mappings' (job, type) index, each
+    row's target found by primary key: a scan of the job's mappings per table
+    took a tenth of a small import.
+    """
     mine = EntityMapping.objects.filter(clinic=ctx.clinic, job=ctx.job.pk).exclude(
         target_table__in=(SKIP_TABLE, "__copied__")
     )
+    groups = (
+        mine.order_by()
+        .values_list("entity_type", "target_table")
+        .annotate(n=Count("id"))
+        .order_by("entity_type", "target_table")
+    )
     tables = {m._meta.db_table: m for m in apps.get_models()}
-    mappings = _q(EntityMapping._meta.db_table)
+    job = EntityMapping._meta.get_field("job").get_db_prep_value(ctx.job.pk, connection)
     checked, wrong = 0, []
-    for table, n in _counts_by_table(mine):
+    for entity_type, table, n in groups:
         checked += n
         model = tables.get(table)
         if model is None:
-            wrong += [f"{table}: {n} rows (no such table)"]
+            wrong += [f"{entity_type}: {n} rows in {table} (no such table)"]
             continue
+        rows = mine.filter(entity_type=entity_type, target_table=table)
         if not isinstance(model._meta.pk, IntegerField):
-            wrong += _missing_by_key(mine.filter(target_table=table), model)
+            wrong += _missing_by_key(rows, model)
             continue
-        target = _q(table)
-        # Mapped ids are kept as text: compared as numbers, as the key is one.
-        key = f"CAST(m.{_q('target_id')} AS BIGINT)"
         sql = (
-            f"SELECT m.{_q('entity_type')}, m.{_q('canonical_uuid')} FROM {mappings} m "
-            f"WHERE m.{_q('clinic_id')} = %s AND m.{_q('job_id')} = %s "
-            f"AND m.{_q('target_table')} = %s AND NOT EXISTS (SELECT 1 FROM {target} t "
-            f"WHERE t.{_q(model._meta.pk.column)} = {key}) "
-            f"ORDER BY m.{_q('entity_type')}, m.{_q('canonical_uuid')}"
+            f"SELECT m.{_q('canonical_uuid')} FROM {_q(EntityMapping._meta.db_table)} m "
+            f"WHERE m.{_q('job_id')} = %s AND m.{_q('entity_type')} = %s "
+            f"AND m.{_q('target_table')} = %s AND NOT EXISTS (SELECT 1 FROM {_q(table)} t "
+            f"WHERE t.{_q(model._meta.pk.column)} = CAST(m.{_q('target_id')} AS BIGINT)) "
+            f"ORDER BY m.{_q('canonical_uuid')}"
         )
-        job = EntityMapping._meta.get_field("job").get_db_prep_value(ctx.job.pk, connection)
-        wrong += [f"{t} {u}" for t, u in _fetch(sql, [ctx.clinic.pk, job, table])]
+        # Mapped ids are kept as text: compared as numbers, as the key is one.
+        wrong += [f"{entity_type} {u}" for (u,) in _fetch(sql, [job, entity_type, table])]
     return _result(checked, wrong)
 
 
@@ -130,11 +139,6 @@ def _missing_by_key(mappings, model) -> list[str]:
         }
         wrong += [f"{e} {u}" for e, u, t in part if t not in there]
     return wrong
-
-
-def _counts_by_table(mappings) -> list[tuple[str, int]]:
-    rows = mappings.order_by().values_list("target_table").annotate(n=Count("id"))
-    return sorted(rows)
 
 
 def derived(ctx: MappingContext) -> dict:

@@ -143,7 +143,8 @@ class ImportWizard(NamedUrlSessionWizardView):
         self._remember_job()
         if "retry" in request.POST:
             return self._retry(request)
-        step = request.POST.get(f"{self.prefix}-current_step")
+        # formtools strips the field before it picks the step: so does this check.
+        step = (request.POST.get(f"{self.prefix}-current_step") or "").strip()
         if step == "confirm" and not self._may_execute():
             raise PermissionDenied("You may not start imports in this clinic.")
         return super().post(request, *args, **kwargs)
@@ -182,6 +183,9 @@ class ImportWizard(NamedUrlSessionWizardView):
         return {}
 
     def get_form(self, step=None, data=None, files=None):
+        # Whatever way a request reaches the confirm step, it needs the execute permission.
+        if (step or self.steps.current) == "confirm" and not self._may_execute():
+            raise PermissionDenied("You may not start imports in this clinic.")
         if self.request.method == "GET":
             data = files = None  # a page view shows the job's state, not a stored submission
         return super().get_form(step=step, data=data, files=files)
@@ -217,6 +221,8 @@ class ImportWizard(NamedUrlSessionWizardView):
         return response
 
     def done(self, form_list, **kwargs):
+        if not self._may_execute():
+            raise PermissionDenied("You may not start imports in this clinic.")
         try:
             token = services.start_job(job=self.job, user=self.request.user)
         except TransitionError:

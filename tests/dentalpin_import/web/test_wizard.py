@@ -226,5 +226,12 @@ def test_a_member_who_may_upload_but_not_execute_cannot_confirm(client, clinic, 
     step(client, job, "preview")
     assert step(client, job, "confirm").status_code == 403
     assert client.get(f"/import/jobs/{job.pk}/confirm/").status_code == 403
+    # The step field as formtools reads it (stripped), posted to another step's address.
+    for name in ("confirm ", " confirm", "confirm\n", "\tconfirm"):
+        sneaked = client.post(
+            f"/import/jobs/{job.pk}/preview/", {f"import_{job.pk}-current_step": name}
+        )
+        assert sneaked.status_code == 403, name
     job.refresh_from_db()
     assert job.status == "previewed"
+    assert not job.agent_tokens.exists()

@@ -122,10 +122,23 @@ def job_warnings_csv(request, job_id):
     writer = csv.writer(response)
     writer.writerow(["entity_type", "source_id", "canonical_uuid", "severity", "code", "message"])
     for w in warnings.iterator():
-        writer.writerow(
-            [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]
-        )
+        row = [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]
+        writer.writerow([inert_cell(value) for value in row])
     return response
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP's list of CSV injection triggers).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: str) -> str:
+    """A value from the file as text a spreadsheet shows and never evaluates.
+
+    Source ids, entity types and messages come from the imported file: a leading
+    quote keeps `=HYPERLINK(...)` from becoming a live formula on the staff's machine.
+    """
+    value = value or ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @clinic_permission_required("job_execute")

@@ -28,6 +28,7 @@ from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def open_job_file(
     *, job: ImportJob, passphrase: str | None = None, verify: bool = True, progress=None
 ):
     """Open the job's DPMF file (decrypting/decompressing into a private work folder)."""
+    passphrase = hidden(passphrase)  # shown as stars on error pages and in reports
     with (
         work_folder() as tmp_dir,
         open_dpmf(

@@ -8,6 +8,8 @@ import sys
 
 from django.core.management.base import CommandError
 
+from dentalpin_import.reader.crypto import hidden
+
 REFUSED = 2
 
 
@@ -27,16 +29,16 @@ def read_passphrase(*, file: str | None, env: str | None, needed: bool) -> str |
                 f"cannot read passphrase file {file}: {exc.strerror}", returncode=REFUSED
             ) from None
         value = value[:-2] if value.endswith("\r\n") else value.removesuffix("\n")
-        return value
+        return hidden(value)
     if env:
         value = os.environ.get(env)
         if not value:
             raise CommandError(f"environment variable {env} is empty or unset", returncode=REFUSED)
-        return value
+        return hidden(value)
     if not needed:
         return None
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass("Passphrase: ")
+        return hidden(getpass.getpass("Passphrase: "))
     raise CommandError(
         "the file is encrypted: give --passphrase-file PATH or --passphrase-env VAR",
         returncode=REFUSED,

@@ -24,6 +24,7 @@ from pathlib import Path
 from dentalpin_import.batches import batched
 from dentalpin_import.reader import errors as E
 from dentalpin_import.reader import gate, sqlite_errors
+from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.gate import (
     COLUMNS,
@@ -77,6 +78,7 @@ def open_dpmf(
     Raises `ReadError` for any refusal; the private temp dir is gone afterwards.
     Errors raised by the caller's own block pass through unchanged.
     """
+    passphrase = hidden(passphrase)  # from here on, every frame holds it as stars
     path = Path(path)
     layering = detect_layering(path)
     try:

@@ -92,6 +92,24 @@ def read_envelope(fh: BinaryIO, file_size: int) -> Envelope:
     )
 
 
+class Secret(str):
+    """A passphrase that shows as stars wherever it is printed by repr().
+
+    Error pages and error reporters list the local variables of every frame of a
+    traceback with repr(): a passphrase held as a Secret never appears there.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+
+def hidden(passphrase: str | None) -> Secret | None:
+    """`passphrase` as a Secret (None stays None)."""
+    return None if passphrase is None else Secret(passphrase)
+
+
 def derive_key(passphrase: str, salt: bytes) -> bytes:
     """scrypt(passphrase as typed, UTF-8) with the fixed DPMF parameters (§3.3)."""
     kdf = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)

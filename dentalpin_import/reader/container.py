@@ -59,6 +59,8 @@ from dentalpin_import.reader.unpack import (
 __all__ = ["Container", "Layering", "ReadError", "check_version", "detect_layering", "open_dpmf"]
 
 KEYS_PER_QUERY = 500
+# The longest text or blob a read may return (SQLite's own default is 1 GB).
+MAX_VALUE_BYTES = 64 * 1024 * 1024
 # What `make_row` takes, in its order.
 ROW_COLUMNS = "SELECT " + ", ".join(ROW_COLUMN_NAMES)
 
@@ -156,6 +158,10 @@ class Container:
         self.conn = sqlite3.connect(
             f"file:{sqlite_path}?{flags}", uri=True, check_same_thread=False
         )
+        # The file's schema is not trusted: no function of it runs with side effects,
+        # and no one value may be larger than a payload ever is.
+        self.conn.execute("PRAGMA trusted_schema = OFF")
+        self.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
         self.meta: dict[str, str] = {}
         self.entity_types: list[EntityTypeInfo] = []
         self.notes: list[str] = []

@@ -73,6 +73,7 @@ def load(container, *, verify: bool, progress) -> None:
     missing = [t for t in SYSTEM_TABLES if t not in tables]
     if missing:
         raise ReadError(E.BAD_CONTAINER, E.MSG_NOT_CONTAINER.format(tables=", ".join(missing)))
+    _check_schema(container, tables)
     for table, columns in COLUMNS.items():
         _check_columns(container, table, columns)
     container.meta = _read_meta(container)
@@ -98,6 +99,39 @@ def load(container, *, verify: bool, progress) -> None:
     if verify:
         _check_pages(container)
         _check_every_row(container, progress)
+
+
+def _check_schema(container, tables: set[str]) -> None:
+    """Refuse what a DPMF file never holds and what would run code while it is read.
+
+    A view or trigger runs SQL of the file's choosing, a virtual table a module's
+    code, and a generated column is computed on every read: a small file could
+    expand far past the unpacking cap that way.
+    """
+    objects = container.query(
+        "SELECT type, name, COALESCE(sql, '') FROM sqlite_master "
+        "WHERE type IN ('view', 'trigger', 'table') ORDER BY type, name"
+    )
+    for kind, name, sql in objects:
+        if kind in ("view", "trigger"):
+            raise ReadError(
+                E.BAD_CONTAINER, E.MSG_SCHEMA_OBJECT.format(kind=kind, name=_shown(name))
+            )
+        if str(sql).lstrip().upper().startswith("CREATE VIRTUAL TABLE"):
+            shown = _shown(name)
+            raise ReadError(
+                E.BAD_CONTAINER, E.MSG_SCHEMA_OBJECT.format(kind="virtual table", name=shown)
+            )
+    for table in sorted(t for t in tables if not t.startswith("sqlite_")):
+        quoted = str(table).replace('"', '""')
+        # table_xinfo's `hidden`: 2 and 3 are generated columns (virtual, stored).
+        for row in container.query(f'PRAGMA table_xinfo("{quoted}")'):
+            if row[6] in (2, 3):
+                column = _shown(f"{table}.{row[1]}")
+                raise ReadError(
+                    E.BAD_CONTAINER,
+                    E.MSG_SCHEMA_OBJECT.format(kind="generated column", name=column),
+                )
 
 
 def _check_columns(container, table: str, wanted) -> None:

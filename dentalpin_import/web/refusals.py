@@ -41,6 +41,7 @@ TEMPLATES = (
     gettext_noop("not a DPMF container: missing {tables}"),
     gettext_noop("_meta lacks {keys}"),
     gettext_noop("invalid entity type name {name}"),
+    gettext_noop("the file's database holds a {kind} ({name}), which a DPMF file never has"),
     gettext_noop("entity type name {name} is longer than {limit} characters"),
     gettext_noop("source system {name} is longer than {limit} characters"),
     gettext_noop("entity type {name} has no table"),

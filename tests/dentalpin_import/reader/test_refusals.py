@@ -315,3 +315,63 @@ def test_names_longer_than_the_importer_records_are_refused_on_every_database(
     refused = refusal(path, private)
     assert refused.code == E.BAD_CONTAINER
     assert str(refused) == expected
+
+
+def with_view(conn, rng):
+    conn.execute("CREATE VIEW everyone AS SELECT * FROM patient")
+
+
+def with_trigger(conn, rng):
+    conn.execute(
+        "CREATE TRIGGER grow AFTER INSERT ON patient BEGIN "
+        "INSERT INTO patient SELECT * FROM patient; END"
+    )
+
+
+def with_virtual_table(conn, rng):
+    conn.execute("CREATE VIRTUAL TABLE lookup USING rtree(id, x0, x1)")
+
+
+def with_generated_column(conn, rng):
+    # 10 MB computed on every read of a row, from a file of a few kilobytes.
+    conn.execute(
+        "ALTER TABLE patient ADD COLUMN bulk TEXT "
+        "GENERATED ALWAYS AS (printf('%.*c', 10000000, 'x')) VIRTUAL"
+    )
+
+
+@pytest.mark.parametrize(
+    "edit,kind,name",
+    [
+        (with_view, "view", "'everyone'"),
+        (with_trigger, "trigger", "'grow'"),
+        (with_virtual_table, "virtual table", "'lookup'"),
+        (with_generated_column, "generated column", "'patient.bulk'"),
+    ],
+    ids=["view", "trigger", "virtual table", "generated column"],
+)
+def test_schema_objects_that_run_code_or_compute_values_are_refused_by_name(
+    tmp_path, private, edit, kind, name
+):
+    plain = b.small_clinic(tmp_path).read_bytes()
+    path = write(tmp_path, "hostile.dpm", D.edit_sql(random.Random(1), plain, edit, rehash=True))
+    refused = refusal(path, private)
+    assert refused.code == E.BAD_CONTAINER
+    assert str(refused) == E.MSG_SCHEMA_OBJECT.format(kind=kind, name=name)
+
+
+def test_a_value_longer_than_any_payload_is_a_refusal_not_a_crash(tmp_path, private, monkeypatch):
+    from dentalpin_import.reader import container
+
+    monkeypatch.setattr(container, "MAX_VALUE_BYTES", 1000)  # a real file's rows fit; this not
+    plain = b.small_clinic(tmp_path).read_bytes()
+
+    def long_payload(conn, rng):
+        conn.execute(
+            "UPDATE patient SET payload = json_set(payload, '$.notes', ?) WHERE source_id = '1'",
+            ("n" * 5000,),
+        )
+
+    path = write(tmp_path, "long.dpm", D.edit_sql(random.Random(1), plain, long_payload, True))
+    refused = refusal(path, private)
+    assert "n" * 100 not in str(refused)

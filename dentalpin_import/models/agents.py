@@ -8,7 +8,11 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from clinics.models import Membership
+from dentalpin_import.models.jobs import JobStatus
 
 TOKEN_PREFIX = "dpa_"
 
@@ -17,9 +21,22 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# A token is for the binaries of a job that stays: not of one undone or cancelled.
+ENDED_FOR_TOKENS = (JobStatus.UNDONE, JobStatus.CANCELLED)
+
+
 class AgentTokenQuerySet(models.QuerySet):
     def usable(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        """Tokens not revoked nor expired, of a job not undone nor cancelled, whose issuer
+        (when a person issued it) is still a member of the job's clinic."""
+        issuer_still_member = Membership.objects.filter(
+            user=OuterRef("created_by"), clinic=OuterRef("job__clinic")
+        )
+        return (
+            self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+            .exclude(job__status__in=ENDED_FOR_TOKENS)
+            .filter(Q(created_by__isnull=True) | Exists(issuer_still_member))
+        )
 
 
 class AgentToken(models.Model):

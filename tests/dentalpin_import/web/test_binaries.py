@@ -260,3 +260,26 @@ def test_issue_agent_token_prints_a_fresh_working_token(client, job, capsys):
     token = out.getvalue().strip()
     assert token.startswith("dpa_") and AgentToken.find(token).job == job
     assert post(client, job, PNG, token=token).status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ending", ["cancelled", "undone"])
+def test_a_token_of_a_job_cancelled_or_undone_uploads_nothing(client, job, ending):
+    token = AgentToken.issue(job=job)[1]
+    ImportJob.objects.filter(pk=job.pk).update(status=ending)
+    assert post(client, job, PNG, token=token).status_code == 401
+    assert FileStaging.objects.get(sha256=sha(PNG)).status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_token_stops_when_its_issuer_leaves_the_clinic(client, job, clinic):
+    from clinics.models import Membership
+    from tests.factories.clinics import MembershipFactory, UserFactory
+
+    issuer = UserFactory(username="issuer")
+    MembershipFactory(user=issuer, clinic=clinic)
+    token = AgentToken.issue(job=job, user=issuer)[1]
+    unattended = AgentToken.issue(job=job)[1]  # issued from the command line: no person
+    Membership.objects.filter(user=issuer, clinic=clinic).delete()
+    assert post(client, job, PNG, token=token).status_code == 401
+    assert post(client, job, PNG, token=unattended).status_code == 201

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinics.middleware.ClinicMiddleware",
+    "clinics.private_pages.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -157,6 +157,29 @@ def shared_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
+def project_env(directory: Path, **overrides: str) -> dict:
+    """The environment of a process of this project that shares this test's database and keys.
+
+    It runs with the production settings module, as a deployed process does;
+    `overrides` replace any value (another database, another staging folder).
+    """
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        DPMF_REWRAP_KEY=settings.DPMF_REWRAP_KEY,
+        CLINICAL_ENCRYPTION_KEYS=",".join(settings.CLINICAL_ENCRYPTION_KEYS),
+        DPMF_STAGING_DIR=str(settings.DPMF_STAGING_DIR),
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        DENTALPIN_VAR_DIR=str(directory),
+        PYTHONUNBUFFERED="1",
+    )
+    if "DATABASE_URL" not in overrides:
+        env["DATABASE_URL"] = shared_database_url()
+    env.update(overrides)
+    return env
+
+
 def start_celery_worker(directory: Path, broker_url: str, **env_overrides: str) -> Process:
     """Start a real `celery -A config worker` (solo pool) on this test's database.
 
@@ -165,20 +188,7 @@ def start_celery_worker(directory: Path, broker_url: str, **env_overrides: str) 
     worker says it is ready to take tasks.
     """
     name = f"w{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=shared_database_url(),
-        CELERY_BROKER_URL=broker_url,
-        DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        DPMF_REWRAP_KEY=settings.DPMF_REWRAP_KEY,
-        CLINICAL_ENCRYPTION_KEYS=",".join(settings.CLINICAL_ENCRYPTION_KEYS),
-        DPMF_STAGING_DIR=str(settings.DPMF_STAGING_DIR),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        DENTALPIN_VAR_DIR=str(directory),
-        PYTHONUNBUFFERED="1",
-        **env_overrides,
-    )
+    env = project_env(directory, CELERY_BROKER_URL=broker_url, **env_overrides)
     celery = str(Path(sys.executable).parent / "celery")
     proc = Process(
         name,

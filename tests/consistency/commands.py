@@ -6,15 +6,12 @@ when it is done with, so no helper it started (the typing process) outlives it.
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
-
-from tests.processes import Process
+from tests.processes import Process, project_env
 
 PASSPHRASE = "frase-de-paso-de-la-prueba"
 CLINIC_NAME = "Clínica de la prueba"
@@ -42,21 +39,14 @@ class Commands:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def env(self) -> dict:
-        env = dict(os.environ)
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings",
+        return project_env(
+            self.directory,
             DATABASE_URL=self.database_url,
-            DJANGO_SECRET_KEY=settings.SECRET_KEY,
-            DPMF_REWRAP_KEY=settings.DPMF_REWRAP_KEY,
-            CLINICAL_ENCRYPTION_KEYS=",".join(settings.CLINICAL_ENCRYPTION_KEYS),
-            DENTALPIN_VAR_DIR=str(self.directory),
             DPMF_STAGING_DIR=str(self.directory / "staging"),
             MEDIA_ROOT=str(self.directory / "media"),
             DPMF_PASSPHRASE=PASSPHRASE,
-            PYTHONUNBUFFERED="1",
+            **self.env_overrides,
         )
-        env.update(self.env_overrides)
-        return env
 
     def run(self, args: list[str]) -> Outcome:
         """Run `python ARGS...` from the project folder to its end; return status and output."""

@@ -8,16 +8,14 @@ second terminal or a worker would; the tests that use them need
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from dentalpin_import.models import ImportJob
-from tests.processes import Process, shared_database_url, wait_until
+from tests.processes import Process, project_env, wait_until
 
 # Chunks of 10 rows each committed alone: an import of a few hundred patients lasts
 # long enough to be caught part-way, and the test's own writes find the database free.
@@ -47,23 +45,6 @@ with workarea.work_folder() as folder:
 """
 
 
-def env(directory: Path, **overrides: str) -> dict:
-    values = dict(os.environ)
-    values.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=shared_database_url(),
-        DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        DPMF_REWRAP_KEY=settings.DPMF_REWRAP_KEY,
-        CLINICAL_ENCRYPTION_KEYS=",".join(settings.CLINICAL_ENCRYPTION_KEYS),
-        DPMF_STAGING_DIR=str(settings.DPMF_STAGING_DIR),
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        DENTALPIN_VAR_DIR=str(directory),
-        PYTHONUNBUFFERED="1",
-        **overrides,
-    )
-    return values
-
-
 class Started:
     """Processes a test started; every one is stopped when the test ends."""
 
@@ -77,7 +58,7 @@ class Started:
             name,
             [sys.executable, *args],
             self.directory / f"{name}.log",
-            env=env(self.directory, **overrides),
+            env=project_env(self.directory, **overrides),
         )
         self.processes.append(proc)
         return proc

@@ -241,18 +241,10 @@ def _shared_canonical_ids(container, entity_type) -> Problem | None:
 
 
 def _missing_canonical_ids(container, entity_type) -> Problem | None:
-    """Rows whose canonical id is NULL, empty, a number or bytes: keyed reads miss or garble them.
-
-    In SQLite's order NULL < numbers < text < BLOB, so the bounds below are
-    exactly the rows whose id is not a non-empty text, found through the index.
-    """
-    rows = _query(
-        container,
-        f'SELECT source_id FROM "{entity_type}" '
-        "WHERE canonical_uuid IS NULL OR canonical_uuid <= '' OR canonical_uuid >= x''",
-        table=entity_type,
-    )
-    examples = [_example(r[0]) for r in rows[:EXAMPLES]]
+    """Rows whose canonical id the import cannot use: none (`keyless_source_ids`), too long or
+    not printable."""
+    rows = container.keyless_source_ids(entity_type)
+    examples = [_example(source_id) for source_id in rows[:EXAMPLES]]
     # Ids the import reads but cannot use (too long, not printable): they fail there too.
     unusable = [
         key

@@ -373,11 +373,7 @@ class Runner:
         """
         if not isinstance(self.container, Container):
             return
-        rows = self.container.query(
-            f'SELECT source_id FROM "{entity_type}" WHERE canonical_uuid IS NULL '
-            "OR canonical_uuid <= '' OR canonical_uuid >= x'' ORDER BY rowid",
-            table=entity_type,
-        )
+        rows = self.container.keyless_source_ids(entity_type)
         if not rows:
             return
         self.result.counts[entity_type].failed += len(rows)
@@ -393,7 +389,7 @@ class Runner:
                 message="this row has no canonical id in the file, so it cannot be imported; "
                 "ask for a new export",
             )
-            for (source_id,) in rows
+            for source_id in rows
         ]
         with self.chunk():
             self.flush(resume.notes_not_stored(self.ctx.finishing_jobs, warnings), entity_type)

@@ -87,29 +87,24 @@ class MappingContext:
     # The open source (a DPMF container or a sheet), for a second pass that reads rows again.
     source: Any = None
 
+    def mappings_of_run(self, entity_type: str, model: type[models.Model] | None = None):
+        """The mappings of `entity_type` rows that `finishing_jobs` wrote (skip markers aside),
+        to `model`'s rows when given."""
+        mappings = EntityMapping.objects.filter(
+            clinic=self.clinic,
+            source_system=self.source_system,
+            entity_type=entity_type,
+            job__in=self.finishing_jobs or (self.job.pk,),
+        )
+        return mappings if model is None else mappings.filter(target_table=model._meta.db_table)
+
     def mapped_by_run(self, entity_type: str, model: type[models.Model]) -> models.QuerySet:
         """Ids of the `model` rows that `entity_type` rows of `finishing_jobs` were mapped to.
 
         A values queryset, for `pk__in=Subquery(...)`; a linked row counts too.
         """
-        return EntityMapping.objects.filter(
-            clinic=self.clinic,
-            source_system=self.source_system,
-            entity_type=entity_type,
-            target_table=model._meta.db_table,
-            job__in=self.finishing_jobs or (self.job.pk,),
-        ).values(target=Cast("target_id", BigIntegerField()))
-
-    def uuids_mapped_by_run(self, entity_type: str) -> set[str]:
-        """Source keys of `entity_type` that `finishing_jobs` mapped (skip markers aside)."""
-        return set(
-            EntityMapping.objects.filter(
-                clinic=self.clinic,
-                source_system=self.source_system,
-                entity_type=entity_type,
-                job__in=self.finishing_jobs or (self.job.pk,),
-            ).values_list("canonical_uuid", flat=True)
-        )
+        mappings = self.mappings_of_run(entity_type, model)
+        return mappings.values(target=Cast("target_id", BigIntegerField()))
 
     def resolve(self, entity_type: str, canonical_uuid: str | None) -> int | None:
         """Return the clinic row id a source key was mapped to, or None."""

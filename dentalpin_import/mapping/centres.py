@@ -26,7 +26,7 @@ class CenterMapper(BaseMapper):
     def finish(self, ctx: MappingContext) -> None:
         # The centres this job mapped, read again from the file: an attempt that
         # stopped before this pass mapped them but never filled the clinic.
-        mapped = ctx.uuids_mapped_by_run(self.entity)
+        mapped = set(ctx.mappings_of_run(self.entity).values_list("canonical_uuid", flat=True))
         if not mapped or ctx.source is None:
             return
         centres = [SourceCenter.from_row(row) for row in ctx.source.rows_among(self.entity, mapped)]

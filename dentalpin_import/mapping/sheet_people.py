@@ -15,7 +15,6 @@ from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWar
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.sheet_common import check_issues
 from dentalpin_import.mapping.text import cut, join_lines
-from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.sheet_records import SourceSheetPatient, SourceSheetStaff
 
 SEXES = {
@@ -134,14 +133,9 @@ class SheetPatientMapper(BaseMapper):
         sheet: an attempt that stopped before this pass linked them too.
         """
         linked = dict(
-            EntityMapping.objects.filter(
-                clinic=ctx.clinic,
-                source_system=ctx.source_system,
-                entity_type=self.entity,
-                target_table=Patient._meta.db_table,
-                created_row=False,
-                job__in=ctx.finishing_jobs or (ctx.job.pk,),
-            ).values_list("canonical_uuid", "target_id")
+            ctx.mappings_of_run(self.entity, Patient)
+            .filter(created_row=False)
+            .values_list("canonical_uuid", "target_id")
         )
         if not linked or ctx.source is None:
             return

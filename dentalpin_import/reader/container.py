@@ -206,6 +206,20 @@ class Container:
         with self.reading(table, columns):
             return self.conn.execute(sql, params).fetchall()
 
+    def keyless_source_ids(self, entity_type: str) -> list:
+        """Source ids of the rows whose canonical id is NULL, empty, a number or bytes.
+
+        Keyed reads never meet them. In SQLite's order NULL < numbers < text < BLOB,
+        so these bounds are exactly the ids that are no non-empty text, found through
+        the index.
+        """
+        rows = self.query(
+            f'SELECT source_id FROM "{self._checked(entity_type)}" WHERE canonical_uuid IS NULL '
+            "OR canonical_uuid <= '' OR canonical_uuid >= x'' ORDER BY rowid",
+            table=entity_type,
+        )
+        return [source_id for (source_id,) in rows]
+
     def query(self, sql: str, params=(), *, table: str | None = None) -> list[tuple]:
         """The rows of a read-only query on the container; any error of it is a refusal."""
         listed = table in {t.entity_type for t in self.entity_types}

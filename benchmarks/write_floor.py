@@ -31,7 +31,7 @@ from import_speed import manage, physical_limit, run  # noqa: E402
 from workdir import work_dir  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dentalpin_import.jobs.inserts import _sqlite_insert  # noqa: E402
+from dentalpin_import.loader.inserts import _sqlite_insert  # noqa: E402
 
 SKIP = {"dentalpin_import_importjob", "clinics_clinic"}  # written once, not per entity
 

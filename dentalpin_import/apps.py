@@ -12,6 +12,6 @@ class DentalpinImportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dentalpin_import import lookups
+        from dentalpin_import.loader import lookups
 
         lookups.register()

@@ -34,9 +34,13 @@ def execute_validation(job_id: str, passphrase: str | None = None) -> None:
 
 
 @shared_task(name="dentalpin_import.validate_import_upload", acks_late=True)
-def validate_import_upload(job_id: str) -> None:
-    """Validate an unencrypted upload (encrypted ones never come here: no passphrase in args)."""
-    execute_validation(job_id)
+def validate_import_upload(job_id: str, passphrase: str | None = None) -> None:
+    """Validate an upload. Through a broker only unencrypted ones come here, by id alone.
+
+    An encrypted upload's passphrase is passed only when the task object runs on
+    a thread of the web process that received it (`dispatch.validate_later`).
+    """
+    execute_validation(job_id, passphrase)
 
 
 @shared_task(name="dentalpin_import.run_import_job", acks_late=True)

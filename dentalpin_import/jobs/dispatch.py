@@ -1,4 +1,9 @@
-"""The one place that knows where a job runs: a Celery worker, or a thread in this process."""
+"""The one place that knows where a job runs: a Celery worker, or a thread in this process.
+
+Tasks are found by their registered name in the Celery app, so nothing here
+imports `dentalpin_import.tasks` (which imports the job layer that calls this
+module). Without a broker the same task object runs on a thread of this process.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,20 @@ import threading
 from django.conf import settings
 from django.db import connections, transaction
 
+from config.celery import app
 from dentalpin_import.models import ImportJob, JobStatus
 
 log = logging.getLogger(__name__)
+RUN_TASK = "dentalpin_import.run_import_job"
+VALIDATE_TASK = "dentalpin_import.validate_import_upload"
 _threads: list[threading.Thread] = []
+
+
+def _task(name: str):
+    """The registered task `name`; its module is discovered the way a worker discovers it."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
 
 
 def enqueue(job: ImportJob) -> None:
@@ -23,18 +38,14 @@ def enqueue(job: ImportJob) -> None:
 
 def _start(job_id: str) -> None:
     if settings.CELERY_BROKER_URL:
-        from dentalpin_import import tasks
-
-        tasks.run_import_job.delay(job_id)  # the id only: never a passphrase or a path
+        _task(RUN_TASK).delay(job_id)  # the id only: never a passphrase or a path
         return
     _spawn(_run_here, job_id)
 
 
 def _run_here(job_id: str) -> None:
-    from dentalpin_import import tasks
-
     try:
-        tasks.execute(job_id)
+        _task(RUN_TASK)(job_id)
     except Exception:
         log.exception("import job %s failed", job_id)
     finally:
@@ -53,9 +64,7 @@ def validate_later(job: ImportJob, passphrase: str | None) -> None:
     """
     job_id = str(job.pk)
     if passphrase is None and settings.CELERY_BROKER_URL:
-        from dentalpin_import import tasks
-
-        transaction.on_commit(lambda: tasks.validate_import_upload.delay(job_id))
+        transaction.on_commit(lambda: _task(VALIDATE_TASK).delay(job_id))
         return
     transaction.on_commit(lambda: _spawn(_validate_here, job_id, passphrase))
 
@@ -69,10 +78,8 @@ def _spawn(target, job_id: str, *args) -> None:
 
 
 def _validate_here(job_id: str, passphrase: str | None) -> None:
-    from dentalpin_import import tasks
-
     try:
-        tasks.execute_validation(job_id, passphrase)
+        _task(VALIDATE_TASK)(job_id, passphrase)
     except Exception:
         log.exception("validating the upload of import job %s failed", job_id)
     finally:

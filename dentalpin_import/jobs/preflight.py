@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from dentalpin_import.jobs.row_errors import usable_key
+from dentalpin_import.loader.row_errors import usable_key
 from dentalpin_import.models import EntityMapping
 
 EXAMPLES = 10

@@ -16,20 +16,42 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import Count
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from dentalpin_import import events
-from dentalpin_import.jobs import audit, diskfull, liveness, notify
-from dentalpin_import.jobs.counts import TypeCounts
+from dentalpin_import.jobs import (
+    audit,
+    diskfull,
+    dispatch,
+    liveness,
+    notify,
+    preflight,
+    rewrap,
+    sheet_preview,
+    sweep,
+    validation,
+)
 from dentalpin_import.jobs.locks import LockLost
-from dentalpin_import.jobs.runner import JobCancelled, Runner, RunResult, counter_fields
+from dentalpin_import.jobs.preview import build_preview, preview_json
 from dentalpin_import.jobs.workarea import work_folder
+from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.runner import JobCancelled, Runner, RunResult, counter_fields
 from dentalpin_import.mapping.registry import import_order
-from dentalpin_import.models import AuditAction, ImportJob, JobStatus, SourceKind, TransitionError
-from dentalpin_import.reader.container import open_dpmf
+from dentalpin_import.models import (
+    AgentToken,
+    AuditAction,
+    FileStaging,
+    ImportJob,
+    JobStatus,
+    SourceKind,
+    TransitionError,
+)
+from dentalpin_import.reader.container import detect_layering, open_dpmf
 from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
+from dentalpin_import.reader.sheet_source import read_sheet
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +158,6 @@ def validate_job(*, job: ImportJob, container, preview: dict | None = None, **fi
 
 def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
     """Mark a job failed because its file or request was refused."""
-    from dentalpin_import.jobs import validation
 
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED,
@@ -355,9 +376,6 @@ def record_preflight(*, job: ImportJob, problems: list[dict]) -> None:
 
 def binaries_summary(job: ImportJob) -> dict[str, int]:
     """Binaries the file listed for this job, by status: expected, received, missing, rejected."""
-    from django.db.models import Count
-
-    from dentalpin_import.models import FileStaging
 
     by_status = dict(
         FileStaging.objects.filter(job=job, clinic_id=job.clinic_id)
@@ -393,7 +411,6 @@ def stage_upload(*, clinic, user, uploaded) -> ImportJob:
     The browser's file name is kept only as a label (`original_name`); it never
     becomes part of a path. The layering is read from the first bytes.
     """
-    from dentalpin_import.reader.container import detect_layering
 
     job = ImportJob.objects.create(
         clinic=clinic,
@@ -442,7 +459,6 @@ def submit_for_validation(*, job: ImportJob, passphrase: str | None) -> bool:
     (see `dispatch.validate_later` for where an encrypted file's validation
     runs and why). Return True when the validation was deferred.
     """
-    from dentalpin_import.jobs import dispatch, validation
 
     if job.status != JobStatus.UPLOADED:
         return False  # it could not even be staged (a full disk): the job says why
@@ -465,8 +481,6 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
     passphrase is only ever a local variable here. Progress goes to the job
     row (`meta["validation"]`) for the wizard's progress fragment.
     """
-    from dentalpin_import.jobs import preflight, rewrap, validation
-    from dentalpin_import.jobs.preview import build_preview, preview_json
 
     job.refresh_from_db()
     if job.status != JobStatus.UPLOADED:
@@ -542,7 +556,6 @@ def open_for_run(job: ImportJob):
 
 @contextmanager
 def _open_for_run(job: ImportJob):
-    from dentalpin_import.jobs import rewrap
 
     if job.source_kind == SourceKind.CSV:
         with open_sheet_for_run(job) as sheet:
@@ -571,8 +584,6 @@ def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None
     `import_verifactu=None` keeps the choice recorded at the preview. Return a
     fresh sync-agent token (shown once) when the file lists binaries to upload.
     """
-    from dentalpin_import.jobs import dispatch
-    from dentalpin_import.models import AgentToken
 
     if import_verifactu is not None:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -587,7 +598,6 @@ def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None
 
 def resume_job(*, job: ImportJob, user=None) -> None:
     """Run a failed or interrupted job again; idempotency finishes it without duplicates."""
-    from dentalpin_import.jobs import dispatch
 
     dispatch.enqueue(job)
 
@@ -603,7 +613,6 @@ def mark_stale_jobs_interrupted(*, clinic=None, job: ImportJob | None = None) ->
 
 def sweep_abandoned_uploads(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
     """Delete the staged files of wizards never confirmed within `older_than`; say what went."""
-    from dentalpin_import.jobs import sweep
 
     return sweep.sweep(older_than=older_than, dry_run=dry_run)
 
@@ -617,7 +626,6 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
 
     Raises `ReadError` (missing columns, undecodable, unknown encoding) to refuse it.
     """
-    from dentalpin_import.reader.sheet_source import read_sheet
 
     yield read_sheet(
         path or job.stored_path,
@@ -630,7 +638,6 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
 @contextmanager
 def open_sheet_for_run(job: ImportJob):
     """Open a sheet job's file for its run: the re-wrapped web copy, or the CLI's own file."""
-    from dentalpin_import.jobs import rewrap
 
     if not job.options.get("rewrapped"):
         with open_sheet_file(job=job) as sheet:
@@ -659,7 +666,6 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
     `meta`); its upload is deleted either way. The options then name the sheet
     type and the encoding found, so the background run reads it identically.
     """
-    from dentalpin_import.jobs import rewrap, sheet_preview
 
     job.refresh_from_db()
     if job.status != JobStatus.UPLOADED:

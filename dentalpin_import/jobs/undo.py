@@ -18,7 +18,6 @@ from django.db import transaction
 from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
-from dentalpin_import.batches import batched
 from dentalpin_import.jobs import audit, liveness, retention
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
@@ -31,6 +30,7 @@ from dentalpin_import.models import (
     JobStatus,
     RawEntity,
 )
+from dentalpin_import.reader.batches import batched
 
 IMPORTER = "dentalpin_import"
 # An edit within this margin of the import is the import itself.

@@ -119,7 +119,7 @@ def reconciliation_lines(rec: dict) -> list[str]:
     return lines
 
 
-# What each derived-value check of the reconciliation says, in words (jobs/derived.py).
+# What each derived-value check of the reconciliation says, in words (loader/derived.py).
 DERIVED_CHECKS = {
     "budget_totals": "budget totals = sum of their lines",
     "payment_splits": "family payments = sum of their shares",

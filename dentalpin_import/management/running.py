@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from clinics.models import Clinic
 from dentalpin_import.jobs import liveness, services
-from dentalpin_import.jobs.runner import JobCancelled
+from dentalpin_import.loader.runner import JobCancelled
 from dentalpin_import.management.output import ProgressPrinter, phase_line, report_lines
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import ImportJob, JobStatus

@@ -28,12 +28,12 @@ from clinics.models import (
     Professional,
     TreatmentCatalogItem,
 )
-from dentalpin_import.batches import batched
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import EntityMapping
+from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
 
 CENT = Decimal("0.01")

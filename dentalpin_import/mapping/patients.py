@@ -9,11 +9,11 @@ lines also become `MedicalAlert` rows, and the notes are kept whole.
 import re
 
 from clinics.models import Client, Patient, Sex
-from dentalpin_import.batches import batched
 from dentalpin_import.mapping.alerts import medical_lines
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut, join_lines
+from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.records import SourcePatient
 
 SEXES = {"male": Sex.MALE, "female": Sex.FEMALE, "other": Sex.OTHER, "unknown": Sex.UNDISCLOSED}

@@ -3,7 +3,7 @@
 A mapper that cuts a value to its column with `cut` gets back a `Cut`: a
 plain `str` that remembers it was cut, so the runner warns about it
 (`text.cut_to_length`, naming the field) as it warns about a value it had to
-cut itself (see `jobs/fit.py`). No value is cut without a warning.
+cut itself (see `loader/fit.py`). No value is cut without a warning.
 """
 
 

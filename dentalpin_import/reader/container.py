@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dentalpin_import.batches import batched
 from dentalpin_import.reader import errors as E
 from dentalpin_import.reader import gate, sqlite_errors
+from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.gate import (

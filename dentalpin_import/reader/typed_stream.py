@@ -35,8 +35,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from dentalpin_import.frames import frame_output, write_frame
 from dentalpin_import.reader.container import Container, Layering
+from dentalpin_import.reader.frames import frame_output, write_frame
 from dentalpin_import.reader.records import records_from_values
 from dentalpin_import.reader.values import Payload
 
@@ -77,7 +77,7 @@ def type_rows(record_cls, rows, waits=None) -> list[Any]:
     return items
 
 
-# The warning of a row that could not be typed: the importer's words (jobs/row_errors.py),
+# The warning of a row that could not be typed: the importer's words (loader/row_errors.py),
 # kept here because this process imports no Django.
 ROW_FAILED = "row.failed"
 DECODE_ERROR = "payload.decode_error"

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dentalpin_import.batches import batched
+from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.compression import compress_stream
 from dentalpin_import.reader.crypto import encrypt_stream
 from dentalpin_import.reader.integrity import compute_hash

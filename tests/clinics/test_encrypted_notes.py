@@ -7,7 +7,7 @@ from django_scopes import scope
 
 from clinics.fields import UnreadableCiphertext, _cipher
 from clinics.models import ClinicalNote, Patient
-from dentalpin_import.jobs.inserts import insert_instances
+from dentalpin_import.loader.inserts import insert_instances
 
 
 def raw_columns(pk):

@@ -3,7 +3,7 @@
     python -m tests.consistency.kill_at --target MODULE:NAME --nth N [--when before|after]
         [--during-type TYPE] -- FILE --clinic SLUG [import_dpmf options]
 
-The function or method MODULE:NAME (e.g. `dentalpin_import.jobs.runner:Runner.commit`)
+The function or method MODULE:NAME (e.g. `dentalpin_import.loader.runner:Runner.commit`)
 is replaced by a wrapper that, on its N-th call (counting only calls made while
 the runner imports entity type TYPE, when given), sends SIGKILL to its own
 process before or after the real call. Nothing is cleaned up: no `finally`, no
@@ -28,7 +28,7 @@ VANISHED = 3
 NOT_REACHED = 4
 REACHED = "kill point reached:"
 # The runner's method that imports one entity type: it tells which type is running.
-RUN_TYPE = "dentalpin_import.jobs.runner:Runner.run_type"
+RUN_TYPE = "dentalpin_import.loader.runner:Runner.run_type"
 
 
 def resolve(target: str):

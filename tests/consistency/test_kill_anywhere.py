@@ -42,7 +42,7 @@ SEED = 25
 # Small chunks, each committed alone: a kill part-way through a type leaves some of
 # its chunks committed and one open, as a kill of a large import would.
 SMALL_CHUNKS = {"DPMF_CHUNK_SIZE": "10", "DPMF_COMMIT_ROWS": "1"}
-RUNNER = "dentalpin_import.jobs.runner"
+RUNNER = "dentalpin_import.loader.runner"
 COMMIT = f"{RUNNER}:Runner.commit"
 BUDGET_LINES_FINISH = "dentalpin_import.mapping.budgets:BudgetLineMapper.finish"
 TREATMENTS_FINISH = "dentalpin_import.mapping.treatments:AppliedTreatmentMapper.finish"

@@ -6,8 +6,9 @@ import pytest
 from django_scopes import scope
 
 from clinics.models import Invoice, Patient
-from dentalpin_import.jobs import runner, services
-from dentalpin_import.jobs.runner import JobCancelled
+from dentalpin_import.jobs import services
+from dentalpin_import.loader import runner
+from dentalpin_import.loader.runner import JobCancelled
 from dentalpin_import.models import EntityMapping, ImportJob
 from dentalpin_import.sample.generator import generate_sample
 

@@ -11,7 +11,8 @@ import pytest
 from django_scopes import scope
 
 from clinics.models import Budget, Clinic
-from dentalpin_import.jobs import runner, services
+from dentalpin_import.jobs import services
+from dentalpin_import.loader import runner
 from dentalpin_import.mapping.appointments import AppointmentMapper
 from dentalpin_import.mapping.budgets import BudgetLineMapper
 from dentalpin_import.mapping.centres import CenterMapper

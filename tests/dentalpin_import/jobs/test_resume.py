@@ -101,7 +101,7 @@ def test_budgets_a_stopped_run_left_untotalled_are_totalled_by_the_next(
 @pytest.mark.django_db
 def test_a_failed_run_counts_exactly_the_warnings_it_kept(tmp_path, clinic, settings, monkeypatch):
     """The job row's count is written with each commit group, not with each chunk."""
-    from dentalpin_import.jobs import runner
+    from dentalpin_import.loader import runner
     from dentalpin_import.mapping.alerts import PatientAlertMapper
     from dentalpin_import.models import ImportWarning
 

@@ -21,7 +21,7 @@ from dentalpin_import.models import EntityMapping, ImportJob, RawEntity
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.csv import sheets
-from tests.dentalpin_import.jobs.poison import POISON, clinic_rows, loosened, set_payload, tamper
+from tests.dentalpin_import.loader.poison import POISON, clinic_rows, loosened, set_payload, tamper
 
 pytestmark = pytest.mark.django_db
 

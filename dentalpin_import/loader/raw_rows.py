@@ -13,9 +13,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from dentalpin_import.jobs import inserts
-from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.row_errors import (
+from dentalpin_import.loader import inserts
+from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.row_errors import (
     BAD_KEY_MESSAGE,
     DECODE_ERROR,
     ROW_BAD_KEY,
@@ -30,7 +30,7 @@ from dentalpin_import.jobs.row_errors import (
     stops_the_job,
     usable_key,
 )
-from dentalpin_import.jobs.source_keys import already_there
+from dentalpin_import.loader.source_keys import already_there
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import RawEntity
 

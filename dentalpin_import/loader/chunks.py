@@ -20,10 +20,10 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from dentalpin_import import events
-from dentalpin_import.jobs import fit, inserts
-from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.raw_rows import RawWriter  # noqa: F401 (the runner's import)
-from dentalpin_import.jobs.row_errors import (
+from dentalpin_import.loader import fit, inserts
+from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.raw_rows import RawWriter  # noqa: F401 (the runner's import)
+from dentalpin_import.loader.row_errors import (
     BAD_KEY_MESSAGE,
     DECODE_ERROR,
     MAX_KEY,
@@ -40,14 +40,14 @@ from dentalpin_import.jobs.row_errors import (
     stops_the_job,
     usable_key,
 )
-from dentalpin_import.jobs.source_keys import (  # noqa: F401 (imported from here elsewhere)
+from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from here elsewhere)
     already_there,
     existing_mappings,
     has_mappings,
     mapped_types,
     resolve_references,
 )
-from dentalpin_import.jobs.typing_process import TypedChunk
+from dentalpin_import.loader.typing_process import TypedChunk
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning, Note
 from dentalpin_import.mapping.registry import REFERENCED_TYPES
 from dentalpin_import.models import (

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from dentalpin_import.events import migration_event
-from dentalpin_import.jobs import reconcile
+from dentalpin_import.loader import reconcile
 from dentalpin_import.models import AppendOnlyError, AuditEntry, ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import

@@ -14,9 +14,9 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Subquery
 
 from clinics.models import Budget, BudgetLine, Payment
-from dentalpin_import.batches import batched
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import SKIP_TABLE, EntityMapping
+from dentalpin_import.reader.batches import batched
 
 EXAMPLES = 5
 TOTALS = {"subtotal": "subtotal", "discount_total": "discount_amount"}

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from clinics.models import AppliedTreatment, Patient, Payment
-from dentalpin_import.jobs import runner
+from dentalpin_import.loader import runner
 from dentalpin_import.models import EntityMapping, ImportWarning
 from dentalpin_import.sample.generator import generate_sample
 from tests.dentalpin_import.commands.helpers import run_import
@@ -65,7 +65,7 @@ def test_rows_another_job_mapped_meanwhile_count_as_already_mapped(
 
 @pytest.mark.django_db
 def test_the_types_already_mapped_are_found_in_one_query(clinic, other_clinic):
-    from dentalpin_import.jobs.chunks import has_mappings, mapped_types
+    from dentalpin_import.loader.chunks import has_mappings, mapped_types
     from dentalpin_import.mapping.base import MappingContext
     from dentalpin_import.models import ImportJob
     from dentalpin_import.models.records import SKIP_SUFFIX

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 
 from clinics.models import AppliedTreatment, ClinicalNote
-from dentalpin_import.jobs.inserts import _prepared
+from dentalpin_import.loader.inserts import _prepared
 from dentalpin_import.models import EntityMapping
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -100,7 +100,7 @@ def test_ids_are_never_reused_after_the_highest_rows_are_deleted(clinic):
     from django_scopes import scopes_disabled
 
     from clinics.models import Client
-    from dentalpin_import.jobs.inserts import allocate_ids, insert_instances
+    from dentalpin_import.loader.inserts import allocate_ids, insert_instances
 
     rows = [Client(clinic=clinic, given_name=f"c{n}") for n in range(3)]
     with transaction.atomic():
@@ -121,7 +121,7 @@ def test_a_row_given_its_parent_unsaved_stores_the_parents_new_id(clinic):
     from django_scopes import scope
 
     from clinics.models import Patient
-    from dentalpin_import.jobs.inserts import insert_instances
+    from dentalpin_import.loader.inserts import insert_instances
 
     with scope(clinic=clinic):
         patient = Patient.objects.create(clinic=clinic, given_name="Íñigo", family_name="Sáez")
@@ -148,7 +148,7 @@ def test_the_rows_of_one_insert_share_one_creation_time_which_the_instances_keep
     from django_scopes import scopes_disabled
 
     from clinics.models import Client
-    from dentalpin_import.jobs.inserts import insert_instances
+    from dentalpin_import.loader.inserts import insert_instances
 
     rows = [Client(clinic=clinic, given_name=f"c{n}") for n in range(3)]
     with transaction.atomic():

@@ -20,7 +20,7 @@ from tests import dpmf_builder as b
 from tests.consistency.commands import CLINIC_NAME, Commands, import_args
 from tests.consistency.databases import other_database
 from tests.consistency.snapshot import assert_same_content, snapshot
-from tests.dentalpin_import.jobs.poison import clinic_rows, loosened, set_payload, tamper
+from tests.dentalpin_import.loader.poison import clinic_rows, loosened, set_payload, tamper
 from tests.processes import shared_database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.django_db(transaction=True)]

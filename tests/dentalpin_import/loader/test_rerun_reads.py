@@ -4,7 +4,7 @@ from collections import defaultdict
 
 import pytest
 
-from dentalpin_import.jobs.typing_process import TypedRows
+from dentalpin_import.loader.typing_process import TypedRows
 from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping
 from dentalpin_import.reader.container import Container, open_dpmf

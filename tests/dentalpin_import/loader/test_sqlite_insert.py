@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from dentalpin_import.jobs import inserts
+from dentalpin_import.loader import inserts
 from dentalpin_import.models import EntityMapping, ImportJob
 
 HEAD = "INSERT INTO t (name, n) VALUES "

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dentalpin_import.jobs import runner as runner_module
-from dentalpin_import.jobs import typing_process
-from dentalpin_import.jobs.typing_process import Planned, TypedChunk, TypedRows
+from dentalpin_import.loader import runner as runner_module
+from dentalpin_import.loader import typing_process
+from dentalpin_import.loader.typing_process import Planned, TypedChunk, TypedRows
 from dentalpin_import.mapping.base import Defer
 from dentalpin_import.mapping.registry import MAPPERS
 from dentalpin_import.mapping.treatments import AppliedTreatmentMapper
@@ -35,7 +35,7 @@ from dentalpin_import.reader.values import Payload
 from dentalpin_import.sample.generator import generate_sample
 from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.jobs.test_cancel import cancelled_after_the_patients
-from tests.dentalpin_import.jobs.test_memory import fingerprint
+from tests.dentalpin_import.loader.test_memory import fingerprint
 
 
 def waiting_for_the_helper(self) -> bool:
@@ -122,7 +122,7 @@ def test_a_helper_that_fails_partway_leaves_the_rest_to_the_importer(
         return [p._replace(record=dict) if p.entity_type == "appointment" else p for p in planned]
 
     monkeypatch.setattr(runner_module.Runner, "typing_plan", plan_with_a_type_the_helper_refuses)
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     run = helper_runs[-1]
@@ -271,7 +271,7 @@ def test_a_helper_that_cannot_start_leaves_the_typing_to_the_importer(
     settings.DPMF_CHUNK_SIZE = 10
     monkeypatch.setattr(typing_process.sys, "executable", str(tmp_path / "python3-gone"))
     sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=5, layer="raw")
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
         status, out, report = run_import(sample.path, clinic.slug, report=tmp_path / "r.json")
     assert status == 0, out
     assert "could not start the typing process" in caplog.text
@@ -309,7 +309,7 @@ def test_a_helper_of_other_code_gives_way_to_the_importer(
         "field_names",
         lambda cls: names(cls)[::-1] if cls is SourcePatient else names(cls),
     )
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     assert "SourcePatient has other fields in the typing process" in caplog.text
@@ -380,7 +380,7 @@ def test_a_helper_gone_before_the_final_pass_leaves_its_rows_to_the_importer(
         return final_chunks(self, entity_type, keys)
 
     monkeypatch.setattr(TypedRows, "final_chunks", helper_lost_before_its_final_rows)
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.jobs.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     assert "the typing process stopped" in caplog.text

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django_scopes import scope
 
 from clinics.models import Patient
-from dentalpin_import.jobs.chunks import ChunkWriter
+from dentalpin_import.loader.chunks import ChunkWriter
 from dentalpin_import.mapping.base import MappingWarning
 from dentalpin_import.mapping.consents import ConsentMapper
 from dentalpin_import.mapping.patients import PatientMapper

@@ -10,8 +10,8 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django_scopes import scopes_disabled
 
 from clinics.models import Appointment, Patient, Payment, TreatmentCatalogItem
-from dentalpin_import.jobs import fit, inserts
-from dentalpin_import.jobs.row_errors import Copies, stops_the_job, usable_key
+from dentalpin_import.loader import fit, inserts
+from dentalpin_import.loader.row_errors import Copies, stops_the_job, usable_key
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import Cut, cut
 from dentalpin_import.models import ImportJob

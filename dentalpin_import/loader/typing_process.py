@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import dentalpin_import
-from dentalpin_import.frames import read_tuple, readable
+from dentalpin_import.reader.frames import read_tuple, readable
 from dentalpin_import.reader.typed_stream import may_repeat_keys, unpack, whole_pages
 
 try:

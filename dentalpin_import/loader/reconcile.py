@@ -27,10 +27,10 @@ from clinics.models import (
     PrescriptionItem,
     Recall,
 )
-from dentalpin_import.batches import batched
-from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.derived import derived
+from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.derived import derived
 from dentalpin_import.models import EntityMapping
+from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.values import Payload, to_cents
 
 # (child model, foreign key field, parent model): rows whose parent is gone or in another clinic.

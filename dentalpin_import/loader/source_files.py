@@ -7,9 +7,8 @@ import re
 from django.apps import apps
 
 from clinics.models import Document
-from dentalpin_import.batches import batched
-from dentalpin_import.jobs import inserts
-from dentalpin_import.jobs.chunks import resolve_references
+from dentalpin_import.loader import inserts
+from dentalpin_import.loader.chunks import resolve_references
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import (
@@ -19,6 +18,7 @@ from dentalpin_import.models import (
     Severity,
     StagingStatus,
 )
+from dentalpin_import.reader.batches import batched
 
 BATCH = 1000
 KEY_MAX = FileStaging._meta.get_field("file_uuid").max_length

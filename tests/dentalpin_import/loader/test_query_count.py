@@ -52,7 +52,8 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_of_a_chunk(
 def test_chunks_with_warnings_do_not_each_update_the_job_row(
     tmp_path, clinic, settings, monkeypatch
 ):
-    from dentalpin_import.jobs import runner, services
+    from dentalpin_import.jobs import services
+    from dentalpin_import.loader import runner
     from dentalpin_import.sample.generator import generate_sample
 
     settings.DPMF_CHUNK_SIZE = 10

@@ -4,8 +4,9 @@ import pytest
 from django_scopes import scope
 
 from clinics.models import Budget, Payment, Recall
-from dentalpin_import.jobs import derived, services
-from dentalpin_import.jobs.runner import Runner
+from dentalpin_import.jobs import services
+from dentalpin_import.loader import derived
+from dentalpin_import.loader.runner import Runner
 from dentalpin_import.mapping.budgets import BudgetLineMapper
 from dentalpin_import.models import ImportJob
 from dentalpin_import.sample.generator import generate_sample

@@ -20,12 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.jobs import inserts, liveness, resume
-from dentalpin_import.jobs.chunks import ChunkWriter, RawWriter, mapped_types
-from dentalpin_import.jobs.counts import TypeCounts
-from dentalpin_import.jobs.reconcile import reconcile
-from dentalpin_import.jobs.source_files import copy_file_warnings, stage_files
-from dentalpin_import.jobs.typing_process import Planned, TypedRows, reader_waits
+from dentalpin_import.jobs import liveness
+from dentalpin_import.loader import inserts, resume
+from dentalpin_import.loader.chunks import ChunkWriter, RawWriter, mapped_types
+from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.reconcile import reconcile
+from dentalpin_import.loader.source_files import copy_file_warnings, stage_files
+from dentalpin_import.loader.typing_process import Planned, TypedRows, reader_waits
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import (

@@ -64,7 +64,7 @@ def test_objects_frozen_for_the_run_are_handed_back_to_the_collector(tmp_path, c
 def test_an_import_runs_without_automatic_collection_and_hands_it_back(
     tmp_path, clinic, monkeypatch
 ):
-    from dentalpin_import.jobs import runner
+    from dentalpin_import.loader import runner
 
     seen = []
     pipeline = runner.Runner.pipeline
@@ -93,7 +93,7 @@ def test_an_import_runs_without_automatic_collection_and_hands_it_back(
 @pytest.mark.django_db
 def test_an_import_leaves_its_rows_to_reference_counting(tmp_path, clinic, monkeypatch):
     """With automatic collection off for the run, a reference cycle would keep a chunk's rows."""
-    from dentalpin_import.jobs import runner
+    from dentalpin_import.loader import runner
 
     found = []
 
@@ -118,7 +118,7 @@ def test_an_import_leaves_its_rows_to_reference_counting(tmp_path, clinic, monke
 def test_a_reference_cycle_made_during_a_run_is_freed_at_the_next_commit(
     tmp_path, clinic, monkeypatch
 ):
-    from dentalpin_import.jobs import chunks, runner
+    from dentalpin_import.loader import chunks, runner
 
     class Cyclic:
         pass
@@ -213,7 +213,7 @@ def test_an_import_runs_with_the_larger_page_cache_and_hands_the_connection_back
 ):
     if connection.vendor != "sqlite":
         pytest.skip("a SQLite setting")
-    from dentalpin_import.jobs import runner
+    from dentalpin_import.loader import runner
 
     def cache_size():
         with connection.cursor() as cursor:

@@ -1,4 +1,4 @@
-from dentalpin_import.batches import batched
+from dentalpin_import.reader.batches import batched
 
 
 def test_batches_keep_order_and_the_last_one_holds_the_rest():

@@ -47,7 +47,6 @@ from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from h
     mapped_types,
     resolve_references,
 )
-from dentalpin_import.loader.typing_process import TypedChunk
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning, Note
 from dentalpin_import.mapping.registry import REFERENCED_TYPES
 from dentalpin_import.models import (
@@ -58,7 +57,8 @@ from dentalpin_import.models import (
     EntityMapping,
     ImportWarning,
 )
-from dentalpin_import.reader.typed_stream import Unreadable, Waiting, may_repeat_keys, whole_keys
+from dentalpin_import.reader.typed_ahead import TypedChunk
+from dentalpin_import.reader.typed_stream import Unreadable, Waiting
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,6 @@ class ChunkWriter:
         # A runner that asked for every type at its start says so (`look_up`).
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
         self.copies = Copies()
-        self.repeats: bool | None = None  # whether the type's table may hold a key twice
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
         return row_warning(self.ctx, self.entity, record_or_row, code, message, severity, raw_data)
@@ -180,7 +179,7 @@ class ChunkWriter:
         resolve_references(self.ctx, (p for r in records for p in mapper.references(r)))
         mapper.prepare(records, self.ctx)
 
-    def process_keys(self, keys: list[str], container) -> ChunkResult:
+    def process_keys(self, keys: list[str], source) -> ChunkResult:
         """Import one chunk given by its keys: only rows not mapped yet are read from the file.
 
         For a type the clinic already has rows of (a re-run, a resumed job), most
@@ -188,10 +187,6 @@ class ChunkWriter:
         a re-run.
         """
         result = ChunkResult()
-        if self.repeats is None:
-            self.repeats = may_repeat_keys(container, self.entity)
-        if self.repeats:  # the container pages by key: the copies of the last one join it
-            keys = whole_keys(container, self.entity, keys)
         known = existing_mappings(self.ctx, self.entity, [k for k in keys if usable_key(k)])
         missing = []
         for key in keys:
@@ -201,7 +196,7 @@ class ChunkWriter:
                 missing.append(key)
         if not missing:
             return result
-        rows = container.rows_among(self.entity, missing)
+        rows = source.rows_among(self.entity, missing)
         return self.process_records(self.new_records(rows, result, known={}), result)
 
     def count_known(

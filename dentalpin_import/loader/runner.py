@@ -26,7 +26,6 @@ from dentalpin_import.loader.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.reconcile import reconcile
 from dentalpin_import.loader.source_files import copy_file_warnings, stage_files
-from dentalpin_import.loader.typing_process import Planned, TypedRows, reader_waits
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import (
@@ -37,7 +36,7 @@ from dentalpin_import.mapping.registry import (
     referenced_after,
 )
 from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
-from dentalpin_import.reader.container import Container
+from dentalpin_import.reader.typed_ahead import Planned, read_ahead, reader_waits
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
@@ -146,7 +145,7 @@ class Runner:
         self.committed: dict[str, TypeCounts] = {}  # the counters as of the last commit
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
-        self.rows: TypedRows | None = None  # chunks of source rows, typed ahead where it pays
+        self.source = container  # what the types' rows are read from (typed ahead where it pays)
         self.mapped: set[str] = set()  # types the clinic had mappings of when the run began
         self.ctx = MappingContext(
             clinic=job.clinic,
@@ -251,8 +250,7 @@ class Runner:
         # answer at the start holds for each type.
         self.mapped = mapped_types(self.ctx, order)
         plan = self.typing_plan(order)
-        self.rows = TypedRows(self.container, self.chunk_size, plan)
-        try:
+        with read_ahead(self.container, plan, self.chunk_size) as self.source:
             for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
                 types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
                 with self.phase(f"level {level}", types):
@@ -264,8 +262,6 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
-        finally:
-            self.rows.finish()
         with self.phase("binaries and file warnings", []), self.chunk():
             # A file staged is never staged again, but one refused is: said once per job.
             staged = stage_files(self.container, self.ctx)
@@ -312,13 +308,13 @@ class Runner:
             self.on_phase(entry)
 
     def typing_plan(self, order: list[str]) -> list[Planned]:
-        """The types whose rows a helper process types while this one writes (see TypedRows).
+        """The types whose rows are worth typing ahead in a helper (see `read_ahead`).
 
         Only a first import of a type gains: a type this clinic already has rows
         of skips most of its rows before typing them. Types smaller than a chunk,
         and files too small to repay the process's start, are typed here.
         """
-        if not settings.DPMF_TYPING_PROCESS or not isinstance(self.container, Container):
+        if not settings.DPMF_TYPING_PROCESS:
             return []
         counts = self.result.counts
         planned = [
@@ -342,16 +338,13 @@ class Runner:
         else:
             writer = ChunkWriter(mapper, self.ctx, counts, look_up=entity_type in self.mapped)
         deferred: set[str] = set()
-        if (
-            isinstance(writer, ChunkWriter)
-            and writer.look_up
-            and isinstance(self.container, Container)
-        ):
+        source, size = self.source, self.chunk_size
+        if isinstance(writer, ChunkWriter) and writer.look_up:
             # The clinic has rows of this type already: read keys first, rows only if new.
-            parts = self.container.iter_keys(entity_type, chunk_size=self.chunk_size)
-            process = partial(writer.process_keys, container=self.container)
+            parts = source.key_chunks(entity_type, chunk_size=size)
+            process = partial(writer.process_keys, source=source)
         else:
-            parts, process = self.rows.chunks(entity_type), writer.process
+            parts, process = source.chunks(entity_type, chunk_size=size), writer.process
         self.in_groups(entity_type, parts, process, deferred)
         if deferred:
             # Rows that wait for every other row of their type (planned treatments,
@@ -360,7 +353,7 @@ class Runner:
             # not hold them all in memory.
             self.ctx.final_pass = True
             try:
-                parts = self.rows.final_chunks(entity_type, deferred)
+                parts = source.final_chunks(entity_type, deferred, chunk_size=size)
                 self.in_groups(entity_type, parts, writer.process, set())
             finally:
                 self.ctx.final_pass = False
@@ -372,9 +365,7 @@ class Runner:
         Reads go by canonical id, so they never see these rows; with no key they
         cannot be imported idempotently. Counted here, the type's figures add up.
         """
-        if not isinstance(self.container, Container):
-            return
-        rows = self.container.keyless_source_ids(entity_type)
+        rows = self.source.keyless_source_ids(entity_type)
         if not rows:
             return
         self.result.counts[entity_type].failed += len(rows)

@@ -34,6 +34,7 @@ from dentalpin_import.reader.gate import (
     check_version,
 )
 from dentalpin_import.reader.integrity import FILES_SQL, WARNINGS_SQL
+from dentalpin_import.reader.pages import may_repeat_keys, whole_keys, whole_pages
 from dentalpin_import.reader.rows import (
     EntityTypeInfo,
     FilesSummary,
@@ -166,6 +167,7 @@ class Container:
         self.entity_types: list[EntityTypeInfo] = []
         self.notes: list[str] = []
         self.computed_hash: str | None = None
+        self._repeats: dict[str, bool] = {}  # types whose table may hold a key twice
 
     def close(self) -> None:
         self.conn.close()
@@ -333,6 +335,32 @@ class Container:
                 part = part[chunk_size:]
         if part:
             yield part
+
+    # What the runner reads, the same on every source (a CSV sheet's too).
+
+    def repeats_keys(self, entity_type: str) -> bool:
+        if entity_type not in self._repeats:
+            self._repeats[entity_type] = may_repeat_keys(self, entity_type)
+        return self._repeats[entity_type]
+
+    def chunks(
+        self, entity_type: str, *, chunk_size: int, after_uuid: str | None = None
+    ) -> Iterator[list[SourceRow]]:
+        """Every row of the type in canonical_uuid order, a key's copies never split."""
+        repeats = self.repeats_keys(entity_type)
+        return whole_pages(
+            self, entity_type, chunk_size=chunk_size, after_uuid=after_uuid, repeats=repeats
+        )
+
+    def key_chunks(self, entity_type: str, *, chunk_size: int) -> Iterator[list[str]]:
+        """`iter_keys`, with a page's last key repeated as often as the table holds it."""
+        repeats = self.repeats_keys(entity_type)
+        for keys in self.iter_keys(entity_type, chunk_size=chunk_size):
+            yield whole_keys(self, entity_type, keys) if repeats else keys
+
+    def final_chunks(self, entity_type: str, keys, *, chunk_size: int) -> Iterator[list[SourceRow]]:
+        """The rows of `keys`, for a type's final pass."""
+        return self.iter_rows_among(entity_type, keys, chunk_size=chunk_size)
 
     def read_through(self) -> ReadThrough:
         """Read every key, row, file and warning the way the import reads them.

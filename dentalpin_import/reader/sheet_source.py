@@ -110,6 +110,29 @@ class SheetSource:
         for start in range(0, len(rows), chunk_size):
             yield rows[start : start + chunk_size]
 
+    # What the runner reads, the same on every source (see Container). A sheet's
+    # reader gives a repeated key a new one (`key#2`) and no row lacks a key.
+
+    def chunks(self, entity_type: str, *, chunk_size: int) -> Iterator[list[SheetRow]]:
+        return self.iter_rows(entity_type, chunk_size=chunk_size)
+
+    def key_chunks(self, entity_type: str, *, chunk_size: int) -> Iterator[list[str]]:
+        for rows in self.iter_rows(entity_type, chunk_size=chunk_size):
+            yield [row.canonical_uuid for row in rows]
+
+    def rows_among(self, entity_type: str, keys) -> list[SheetRow]:
+        """The rows whose key is in `keys`, in file order."""
+        wanted = set(keys)
+        return [SheetRow(r) for r in self.records(entity_type) if r.canonical_uuid in wanted]
+
+    def final_chunks(self, entity_type: str, keys, *, chunk_size: int) -> Iterator[list[SheetRow]]:
+        rows = self.rows_among(entity_type, keys)
+        for start in range(0, len(rows), chunk_size):
+            yield rows[start : start + chunk_size]
+
+    def keyless_source_ids(self, entity_type: str) -> list:
+        return []
+
     def sample_rows(self, entity_type: str, n: int = 5) -> list[SheetRow]:
         return next(self.iter_rows(entity_type, chunk_size=n), [])
 

@@ -4,7 +4,6 @@ from collections import defaultdict
 
 import pytest
 
-from dentalpin_import.loader.typing_process import TypedRows
 from dentalpin_import.mapping.patients import PatientMapper
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping
 from dentalpin_import.reader.container import Container, open_dpmf
@@ -54,17 +53,17 @@ def test_a_rerun_reads_only_the_rows_not_mapped_yet(tmp_path, clinic, settings, 
     )
 
     read_whole, fetched = set(), defaultdict(set)
-    chunks, rows_among = TypedRows.chunks, Container.rows_among
+    chunks, rows_among = Container.chunks, Container.rows_among
 
-    def whole(self, entity_type):
+    def whole(self, entity_type, **kwargs):
         read_whole.add(entity_type)
-        return chunks(self, entity_type)
+        return chunks(self, entity_type, **kwargs)
 
     def fetch(self, entity_type, keys):
         fetched[entity_type] |= set(keys)
         return rows_among(self, entity_type, keys)
 
-    monkeypatch.setattr(TypedRows, "chunks", whole)
+    monkeypatch.setattr(Container, "chunks", whole)
     monkeypatch.setattr(Container, "rows_among", fetch)
     status, out, again = run_import(sample.path, clinic.slug, report=tmp_path / "2.json")
     assert status == 0, out

@@ -13,16 +13,15 @@ from pathlib import Path
 import pytest
 
 from dentalpin_import.loader import runner as runner_module
-from dentalpin_import.loader import typing_process
-from dentalpin_import.loader.typing_process import Planned, TypedChunk, TypedRows
 from dentalpin_import.mapping.base import Defer
 from dentalpin_import.mapping.registry import MAPPERS
 from dentalpin_import.mapping.treatments import AppliedTreatmentMapper
-from dentalpin_import.reader import typed_stream
+from dentalpin_import.reader import typed_ahead, typed_stream
 from dentalpin_import.reader.care_records import SourceAppliedTreatment, planned_payload
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.integrity import compute_hash
 from dentalpin_import.reader.records import SourcePatient
+from dentalpin_import.reader.typed_ahead import Planned, TypedAhead, TypedChunk
 from dentalpin_import.reader.typed_stream import (
     Unreadable,
     Waiting,
@@ -39,7 +38,7 @@ from tests.dentalpin_import.loader.test_memory import fingerprint
 
 
 def waiting_for_the_helper(self) -> bool:
-    """`TypedRows._readable` that waits: every chunk the helper types is used (no race)."""
+    """`TypedAhead._readable` that waits: every chunk the helper types is used (no race)."""
     ready, _, _ = select.select([self.proc.stdout], [], [], 30)
     return bool(ready)
 
@@ -50,15 +49,15 @@ def helper_runs(monkeypatch, settings):
     settings.DPMF_TYPING_PROCESS = True
     settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
     settings.DPMF_CHUNK_SIZE = 25
-    monkeypatch.setattr(TypedRows, "_readable", waiting_for_the_helper)
+    monkeypatch.setattr(TypedAhead, "_readable", waiting_for_the_helper)
     runs = []
-    finish = TypedRows.finish
+    finish = TypedAhead.finish
 
     def keep(self):
         runs.append(dict(self.delivered, planned=list(self.order), proc=self.proc))
         finish(self)
 
-    monkeypatch.setattr(TypedRows, "finish", keep)
+    monkeypatch.setattr(TypedAhead, "finish", keep)
     return runs
 
 
@@ -122,7 +121,7 @@ def test_a_helper_that_fails_partway_leaves_the_rest_to_the_importer(
         return [p._replace(record=dict) if p.entity_type == "appointment" else p for p in planned]
 
     monkeypatch.setattr(runner_module.Runner, "typing_plan", plan_with_a_type_the_helper_refuses)
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.reader.typed_ahead"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     run = helper_runs[-1]
@@ -141,7 +140,7 @@ def test_chunks_this_process_read_while_the_helper_started_are_not_delivered_twi
         expected = [
             r.canonical_uuid for c in container.iter_rows("patient", chunk_size=10) for r in c
         ]
-        rows = TypedRows(container, 10, [Planned("patient", SourcePatient)])
+        rows = TypedAhead(container, 10, [Planned("patient", SourcePatient)])
         calls = []
 
         def late_helper(self):
@@ -162,14 +161,14 @@ def test_chunks_this_process_read_while_the_helper_started_are_not_delivered_twi
 def test_a_rerun_starts_no_helper_and_a_small_file_neither(tmp_path, clinic, settings, helper_runs):
     sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=5, layer="raw")
     assert run_import(sample.path, clinic.slug)[0] == 0
+    assert len(helper_runs) == 1
+    assert helper_runs[0]["planned"] and helper_runs[0]["typed"] > 0
     assert run_import(sample.path, clinic.slug)[0] == 0
-    first, again = helper_runs
-    assert first["planned"] and first["typed"] > 0
-    assert again["planned"] == [] and again["proc"] is None  # every type is mapped already
+    assert len(helper_runs) == 1  # every type is mapped already: the file is read as it is
     settings.DPMF_TYPING_PROCESS_MIN_ROWS = 10**9
     other = generate_sample(tmp_path / "o.dpm", patients=30, seed=6, layer="raw")
     assert run_import(other.path, clinic.slug)[0] == 0
-    assert helper_runs[-1]["planned"] == []
+    assert len(helper_runs) == 1
 
 
 @pytest.mark.django_db
@@ -177,15 +176,15 @@ def test_a_cancelled_run_stops_its_helper(tmp_path, clinic, settings, monkeypatc
     settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
     settings.DPMF_CHUNK_SIZE = 10
     # A one-page pipe: the helper is still writing the later types when the run stops.
-    monkeypatch.setattr(typing_process, "PIPE_BYTES", 4096)
+    monkeypatch.setattr(typed_ahead, "PIPE_BYTES", 4096)
     started = []
-    start = TypedRows._start
+    start = TypedAhead._start
 
     def keep(self, planned):
         started.append(start(self, planned))
         return started[-1]
 
-    monkeypatch.setattr(TypedRows, "_start", keep)
+    monkeypatch.setattr(TypedAhead, "_start", keep)
     job = cancelled_after_the_patients(tmp_path, clinic)
     assert job.status == "cancelled"
     [proc] = started
@@ -252,7 +251,7 @@ def test_the_helper_works_in_a_process_holding_more_than_1024_descriptors(tmp_pa
                 held.append(os.dup(null.fileno()))
         sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=2, layer="raw")
         with open_dpmf(sample.path) as container:
-            rows = TypedRows(container, 10, [Planned("patient", SourcePatient)])
+            rows = TypedAhead(container, 10, [Planned("patient", SourcePatient)])
             assert rows.proc.stdout.fileno() > 1024
             delivered = [r.source_id for c in rows.chunks("patient") for r in c]
             rows.finish()
@@ -269,9 +268,9 @@ def test_a_helper_that_cannot_start_leaves_the_typing_to_the_importer(
 ):
     settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
     settings.DPMF_CHUNK_SIZE = 10
-    monkeypatch.setattr(typing_process.sys, "executable", str(tmp_path / "python3-gone"))
+    monkeypatch.setattr(typed_ahead.sys, "executable", str(tmp_path / "python3-gone"))
     sample = generate_sample(tmp_path / "s.dpm", patients=30, seed=5, layer="raw")
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.reader.typed_ahead"):
         status, out, report = run_import(sample.path, clinic.slug, report=tmp_path / "r.json")
     assert status == 0, out
     assert "could not start the typing process" in caplog.text
@@ -309,7 +308,7 @@ def test_a_helper_of_other_code_gives_way_to_the_importer(
         "field_names",
         lambda cls: names(cls)[::-1] if cls is SourcePatient else names(cls),
     )
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.reader.typed_ahead"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     assert "SourcePatient has other fields in the typing process" in caplog.text
@@ -369,18 +368,18 @@ def test_a_helper_gone_before_the_final_pass_leaves_its_rows_to_the_importer(
     sample = generate_sample(tmp_path / "s.dpm", patients=40, seed=3, layer="raw")
     path = Path(sample.path)
     here = imported_without_the_helper(path, clinic, settings)
-    final_chunks = TypedRows.final_chunks
+    final_chunks = TypedAhead.final_chunks
 
-    def helper_lost_before_its_final_rows(self, entity_type, keys):
+    def helper_lost_before_its_final_rows(self, entity_type, keys, **kwargs):
         if entity_type == "applied_treatment" and self.proc is not None:
             self.proc.kill()
             self.proc.wait()
             while os.read(self.proc.stdout.fileno(), 1 << 16):
                 pass  # what it had sent after the type's end is lost with it
-        return final_chunks(self, entity_type, keys)
+        return final_chunks(self, entity_type, keys, **kwargs)
 
-    monkeypatch.setattr(TypedRows, "final_chunks", helper_lost_before_its_final_rows)
-    with caplog.at_level(logging.WARNING, logger="dentalpin_import.loader.typing_process"):
+    monkeypatch.setattr(TypedAhead, "final_chunks", helper_lost_before_its_final_rows)
+    with caplog.at_level(logging.WARNING, logger="dentalpin_import.reader.typed_ahead"):
         status, out, helped = run_import(path, other_clinic.slug, report=tmp_path / "h.json")
     assert status == 0, out
     assert "the typing process stopped" in caplog.text

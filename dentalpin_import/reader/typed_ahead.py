@@ -1,12 +1,17 @@
-"""The importer's side of `reader.typed_stream`: typed chunks from a helper process.
+"""A source that types its rows ahead in a helper process, read like the container itself.
 
-`TypedRows.chunks(entity_type)` yields what the runner writes, chunk by chunk
-in canonical_uuid order: a `TypedChunk` from the helper when it has one ready,
-otherwise plain source rows read here (while the helper starts, or if it falls
-behind); the helper's chunks this process already read are dropped. If the
-helper fails in any way, the run does not: every later chunk is read here.
-`TypedRows.final_chunks` does the same for a final pass: the rows the helper
-held back as `Waiting` come typed after the type's end.
+`read_ahead(source, planned, chunk_size)` gives the source the runner reads:
+the source itself, or, for a DPMF container with types worth typing ahead, a
+`TypedAhead` around it. Both answer `chunks`, `key_chunks`, `final_chunks` and
+every other reading method the same way; only where a chunk was typed differs.
+
+`TypedAhead.chunks(entity_type)` yields a `TypedChunk` from the helper when it
+has one ready, otherwise plain source rows read here (while the helper starts,
+or if it falls behind); the helper's chunks this process already read are
+dropped. If the helper fails in any way, the run does not: every later chunk is
+read here. `final_chunks` does the same for a final pass: the rows the helper
+held back as `Waiting` come typed after the type's end. The helper gets the
+file's path and nothing secret (see `reader.typed_stream`).
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import subprocess
 import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import dentalpin_import
+from dentalpin_import.reader.container import Container
 from dentalpin_import.reader.frames import read_tuple, readable
-from dentalpin_import.reader.typed_stream import may_repeat_keys, unpack, whole_pages
+from dentalpin_import.reader.typed_stream import unpack
 
 try:
     import fcntl
@@ -61,8 +68,27 @@ def reader_waits(mapper_cls) -> Callable[[Any], bool] | None:
     return None  # the helper types those rows and map() defers them
 
 
-class TypedRows:
-    """Chunks of each entity type, typed by a helper process where it was asked to."""
+@contextmanager
+def read_ahead(source, planned: list[Planned], chunk_size: int):
+    """The source to read the run's rows from; a helper process types `planned` types ahead.
+
+    Only a DPMF container on a POSIX system, run by a Python interpreter, gets
+    the helper (select() on pipes needs POSIX, and an embedding server's
+    executable is no Python to start it with); any other source is read as it is.
+    """
+    usable = os.name == "posix" and Path(sys.executable).name.startswith("python")
+    if not (planned and usable and isinstance(source, Container)):
+        yield source
+        return
+    ahead = TypedAhead(source, chunk_size, planned)
+    try:
+        yield ahead
+    finally:
+        ahead.finish()
+
+
+class TypedAhead:
+    """A container whose planned types are typed by a helper process; the rest read as usual."""
 
     def __init__(
         self,
@@ -76,14 +102,15 @@ class TypedRows:
         self.classes = {p.entity_type: p.record for p in planned}
         # Types whose held-back rows the helper types for the final pass, after their end.
         self.held_back = {p.entity_type for p in planned if p.waits is not None}
-        # select() on pipes needs POSIX, and an embedding server's executable is no Python
-        # to start the helper with: there every row is typed here.
-        self.proc: subprocess.Popen | None = None
-        if planned and os.name == "posix" and Path(sys.executable).name.startswith("python"):
-            self.proc = self._start(planned)
+        self.proc: subprocess.Popen | None = self._start(planned)
         self.peak_rss_kb: int | None = None
         self.delivered = {"typed": 0, "read here": 0}  # rows, for the log and the tests
-        self.repeats: dict[str, bool] = {}  # types whose table may hold a key twice
+
+    def __getattr__(self, name: str):
+        # Every other reading method (keys, files, warnings, counts) is the container's own.
+        if name == "container":  # not set yet: no recursion through this method
+            raise AttributeError(name)
+        return getattr(self.container, name)
 
     def _start(self, planned) -> subprocess.Popen | None:
         container = self.container
@@ -138,8 +165,11 @@ class TypedRows:
             pass  # a smaller pipe only makes the helper wait more often
         return proc
 
-    def chunks(self, entity_type: str) -> Iterator[list]:
-        """Every row of `entity_type` in canonical_uuid order, chunk by chunk."""
+    def chunks(self, entity_type: str, *, chunk_size: int | None = None) -> Iterator[list]:
+        """Every row of `entity_type` in canonical_uuid order, chunk by chunk.
+
+        The chunk size is the one the helper was started with.
+        """
         if self.proc is None or entity_type not in self.order:
             yield from self._read_here(entity_type, None, whole=True)
             return
@@ -158,7 +188,9 @@ class TypedRows:
             last = rows[-1].canonical_uuid
             yield rows
 
-    def final_chunks(self, entity_type: str, keys) -> Iterator[list]:
+    def final_chunks(
+        self, entity_type: str, keys, *, chunk_size: int | None = None
+    ) -> Iterator[list]:
         """The rows of `keys` for the type's final pass, chunk by chunk in canonical_uuid order.
 
         The helper types the rows it held back as `Waiting` once it has sent the
@@ -198,15 +230,8 @@ class TypedRows:
             yield rows
 
     def _read_here(self, entity_type: str, after: str | None, whole: bool = False):
-        if entity_type not in self.repeats:
-            self.repeats[entity_type] = may_repeat_keys(self.container, entity_type)
-        for rows in whole_pages(
-            self.container,
-            entity_type,
-            chunk_size=self.chunk_size,
-            after_uuid=after,
-            repeats=self.repeats[entity_type],
-        ):
+        pages = self.container.chunks(entity_type, chunk_size=self.chunk_size, after_uuid=after)
+        for rows in pages:
             self.delivered["read here"] += len(rows)
             yield rows
             if not whole:

@@ -1,20 +1,26 @@
 #!/usr/bin/env python
-"""Import speed, validation speed and memory, next to this machine's physical limit.
+"""Import speed, validation speed and memory, next to each database's own physical limit.
 
-Builds 1k- and 10k-patient sample files, then for each: validates it (inspect_dpmf), imports it
-`--repeat` times, each into a fresh database and bracketed by the physical limit (a plain
-`sqlite3` executemany of one row per canonical entity: read + json parse + insert), and imports
-the first database's clinic again as many times (the idempotent re-run; the speed-up compares
-the medians). Every measured step runs in its own process so its peak RSS is its own.
+Builds 1k- and 10k-patient sample files, validates each once (inspect_dpmf), then for every
+database asked for imports each `--repeat` times, each into a fresh database and bracketed by
+that database's physical limit, and imports the first database's clinic again as many times
+(the idempotent re-run; the speed-up compares the medians). Every measured step runs in its own
+process so its peak RSS is its own.
 
-The limit is measured for as long as the import it is compared with took, half right before the
-import and half right after it: one pass over a 1,000-patient file takes a third of a second,
-and a pass that short caught the shared machine's bursts (its ratio moved by half from one
-import to the next while the imports themselves did not).
+The physical limit is one row per canonical entity (uuid, type, source_id, payload): read from
+the file, `json.loads`, written into one new table of a new database in one transaction. On
+SQLite that is a plain `executemany` into a new file; on PostgreSQL a `COPY` into a new
+database of the same server the imports go to. It is measured for as long as the import it is
+compared with took, half right before the import and half right after it: one pass over a
+1,000-patient file takes a third of a second, and a pass that short caught the shared machine's
+bursts (its ratio moved by half from one import to the next while the imports did not).
 
-Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--repeat 3] [--keep DIR]
-With DATABASE_URL pointing at PostgreSQL, the imports run there (a fresh database per import is
-created by appending the size and the repeat to the database name).
+Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--repeat 3]
+           [--databases sqlite,postgres] [--keep DIR]
+PostgreSQL runs on the server DATABASE_URL points at (a fresh database per import, named after
+it plus the size and the repeat; with such a URL and no --databases, only PostgreSQL is run, as
+before); without one, on a throw-away server started here (pg_server.py), or the run says why
+it cannot and exits non-zero.
 """
 
 from __future__ import annotations
@@ -26,13 +32,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
+from pg_server import PostgresUnavailable, postgres_server
 from workdir import where, work_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PASSPHRASE = "bench-passphrase"
+DATABASES = ("sqlite", "postgres")
+TARGETS = (
+    "targets: import >= 0.2 of the limit (both databases), re-run >= 5x faster, peak RSS "
+    "< 200 MB and within 50 MB of the 1,000-patient run\n(engine times from the JSON reports; "
+    "the row shows the import with the median ratio, the speed-up compares the median import "
+    "with the median re-run of the first clinic)"
+)
 
 
 def run(args: list[str], env: dict) -> tuple[float, int, str]:
@@ -54,18 +71,12 @@ def manage(*args: str) -> list[str]:
     return [PY, "manage.py", *args]
 
 
-def database_url(base: str | None, workdir: Path, size: int, n: int) -> str:
-    if not base or base.startswith("sqlite"):
-        return f"sqlite:///{workdir / f'bench-{size}-{n}.sqlite3'}"
-    return f"{base.rstrip('/')}_bench_{size}_{n}"
-
-
-def create_postgres_db(url: str) -> None:
+def fresh_postgres_db(url: str) -> None:
+    """Drop and create the database `url` names, through the server's `postgres` database."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -101,18 +112,69 @@ def physical_limit(dpm: Path, workdir: Path) -> tuple[int, float]:
     return total, total / elapsed
 
 
+def postgres_limit(dpm: Path, url: str) -> tuple[int, float]:
+    """Entities per second of a bare read + json.loads + COPY into a table of a new database.
+
+    The database is created before the clock starts and dropped after it stops; the table,
+    the COPY and the commit are timed, in one transaction.
+    """
+    import psycopg
+
+    fresh_postgres_db(url)
+    started = time.perf_counter()
+    src = sqlite3.connect(f"file:{dpm}?mode=ro", uri=True)
+    total = 0
+    with psycopg.connect(url) as dst:  # commits on the way out
+        dst.execute(
+            "CREATE TABLE entity (uuid TEXT PRIMARY KEY, type TEXT, source_id TEXT, payload TEXT)"
+        )
+        with dst.cursor().copy("COPY entity FROM STDIN") as copy:
+            for (entity_type,) in src.execute("SELECT entity_type FROM _entities").fetchall():
+                rows = src.execute(
+                    f'SELECT canonical_uuid, source_id, payload FROM "{entity_type}"'
+                )
+                for uuid, source_id, payload in rows:
+                    data = json.loads(payload)
+                    copy.write_row((uuid, entity_type, source_id, json.dumps(data)))
+                    total += 1
+    elapsed = time.perf_counter() - started
+    src.close()
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}"')
+    return total, total / elapsed
+
+
+@dataclass
+class Database:
+    """Where the imports and the limit of one table go: SQLite files, or a PostgreSQL server."""
+
+    name: str
+    server: str | None = None  # a PostgreSQL URL; its database name prefixes the ones made
+    label: str = "SQLite"  # the table's title
+
+    def url(self, workdir: Path, size: int, n: int) -> str:
+        if self.server is None:
+            return f"sqlite:///{workdir / f'bench-{size}-{n}.sqlite3'}"
+        return f"{self.server.rstrip('/')}_bench_{size}_{n}"
+
+    def limit_pass(self, dpm: Path, workdir: Path) -> tuple[int, float]:
+        if self.server is None:
+            return physical_limit(dpm, workdir)
+        return postgres_limit(dpm, f"{self.server.rstrip('/')}_bench_limit")
+
+
 class LimitWindow:
     """The physical limit over passes totalling a given time: entities and seconds, added up."""
 
-    def __init__(self, dpm: Path, workdir: Path):
-        self.dpm, self.workdir = dpm, workdir
+    def __init__(self, one_pass: Callable[[], tuple[int, float]]):
+        self.one_pass = one_pass
         self.entities, self.seconds, self.rates = 0, 0.0, []
 
     def measure(self, seconds: float) -> None:
         """Passes until this call has taken `seconds` (always at least one pass)."""
         spent = 0.0
         while True:
-            total, rate = physical_limit(self.dpm, self.workdir)
+            total, rate = self.one_pass()
             self.entities += total
             self.seconds += total / rate
             spent += total / rate
@@ -125,106 +187,135 @@ class LimitWindow:
         return self.entities / self.seconds
 
 
-def measure(size: int, workdir: Path, base_env: dict, repeat: int) -> dict:
-    env = dict(base_env)
+def make_samples(size: int, workdir: Path, env: dict) -> tuple[Path, dict]:
+    """The plain sample file of `size` patients, and validation figures of its encrypted twin."""
     raw = workdir / f"sample-{size}.dpm"
     enc = workdir / f"sample-{size}.dpm.zst.enc"
-    env["BENCH_PASS"] = PASSPHRASE
-    run(
-        manage(
-            "make_sample_dpmf", str(raw), "--patients", str(size), "--seed", "5", "--no-binaries"
-        ),
-        env,
-    )
-    run(
-        manage(
-            "make_sample_dpmf",
-            str(enc),
-            "--patients",
-            str(size),
-            "--seed",
-            "5",
-            "--no-binaries",
-            "--layer",
-            "zstd-enc",
-            "--passphrase-env",
-            "BENCH_PASS",
-        ),
-        env,
-    )
-    env["DENTALPIN_VAR_DIR"] = str(workdir / f"var-{size}")
-    # Each repeat imports into a fresh database (a true first import) and
-    # measures the physical limit right after it, so every ratio compares two
-    # runs made under the same load on this shared machine.
-    imports = []
-    first_env = None
+    sample = ["--patients", str(size), "--seed", "5", "--no-binaries"]
+    run(manage("make_sample_dpmf", str(raw), *sample), env)
+    layer = ["--layer", "zstd-enc", "--passphrase-env", "BENCH_PASS"]
+    run(manage("make_sample_dpmf", str(enc), *sample, *layer), env)
+    secs, rss, _ = run(manage("inspect_dpmf", str(enc), "--passphrase-env", "BENCH_PASS"), env)
+    return raw, {"patients": size, "mb_s": raw.stat().st_size / 1e6 / secs, "rss": rss}
+
+
+def measure(db: Database, size: int, raw: Path, workdir: Path, env: dict, repeat: int) -> dict:
+    env = dict(env, DENTALPIN_VAR_DIR=str(workdir / f"var-{db.name}-{size}"))
+    # Each repeat imports into a fresh database (a true first import), bracketed by the
+    # limit, so every ratio compares runs made under the same load on this shared machine.
+    imports, first_env = [], None
     expected_s = 0.0  # the last import's time: half of it is measured before the next one
     for n in range(1, repeat + 1):
-        env = dict(env, DATABASE_URL=database_url(base_env.get("DATABASE_URL"), workdir, size, n))
-        if env["DATABASE_URL"].startswith("postgres"):
-            create_postgres_db(env["DATABASE_URL"])
+        env = dict(env, DATABASE_URL=db.url(workdir, size, n))
+        if db.server is not None:
+            fresh_postgres_db(env["DATABASE_URL"])
         run(manage("migrate", "--noinput"), env)
         run(manage("create_clinic", "bench", "--name", "Bench"), env)
-        if first_env is None:
-            first_env = env
-            v_secs, v_rss, _ = run(
-                manage("inspect_dpmf", str(enc), "--passphrase-env", "BENCH_PASS"), env
-            )
-        report = workdir / f"report-{size}-{n}.json"
-        limit = LimitWindow(raw, workdir)
+        first_env = first_env or env
+        report = workdir / f"report-{db.name}-{size}-{n}.json"
+        limit = LimitWindow(lambda: db.limit_pass(raw, workdir))
         limit.measure(expected_s / 2)
         before_s = limit.seconds
-        i_secs, i_rss, _ = run(
+        _, rss, _ = run(
             manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(report)), env
         )
         data = json.loads(report.read_text())
         entities = sum(c["in_file"] for c in data["entities"].values())
         expected_s = data["elapsed_s"]
         limit.measure(max(expected_s - before_s, expected_s / 2))
+        rate = entities / expected_s
         imports.append(
-            {
-                "import_s": data["elapsed_s"],
-                "import_wall_s": i_secs,
-                "import_rss": i_rss,
-                "import_rate": entities / data["elapsed_s"],
-                "limit_rate": limit.rate,
-                "limit_passes": limit.rates,
-                "ratio": entities / data["elapsed_s"] / limit.rate,
-            }
+            dict(
+                import_s=expected_s,
+                rss=rss,
+                import_rate=rate,
+                passes=limit.rates,
+                limit_rate=limit.rate,
+                ratio=rate / limit.rate,
+            )
         )
-    # As many re-runs as first imports, each a no-op on the first database: one
-    # re-run takes a fifth of a second, short enough for one burst of the shared
-    # machine to halve its speed-up, so the medians are compared.
+    # As many re-runs as first imports, each a no-op on the first database: one re-run takes
+    # a fifth of a second, short enough for one burst to halve its speed-up, so medians.
     reruns = []
     for n in range(1, repeat + 1):
-        again = workdir / f"report-{size}-rerun-{n}.json"
-        r_secs, _, _ = run(
+        again = workdir / f"report-{db.name}-{size}-rerun-{n}.json"
+        run(
             manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)),
             first_env,
         )
-        reruns.append((json.loads(again.read_text())["elapsed_s"], r_secs))
+        reruns.append(json.loads(again.read_text())["elapsed_s"])
     median = sorted(imports, key=lambda i: i["ratio"])[len(imports) // 2]
-    rerun_s, rerun_wall_s = sorted(reruns)[len(reruns) // 2]
     return {
         "patients": size,
         "entities": entities,
-        "raw_mb": raw.stat().st_size / 1e6,
-        "validate_s": v_secs,
-        "validate_rss": v_rss,
         **median,
         "ratios": [i["ratio"] for i in imports],
-        "all_passes": [rate for i in imports for rate in i["limit_passes"]],
-        "import_rss": max(i["import_rss"] for i in imports),
+        "passes": [rate for i in imports for rate in i["passes"]],
+        "rss": max(i["rss"] for i in imports),
         "median_import_s": sorted(i["import_s"] for i in imports)[len(imports) // 2],
-        "rerun_s": rerun_s,
-        "rerun_wall_s": rerun_wall_s,
-        "reruns": [r for r, _ in reruns],
+        "rerun_s": sorted(reruns)[len(reruns) // 2],
+        "reruns": reruns,
     }
+
+
+def print_table(label: str, results: list[dict], note: str) -> None:
+    print(f"\nimport speed on {label} ({os.cpu_count()} cores){note}\n")
+    header = (
+        f"{'patients':>8} {'entities':>9} {'import/s':>9} {'limit/s':>9} {'ratio':>6} "
+        f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'RSS imp MB':>10}  ratios (all)"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
+            f"{r['limit_rate']:>9.0f} {r['ratio']:>6.3f} {r['import_s']:>9.1f} "
+            f"{r['rerun_s']:>9.2f} {r['median_import_s'] / r['rerun_s']:>7.1f}x "
+            f"{r['rss']:>10}  {', '.join(f'{x:.3f}' for x in r['ratios'])}"
+        )
+    for r in results:
+        reruns = ", ".join(f"{x:.3f}" for x in r["reruns"])
+        print(
+            f"{r['patients']} patients: re-runs {reruns} s; {len(r['passes'])} limit passes, "
+            f"{min(r['passes']):.0f}-{max(r['passes']):.0f} entities/s"
+        )
+    base = next((r for r in results if r["patients"] == 1000), None)
+    for r in results:
+        if base is not None and r is not base:
+            print(
+                f"peak RSS at {r['patients']} patients: {r['rss'] - base['rss']:+d} MB against "
+                f"the 1,000-patient run (target: within 50 MB)"
+            )
+
+
+def open_database(name: str, env: dict, stack: ExitStack) -> Database:
+    """`name`'s Database; for PostgreSQL the server of DATABASE_URL, else one started here."""
+    if name == "sqlite":
+        return Database("SQLite")
+    import psycopg
+
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        url, how = env["DATABASE_URL"], "DATABASE_URL's server"
+    else:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresUnavailable as error:
+            raise SystemExit(f"import_speed: cannot start a PostgreSQL server: {error}")
+        url, how = url.rsplit("/", 1)[0] + "/dentalpin", "a throw-away server on loopback"
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres") as conn:
+        version = conn.info.server_version
+    label = f"PostgreSQL {version // 10000}.{version % 10000} ({how})"
+    return Database("PostgreSQL", url, label)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument(
+        "--databases",
+        help="comma-separated, of: sqlite, postgres (default sqlite; postgres alone when "
+        "DATABASE_URL points at PostgreSQL)",
+    )
     parser.add_argument(
         "--keep", help="work in this directory and keep it (else a temporary one, removed)"
     )
@@ -232,52 +323,28 @@ def main() -> None:
         "--repeat", type=int, default=3, help="imports per size (the median ratio is shown)"
     )
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items()}
+    env = dict(os.environ, DJANGO_LOG_LEVEL="WARNING", BENCH_PASS=PASSPHRASE)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env["DJANGO_LOG_LEVEL"] = "WARNING"
-    with work_dir(args.keep, "dentalpin-bench-") as workdir:
-        results = [measure(int(s), workdir, env, args.repeat) for s in args.sizes.split(",")]
-    engine = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    print(f"\nimport speed on {engine} ({os.cpu_count()} cores){where(workdir, bool(args.keep))}\n")
-    header = (
-        f"{'patients':>8} {'entities':>9} {'import/s':>9} {'limit/s':>9} {'ratio':>6} "
-        f"{'import s':>9} {'re-run s':>9} {'speed-up':>8} {'wall i/r s':>11} "
-        f"{'valid MB/s':>10} {'RSS imp MB':>10} {'RSS val MB':>10}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        ratio = r["import_rate"] / r["limit_rate"]
-        speedup = r["median_import_s"] / r["rerun_s"]
-        walls = f"{r['import_wall_s']:.1f}/{r['rerun_wall_s']:.1f}"
-        print(
-            f"{r['patients']:>8} {r['entities']:>9} {r['import_rate']:>9.0f} "
-            f"{r['limit_rate']:>9.0f} {ratio:>6.3f} {r['import_s']:>9.1f} {r['rerun_s']:>9.1f} "
-            f"{speedup:>7.1f}x {walls:>11} {r['raw_mb'] / r['validate_s']:>10.1f} "
-            f"{r['import_rss']:>10} {r['validate_rss']:>10}"
-        )
-    for r in results:
-        spread = ", ".join(f"{x:.3f}" for x in r["ratios"])
-        print(f"ratios of the {len(r['ratios'])} imports of {r['patients']} patients: {spread}")
-        reruns = ", ".join(f"{x:.3f}" for x in r["reruns"])
-        print(f"  re-runs of the first clinic: {reruns} s")
-        passes = r["all_passes"]
-        print(
-            f"  limit passes around them: {len(passes)}, "
-            f"{min(passes):.0f}-{max(passes):.0f} entities/s"
-        )
-    if len(results) > 1:
-        growth = results[-1]["import_rss"] - results[0]["import_rss"]
-        print(
-            f"\npeak RSS growth from {results[0]['patients']} to {results[-1]['patients']} "
-            f"patients: {growth} MB (target < 50 MB; absolute target < 300 MB)"
-        )
-    print(
-        "targets: ratio >= 0.20, re-run speed-up >= 5x (engine time from the JSON reports; the "
-        "row shows the import with the median ratio, the speed-up compares the median import "
-        "time with the median re-run of the first clinic; wall time adds process start-up and "
-        "validation)"
-    )
+    on_postgres = env.get("DATABASE_URL", "").startswith("postgres")
+    names = (args.databases or ("postgres" if on_postgres else "sqlite")).split(",")
+    if unknown := [n for n in names if n not in DATABASES]:
+        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(DATABASES)}")
+    with ExitStack() as stack:
+        workdir = stack.enter_context(work_dir(args.keep, "dentalpin-bench-"))
+        databases = [open_database(name, env, stack) for name in names]
+        results: dict[str, list[dict]] = {db.label: [] for db in databases}
+        validations = []
+        for size in [int(s) for s in args.sizes.split(",")]:
+            raw, validation = make_samples(size, workdir, env)
+            validations.append(validation)
+            for db in databases:
+                results[db.label].append(measure(db, size, raw, workdir, env, args.repeat))
+    for label, rows in results.items():
+        print_table(label, rows, where(workdir, bool(args.keep)))
+    print()
+    for v in validations:
+        print(f"validation of {v['patients']} patients: {v['mb_s']:.1f} MB/s, RSS {v['rss']} MB")
+    print(TARGETS)
 
 
 if __name__ == "__main__":

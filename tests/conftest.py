@@ -41,3 +41,30 @@ def unscoped():
     """Read clinic tables across tenants, as a test inspecting the database must."""
     with scopes_disabled():
         yield
+
+
+# Fixtures that start a process or a server: a test using one is `slow`, so
+# `pytest -m "not slow"` is the quick loop while editing.
+PROCESS_FIXTURES = {
+    "live_server",  # pytest-django's threaded server
+    "browser",  # headless Chromium
+    "started",  # manage.py commands and lock holders (tests/dentalpin_import/commands)
+    "processes",
+    "broker",  # redis-server
+    "workers",  # Celery workers
+    "s3_server",
+    "helper_runs",  # the typing helper process in every run
+}
+PROCESS_MARKS = {"browser", "services"}
+
+
+def starts_processes(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marks = {mark.name for mark in item.iter_markers()}
+    return bool(fixtures & PROCESS_FIXTURES or marks & PROCESS_MARKS)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if starts_processes(item) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

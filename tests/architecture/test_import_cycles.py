@@ -102,6 +102,7 @@ def test_the_engine_and_the_job_layer_never_import_the_task_module():
     assert [name for name, edges in graph.items() if "dentalpin_import.tasks" in edges] == []
 
 
+@pytest.mark.slow  # a second Python process
 def test_a_fresh_process_finds_the_run_task_by_name_without_importing_it():
     # What `make run` does without a broker: the web process starts a run on a
     # thread through the task's name, in a process that never imported tasks.py.

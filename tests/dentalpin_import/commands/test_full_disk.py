@@ -39,6 +39,8 @@ class TinyDisk:
     def empty(self) -> None:
         (self.path / "filler").unlink(missing_ok=True)
 
+pytestmark = pytest.mark.slow  # mounts a small file system and runs commands in processes
+
 
 @pytest.fixture
 def tiny_disk():

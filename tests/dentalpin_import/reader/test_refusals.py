@@ -250,6 +250,7 @@ except ReadError as exc:
 """
 
 
+@pytest.mark.slow  # a second Python process
 def test_a_copy_the_disk_cannot_hold_is_refused_naming_the_folder(tmp_path, private, plain):
     """A real write error (the file size limit of the process, as a full disk would be)."""
     path = write(tmp_path, "f.dpm.zst", D.zstd(plain))

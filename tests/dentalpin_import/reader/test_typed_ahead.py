@@ -36,6 +36,8 @@ from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.jobs.test_cancel import cancelled_after_the_patients
 from tests.dentalpin_import.loader.test_memory import fingerprint
 
+pytestmark = pytest.mark.slow  # the typing helper is a process of its own
+
 
 def waiting_for_the_helper(self) -> bool:
     """`TypedAhead._readable` that waits: every chunk the helper types is used (no race)."""

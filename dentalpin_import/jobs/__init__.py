@@ -1,1 +1,1 @@
-"""Running import jobs: services (entry points), runner (pipeline), dispatch (where it runs)."""
+"""The job lifecycle: entry points (services), where work runs (dispatch), locks, undo, sweep."""

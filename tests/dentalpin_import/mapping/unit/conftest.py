@@ -1,8 +1,11 @@
 """Fixtures of the mapper unit tests: a harness on the `clinic` of tests/conftest.py."""
 
+from decimal import Decimal
+
 import pytest
 from django_scopes import scope
 
+from clinics.models import Client, LedgerEntry, Patient, PatientClientLink
 from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM
 from tests.dentalpin_import.mapping.unit.harness import MapperHarness
 
@@ -30,3 +33,18 @@ def people(harness):
     harness.resolved("professional", 1, 701)
     harness.resolved("user", 1, 702)
     return harness
+
+
+@pytest.fixture
+def family(harness):
+    """Client 1 pays for patients 1, 2 and 3, who earned 30.00, 10.00 and 5.00."""
+    payer = harness.existing(Client, given_name="Madre")
+    harness.resolved("client", 1, payer.pk)
+    patients = []
+    for n, earned in ((1, "30.00"), (2, "10.00"), (3, "5.00")):
+        patient = harness.existing(Patient, given_name=f"Hijo{n}")
+        harness.existing(PatientClientLink, patient=patient, client=payer)
+        harness.existing(LedgerEntry, patient=patient, amount=Decimal(earned))
+        harness.resolved("patient", n, patient.pk)
+        patients.append(patient)
+    return payer, patients

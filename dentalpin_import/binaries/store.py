@@ -26,6 +26,11 @@ from dentalpin_import.models import EntityMapping, FileStaging, RawEntity, Stagi
 
 log = logging.getLogger(__name__)
 THUMBNAIL = (256, 256)
+# The largest image a thumbnail is made of: a 6000 x 4000 camera photo fits (about
+# 100 MB decoded), a quarter of the size at which Pillow only starts to warn of a
+# decompression bomb (89 Mpx). Decoding happens in the web process: a file
+# claiming more pixels is stored without a thumbnail.
+THUMBNAIL_MAX_PIXELS = 25_000_000
 
 
 def _mapping(staging: FileStaging, entity_type: str, uuid_: str) -> EntityMapping | None:
@@ -69,12 +74,24 @@ def resolve_owner(staging: FileStaging) -> tuple[int | None, Document | None]:
 
 
 def _thumbnail(path: str, mime: str) -> ContentFile | None:
+    """A small JPEG of an image, or None (not an image, unreadable, or too many pixels)."""
     if not mime.startswith("image/"):
         return None
     try:
         from PIL import Image
 
-        with Image.open(path) as image:
+        with Image.open(path) as image:  # reads the header only: the size, not the pixels
+            width, height = image.size
+            if width * height > THUMBNAIL_MAX_PIXELS:
+                log.warning(
+                    "no thumbnail for %s: %d x %d pixels is more than the %d a thumbnail "
+                    "is made of; the file itself is stored",
+                    path,
+                    width,
+                    height,
+                    THUMBNAIL_MAX_PIXELS,
+                )
+                return None
             image.thumbnail(THUMBNAIL)
             out = io.BytesIO()
             image.convert("RGB").save(out, "JPEG", quality=80)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clinics.models import Membership
 from dentalpin_import.models.jobs import JobStatus
+from dentalpin_import.models.records import FileStaging, StagingStatus
 
 TOKEN_PREFIX = "dpa_"
 
@@ -23,10 +24,12 @@ def token_digest(token: str) -> str:
 
 # A token is for the binaries of a job that stays: not of one undone or cancelled.
 ENDED_FOR_TOKENS = (JobStatus.UNDONE, JobStatus.CANCELLED)
+# A job that will not run again by itself (a failed one runs again only when retried).
+FINISHED_FOR_TOKENS = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS, JobStatus.FAILED)
 
 
 class AgentTokenQuerySet(models.QuerySet):
-    def usable(self):
+    def live(self):
         """Tokens not revoked nor expired, of a job not undone nor cancelled, whose issuer
         (when a person issued it) is still a member of the job's clinic."""
         issuer_still_member = Membership.objects.filter(
@@ -37,6 +40,24 @@ class AgentTokenQuerySet(models.QuerySet):
             .exclude(job__status__in=ENDED_FOR_TOKENS)
             .filter(Q(created_by__isnull=True) | Exists(issuer_still_member))
         )
+
+    def spent(self):
+        """Live tokens whose job is finished and expects no more files: they upload nothing.
+
+        The agent still hears "nothing left" from them (web/agent.py), so its last
+        calls end cleanly instead of with an error.
+        """
+        return self.live().filter(job__status__in=FINISHED_FOR_TOKENS).exclude(_still_expected())
+
+    def usable(self):
+        """Live tokens that are not spent: their job may still receive files."""
+        return self.live().filter(~Q(job__status__in=FINISHED_FOR_TOKENS) | _still_expected())
+
+
+def _still_expected() -> Exists:
+    """The token's job still waits for a file the agent can send (pending, with a sha256)."""
+    expected = FileStaging.objects.filter(job=OuterRef("job"), status=StagingStatus.PENDING)
+    return Exists(expected.exclude(sha256=""))
 
 
 class AgentToken(models.Model):
@@ -83,6 +104,11 @@ class AgentToken(models.Model):
             .filter(digest=token_digest(token))
             .first()
         )
+
+    @classmethod
+    def find_spent(cls, token: str) -> AgentToken | None:
+        """Return the spent token row for a clear token (see `spent`), or None."""
+        return cls.objects.spent().filter(digest=token_digest(token)).first()
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

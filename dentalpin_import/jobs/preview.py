@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
+from clinics.fields import decrypt, encrypt
 from dentalpin_import.mapping.registry import import_order, mapper_for
 from dentalpin_import.reader.legal import legal_fields
 
@@ -153,3 +155,34 @@ def preview_json(preview: Preview) -> dict:
         "verifactu_detected": preview.verifactu_detected,
         "tenant_label": preview.meta.get("tenant_label", ""),
     }
+
+
+# Where the sample rows of a stored preview are: one encrypted token, DPMF and CSV alike.
+SEALED = "samples_sealed"
+
+
+def seal(preview: dict) -> dict:
+    """The preview as stored on the job: every type's sample rows in one encrypted token.
+
+    Samples hold names and the start of alert texts and drug descriptions: they
+    are encrypted like clinical notes (CLINICAL_ENCRYPTION_KEYS), rotated with
+    them, and dropped by `jobs.retention.forget_samples`.
+    """
+    samples = {t["entity_type"]: t.get("samples", []) for t in preview.get("types", [])}
+    sealed = dict(preview, types=[_without_samples(t) for t in preview.get("types", [])])
+    sealed[SEALED] = encrypt(json.dumps(samples))
+    return sealed
+
+
+def unseal(stored: dict) -> dict:
+    """The stored preview with its sample rows readable (none once they were forgotten)."""
+    samples = json.loads(decrypt(stored[SEALED])) if stored.get(SEALED) else {}
+    preview = {k: v for k, v in stored.items() if k != SEALED}
+    preview["types"] = [
+        dict(t, samples=samples.get(t["entity_type"], [])) for t in stored.get("types", [])
+    ]
+    return preview
+
+
+def _without_samples(type_preview: dict) -> dict:
+    return {k: v for k, v in type_preview.items() if k != "samples"}

@@ -1,10 +1,11 @@
-"""Retention: a job's staged upload does not outlive its use.
+"""Retention: a job's staged upload, and the sample rows of its preview, do not outlive their use.
 
 A job's staging folder (`DPMF_STAGING_DIR/jobs/<job id>/`: the upload, or its
 re-wrapped copy) is deleted at once when the job is undone, and
 `DPMF_RETENTION_DAYS` after the job ended by `sweep_import_uploads` (jobs/sweep.py).
 Files outside the staging folder (a CLI user's own file) are never touched.
-Each deletion is written to the audit log.
+Each deletion is written to the audit log. The preview's sample rows (kept
+encrypted on the job) go at the same moments, and when an abandoned wizard is swept.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from django.utils import timezone
 from dentalpin_import.jobs import audit
 from dentalpin_import.models import AuditAction, ImportJob
 
+# The parts of a stored preview taken from the file's rows: encrypted (jobs.preview,
+# jobs.sheet_preview) or, on jobs validated before they were, in clear.
+SAMPLE_KEYS = ("samples_sealed", "samples")
+
 
 def job_folder(job: ImportJob) -> Path:
     return Path(settings.DPMF_STAGING_DIR) / "jobs" / str(job.pk)
@@ -30,8 +35,35 @@ def size_of(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def forget_samples(job: ImportJob) -> bool:
+    """Drop the sample rows of `job`'s stored preview; True when there were any.
+
+    The counts, warnings and the rest of the preview stay: only the rows taken
+    from the file (names, the start of alert texts) go, encrypted or not.
+    """
+    job.refresh_from_db(fields=["meta"])
+    preview = job.meta.get("preview")
+    if not isinstance(preview, dict):
+        return False
+    kept = {k: v for k, v in preview.items() if k not in SAMPLE_KEYS}
+    if isinstance(kept.get("types"), list):
+        kept["types"] = [
+            {k: v for k, v in t.items() if k != "samples"} if isinstance(t, dict) else t
+            for t in kept["types"]
+        ]
+    if kept == preview:
+        return False
+    job.meta = dict(job.meta, preview=kept)
+    ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
+    return True
+
+
 def discard_job_files(*, job: ImportJob, reason: str, user=None) -> int:
-    """Delete `job`'s staging folder now; return the bytes freed (0 when there was none)."""
+    """Delete `job`'s staging folder and preview samples now; return the bytes freed.
+
+    0 when there was no folder (the samples go all the same).
+    """
+    forget_samples(job)
     folder = job_folder(job)
     if not folder.exists():
         return 0

@@ -34,7 +34,7 @@ from dentalpin_import.jobs import (
     validation,
 )
 from dentalpin_import.jobs.locks import LockLost
-from dentalpin_import.jobs.preview import build_preview, preview_json
+from dentalpin_import.jobs.preview import build_preview, preview_json, seal
 from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.runner import JobCancelled, Runner, RunResult, counter_fields
@@ -490,7 +490,7 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
     try:
         with open_job_file(job=job, passphrase=passphrase, progress=record) as container:
             record("preview", 0, 1)
-            summary = preview_json(build_preview(container))
+            summary = seal(preview_json(build_preview(container)))  # samples encrypted
             record("preflight", 0, 1)
             problems = preflight.as_json(preflight.preflight(container, clinic=job.clinic))
             record("rewrap", 0, 1)

@@ -101,5 +101,7 @@ def seal(preview: dict) -> dict:
 def unseal(stored: dict) -> dict:
     """The stored preview with its sample rows readable again (for the preview page)."""
     preview = {k: v for k, v in stored.items() if k != "samples_sealed"}
-    preview["samples"] = json.loads(decrypt(stored["samples_sealed"])) if stored else []
+    # None left once the job was undone, swept or past its retention (jobs.retention).
+    sealed = stored.get("samples_sealed")
+    preview["samples"] = json.loads(decrypt(sealed)) if sealed else []
     return preview

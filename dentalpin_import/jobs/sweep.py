@@ -12,7 +12,9 @@ process left: those under `work/` as soon as no live process holds their
 lock (`jobs.workarea`), older `dpmf-*`/`dpmr-*` folders once they are older
 than the retention and no import is running. Running jobs whose process is
 gone are marked interrupted first (`jobs.liveness`), so a crashed import
-never keeps the sweep from cleaning.
+never keeps the sweep from cleaning. The preview's sample rows (names, the start
+of alert texts) go with an abandoned wizard's files, and from ended jobs past the
+retention, whether or not a folder was left.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dentalpin_import.jobs import audit, liveness, retention, validation, workarea
+from dentalpin_import.jobs.preview import SEALED
 from dentalpin_import.jobs.retention import size_of
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
 
@@ -76,6 +79,7 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
             )
         except TransitionError:
             continue  # confirmed meanwhile: nothing else to do
+        retention.forget_samples(job)
         audit.record(
             action=AuditAction.RETENTION,
             job=job,
@@ -92,6 +96,9 @@ def _finished(root: Path, dry_run: bool) -> list[dict]:
     cutoff = timezone.now() - timedelta(days=days)
     removed = []
     jobs = ImportJob.objects.filter(status__in=ENDED, finished_at__lt=cutoff)
+    if not dry_run:  # with or without a folder left (a refused upload's went at once)
+        for job in jobs.filter(meta__preview__has_key=SEALED):
+            retention.forget_samples(job)
     for job in jobs.order_by("finished_at"):
         folder = root / "jobs" / str(job.pk)
         if not folder.is_dir():

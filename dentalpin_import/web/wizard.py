@@ -24,7 +24,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services, validation
+from dentalpin_import.jobs import preview, services, validation
 from dentalpin_import.models import ImportJob, JobStatus, TransitionError
 from dentalpin_import.web.forms import (
     ConfirmForm,
@@ -61,6 +61,7 @@ def upload(request):
             _("The file is larger than %(limit)s bytes (DPMF_MAX_UPLOAD_BYTES).")
             % {"limit": f"{settings.DPMF_MAX_UPLOAD_BYTES:,}"},
         )
+        return render(request, "dentalpin_import/wizard/upload.html", {"form": form}, status=413)
     elif request.method == "POST" and form.is_valid():
         job = services.stage_upload(
             clinic=request.clinic, user=request.user, uploaded=form.cleaned_data["file"]
@@ -205,7 +206,7 @@ class ImportWizard(NamedUrlSessionWizardView):
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         job = self.job
-        context.update(job=job, preview=job.meta.get("preview", {}))
+        context.update(job=job, preview=preview.unseal(job.meta.get("preview", {})))
         context["binaries"] = context["preview"].get("files", {})
         if self.steps.current == "validate":
             context.update(validation_context(job, kwargs.get("retry_form")))

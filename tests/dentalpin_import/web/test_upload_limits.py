@@ -14,6 +14,7 @@ from PIL import ImageFile
 from clinics.models import Document
 from dentalpin_import.binaries import store
 from dentalpin_import.models import FileStaging, ImportJob
+from tests import dpmf_builder as b
 from tests.dentalpin_import.web import test_binaries
 from tests.dentalpin_import.web.test_binaries import PNG, sha
 
@@ -68,6 +69,19 @@ def test_many_files_each_under_the_cap_are_refused_together(client, job, token, 
     assert FileStaging.objects.get(sha256=sha(PNG)).status == "pending"
     with scope(clinic=job.clinic):
         assert not Document.objects.exclude(file="").exists()
+
+
+@pytest.mark.django_db
+def test_the_wizard_refuses_a_request_over_the_cap_with_413(staff_client, tmp_path):
+    dpmf = b.small_clinic(tmp_path).read_bytes()
+    padding = {f"pad{n}": named(b"\x00" * len(dpmf), f"pad{n}.bin") for n in range(5)}
+    with override_settings(DPMF_MAX_UPLOAD_BYTES=len(dpmf) * 2):
+        response = staff_client.post(
+            "/import/new/", {"file": named(dpmf, "clinic.dpm"), "passphrase": "", **padding}
+        )
+    assert response.status_code == 413
+    assert "larger than" in response.content.decode()
+    assert not ImportJob.objects.exists()
 
 
 @pytest.mark.django_db

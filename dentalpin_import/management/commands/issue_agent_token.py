@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if hours is not None and hours < 1:
             raise CommandError("--hours must be at least 1", returncode=REFUSED)
         if revoke_all:
-            n = job.agent_tokens.usable().update(revoked_at=timezone.now())
+            n = job.agent_tokens.live().update(revoked_at=timezone.now())  # spent ones too
             self.stderr.write(f"revoked {n} tokens")
         row, token = AgentToken.issue(job=job, hours=hours)
         self.stderr.write(

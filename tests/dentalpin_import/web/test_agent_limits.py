@@ -1,6 +1,9 @@
 """The agent endpoint's limits: spent tokens, the selected clinic, wrong-token throttling."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django_scopes import scope
 
 from clinics.middleware import SESSION_KEY
@@ -146,3 +149,11 @@ def test_a_good_token_is_never_throttled(client, job, token):
     for _ in range(FAILURES_ALLOWED * 2):
         assert post(client, job, PNG, token=token).status_code == 200  # already received
     assert post(client, job, PDF, token=token).status_code == 201
+
+
+@pytest.mark.django_db
+def test_revoking_every_token_of_a_job_revokes_a_spent_one_too(client, job, token):
+    receive_everything(job)
+    ImportJob.objects.filter(pk=job.pk).update(status="succeeded")
+    call_command("issue_agent_token", str(job.pk), "--revoke-all", stdout=io.StringIO())
+    assert listing(client, job, token).status_code == 401

@@ -19,6 +19,7 @@ CORRUPT_DATABASE = "corrupt_database"
 BAD_TEXT = "bad_text"
 UNREADABLE_FILE = "unreadable_file"
 UNPACK_FAILED = "unpack_failed"
+UNEXPECTED_COLUMN = "unexpected_column"
 
 MSG_NOT_DPMF = "not a DPMF file (magic {magic})"
 MSG_DECRYPT_FAILED = "decryption failed: wrong passphrase or corrupted file"
@@ -67,6 +68,14 @@ MSG_BAD_TEXT_ID = (
 MSG_BAD_TEXT_IN = "text that is not valid UTF-8 in table {table}: ask for a new export"
 MSG_BAD_TEXT_ANY = "the file holds text that is not valid UTF-8: ask for a new export"
 MSG_MISSING_COLUMNS = "not a DPMF container: table {table} lacks {columns}"
+MSG_UNEXPECTED_COLUMN = (
+    "the file's table {table} has a column {column} that a DPMF file never has: it was "
+    "changed after the export or made by another program; ask for a new export"
+)
+MSG_UNEXPECTED_COLUMNS = (
+    "the file's table {table} has {count} columns that a DPMF file never has ({columns}): it "
+    "was changed after the export or made by another program; ask for a new export"
+)
 MSG_UNREADABLE_FILE = "the file cannot be read ({reason}): check it is there and readable"
 MSG_UNPACK_FAILED = (
     "the file could not be unpacked into {folder} ({reason}): free space there or set "
@@ -77,6 +86,7 @@ MSG_NOT_SQLITE = "the unpacked content is not a SQLite database"
 MSG_UNREADABLE = "unreadable DPMF container: {detail}"
 MSG_NOT_CONTAINER = "not a DPMF container: missing {tables}"
 MSG_META_LACKS = "_meta lacks {keys}"
+MSG_META_NOT_TEXT = "the file's _meta entry {key} is not text: ask for a new export"
 MSG_TYPE_NAME = "invalid entity type name {name}"
 MSG_SCHEMA_OBJECT = "the file's database holds a {kind} ({name}), which a DPMF file never has"
 MSG_TYPE_NAME_LONG = "entity type name {name} is longer than {limit} characters"

@@ -30,7 +30,8 @@ PLAIN_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 VERSION = re.compile(r"^[0-9A-Za-z.+-]{1,32}$")
 SYSTEM_TABLES = ("_meta", "_entities", "_files", "_warnings")
 REQUIRED_META = ("format_version", "source_system", "integrity_hash_algo")
-# The columns the reader's queries name, table by table (FORMAT.md §5.2, §5.3).
+# Each system table's columns, all of them and nothing else (FORMAT.md §5.2); the reader's
+# queries name every one.
 FILE_COLUMNS = (
     "canonical_uuid",
     "parent_entity_type",
@@ -48,6 +49,9 @@ COLUMNS = {
     "_files": FILE_COLUMNS,
     "_warnings": WARNING_COLUMNS,
 }
+# How many unexpected columns a refusal names: enough to recognise the tool that
+# added them, short enough for one line.
+SHOWN_COLUMNS = 5
 # quick_check lines about one row's values, not about the file's structure: a
 # NULL in a NOT NULL column is that row's problem (it becomes a warning).
 ROW_LEVEL_CHECK = re.compile(r"^(NULL|TEXT|INTEGER|REAL|BLOB|NUMERIC) value in |^CHECK constraint")
@@ -135,20 +139,47 @@ def _check_schema(container, tables: set[str]) -> None:
 
 
 def _check_columns(container, table: str, wanted) -> None:
+    """Refuse a table the reader reads whose columns are not exactly the spec's (§5.2, §5.3).
+
+    The spec gives each system table and each entity table its whole definition;
+    what a newer minor version may add is entity types and payload keys, never a
+    column. A column no reader query names would be carried along unchecked and
+    unhashed, so a file holding one was changed after export or made by another
+    tool. Names are compared as the spec writes them; declared types are not
+    (each value's type is checked as it is read, and CHECKs may be absent, §5.2).
+    """
     rows = container.query(f'PRAGMA table_info("{table}")', table=table)
-    have = {str(r[1]) for r in rows}
+    have = [str(r[1]) for r in rows]
     lacking = [c for c in wanted if c not in have]
     if lacking:
         raise ReadError(
             E.BAD_CONTAINER,
             E.MSG_MISSING_COLUMNS.format(table=table, columns=", ".join(lacking)),
         )
+    extra = [c for c in have if c not in wanted]
+    if len(extra) == 1:
+        column = _shown(extra[0])
+        raise ReadError(
+            E.UNEXPECTED_COLUMN, E.MSG_UNEXPECTED_COLUMN.format(table=table, column=column)
+        )
+    if extra:
+        shown = ", ".join(_shown(c) for c in extra[:SHOWN_COLUMNS])
+        if len(extra) > SHOWN_COLUMNS:
+            shown += ", …"
+        raise ReadError(
+            E.UNEXPECTED_COLUMN,
+            E.MSG_UNEXPECTED_COLUMNS.format(table=table, count=len(extra), columns=shown),
+        )
 
 
 def _read_meta(container) -> dict[str, str]:
     meta = {}
     for key, value in container.query("SELECT key, value FROM _meta", table="_meta"):
-        key, value = str(key), str(value)
+        if not isinstance(key, str) or not isinstance(value, str):
+            # Bytes or NULL would become "b'…'" or "None": a source system or version
+            # nobody wrote. The columns have TEXT affinity, so only a hand-made table
+            # or a blob gets here (§5.2).
+            raise ReadError(E.BAD_CONTAINER, E.MSG_META_NOT_TEXT.format(key=_shown(key)))
         if "\x00" in key or "\x00" in value:
             # No database stores a NUL in text, and the job keeps the meta.
             key, value = key.replace("\x00", ""), value.replace("\x00", "")

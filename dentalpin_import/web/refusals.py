@@ -40,6 +40,7 @@ TEMPLATES = (
     gettext_noop("unreadable DPMF container: {detail}"),
     gettext_noop("not a DPMF container: missing {tables}"),
     gettext_noop("_meta lacks {keys}"),
+    gettext_noop("the file's _meta entry {key} is not text: ask for a new export"),
     gettext_noop("invalid entity type name {name}"),
     gettext_noop("the file's database holds a {kind} ({name}), which a DPMF file never has"),
     gettext_noop("entity type name {name} is longer than {limit} characters"),
@@ -92,6 +93,14 @@ TEMPLATES = (
     gettext_noop("text that is not valid UTF-8 in table {table}: ask for a new export"),
     gettext_noop("the file holds text that is not valid UTF-8: ask for a new export"),
     gettext_noop("not a DPMF container: table {table} lacks {columns}"),
+    gettext_noop(
+        "the file's table {table} has a column {column} that a DPMF file never has: it was "
+        "changed after the export or made by another program; ask for a new export"
+    ),
+    gettext_noop(
+        "the file's table {table} has {count} columns that a DPMF file never has ({columns}): it "
+        "was changed after the export or made by another program; ask for a new export"
+    ),
     gettext_noop("the file cannot be read ({reason}): check it is there and readable"),
     gettext_noop(
         "the file could not be unpacked into {folder} ({reason}): free space there or set "

@@ -1,10 +1,20 @@
-"""Admin for the clinic domain: staff see only their clinics; an imported patient opens whole."""
+"""Admin for the clinic domain: staff see, are offered and write only their clinics' rows, clinic by
+clinic as their memberships allow (clinics/admin_tenancy.py); an imported patient opens whole."""
 
+from django.apps import apps
 from django.contrib import admin
-from django.http import Http404
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clinics.middleware import clinics_for
+from clinics.admin_tenancy import (
+    ClinicBoundForm,
+    ClinicTenancyAdmin,
+    ClinicTenancyInline,
+    Tenancy,
+    clinic_lookup,
+)
 from clinics.models import (
     AppliedTreatment,
     AppliedTreatmentPhase,
@@ -41,39 +51,28 @@ from clinics.models import (
     WorkCalendarDay,
     WorkCalendarShift,
 )
+from clinics.permissions import clinic_permissions, membership_grants
 
 
 def visible_to(request, queryset, field="clinic"):
-    """Restrict a queryset to the user's clinics (superusers see everything)."""
-    if request.user.is_superuser:
+    """`queryset` cut to the clinics where the user may see its model (superusers: all)."""
+    clinic_ids = Tenancy(request.user, queryset.model).clinic_ids("view")
+    if clinic_ids is None:
         return queryset
-    return queryset.filter(**{f"{field}__in": clinics_for(request.user)})
+    return queryset.filter(**{f"{field}__in": clinic_ids})
 
 
 # Lists only the clinics present in the visible rows: never another clinic's name.
 BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
 
 
-class ClinicScopedAdmin(admin.ModelAdmin):
+class ClinicScopedAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
     list_filter = (BY_CLINIC,)
 
-    def get_queryset(self, request):
-        # The base manager is not scoped; scoping is applied here explicitly.
-        return visible_to(request, self.model._base_manager.all())
 
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404("no such row in your clinics")  # another clinic's row looks missing
-        return obj
-
-
-class ClinicScopedInline(admin.TabularInline):
+class ClinicScopedInline(ClinicTenancyInline, admin.TabularInline):
     extra = 0
     show_change_link = True
-
-    def get_queryset(self, request):
-        return visible_to(request, self.model._base_manager.all())
 
 
 class AppointmentInline(ClinicScopedInline):
@@ -96,21 +95,113 @@ class DocumentInline(ClinicScopedInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
     list_display = ("name", "slug", "country", "timezone")
     search_fields = ("name", "slug")
 
-    def get_queryset(self, request):
-        return visible_to(request, super().get_queryset(request), field="pk")
+    # Creating or removing a tenant is the operator's work (`create_clinic`), never a member's.
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+def clinic_data_permissions():
+    """Permissions that make sense inside one clinic: those of models whose rows have a clinic."""
+    models = [m for m in apps.get_models() if clinic_lookup(m)]
+    content_types = ContentType.objects.get_for_models(*models).values()
+    return Permission.objects.filter(content_type__in=content_types).select_related("content_type")
+
+
+def _named(perms) -> Q:
+    query = Q(pk__in=[])
+    for name in perms:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def _described(perms) -> str:
+    """Permissions by the names staff see in the admin ("Can add patient")."""
+    names = dict(
+        (f"{app_label}.{codename}", name)
+        for app_label, codename, name in Permission.objects.filter(_named(perms)).values_list(
+            "content_type__app_label", "codename", "name"
+        )
+    )
+    return "; ".join(sorted(names.get(p, p) for p in perms))
+
+
+class MembershipForm(ClinicBoundForm):
+    """A member gives only what they may do in that clinic themselves (role included)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "permissions" in self.fields and self.tenancy is not None:
+            field = self.fields["permissions"]
+            field.queryset = self._grantable()
+            field.error_messages["invalid_choice"] = _(
+                "You can only give permissions you hold in this clinic yourself. Choose from the "
+                "list, or ask an administrator of the clinic."
+            )
+
+    def _grantable(self):
+        grantable = clinic_data_permissions()
+        if self.tenancy.everywhere:
+            return grantable
+        held = clinic_permissions(self.tenancy.user)
+        fixed = self._fixed_clinic_id()
+        clinic_ids = {fixed} if fixed is not None else self.tenancy.clinic_ids(self.action)
+        names = set().union(*(held.get(cid, ()) for cid in clinic_ids))
+        current = self.instance.permissions.all() if self.instance.pk else Permission.objects.none()
+        return grantable.filter(_named(names) | Q(pk__in=current.values("pk")))
+
+    def clean(self):
+        cleaned = super().clean()
+        clinic_id = self._row_clinic_id(cleaned)
+        if self.tenancy is None or self.tenancy.everywhere or clinic_id is None:
+            return cleaned
+        beyond = self._granted(cleaned) - self._granted_before() - self._held(clinic_id)
+        if beyond:
+            self.add_error(
+                None,
+                _(
+                    "You can only give what you may do in %(clinic)s yourself, and these are "
+                    "not yours there: %(perms)s. Ask an administrator of the clinic to give them."
+                )
+                % {"clinic": Clinic.objects.get(pk=clinic_id), "perms": _described(beyond)},
+            )
+        return cleaned
+
+    def _held(self, clinic_id):
+        return clinic_permissions(self.tenancy.user).get(clinic_id, frozenset())
+
+    def _granted(self, cleaned):
+        role = cleaned.get("role", self.instance.role)
+        if "permissions" in self.fields:
+            perms = cleaned.get("permissions") or Permission.objects.none()
+        else:
+            saved = self.instance.permissions.select_related("content_type")
+            perms = saved if self.instance.pk else ()
+        return membership_grants(role, perms)
+
+    def _granted_before(self):
+        if self.instance._state.adding:
+            return frozenset()
+        saved = type(self.instance)._base_manager.get(pk=self.instance.pk)
+        return membership_grants(saved.role, saved.permissions.select_related("content_type"))
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
+    form = MembershipForm
     list_display = ("user", "clinic", "role")
     list_filter = ("role", BY_CLINIC)
+    filter_horizontal = ("permissions",)
 
-    def get_queryset(self, request):
-        return visible_to(request, super().get_queryset(request))
+    def fixed_fields(self):
+        return ("clinic", "user")  # a membership is one user in one clinic, for good
 
 
 class MedicalAlertInline(ClinicScopedInline):

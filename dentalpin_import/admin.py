@@ -2,12 +2,14 @@
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
-from django.http import Http404
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from clinics.admin import visible_to
+from clinics.admin_tenancy import ClinicTenancyAdmin, restrict
+from clinics.permissions import clinic_ids_granting
 from dentalpin_import.models import (
     AgentToken,
     AuditEntry,
@@ -45,17 +47,8 @@ def _pretty(name: str):
     return show
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Every field read-only, JSON pretty-printed, rows of the user's clinics only."""
-
-    def get_queryset(self, request):
-        return visible_to(request, super().get_queryset(request))
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404("no such row in your clinics")  # another clinic's row looks missing
-        return obj
+class ReadOnlyAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
+    """Every field read-only, JSON pretty-printed, rows of the clinics where the user may see."""
 
     def get_fields(self, request, obj=None):
         return [
@@ -135,10 +128,26 @@ class AgentTokenAdmin(ReadOnlyAdmin):
     list_display = ("hint", "job", "created_at", "expires_at", "revoked_at", "last_used_at")
     actions = ["revoke"]
 
-    def get_queryset(self, request):
-        return visible_to(request, admin.ModelAdmin.get_queryset(self, request), "job__clinic")
+    # A token is issued by starting an import, so stopping one takes the same permission there.
+    def _revoking_clinics(self, request):
+        if request.user.is_active and request.user.is_superuser:
+            return None
+        return clinic_ids_granting(request.user, "job_execute")
 
-    @admin.action(description="Revoke selected tokens")
+    def has_revoke_permission(self, request):
+        clinic_ids = self._revoking_clinics(request)
+        return clinic_ids is None or bool(clinic_ids)
+
+    @admin.action(description=gettext_lazy("Revoke selected tokens"), permissions=["revoke"])
     def revoke(self, request, queryset):
-        for token in queryset:
+        allowed = restrict(queryset, self._revoking_clinics(request))
+        for token in allowed:
             token.revoke()
+        if allowed.count() < queryset.count():
+            messages.error(
+                request,
+                _(
+                    "Some tokens were left alone: they belong to imports of a clinic where you "
+                    "may not run imports. Ask someone who may run imports there."
+                ),
+            )

@@ -37,13 +37,21 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A user's role in one clinic."""
+    """A user's role in one clinic, and the permissions they hold there."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # Django permissions count in this clinic only when listed here (clinics/permissions.py).
+    permissions = models.ManyToManyField(
+        "auth.Permission",
+        blank=True,
+        related_name="+",
+        verbose_name=_("permissions in this clinic"),
+        help_text=_("What this member may do in this clinic besides what the role grants."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

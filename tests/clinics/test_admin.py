@@ -46,7 +46,7 @@ def test_staff_of_another_clinic_see_none_of_its_rows(client, imported, other_st
     other_staff_user.save()
     from django.contrib.auth.models import Permission
 
-    other_staff_user.user_permissions.add(
+    other_staff_user.memberships.get().permissions.add(
         *Permission.objects.filter(codename__in=["view_patient", "view_importjob"])
     )
     client.force_login(other_staff_user)

@@ -60,7 +60,7 @@ def test_a_superuser_opens_every_list_and_an_imported_row(client, imported):
 def test_staff_of_another_clinic_see_none_of_its_treatments(client, imported, other_staff_user):
     other_staff_user.is_superuser = False
     other_staff_user.save()
-    other_staff_user.user_permissions.add(
+    other_staff_user.memberships.get().permissions.add(
         *Permission.objects.filter(codename__in=["view_appliedtreatment", "view_budget"])
     )
     client.force_login(other_staff_user)

@@ -24,7 +24,9 @@ def job(tmp_path, clinic):
 def viewer(user):
     codenames = [f"view_{m}" for m in MODELS] + ["view_patient", "view_appointment"]
     codenames += ["view_payment", "view_document"]
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    # Permissions count clinic by clinic: they are given on the memberships.
+    for member in user.memberships.all():
+        member.permissions.add(*Permission.objects.filter(codename__in=codenames))
     return user
 
 

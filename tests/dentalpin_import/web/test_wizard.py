@@ -217,8 +217,8 @@ def test_a_member_who_may_upload_but_not_execute_cannot_confirm(client, clinic, 
     from django.contrib.auth.models import Permission
 
     user = UserFactory(username="clerk")
-    MembershipFactory(user=user, clinic=clinic, role="dentist")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["job_read", "job_write"]))
+    member = MembershipFactory(user=user, clinic=clinic, role="dentist")
+    member.permissions.add(*Permission.objects.filter(codename__in=["job_read", "job_write"]))
     client.force_login(user)
     upload(client, b.small_clinic(tmp_path))
     job = ImportJob.objects.get()

@@ -8,6 +8,9 @@ DEMO_USER ?= admin
 DEMO_PASSWORD ?= admin-demo-pass
 SAMPLE ?= var/sample/demo.dpm.zst.enc
 SAMPLE_PASSPHRASE ?= contraseña-demo
+# Every target here is a developer's: development mode, with the repository's keys
+# (config/security.py). A deployment sets its own secrets instead (docs/operations.md).
+export DENTALPIN_DEV := 1
 
 .PHONY: install system-deps run test test-postgres lint format sample demo clean bench
 
@@ -22,6 +25,7 @@ install: $(VENV)/.installed
 demo: install
 	mkdir -p var/sample
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py create_clinic $(DEMO_CLINIC) --name "Clínica Demo" --if-missing
 	DEMO_PASSWORD='$(DEMO_PASSWORD)' $(PY) manage.py add_clinic_member $(DEMO_CLINIC) $(DEMO_USER) \
 		--role admin --password-env DEMO_PASSWORD

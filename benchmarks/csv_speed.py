@@ -85,6 +85,7 @@ def main() -> None:
 def measure_sheets(opts, workdir: Path) -> None:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("DENTALPIN_DEV", "1")  # the repository's keys
     (workdir / "bench.sqlite3").unlink(missing_ok=True)
     run([PY, "manage.py", "migrate", "-v0"], env)
     run([PY, "manage.py", "create_clinic", "bench", "--name", "Bench"], env)

@@ -325,6 +325,7 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(os.environ, DJANGO_LOG_LEVEL="WARNING", BENCH_PASS=PASSPHRASE)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("DENTALPIN_DEV", "1")  # the repository's keys
     on_postgres = env.get("DATABASE_URL", "").startswith("postgres")
     names = (args.databases or ("postgres" if on_postgres else "sqlite")).split(",")
     if unknown := [n for n in names if n not in DATABASES]:

@@ -187,6 +187,7 @@ def measure_uploads(args, workdir: Path) -> None:
         DPMF_MAX_BINARY_BYTES=str(64 * 1024**2),
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["DENTALPIN_DEV"] = "1"  # the repository's keys, and plain HTTP (no HTTPS redirect)
     small = build(
         workdir, "small", [png_bytes(i) for i in range(1, args.small + 1)], "image/png", ".png"
     )

@@ -98,6 +98,7 @@ def measure_floor(args, workdir: Path) -> None:
     if not env.get("DATABASE_URL", "sqlite").startswith("sqlite"):
         raise SystemExit("write_floor.py compares SQLite with SQLite: unset DATABASE_URL")
     env["DENTALPIN_VAR_DIR"] = str(workdir / "var")
+    env.setdefault("DENTALPIN_DEV", "1")  # the repository's keys
     dpm = workdir / f"sample-{args.patients}.dpm"
     run(
         manage(

@@ -9,12 +9,9 @@ while new rows use the first), and a value no key can read raises.
 
 from __future__ import annotations
 
-import base64
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -27,14 +24,11 @@ class UnreadableCiphertext(Exception):
 
 
 @lru_cache(maxsize=4)
-def _cipher(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    # Never a key derived from SECRET_KEY: the settings refuse to load without
+    # CLINICAL_ENCRYPTION_KEYS outside development mode (config/security.py).
     if not keys:
-        # No key configured: derive one from SECRET_KEY so a laptop install works;
-        # production sets CLINICAL_ENCRYPTION_KEYS (docs/operations.md).
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"dentalpin-clinical", info=b"notes"
-        ).derive(secret_key.encode())
-        keys = (base64.urlsafe_b64encode(derived).decode(),)
+        raise ImproperlyConfigured("CLINICAL_ENCRYPTION_KEYS is empty: no key for clinical notes")
     try:
         return MultiFernet([Fernet(k) for k in keys])
     except ValueError:
@@ -44,7 +38,36 @@ def _cipher(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
 
 
 def cipher() -> MultiFernet:
-    return _cipher(tuple(settings.CLINICAL_ENCRYPTION_KEYS), settings.SECRET_KEY)
+    """Every configured key: the first encrypts, all of them decrypt."""
+    return _cipher(tuple(settings.CLINICAL_ENCRYPTION_KEYS))
+
+
+def primary_cipher() -> Fernet:
+    """The first (newest) key alone: what every value is encrypted under after a rotation."""
+    keys = tuple(settings.CLINICAL_ENCRYPTION_KEYS)
+    _cipher(keys)  # the same refusal of a missing or malformed key
+    return Fernet(keys[0])
+
+
+def rotated(stored: str) -> str | None:
+    """`stored` encrypted under the first key, or None when it already is.
+
+    Raise UnreadableCiphertext when it is not a token or no key can read it.
+    """
+    if not stored.startswith(PREFIX):
+        raise UnreadableCiphertext("the value is not an encrypted token")
+    token = stored[len(PREFIX) :].encode()
+    try:
+        primary_cipher().decrypt(token)
+        return None
+    except InvalidToken:
+        pass
+    try:
+        return PREFIX + cipher().rotate(token).decode()
+    except InvalidToken:
+        raise UnreadableCiphertext(
+            "no key in CLINICAL_ENCRYPTION_KEYS can read this value"
+        ) from None
 
 
 def encrypt(text: str, fernet: MultiFernet | None = None) -> str:

@@ -1,18 +1,22 @@
 """Project settings, all read from the environment (see docs/operations.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from config import security
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DENTALPIN_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (
-    "insecure-dev-key-only-for-local-runs" if DEBUG or env_bool("DENTALPIN_DEV", True) else ""
-)
+# Development mode is explicit (DENTALPIN_DEV=1); outside it every secret must be set
+# (config/security.py, docs/operations.md "Secrets").
+DEVELOPMENT = security.development_mode()
+_SECRETS = security.load_secrets(development=DEVELOPMENT)
+SECRET_KEY = _SECRETS.secret_key
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -30,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "formtools",
     "clinics",
+    "axes",
+    "django_ratelimit",
 ]
 if IMPORTER_ENABLED:
     INSTALLED_APPS.append("dentalpin_import")
@@ -47,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinics.middleware.ClinicMiddleware",
     "clinics.private_pages.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,8 +124,42 @@ LOGIN_REDIRECT_URL = "/import/"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS: on by default outside development mode (config/security.py, docs/operations.md).
+_HTTPS = security.https(development=DEVELOPMENT)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _HTTPS.secure_cookies
+SECURE_SSL_REDIRECT = _HTTPS.ssl_redirect
+SECURE_HSTS_SECONDS = _HTTPS.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = _HTTPS.hsts_preload
+SECURE_PROXY_SSL_HEADER = _HTTPS.proxy_ssl_header
+
+# Rate limits. Staff login (django-axes): locked after LOGIN_FAILURE_LIMIT failures of
+# one username from one address, for LOGIN_LOCKOUT_MINUTES after the last one.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.login_locked_out"
+# Attempts of every clinic's staff: not for the clinic members' admin. Successful
+# logins are not logged (less personal data); `manage.py axes_reset_username` unlocks.
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner in every process's log; failures are still logged
+# Wrong passphrases (django-ratelimit): PASSPHRASE_FAILURE_LIMIT per job and per user
+# within PASSPHRASE_WINDOW_MINUTES, then refused before any key derivation.
+PASSPHRASE_FAILURE_LIMIT = env_int("PASSPHRASE_FAILURE_LIMIT", 5)
+PASSPHRASE_WINDOW_MINUTES = env_int("PASSPHRASE_WINDOW_MINUTES", 15)
+_RATE_LIMIT_CACHE, _RATE_LIMIT_SILENCED = security.rate_limit_cache()
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": _RATE_LIMIT_CACHE,
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+SILENCED_SYSTEM_CHECKS = _RATE_LIMIT_SILENCED
 
 # --- importer -------------------------------------------------------------
 # Private working area for uploads and decrypted/decompressed plaintext.
@@ -154,11 +196,11 @@ DPMF_BACKGROUND_VALIDATE_BYTES = env_int("DPMF_BACKGROUND_VALIDATE_BYTES", 50 * 
 # A running job whose heartbeat is older than this is marked interrupted (worker died).
 DPMF_HEARTBEAT_TIMEOUT = env_int("DPMF_HEARTBEAT_TIMEOUT", 120)
 # Key for the server-held re-wrapping of validated uploads (base64, 32 bytes);
-# empty: derived from DJANGO_SECRET_KEY. See docs/security.md.
-DPMF_REWRAP_KEY = env_str("DPMF_REWRAP_KEY")
-# Fernet keys for clinical note text, newest first (old ones still read); empty:
-# one derived from DJANGO_SECRET_KEY. See docs/operations.md.
-CLINICAL_ENCRYPTION_KEYS = env_list("CLINICAL_ENCRYPTION_KEYS")
+# required outside development mode. See docs/security.md.
+DPMF_REWRAP_KEY = _SECRETS.rewrap_key
+# Fernet keys for clinical note text, newest first (old ones still read); required
+# outside development mode. See docs/operations.md (rotate_clinical_keys).
+CLINICAL_ENCRYPTION_KEYS = _SECRETS.clinical_keys
 # Binaries from the sync agent.
 DPMF_MAX_BINARY_BYTES = env_int("DPMF_MAX_BINARY_BYTES", 512 * 1024**2)
 DPMF_AGENT_TOKEN_HOURS = env_int("DPMF_AGENT_TOKEN_HOURS", 72)

@@ -166,6 +166,7 @@ def project_env(directory: Path, **overrides: str) -> dict:
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
+        DENTALPIN_DEV="1",  # the suite's keys are given below; the rest as in development
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
         DPMF_REWRAP_KEY=settings.DPMF_REWRAP_KEY,
         CLINICAL_ENCRYPTION_KEYS=",".join(settings.CLINICAL_ENCRYPTION_KEYS),

@@ -2,14 +2,14 @@
 
 While validating, the passphrase exists only in the web process's memory. The
 validated SQLite content is then compressed and encrypted again (AES-256-GCM,
-streamed) under a key the server holds (`DPMF_REWRAP_KEY`, or one derived from
-`SECRET_KEY`), the original upload is deleted, and a worker later unwraps the
-copy into a private temporary directory. See docs/security.md.
+streamed) under a key the server holds (`DPMF_REWRAP_KEY`, its own secret: never
+derived from `SECRET_KEY` outside development mode, config/security.py), the
+original upload is deleted, and a worker later unwraps the copy into a private
+temporary directory. See docs/security.md.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import tempfile
@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from config.security import check_rewrap_key
 from dentalpin_import.reader.compression import Decompressor, compress_stream
 
 MAGIC = b"DPMR1"
@@ -35,15 +35,11 @@ class RewrapError(Exception):
 
 
 def server_key() -> bytes:
+    """The 32-byte key of `DPMF_REWRAP_KEY`; ImproperlyConfigured when it is unset or malformed."""
     configured = getattr(settings, "DPMF_REWRAP_KEY", "")
-    if configured:
-        key = base64.b64decode(configured, validate=True)
-        if len(key) != 32:
-            raise ValueError("DPMF_REWRAP_KEY must be 32 bytes, base64-encoded")
-        return key
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"dentalpin-rewrap", info=b"dpmf staging copies"
-    ).derive(settings.SECRET_KEY.encode())
+    if not configured:
+        raise ImproperlyConfigured("DPMF_REWRAP_KEY is not set: no key for staged uploads")
+    return check_rewrap_key(configured)
 
 
 def rewrap(sqlite_path: Path, out_path: Path) -> None:

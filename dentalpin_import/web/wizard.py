@@ -26,6 +26,7 @@ from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import preview, services, validation
 from dentalpin_import.models import ImportJob, JobStatus, TransitionError
+from dentalpin_import.web import passphrase_limits
 from dentalpin_import.web.forms import (
     ConfirmForm,
     PreviewForm,
@@ -63,10 +64,21 @@ def upload(request):
         )
         return render(request, "dentalpin_import/wizard/upload.html", {"form": form}, status=413)
     elif request.method == "POST" and form.is_valid():
+        with_passphrase = bool(form.cleaned_data["passphrase"])
+        refused = with_passphrase and passphrase_limits.refusal(request)
+        if refused:  # too many wrong ones lately: nothing is staged, no key derived
+            form.add_error("passphrase", refused)
+            return render(
+                request, "dentalpin_import/wizard/upload.html", {"form": form}, status=429
+            )
         job = services.stage_upload(
             clinic=request.clinic, user=request.user, uploaded=form.cleaned_data["file"]
         )
-        services.submit_for_validation(job=job, passphrase=form.cleaned_data["passphrase"] or None)
+        deferred = services.submit_for_validation(
+            job=job, passphrase=form.cleaned_data["passphrase"] or None
+        )
+        if with_passphrase:
+            passphrase_limits.count_attempt(request, job, deferred=deferred)
         return redirect("dentalpin_import:job-validate", job_id=job.pk)
     return render(request, "dentalpin_import/wizard/upload.html", {"form": form})
 
@@ -158,12 +170,20 @@ class ImportWizard(NamedUrlSessionWizardView):
         context = validation_context(job)
         if not context["retry"]:
             return redirect(self.get_step_url("validate"))
+        with_passphrase = form.is_valid() and bool(form.cleaned_data.get("passphrase"))
+        refused = with_passphrase and passphrase_limits.refusal(request, job)
+        if refused:  # too many wrong ones lately: refused before any key derivation
+            form.add_error("passphrase", refused)
         if not form.is_valid():
             self.storage.current_step = "validate"
-            return self.render(self.get_form(step="validate"), retry_form=form)
-        services.submit_for_validation(
+            response = self.render(self.get_form(step="validate"), retry_form=form)
+            response.status_code = 429 if refused else response.status_code
+            return response
+        deferred = services.submit_for_validation(
             job=job, passphrase=form.cleaned_data.get("passphrase") or None
         )
+        if with_passphrase:
+            passphrase_limits.count_attempt(request, job, deferred=deferred)
         return redirect(self.get_step_url("validate"))
 
     def get_step_url(self, step):

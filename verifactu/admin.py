@@ -2,12 +2,14 @@
 
 from django.contrib import admin
 
-from clinics.admin import visible_to
+from clinics.admin_tenancy import ClinicTenancyAdmin
 from verifactu.models import FiscalLegalRecord
 
 
 @admin.register(FiscalLegalRecord)
-class FiscalLegalRecordAdmin(admin.ModelAdmin):
+class FiscalLegalRecordAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
+    """Seen clinic by clinic, like every clinic row; never written here (the import writes them)."""
+
     list_display = ("invoice", "regime", "atcud", "hash_control")
     list_filter = ("regime",)
     readonly_fields = (
@@ -21,12 +23,11 @@ class FiscalLegalRecordAdmin(admin.ModelAdmin):
         "extra",
     )
 
-    def get_queryset(self, request):
-        # Legal records of other clinics stay out of sight, as every clinic row does.
-        return visible_to(request, FiscalLegalRecord._base_manager.all())
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -52,3 +52,29 @@ def test_staff_of_another_clinic_see_none_of_its_rows(client, imported, other_st
     client.force_login(other_staff_user)
     assert "Paciente1" not in client.get("/admin/clinics/patient/").content.decode()
     assert client.get(f"/admin/clinics/patient/{imported.pk}/change/").status_code in (302, 404)
+
+
+@pytest.mark.django_db
+def test_fiscal_legal_records_are_seen_clinic_by_clinic_and_never_changed(
+    client, tmp_path, clinic, staff_user, other_staff_user
+):
+    from django.contrib.auth.models import Permission
+
+    from tests.dentalpin_import.mapping.test_legal_fields import build, legal_record
+
+    assert run_import(build(tmp_path), clinic.slug, "--import-verifactu")[0] == 0
+    with scopes_disabled():
+        record = legal_record("es")
+    view = Permission.objects.get(codename="view_fiscallegalrecord")
+    for user in (staff_user, other_staff_user):
+        user.memberships.get().permissions.add(view)
+    client.force_login(staff_user)
+    link = f"/admin/verifactu/fiscallegalrecord/{record.pk}/change/"
+    assert link in client.get("/admin/verifactu/fiscallegalrecord/").content.decode()
+    page = client.get(link)
+    assert page.status_code == 200 and record.legal_hash in page.content.decode()
+    delete = f"/admin/verifactu/fiscallegalrecord/{record.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    client.force_login(other_staff_user)
+    assert link not in client.get("/admin/verifactu/fiscallegalrecord/").content.decode()
+    assert client.get(link).status_code == 404

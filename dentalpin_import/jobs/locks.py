@@ -31,6 +31,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from dentalpin_import.loader import sql_postgres
+
 log = logging.getLogger(__name__)
 ALIAS = "default"
 APP_NAME = "dentalpin_import job "  # + job id: how a PostgreSQL holder names its job
@@ -153,49 +155,24 @@ SESSION_SETTINGS = (
     "SET tcp_keepalives_count = 3",
     "SET idle_session_timeout = 0",
 )
-HOLDER_SQL = """
-    SELECT a.application_name
-    FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND l.classid::bigint = %s AND l.objid::bigint = %s
-"""
 
 
 class _Postgres:
     visible = True
 
     def acquire(self, clinic_id: int):
-        conn = connections[ALIAS].copy()
-        try:
-            conn.ensure_connection()
-            with conn.cursor() as cursor:
-                for statement in SESSION_SETTINGS:
-                    try:
-                        cursor.execute(statement)
-                    except DatabaseError:
-                        pass  # autocommit: the session goes on without it
-                cursor.execute("SELECT set_config('application_name', %s, false)", [APP_NAME])
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [advisory_key(clinic_id)])
-                taken = cursor.fetchone()[0]
-        except BaseException:
-            conn.close()
-            raise
-        if not taken:
-            conn.close()
-            return None
-        return (conn, clinic_id)
+        key = advisory_key(clinic_id)
+        conn = sql_postgres.lock_session(ALIAS, SESSION_SETTINGS, APP_NAME, key)
+        return None if conn is None else (conn, clinic_id)
 
     def bind(self, handle, job_id: str) -> None:
         conn, _ = handle
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT set_config('application_name', %s, false)", [APP_NAME + job_id])
+        sql_postgres.name_session(conn, APP_NAME + job_id)
 
     def release(self, handle) -> None:
         conn, clinic_id = handle
         try:
-            with conn.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [advisory_key(clinic_id)])
+            sql_postgres.unlock(conn, advisory_key(clinic_id))
         except DatabaseError:  # the session is gone: so is the lock
             log.warning("could not release the import lock of clinic %s", clinic_id)
         finally:
@@ -204,23 +181,15 @@ class _Postgres:
     def still_held(self, handle) -> bool:
         conn, _ = handle
         try:
-            with conn.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            sql_postgres.ping(conn)
             return True
         except DatabaseError:
             return False
 
     def holder(self, clinic_id: int) -> str | None:
-        unsigned = advisory_key(clinic_id) & 0xFFFF_FFFF_FFFF_FFFF
-        with connections[ALIAS].cursor() as cursor:
-            # pg_stat_activity is read once per transaction unless told otherwise: a probe
-            # inside one would keep seeing the holder's name as it was the first time.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(HOLDER_SQL, [unsigned >> 32, unsigned & 0xFFFF_FFFF])
-            row = cursor.fetchone()
-        if row is None:
+        name = sql_postgres.lock_holder_name(ALIAS, advisory_key(clinic_id))
+        if name is None:
             return None
-        name = row[0] or ""
         return name.removeprefix(APP_NAME) if name.startswith(APP_NAME) else UNBOUND
 
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Subquery
 
 from clinics.models import Budget, BudgetLine, Payment
+from dentalpin_import.loader import sql
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import SKIP_TABLE, EntityMapping
 from dentalpin_import.reader.batches import batched
@@ -21,25 +22,6 @@ from dentalpin_import.reader.batches import batched
 EXAMPLES = 5
 TOTALS = {"subtotal": "subtotal", "discount_total": "discount_amount"}
 TOTALS.update(tax_total="vat_amount", total="total")
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _fetch(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _found_among(ctx: MappingContext, ids: list[int], sql: str) -> list:
-    """The first column of `sql` (the clinic, then `{marks}` for ids) over `ids`, in batches."""
-    found = []
-    for part in batched(ids, 500):
-        marks = ", ".join(["%s"] * len(part))
-        found += [value for (value, *_) in _fetch(sql.format(marks=marks), [ctx.clinic.pk, *part])]
-    return found
 
 
 def _result(checked: int, wrong: list) -> dict:
@@ -52,18 +34,10 @@ def budget_totals(ctx: MappingContext) -> dict:
         clinic=ctx.clinic, pk__in=Subquery(ctx.mapped_by_run("budget_line", BudgetLine))
     )
     ids = sorted(set(lines.order_by().values_list("budget_id", flat=True)))
-    budgets, line_table = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
-    differs = " OR ".join(
-        f"b.{_q(column)} IS NULL OR b.{_q(column)} <> "
-        f"(SELECT ROUND(SUM(l.{_q(source)}), 2) FROM {line_table} l "
-        f"WHERE l.{_q('budget_id')} = b.{_q('id')})"
-        for column, source in TOTALS.items()
+    wrong = sql.budgets_with_wrong_totals(
+        Budget._meta.db_table, BudgetLine._meta.db_table, ctx.clinic.pk, ids, TOTALS
     )
-    sql = (
-        f"SELECT b.{_q('number')} FROM {budgets} b WHERE b.{_q('clinic_id')} = %s "
-        f"AND b.{_q('id')} IN ({{marks}}) AND ({differs}) ORDER BY b.{_q('number')}"
-    )
-    return _result(len(ids), _found_among(ctx, ids, sql))
+    return _result(len(ids), wrong)
 
 
 def payment_splits(ctx: MappingContext) -> dict:
@@ -75,14 +49,8 @@ def payment_splits(ctx: MappingContext) -> dict:
         pk__in=Subquery(ctx.mapped_by_run("payment", Payment)),
     )
     ids = sorted(firsts.order_by().values_list("pk", flat=True))
-    table = _q(Payment._meta.db_table)
-    sql = (
-        f"SELECT p.{_q('id')} FROM {table} p WHERE p.{_q('clinic_id')} = %s "
-        f"AND p.{_q('id')} IN ({{marks}}) AND ROUND(p.{_q('split_total')}, 2) <> "
-        f"ROUND(p.{_q('amount')} + COALESCE((SELECT SUM(s.{_q('amount')}) FROM {table} s "
-        f"WHERE s.{_q('split_of_id')} = p.{_q('id')}), 0), 2) ORDER BY p.{_q('id')}"
-    )
-    return _result(len(ids), [f"payment #{pk}" for pk in _found_among(ctx, ids, sql)])
+    wrong = sql.payments_not_adding_up(Payment._meta.db_table, ctx.clinic.pk, ids)
+    return _result(len(ids), [f"payment #{pk}" for pk in wrong])
 
 
 def dangling_mappings(ctx: MappingContext) -> dict:
@@ -114,15 +82,10 @@ def dangling_mappings(ctx: MappingContext) -> dict:
         if not isinstance(model._meta.pk, IntegerField):
             wrong += _missing_by_key(rows, model)
             continue
-        sql = (
-            f"SELECT m.{_q('canonical_uuid')} FROM {_q(EntityMapping._meta.db_table)} m "
-            f"WHERE m.{_q('job_id')} = %s AND m.{_q('entity_type')} = %s "
-            f"AND m.{_q('target_table')} = %s AND NOT EXISTS (SELECT 1 FROM {_q(table)} t "
-            f"WHERE t.{_q(model._meta.pk.column)} = CAST(m.{_q('target_id')} AS BIGINT)) "
-            f"ORDER BY m.{_q('canonical_uuid')}"
+        missing = sql.mappings_without_row(
+            EntityMapping._meta.db_table, job, entity_type, table, model._meta.pk.column
         )
-        # Mapped ids are kept as text: compared as numbers, as the key is one.
-        wrong += [f"{entity_type} {u}" for (u,) in _fetch(sql, [job, entity_type, table])]
+        wrong += [f"{entity_type} {u}" for u in missing]
     return _result(checked, wrong)
 
 

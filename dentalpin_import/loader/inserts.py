@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from functools import cache
-from itertools import chain
+from functools import cache, partial
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -26,10 +24,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
+from dentalpin_import.loader import sql
+
 _NOTHING = object()
-# Rows per INSERT on SQLite: the fewest instructions per row in a 1,000-patient import
-# (15: +1.4%, 200: +0.6% against 50).
-ROWS_PER_STATEMENT = 50
 
 # Field types whose Python values the drivers take as they are.
 SIMPLE = (
@@ -44,61 +41,8 @@ SIMPLE = (
 
 
 def write_rows(model: type[models.Model], fields: Sequence[models.Field], rows: list) -> None:
-    """Send rows to the table: COPY on PostgreSQL, multi-row INSERTs on SQLite, else executemany."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The raw psycopg cursor: wrap its errors so callers see Django's DatabaseError.
-            with connection.wrap_database_errors:
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        if connection.vendor != "sqlite":
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-            return
-        # A plain sqlite3 cursor: `?` placeholders, without Django's rewriting of every query.
-        raw = connection.connection.cursor()
-        try:
-            with connection.wrap_database_errors:
-                _sqlite_insert(raw, f"INSERT INTO {table} ({columns}) VALUES ", rows)
-        finally:
-            raw.close()
-
-
-def _sqlite_insert(cursor, head: str, rows: list) -> None:
-    """INSERT `rows` with statements of ROWS_PER_STATEMENT rows each, the rest one by one.
-
-    `executemany` runs its one-row statement once per row, with SQLite's
-    per-statement work every time: 5% of the instructions of an `import_dpmf`
-    of 1,000 patients. Every full statement has the same text, so SQLite prepares it once
-    per table (sqlite3's statement cache). SQLite inserts the VALUES rows in
-    order, so ids given by AUTOINCREMENT keep the rows' order.
-    """
-    if not rows:
-        return
-    width = len(rows[0])
-    # Rows are flattened into one parameter list: a row of another width would
-    # shift every value after it into the wrong column instead of failing.
-    if set(map(len, rows)) != {width}:
-        raise ValueError(f"rows of different widths for {head!r}")
-    one = "(" + ", ".join(["?"] * width) + ")"
-    per = min(ROWS_PER_STATEMENT, _variable_limit(cursor.connection) // width)
-    whole = len(rows) - len(rows) % per if per > 1 else 0
-    if whole:
-        sql = head + ", ".join([one] * per)
-        for start in range(0, whole, per):
-            cursor.execute(sql, list(chain.from_iterable(rows[start : start + per])))
-    if whole < len(rows):
-        cursor.executemany(head + one, rows[whole:])
-
-
-def _variable_limit(conn: sqlite3.Connection) -> int:
-    """How many `?` one statement may hold on this SQLite build (999 before 3.32)."""
-    return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    """Send rows to the table: COPY on PostgreSQL, multi-row INSERTs on SQLite (`sql`)."""
+    sql.write_rows(model._meta.db_table, [f.column for f in fields], rows)
 
 
 def needs_prep(field: models.Field) -> bool:
@@ -134,25 +78,7 @@ def _plan(model: type[models.Model]) -> tuple[Column, ...]:
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     """Reserve `count` new primary keys for `model` (inside the caller's transaction)."""
-    table = model._meta.db_table
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [connection.ops.quote_name(table), model._meta.pk.column, count],
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # One statement: both figures, as the write lock of the caller's transaction holds them.
-        cursor.execute(
-            f"SELECT COALESCE(MAX({pk}), 0), "
-            "(SELECT seq FROM sqlite_sequence WHERE name = %s) "
-            f"FROM {connection.ops.quote_name(table)}",
-            [table],
-        )
-        highest, seq = cursor.fetchone()
-        start = max(highest, seq or 0) + 1
-        return list(range(start, start + count))
+    return sql.allocate_ids(model._meta.db_table, model._meta.pk.column, count)
 
 
 def _sqlite_datetime(value: dt.datetime):
@@ -168,10 +94,19 @@ def _finite_decimal(value: Decimal):
     return value if value.is_finite() else _NOTHING
 
 
-# What Django's SQLite backend makes of the commonest values, without its
-# generic conversion chain: {(exact field type, exact value type): convert}.
+def _aware(value: dt.datetime):
+    # Django stores an aware datetime as it is; a naive one it warns about and makes aware.
+    return value if value.utcoffset() is not None else _NOTHING
+
+
+def _same(value):
+    return value
+
+
+# What Django's backends make of the commonest values, without its generic
+# conversion chain: {(exact field type, exact value type): convert}.
 # A value of any other type (or a converter's _NOTHING) takes Django's path;
-# tests/dentalpin_import/jobs/test_inserts.py holds both paths to the same result.
+# tests/dentalpin_import/loader/test_inserts.py holds both paths to the same result.
 SQLITE_FAST = {
     (models.DateField, dt.date): str,
     (models.DateTimeField, dt.datetime): _sqlite_datetime,
@@ -180,20 +115,41 @@ SQLITE_FAST = {
     (models.JSONField, list): json.dumps,
     (models.JSONField, dict): json.dumps,
 }
+# PostgreSQL's backend hands dates, datetimes, decimals and UUIDs to psycopg as
+# they are, and JSON wrapped for psycopg (`_postgres_json`).
+POSTGRES_FAST = {
+    (models.DateField, dt.date): _same,
+    (models.DateTimeField, dt.datetime): _aware,
+    (models.DecimalField, Decimal): _finite_decimal,
+    (models.UUIDField, uuid.UUID): _same,
+}
 # The converters above that may return _NOTHING.
-DECLINING = frozenset({_sqlite_datetime, _finite_decimal})
+DECLINING = frozenset({_sqlite_datetime, _finite_decimal, _aware})
+
+
+def _postgres_json() -> dict:
+    # What the backend's JSON adapter makes of a value, minus the field's generic chain.
+    adapt = partial(connections[DEFAULT_DB_ALIAS].ops.adapt_json_value, encoder=None)
+    return {(models.JSONField, list): adapt, (models.JSONField, dict): adapt}
 
 
 @cache
 def _fast_converters(field: models.Field, vendor: str, zone: str) -> dict[type, Callable]:
-    """{exact value type: converter} for `field` on this database (may be empty)."""
-    if vendor != "sqlite" or zone != "UTC":
+    """{exact value type: converter} for `field` on this database (may be empty).
+
+    SQLite's stored datetimes depend on the connection's zone: its table holds for UTC only.
+    """
+    if vendor == "postgresql":
+        table = {**POSTGRES_FAST, **_postgres_json()}
+    elif vendor == "sqlite" and zone == "UTC":
+        table = SQLITE_FAST
+    else:
         return {}
     if field.is_relation:
         field = field.target_field
     if isinstance(field, models.JSONField) and field.encoder is not None:
         return {}
-    return {vt: fn for (ft, vt), fn in SQLITE_FAST.items() if type(field) is ft}
+    return {vt: fn for (ft, vt), fn in table.items() if type(field) is ft}
 
 
 def _prepared(field: models.Field, values: list, conn) -> list:

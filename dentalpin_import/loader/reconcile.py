@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
-
 from clinics.models import (
     AppliedTreatment,
     AppliedTreatmentPhase,
@@ -27,6 +25,7 @@ from clinics.models import (
     PrescriptionItem,
     Recall,
 )
+from dentalpin_import.loader import sql
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.derived import derived
 from dentalpin_import.models import EntityMapping
@@ -65,18 +64,11 @@ def counts_add_up(counts: dict[str, TypeCounts]) -> dict[str, bool]:
 def orphans(clinic) -> dict[str, int]:
     """Count clinic rows whose parent is missing or belongs to another clinic."""
     found = {}
-    quote = connection.ops.quote_name
     for child, fk, parent in ORPHAN_CHECKS:
         column = child._meta.get_field(fk).column
-        c, p = quote(child._meta.db_table), quote(parent._meta.db_table)
-        sql = (
-            f"SELECT COUNT(*) FROM {c} LEFT JOIN {p} ON {c}.{quote(column)} = {p}.id "
-            f"WHERE {c}.clinic_id = %s AND {c}.{quote(column)} IS NOT NULL "
-            f"AND ({p}.id IS NULL OR {p}.clinic_id <> {c}.clinic_id)"
+        found[f"{child._meta.model_name}.{fk}"] = sql.orphan_count(
+            child._meta.db_table, column, parent._meta.db_table, clinic.pk
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [clinic.pk])
-            found[f"{child._meta.model_name}.{fk}"] = cursor.fetchone()[0]
     return found
 
 

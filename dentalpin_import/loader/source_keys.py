@@ -4,34 +4,16 @@ from __future__ import annotations
 
 from django.db import connection
 
+from dentalpin_import.loader import sql
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping, ImportJob
 
 
 def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
-    """Rows of `model`'s table for these source keys of the run's clinic and source system.
-
-    Plain SQL: Django's ORM spends more building a thousand-item IN and
-    converting every value back than the database spends answering. On
-    PostgreSQL the keys go as one array: psycopg splits a query at its
-    placeholders in Python, and a thousand of them took a fifth of a re-run.
-    """
-    if not uuids:
-        return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    where = f"SELECT {select} FROM {table} WHERE clinic_id = %s AND source_system = %s AND"
-    keys = [*params, ctx.clinic.pk, ctx.source_system]
-    if connection.vendor == "postgresql":
-        sql = f"{where} entity_type = ANY(%s) AND canonical_uuid = ANY(%s)"
-        keys += [list(entity_types), list(uuids)]
-    else:
-        types = ", ".join(["%s"] * len(entity_types))
-        marks = ", ".join(["%s"] * len(uuids))
-        sql = f"{where} entity_type IN ({types}) AND canonical_uuid IN ({marks})"
-        keys += [*entity_types, *uuids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, keys)
-        return cursor.fetchall()
+    """Rows of `model`'s table for these source keys of the run's clinic and source system."""
+    return sql.rows_by_source_key(
+        model._meta.db_table, select, params, ctx.clinic.pk, ctx.source_system, entity_types, uuids
+    )
 
 
 def already_there(model, ctx: MappingContext, entity_types, uuids) -> list[tuple]:
@@ -77,21 +59,14 @@ def mapped_types(ctx: MappingContext, entity_types) -> set[str]:
     index probe (an EXISTS), however many rows the clinic has.
     """
     entity_types = list(dict.fromkeys(entity_types))
-    table = connection.ops.quote_name(EntityMapping._meta.db_table)
-    probe = (
-        f"SELECT {{n}} WHERE EXISTS (SELECT 1 FROM {table} WHERE clinic_id = %s"
-        " AND source_system = %s AND entity_type IN (%s, %s))"
-    )
     found = set()
     for start in range(0, len(entity_types), 100):  # SQLite allows 500 SELECTs in one compound
         batch = entity_types[start : start + 100]
-        sql = " UNION ALL ".join(probe.format(n=n) for n in range(len(batch)))
-        params = []
-        for entity_type in batch:
-            params += [ctx.clinic.pk, ctx.source_system, entity_type, entity_type + SKIP_SUFFIX]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            found.update(batch[n] for (n,) in cursor.fetchall())
+        pairs = [(t, t + SKIP_SUFFIX) for t in batch]
+        table = EntityMapping._meta.db_table
+        found.update(
+            batch[n] for n in sql.types_with_rows(table, ctx.clinic.pk, ctx.source_system, pairs)
+        )
     return found
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 
@@ -28,12 +26,12 @@ from clinics.models import (
     Professional,
     TreatmentCatalogItem,
 )
+from dentalpin_import.loader import sql
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
 from dentalpin_import.mapping.catalogue import treatment_catalogue
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.models import EntityMapping
-from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.care_records import SourceBudget, SourceBudgetLine
 
 CENT = Decimal("0.01")
@@ -292,13 +290,14 @@ def budgets_of_run(ctx: MappingContext) -> set[int]:
 
 
 def promote_executed_budgets(clinic, budget_ids) -> None:
-    """A draft whose lines were carried out was accepted, whatever the source recorded."""
-    _update_with_lines(
-        clinic,
-        budget_ids,
-        Sql(f"{_q('status')} = %s", (BudgetStatus.ACCEPTED,)),
-        where=Sql(f"AND {_q('status')} = %s", (BudgetStatus.DRAFT,)),
-        line_filter=f"AND l.{_q('source_applied_treatment_uuid')} <> ''",
+    """A draft whose lines were carried out was accepted, whatever the source recorded.
+
+    Set-wise in plain SQL (`loader.sql`): the clinic scope would add the clinic
+    to every line subquery, and SQLite then walks all the clinic's lines per
+    budget instead of the budget's own lines (minutes at 10,000 patients).
+    """
+    sql.accept_budgets_with_done_lines(
+        Budget, BudgetLine, clinic.pk, budget_ids, BudgetStatus.ACCEPTED, BudgetStatus.DRAFT
     )
 
 
@@ -311,49 +310,4 @@ def recompute_totals(clinic, budget_ids) -> None:
     """
     sums = {"subtotal": "subtotal", "discount_total": "discount_amount"}
     sums.update(tax_total="vat_amount", total="total")
-    budgets, lines = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
-    sets = ", ".join(
-        f"{_q(column)} = (SELECT ROUND(SUM(l.{_q(source)}), 2) FROM {lines} l "
-        f"WHERE l.{_q('budget_id')} = {budgets}.{_q('id')})"
-        for column, source in sums.items()
-    )
-    _update_with_lines(clinic, budget_ids, Sql(sets))
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-class Sql(NamedTuple):
-    """A piece of SQL and the parameters of its placeholders."""
-
-    text: str
-    params: tuple = ()
-
-
-NO_SQL = Sql("")
-
-
-def _update_with_lines(clinic, budget_ids, sets: Sql, *, where: Sql = NO_SQL, line_filter=""):
-    """UPDATE the clinic's budgets among `budget_ids` that have a line matching `line_filter`.
-
-    `sets` is the SET list; `where` narrows the budgets further (starting with AND).
-
-    Plain SQL, not the ORM: the clinic scope adds the clinic to every line
-    subquery, and SQLite then walks all the clinic's lines per budget instead
-    of the budget's own lines (minutes at 10,000 patients).
-    """
-    budgets, lines = _q(Budget._meta.db_table), _q(BudgetLine._meta.db_table)
-    exists = (
-        f"EXISTS (SELECT 1 FROM {lines} l WHERE l.{_q('budget_id')} = {budgets}.{_q('id')} "
-        f"{line_filter})"
-    )
-    # In batches: one IN list per clinic's worth of budgets can pass the database's limit.
-    for part in batched(sorted(budget_ids), 500):
-        marks = ", ".join(["%s"] * len(part))
-        sql = (
-            f"UPDATE {budgets} SET {sets.text} WHERE {_q('clinic_id')} = %s {where.text} "
-            f"AND {_q('id')} IN ({marks}) AND {exists}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*sets.params, clinic.pk, *where.params, *part])
+    sql.total_budgets_from_lines(Budget, BudgetLine, clinic.pk, budget_ids, sums)

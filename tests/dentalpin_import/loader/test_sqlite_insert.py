@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from dentalpin_import.loader import inserts
+from dentalpin_import.loader import inserts, sql_sqlite
 from dentalpin_import.models import EntityMapping, ImportJob
 
 HEAD = "INSERT INTO t (name, n) VALUES "
@@ -32,7 +32,7 @@ def stored(conn):
 def test_rows_keep_their_values_and_order_across_statement_blocks(table, count):
     conn, statements = table
     rows = [(f"fila «{i}» ñ", i if i % 7 else None) for i in range(count)]
-    inserts._sqlite_insert(conn.cursor(), HEAD, rows)
+    sql_sqlite.insert_blocks(conn.cursor(), HEAD, rows)
     assert stored(conn) == [(i + 1, name, n) for i, (name, n) in enumerate(rows)]
     # One statement per whole block of 50 rows, then one per row left over.
     assert len(statements) == count // 50 + count % 50
@@ -40,9 +40,9 @@ def test_rows_keep_their_values_and_order_across_statement_blocks(table, count):
 
 def test_a_low_variable_limit_gives_smaller_blocks(table, monkeypatch):
     conn, statements = table
-    monkeypatch.setattr(inserts, "_variable_limit", lambda conn: 7)  # three rows of two
+    monkeypatch.setattr(sql_sqlite, "variable_limit", lambda conn: 7)  # three rows of two
     rows = [(str(i), i) for i in range(10)]
-    inserts._sqlite_insert(conn.cursor(), HEAD, rows)
+    sql_sqlite.insert_blocks(conn.cursor(), HEAD, rows)
     assert stored(conn) == [(i + 1, str(i), i) for i in range(10)]
     assert len(statements) == 3 + 1
 
@@ -52,7 +52,7 @@ def test_rows_of_another_width_are_refused_before_anything_is_written(table):
     # Flattened, these would still fill whole statements, each value one column off.
     rows = [("a", 1), ("b", 2, "extra"), ("c",)] * 20
     with pytest.raises(ValueError, match="different widths"):
-        inserts._sqlite_insert(conn.cursor(), HEAD, rows)
+        sql_sqlite.insert_blocks(conn.cursor(), HEAD, rows)
     assert stored(conn) == []
 
 

@@ -227,7 +227,7 @@ class MedicationInline(ClinicScopedInline):
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     list_display = ("family_name", "given_name", "national_id", "date_of_birth", "clinic")
-    search_fields = ("family_name", "given_name", "national_id", "email", "legacy_id")
+    search_fields = ("family_name", "given_name", "=national_id", "email", "legacy_id")
     inlines = [
         MedicalAlertInline,
         MedicationInline,
@@ -276,7 +276,7 @@ class ProfessionalAdmin(ClinicScopedAdmin):
 @admin.register(Client)
 class ClientAdmin(ClinicScopedAdmin):
     list_display = ("__str__", "national_id", "clinic")
-    search_fields = ("given_name", "family_name", "legal_name", "national_id")
+    search_fields = ("given_name", "family_name", "legal_name", "=national_id")
 
 
 @admin.register(PatientClientLink)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinics.identifiers import DigestField, SealedCharField, SealedIdentifierField
 from clinics.models.base import ClinicOwned
 
 
@@ -26,7 +27,11 @@ class Professional(ClinicOwned):
     email = models.CharField(max_length=254, blank=True)
     role = models.CharField(max_length=20, choices=StaffRole.choices, default=StaffRole.ASSISTANT)
     code = models.CharField(max_length=40, blank=True)
-    national_id = models.CharField(max_length=40, blank=True)
+    # Encrypted; found by exact value through the digest (clinics/identifiers.py).
+    national_id = SealedIdentifierField(
+        max_length=40, blank=True, digest_field="national_id_digest"
+    )
+    national_id_digest = DigestField(digest_of="national_id", db_index=True)
     phone = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
     last_activity_on = models.DateField(null=True, blank=True)
@@ -51,7 +56,11 @@ class Patient(ClinicOwned):
 
     given_name = models.CharField(max_length=150)
     family_name = models.CharField(max_length=150, blank=True)
-    national_id = models.CharField(max_length=40, blank=True, db_index=True)
+    # Encrypted; found by exact value through the digest (clinics/identifiers.py).
+    national_id = SealedIdentifierField(
+        max_length=40, blank=True, digest_field="national_id_digest"
+    )
+    national_id_digest = DigestField(digest_of="national_id", db_index=True)
     national_id_type = models.CharField(max_length=10, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
@@ -67,7 +76,7 @@ class Patient(ClinicOwned):
     emergency_contact_phone = models.CharField(max_length=40, blank=True)
     registered_on = models.DateField(null=True, blank=True)
     billing_name = models.CharField(max_length=300, blank=True)
-    billing_tax_id = models.CharField(max_length=40, blank=True)
+    billing_tax_id = SealedCharField(max_length=40, blank=True)  # a payer's national id
     notes = models.TextField(blank=True)
     is_archived = models.BooleanField(default=False)
     do_not_contact = models.BooleanField(default=False)
@@ -86,7 +95,11 @@ class Client(ClinicOwned):
     given_name = models.CharField(max_length=150, blank=True)
     family_name = models.CharField(max_length=150, blank=True)
     legal_name = models.CharField(max_length=300, blank=True)
-    national_id = models.CharField(max_length=40, blank=True)
+    # Encrypted; found by exact value through the digest (clinics/identifiers.py).
+    national_id = SealedIdentifierField(
+        max_length=40, blank=True, digest_field="national_id_digest"
+    )
+    national_id_digest = DigestField(digest_of="national_id", db_index=True)
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     address_street = models.CharField(max_length=300, blank=True)

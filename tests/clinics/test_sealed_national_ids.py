@@ -116,7 +116,7 @@ def test_an_imported_file_stores_sealed_ids_that_exact_lookups_find(tmp_path, cl
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_seals_rows_in_clear_and_opens_them_again(clinic):
-    migration = importlib.import_module("clinics.migrations.0006_sealed_national_ids")
+    migration = importlib.import_module("clinics.migrations.0007_seal_national_ids")
     from django.apps import apps
 
     with scopes_disabled():

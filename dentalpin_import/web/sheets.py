@@ -60,11 +60,16 @@ def upload(request):
     request.upload_cap = settings.CSV_MAX_SHEET_BYTES
     form = SheetUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and getattr(request, "upload_too_large", False):
+        # Bound even when the cap stopped the body before any field was read; the
+        # cap, not a missing file, is what the page says.
+        form = SheetUploadForm(request.POST, request.FILES)
+        form.errors.pop("file", None)
         form.add_error(
             "file",
             _("The sheet is larger than %(limit)s bytes (CSV_MAX_SHEET_BYTES); split it.")
             % {"limit": f"{settings.CSV_MAX_SHEET_BYTES:,}"},
         )
+        return render(request, "dentalpin_import/sheets/upload.html", {"form": form}, status=413)
     elif request.method == "POST" and form.is_valid():
         job = services.stage_sheet_upload(
             clinic=request.clinic,

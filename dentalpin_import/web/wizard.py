@@ -57,6 +57,10 @@ def upload(request):
     request.upload_cap = settings.DPMF_MAX_UPLOAD_BYTES
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and getattr(request, "upload_too_large", False):
+        # Bound even when the cap stopped the body before any field was read; the
+        # cap, not a missing file, is what the page says.
+        form = UploadForm(request.POST, request.FILES)
+        form.errors.pop("file", None)
         form.add_error(
             "file",
             _("The file is larger than %(limit)s bytes (DPMF_MAX_UPLOAD_BYTES).")

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 from django_scopes import scope
 
-from clinics.models import Membership, Role
+from clinics.models import Membership
+from clinics.permissions import has_clinic_perm
 from dentalpin_import.binaries import sniff, store
 from dentalpin_import.jobs import audit
 from dentalpin_import.models import AgentToken, AuditAction, FileStaging, ImportJob, StagingStatus
@@ -110,10 +111,11 @@ def _by_session(request, job_id):
     clinic = getattr(request, "clinic", None)
     job = clinic and ImportJob.objects.select_related("clinic").filter(pk=job_id, clinic=clinic)
     job = job and job.first()
-    member = job and Membership.objects.filter(user=user, clinic=job.clinic).first()
-    if not member:
+    if not job or not Membership.objects.filter(user=user, clinic=job.clinic).exists():
         return None, None, _error(404, MSG_NO_SUCH_JOB)
-    if member.role != Role.ADMIN and not user.has_perm("dentalpin_import.binary_write"):
+    # What the membership in this clinic grants: a permission held in another clinic,
+    # or on the account, counts nowhere here (clinics/permissions.py).
+    if not has_clinic_perm(user, job.clinic, "binary_write"):
         return None, None, _error(403, "you may not upload binaries for this clinic")
     refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if refused is not None:

@@ -283,3 +283,22 @@ def test_a_token_stops_when_its_issuer_leaves_the_clinic(client, job, clinic):
     Membership.objects.filter(user=issuer, clinic=clinic).delete()
     assert post(client, job, PNG, token=token).status_code == 401
     assert post(client, job, PNG, token=unattended).status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_session_uploads_only_with_the_permission_of_the_jobs_clinic(
+    client, job, clinic, other_clinic, staff_user
+):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories.clinics import MembershipFactory
+
+    upload = Permission.objects.get(codename="binary_write")
+    staff_user.memberships.filter(clinic=clinic).update(role="dentist")
+    elsewhere = MembershipFactory(user=staff_user, clinic=other_clinic, role="dentist")
+    elsewhere.permissions.add(upload)  # granted in the other clinic
+    staff_user.user_permissions.add(upload)  # and on the account: neither counts here
+    client.force_login(staff_user)
+    assert post(client, job, PNG).status_code == 403
+    staff_user.memberships.get(clinic=clinic).permissions.add(upload)
+    assert post(client, job, PNG).status_code == 201

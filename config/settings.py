@@ -144,6 +144,11 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.login_locked_out"
+# Behind N reverse proxies (DJANGO_TRUSTED_PROXIES), every limit counts the client's address
+# from X-Forwarded-For instead of the proxy's (config/client_address.py).
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+RATELIMIT_IP_META_KEY = "config.client_address.client_address"
 # Attempts of every clinic's staff: not for the clinic members' admin. Successful
 # logins are not logged (less personal data); `manage.py axes_reset_username` unlocks.
 AXES_ENABLE_ADMIN = False

@@ -41,3 +41,32 @@ def test_add_clinic_member_refuses_unknown_clinic_and_role():
     call_command("create_clinic", "sol", "--name", "Sol")
     with pytest.raises(CommandError):
         call_command("add_clinic_member", "sol", "x", "--role", "king")
+
+
+@pytest.mark.django_db
+def test_add_clinic_member_grants_permissions_in_that_clinic_only():
+    from clinics.permissions import has_clinic_perm
+
+    call_command("create_clinic", "sol", "--name", "Sol")
+    call_command("create_clinic", "luna", "--name", "Luna")
+    call_command("add_clinic_member", "sol", "pia", "--role", "dentist")
+    call_command(
+        "add_clinic_member",
+        "luna",
+        "pia",
+        "--role",
+        "dentist",
+        "--permission",
+        "dentalpin_import.job_execute",
+        "--permission",
+        "dentalpin_import.job_read",
+    )
+    pia = Membership.objects.get(clinic__slug="luna").user
+    assert has_clinic_perm(pia, Clinic.objects.get(slug="luna"), "job_execute")
+    assert not has_clinic_perm(pia, Clinic.objects.get(slug="sol"), "job_execute")
+    with pytest.raises(CommandError, match="unknown permission 'job_execute'"):
+        call_command(
+            "add_clinic_member", "luna", "pia", "--role", "dentist", "--permission", "job_execute"
+        )
+    call_command("add_clinic_member", "luna", "pia", "--role", "dentist", "--clear-permissions")
+    assert not Membership.objects.get(clinic__slug="luna").permissions.exists()

@@ -1,8 +1,9 @@
-"""`add_clinic_member SLUG USERNAME --role ROLE`: give a user a role in a clinic."""
+"""`add_clinic_member SLUG USERNAME --role ROLE [--permission APP.CODENAME]`: join a clinic."""
 
 import os
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -14,7 +15,8 @@ class Command(BaseCommand):
         "Add USERNAME to the clinic SLUG with ROLE (creating the user when missing). "
         "The password, if any, is read from the environment variable named by "
         "--password-env, never from the command line. An existing membership has its role "
-        "changed."
+        "changed. Each --permission (e.g. dentalpin_import.job_execute) is granted in this "
+        "clinic only, on the membership; --clear-permissions removes the ones it had."
     )
 
     def add_arguments(self, parser):
@@ -23,11 +25,20 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--password-env", metavar="VAR")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--permission",
+            action="append",
+            default=[],
+            metavar="APP.CODENAME",
+            help="grant this Django permission in this clinic only (repeatable)",
+        )
+        parser.add_argument("--clear-permissions", action="store_true")
 
     def handle(self, *args, slug, username, role, password_env, email, **options):
         clinic = Clinic.objects.filter(slug=slug).first()
         if clinic is None:
             raise CommandError(f"unknown clinic '{slug}'")
+        grants = [self._permission(name) for name in options["permission"]]
         password = None
         if password_env:
             password = os.environ.get(password_env)
@@ -35,11 +46,25 @@ class Command(BaseCommand):
                 raise CommandError(f"environment variable {password_env} is empty or unset")
         with transaction.atomic():
             user, created = self._user(username, email, password)
-            _, joined = Membership.objects.update_or_create(
+            membership, joined = Membership.objects.update_or_create(
                 user=user, clinic=clinic, defaults={"role": role}
             )
+            if options["clear_permissions"]:
+                membership.permissions.clear()
+            membership.permissions.add(*grants)
         verb = "created user and added" if created else ("added" if joined else "updated")
-        self.stdout.write(f"{verb} {username} to {slug} as {role}")
+        also = f" with {', '.join(options['permission'])}" if grants else ""
+        self.stdout.write(f"{verb} {username} to {slug} as {role}{also}")
+
+    def _permission(self, name: str) -> Permission:
+        app_label, _, codename = name.partition(".")
+        found = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        if not codename or not found.exists():
+            raise CommandError(
+                f"unknown permission '{name}': give it as app.codename, "
+                "e.g. dentalpin_import.job_execute"
+            )
+        return found.get()
 
     def _user(self, username, email, password):
         User = get_user_model()

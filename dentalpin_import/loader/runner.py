@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from dentalpin_import.jobs import liveness
-from dentalpin_import.loader import inserts, resume
+from dentalpin_import.loader import inserts, resume, sql, sql_sqlite
 from dentalpin_import.loader.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.reconcile import reconcile
@@ -35,7 +36,7 @@ from dentalpin_import.mapping.registry import (
     mapper_for,
     referenced_after,
 )
-from dentalpin_import.models import ImportJob, ImportWarning, JobStatus
+from dentalpin_import.models import EntityMapping, ImportJob, ImportWarning, JobStatus
 from dentalpin_import.reader.typed_ahead import Planned, read_ahead, reader_waits
 
 log = logging.getLogger(__name__)
@@ -100,16 +101,13 @@ def sqlite_page_cache():
     if connection.vendor != "sqlite" or mib <= 0:
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+    before = sql_sqlite.page_cache_size()
+    sql_sqlite.set_page_cache_size(-1024 * int(mib))
     try:
         yield
     finally:
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            sql_sqlite.set_page_cache_size(before)
         except DatabaseError:  # the error that ended the run matters more
             log.warning("could not restore the SQLite page cache size", exc_info=True)
 
@@ -262,6 +260,7 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
+        self.refresh_statistics(mappers)
         with self.phase("binaries and file warnings", []), self.chunk():
             # A file staged is never staged again, but one refused is: said once per job.
             staged = stage_files(self.container, self.ctx)
@@ -274,6 +273,21 @@ class Runner:
         # What the job row says at the end: every warning stored for the job, those an
         # earlier attempt of it stored included.
         self.result.warnings = ImportWarning.objects.filter(job=self.job).count()
+
+    def refresh_statistics(self, mappers) -> None:
+        """Statistics of the tables the levels filled, for the second passes and the checks.
+
+        The rows each type created went to its mapper's table (roughly: a few
+        go elsewhere), and each row mapped or skipped to the mappings.
+        """
+        written = Counter()
+        for mapper in mappers:
+            counts = self.result.counts[mapper.entity]
+            written[mapper.model._meta.db_table] += counts.created - counts.linked
+            written[EntityMapping._meta.db_table] += counts.created + counts.skipped
+        analyzed = sql.refresh_statistics(written)
+        if analyzed:
+            log.info("job %s: statistics refreshed for %s", self.job.pk, ", ".join(analyzed))
 
     @contextmanager
     def phase(self, name: str, types: list[str]):

@@ -57,11 +57,22 @@ def among(column: str, values: list) -> list[tuple[str, list]]:
     return [(f"{column} = ANY(%s)", [list(values)])] if values else []
 
 
-def analyze(tables: list[str]) -> None:
-    """Give the planner statistics of tables a run has just filled (`sql.refresh_statistics`)."""
+def analyze_grown(written: dict[str, int], growth: float) -> list[str]:
+    """ANALYZE the tables of `written` ({table: rows just written}) that the rows outgrew: never
+    analyzed, or grown by `growth` of the rows the planner counts; return them."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {', '.join(quote(t) for t in tables)}")
+        cursor.execute(
+            "SELECT t, c.reltuples FROM unnest(%s::text[]) AS t "
+            "JOIN pg_class c ON c.oid = to_regclass(quote_ident(t))",
+            [sorted(written)],
+        )
+        grown = [
+            t for t, tuples in cursor.fetchall() if tuples < 0 or written[t] >= growth * tuples
+        ]
+        if grown:
+            cursor.execute(f"ANALYZE {', '.join(quote(t) for t in grown)}")
+    return grown
 
 
 # --- the clinic import lock (jobs.locks) ----------------------------------------------

@@ -11,7 +11,8 @@ from collections import Counter
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
+from django.db import models, transaction
+from django.db.models import Value
 from django.db.models.functions import Cast
 from django_scopes import scopes_disabled
 
@@ -101,39 +102,31 @@ def _rotate_one(stored, counts: Counter):
 def rotate_columns(model, fields, batch_size: int, dry_run: bool) -> dict:
     """Rotate the columns batch by batch in primary-key order, on the raw stored tokens.
 
-    Raw SQL because the field decrypts on every ORM read and encrypts on every
-    write; each batch is read FOR UPDATE (where the database has it) and committed.
+    Each column is read cast to text and written back as plain text, so the field
+    neither decrypts (on every read) nor encrypts (on every write) what passes;
+    each batch is read FOR UPDATE (where the database has it) and committed.
     """
-    qn = connection.ops.quote_name
-    table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-    columns = [qn(f.column) for f in fields]
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    manager = model._base_manager
+    tokens = {f"_token_{f.attname}": Cast(f.name, models.TextField()) for f in fields}
+    rows = manager.annotate(**tokens).order_by("pk").values_list("pk", *tokens)
     counts = {f: Counter() for f in fields}
     last = None
     while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            where, params = ("", []) if last is None else (f" WHERE {pk} > %s", [last])
-            cursor.execute(
-                f"SELECT {pk}, {', '.join(columns)} FROM {table}{where} "
-                f"ORDER BY {pk} LIMIT {int(batch_size)}{lock}",
-                params,
-            )
-            rows = cursor.fetchall()
-            for row_pk, *values in rows:
+        with transaction.atomic():
+            after = rows if last is None else rows.filter(pk__gt=last)
+            batch = list(after.select_for_update()[:batch_size])
+            for row_pk, *values in batch:
                 changes = {}
-                for field, column, value in zip(fields, columns, values, strict=True):
+                for field, value in zip(fields, values, strict=True):
                     if value:  # None and "" are stored as they are, never encrypted
                         new = _rotate_one(value, counts[field])
                         if new is not None:
-                            changes[column] = new
+                            changes[field.attname] = Value(new, output_field=models.TextField())
                 if changes and not dry_run:
-                    sets = ", ".join(f"{column} = %s" for column in changes)
-                    cursor.execute(
-                        f"UPDATE {table} SET {sets} WHERE {pk} = %s", [*changes.values(), row_pk]
-                    )
-        if len(rows) < batch_size:
+                    manager.filter(pk=row_pk).update(**changes)
+        if len(batch) < batch_size:
             return counts
-        last = rows[-1][0]
+        last = batch[-1][0]
 
 
 def _walk(value, counts: Counter):

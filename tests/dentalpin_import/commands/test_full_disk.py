@@ -39,6 +39,7 @@ class TinyDisk:
     def empty(self) -> None:
         (self.path / "filler").unlink(missing_ok=True)
 
+
 pytestmark = pytest.mark.slow  # mounts a small file system and runs commands in processes
 
 

@@ -179,3 +179,24 @@ def test_every_string_the_code_marks_for_translation_is_in_the_catalog(tmp_path,
     marked = catalog(po.parent)
     assert sorted(set(marked) - set(catalog())) == [], "run makemessages, then translate"
     assert sorted(set(catalog()) - set(marked)) == [], "strings no longer used: run makemessages"
+
+
+@pytest.mark.django_db
+def test_the_phase_log_counts_in_the_right_grammatical_number(staff_client, clinic, staff_user):
+    job = ImportJob.objects.create(
+        clinic=clinic,
+        created_by=staff_user,
+        original_name="f.dpm",
+        status="succeeded",
+        phase_log=[
+            {"at": "2026-12-06T10:00:00", "phase": "level 1", "processed": 1, "errors": 1},
+            {"at": "2026-12-06T10:00:01", "phase": "level 2", "processed": 3, "errors": 0},
+        ],
+    )
+    page = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "level 1: 1 registro, 1 error</li>" in page
+    assert "level 2: 3 registros, 0 errores</li>" in page
+    # Two buttons of the top bar, each saying what it changes.
+    assert "Cambiar de clínica" in page and "Cambiar de idioma" in page
+    english = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
+    assert "level 1: 1 record, 1 error</li>" in english.decode()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Cast
 from django_scopes import scopes_disabled
 
 from clinics.fields import UnreadableCiphertext, decrypt
 from clinics.identifiers import SealedIdentifierField, digest, lookup_keys
+from clinics.stored_values import columns_of, in_batches
 
 MSG_UNREADABLE = (
     "{count} identity numbers can be read by no key in CLINICAL_ENCRYPTION_KEYS and kept their "
@@ -52,12 +52,7 @@ class Command(BaseCommand):
 
 
 def sealed_identifiers():
-    return [
-        (model, field)
-        for model in apps.get_models()
-        for field in model._meta.local_concrete_fields
-        if isinstance(field, SealedIdentifierField)
-    ]
+    return list(columns_of(SealedIdentifierField))
 
 
 def refresh(model, field, key: bytes, batch_size: int) -> Counter:
@@ -70,19 +65,18 @@ def refresh(model, field, key: bytes, batch_size: int) -> Counter:
         .order_by("pk")
         .values_list("pk", "_token", field.digest_field)
     )
-    counts, last = Counter(), None
-    while True:
-        with transaction.atomic():
-            batch = list((rows if last is None else rows.filter(pk__gt=last))[:batch_size])
-            for pk, token, old in batch:
-                try:
-                    new = digest(decrypt(token), key)
-                except UnreadableCiphertext:
-                    counts["unreadable"] += 1
-                    continue
-                counts["current" if new == old else "refreshed"] += 1
-                if new != old:
-                    manager.filter(pk=pk).update(**{field.digest_field: new})
-        if len(batch) < batch_size:
-            return counts
-        last = batch[-1][0]
+    counts = Counter()
+
+    def refresh_batch(batch) -> None:
+        for pk, token, old in batch:
+            try:
+                new = digest(decrypt(token), key)
+            except UnreadableCiphertext:
+                counts["unreadable"] += 1
+                continue
+            counts["current" if new == old else "refreshed"] += 1
+            if new != old:
+                manager.filter(pk=pk).update(**{field.digest_field: new})
+
+    in_batches(rows, batch_size, refresh_batch)
+    return counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models import Value
@@ -17,6 +16,7 @@ from django.db.models.functions import Cast
 from django_scopes import scopes_disabled
 
 from clinics.fields import PREFIX, EncryptedTextField, UnreadableCiphertext, primary_cipher, rotated
+from clinics.stored_values import columns_of, in_batches
 
 MSG_UNREADABLE = (
     "{count} stored values can be read by no key in CLINICAL_ENCRYPTION_KEYS and were left as "
@@ -71,21 +71,14 @@ class Command(BaseCommand):
 
 def encrypted_columns() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
     """Every model with EncryptedTextField columns, and those columns."""
-    found = []
-    for model in apps.get_models():
-        fields = [f for f in model._meta.local_concrete_fields if isinstance(f, EncryptedTextField)]
-        if fields:
-            found.append((model, fields))
-    return found
+    found: dict[type[models.Model], list[EncryptedTextField]] = {}
+    for model, field in columns_of(EncryptedTextField):
+        found.setdefault(model, []).append(field)
+    return list(found.items())
 
 
 def json_fields() -> list[tuple[type[models.Model], models.JSONField]]:
-    return [
-        (model, field)
-        for model in apps.get_models()
-        for field in model._meta.local_concrete_fields
-        if isinstance(field, models.JSONField)
-    ]
+    return list(columns_of(models.JSONField))
 
 
 def _rotate_one(stored, counts: Counter):
@@ -110,23 +103,20 @@ def rotate_columns(model, fields, batch_size: int, dry_run: bool) -> dict:
     tokens = {f"_token_{f.attname}": Cast(f.name, models.TextField()) for f in fields}
     rows = manager.annotate(**tokens).order_by("pk").values_list("pk", *tokens)
     counts = {f: Counter() for f in fields}
-    last = None
-    while True:
-        with transaction.atomic():
-            after = rows if last is None else rows.filter(pk__gt=last)
-            batch = list(after.select_for_update()[:batch_size])
-            for row_pk, *values in batch:
-                changes = {}
-                for field, value in zip(fields, values, strict=True):
-                    if value:  # None and "" are stored as they are, never encrypted
-                        new = _rotate_one(value, counts[field])
-                        if new is not None:
-                            changes[field.attname] = Value(new, output_field=models.TextField())
-                if changes and not dry_run:
-                    manager.filter(pk=row_pk).update(**changes)
-        if len(batch) < batch_size:
-            return counts
-        last = batch[-1][0]
+
+    def rotate(batch) -> None:
+        for row_pk, *values in batch:
+            changes = {}
+            for field, value in zip(fields, values, strict=True):
+                if value:  # None and "" are stored as they are, never encrypted
+                    new = _rotate_one(value, counts[field])
+                    if new is not None:
+                        changes[field.attname] = Value(new, output_field=models.TextField())
+            if changes and not dry_run:
+                manager.filter(pk=row_pk).update(**changes)
+
+    in_batches(rows, batch_size, rotate, lock=True)
+    return counts
 
 
 def _walk(value, counts: Counter):

@@ -2,6 +2,7 @@
 
 from dentalpin_import.models.agents import AgentToken
 from dentalpin_import.models.audit import AppendOnlyError, AuditAction, AuditEntry
+from dentalpin_import.models.cutover import ImportConflict, MissingRecord, Resolution, RowUpdate
 from dentalpin_import.models.jobs import (
     ALLOWED_TRANSITIONS,
     FINISHED,
@@ -22,6 +23,7 @@ from dentalpin_import.models.records import (
     Severity,
     StagingStatus,
 )
+from dentalpin_import.models.sheet_mappings import SheetColumnMapping
 
 __all__ = [
     "AgentToken",
@@ -36,11 +38,16 @@ __all__ = [
     "SKIP_TARGET_ID",
     "EntityMapping",
     "FileStaging",
+    "ImportConflict",
     "ImportJob",
     "ImportWarning",
     "JobStatus",
+    "MissingRecord",
     "RawEntity",
+    "Resolution",
+    "RowUpdate",
     "Severity",
+    "SheetColumnMapping",
     "SourceKind",
     "StagingStatus",
     "TransitionError",

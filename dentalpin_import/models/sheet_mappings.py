@@ -1,0 +1,62 @@
+"""Column mappings of spreadsheets, saved per clinic and offered again for the same headers.
+
+A mapping says, for one set of column headers (its `signature`, as the reader
+computes it from the normalised headers), which field of which sheet type each
+column fills, or that the column is ignored. It holds header names and field
+names only, never a value of the sheet. The same content is the JSON file the
+import commands take with `--mapping` (`as_json`).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MAPPING_FORMAT = "dentalpin-sheet-mapping/1"
+
+
+class SheetColumnMappingQuerySet(models.QuerySet):
+    def for_clinic(self, clinic):
+        return self.filter(clinic=clinic)
+
+
+class SheetColumnMapping(models.Model):
+    """How one clinic's sheets with one set of headers are read, column by column."""
+
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", verbose_name=_("clinic")
+    )
+    sheet_type = models.CharField(_("kind of sheet"), max_length=40)
+    signature = models.CharField(_("headers signature"), max_length=64)
+    # {"Header as written": "field" or null (ignored)}, in the sheet's column order.
+    columns = models.JSONField(_("columns"), default=dict)
+    headers = models.JSONField(_("headers"), default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    objects = SheetColumnMappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("saved column mapping")
+        verbose_name_plural = _("saved column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "signature"], name="sheet_mapping_one_per_headers"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet_type}: {', '.join(self.headers)[:80]}"
+
+    def as_json(self) -> dict:
+        """The file staff download and the commands read with `--mapping`."""
+        return {"format": MAPPING_FORMAT, "sheet_type": self.sheet_type, "columns": self.columns}

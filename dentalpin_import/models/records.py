@@ -31,6 +31,12 @@ class EntityMapping(models.Model):
     # False when the source row was linked to a clinic row that already existed
     # (same staff e-mail, the clinic itself): undo must leave such rows alone.
     created_row = models.BooleanField(default=True)
+    # Cutover imports (models/cutover.py): a digest of the source row this mapping
+    # was built from, and the sealed JSON of the values the importer wrote, so a
+    # later file can tell, field by field, what changed in the file and in the clinic.
+    # Defaults in the database too: the engine inserts mappings with its own SQL.
+    source_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
+    written = models.TextField(blank=True, default="", db_default="")
     job = models.ForeignKey(
         "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+", db_index=False
     )

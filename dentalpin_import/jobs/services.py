@@ -28,6 +28,7 @@ from dentalpin_import.jobs import (
     liveness,
     notify,
     preflight,
+    rehearsal,
     rewrap,
     sheet_preview,
     sweep,
@@ -239,9 +240,13 @@ def _run_held(job: ImportJob, container, *, progress, on_phase, user) -> RunResu
     )
     notify.job_mail(job, "started")
     try:
-        runner = Runner(job, container, progress=progress, on_phase=on_phase)
+        # A dry run's warnings are read before its rollback and kept (jobs.rehearsal).
+        make = rehearsal.RehearsalRunner if job.dry_run else Runner
+        runner = make(job, container, progress=progress, on_phase=on_phase)
         runner.ctx.resumed = resumed
         result = runner.run()
+        if job.dry_run:
+            rehearsal.keep_warnings(runner)
     except JobCancelled:
         job.refresh_from_db()
         audit.record(action=AuditAction.EXECUTE, job=job, user=user, outcome="cancelled")

@@ -14,7 +14,8 @@ than the retention and no import is running. Running jobs whose process is
 gone are marked interrupted first (`jobs.liveness`), so a crashed import
 never keeps the sweep from cleaning. The preview's sample rows (names, the start
 of alert texts) go with an abandoned wizard's files, and from ended jobs past the
-retention, whether or not a folder was left.
+retention, whether or not a folder was left, and so do the warnings of dry runs
+(`jobs.rehearsal`): their job rows and figures stay.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from dentalpin_import.jobs import audit, liveness, retention, validation, workarea
+from dentalpin_import.jobs import audit, liveness, rehearsal, retention, validation, workarea
 from dentalpin_import.jobs.preview import SEALED
 from dentalpin_import.jobs.retention import size_of
 from dentalpin_import.models import AuditAction, ImportJob, JobStatus, TransitionError
@@ -87,6 +88,9 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
             details={"older_than_hours": older_than.total_seconds() / 3600},
         )
     removed += _finished(root, dry_run)
+    # A dry run's warnings are staged data too: they go with its copy of the file.
+    ended_before = timezone.now() - timedelta(days=settings.DPMF_RETENTION_DAYS)
+    removed += rehearsal.forget_old_rehearsals(ended_before, dry_run=dry_run)
     removed += _orphans(root, cutoff, dry_run)
     return removed
 

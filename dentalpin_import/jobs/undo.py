@@ -39,6 +39,7 @@ EDIT_MARGIN = dt.timedelta(seconds=2)
 # Why an undo is refused: one English line, shared by the command and the pages
 # (which translate it through web/refusals.py).
 MSG_UNDONE = "job {job} was already undone"
+MSG_REHEARSAL = "job {job} was a dry run: it saved nothing in the clinic, there is nothing to undo"
 MSG_RUNNING = (
     "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or Cancel "
     "on the job page)"
@@ -143,6 +144,8 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
     job.refresh_from_db()
     if job.status == JobStatus.UNDONE:
         raise UndoRefused(MSG_UNDONE.format(job=job.pk))
+    if job.dry_run:  # its rows were rolled back; only its warnings stay (jobs.rehearsal)
+        raise UndoRefused(MSG_REHEARSAL.format(job=job.pk))
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status, job_id=job.pk))
     with ExitStack() as stack:

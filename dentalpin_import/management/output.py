@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 BAR_WIDTH = 30
+TOP_CODES = 15  # warning codes the report lists, most frequent first
+EXAMPLE_CHARS = 100
 
 
 class ProgressPrinter:
@@ -68,13 +70,13 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
     )
     elapsed = report["elapsed_s"] or 0.0
     rate = totals[1] / elapsed if elapsed else 0.0
-    kind = "DRY RUN (nothing was kept)" if report["dry_run"] else "import"
+    kind = "DRY RUN (nothing was saved in the clinic)" if report["dry_run"] else "import"
     lines += [
         "",
         f"  {kind} {report['status']} for clinic {report['clinic']} (job {report['job_id']})",
         f"  warnings: {report['warnings']}",
     ]
-    for code, n in (warning_codes or Counter()).most_common(15):
+    for code, n in (warning_codes or Counter()).most_common(TOP_CODES):
         lines.append(f"    {n:>7}  {code}")
     lines.append(f"  elapsed: {elapsed:.1f} s, {rate:,.0f} entities/s")
     files = report.get("binaries") or {}
@@ -85,6 +87,26 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
             f"unreadable at export, {files['rejected']} rejected)"
         )
     return lines + reconciliation_lines(report.get("reconciliation") or {})
+
+
+def rehearsal_lines(job, warning_codes: Counter, *, examples: dict[str, str]) -> list[str]:
+    """After a dry run: nothing was saved, where its warnings are, what each frequent one says."""
+    total = sum(warning_codes.values())
+    lines = [
+        "",
+        "Dry run: nothing was saved in the clinic. "
+        f"Its {total} warnings are kept with dry-run job {job.pk}",
+        f"(all of them on the job page, /import/jobs/{job.pk}/warnings/).",
+    ]
+    if warning_codes:
+        lines.append("Most frequent warnings, with one example each:")
+    for code, n in warning_codes.most_common(TOP_CODES):
+        example = " ".join((examples.get(code) or "").split())
+        if len(example) > EXAMPLE_CHARS:
+            example = example[: EXAMPLE_CHARS - 1] + "…"
+        lines.append(f"  {n:>7}  {code}: {example}" if example else f"  {n:>7}  {code}")
+    lines.append("To import for real, run the same command again without --dry-run.")
+    return lines
 
 
 def phase_line(entry: dict) -> str:

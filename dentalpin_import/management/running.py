@@ -14,7 +14,13 @@ from django.utils import timezone
 from clinics.models import Clinic
 from dentalpin_import.jobs import liveness, services
 from dentalpin_import.loader.runner import JobCancelled
-from dentalpin_import.management.output import ProgressPrinter, phase_line, report_lines
+from dentalpin_import.management.output import (
+    TOP_CODES,
+    ProgressPrinter,
+    phase_line,
+    rehearsal_lines,
+    report_lines,
+)
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.reader.errors import ReadError
@@ -180,6 +186,17 @@ def run_and_report(
         raise CommandError(f"import failed: {error}", returncode=FAILED) from exc
     job.refresh_from_db()
     report = services.report(job, elapsed_s=result.elapsed_s)
-    codes = Counter(job.warnings.values_list("code", flat=True)) if not job.dry_run else None
+    codes = Counter(job.warnings.values_list("code", flat=True))
     out.write("\n".join(["", "Report:"] + report_lines(report, codes)))
+    if job.dry_run:  # a rehearsal: what to read, and how to import for real
+        out.write("\n".join(rehearsal_lines(job, codes, examples=warning_examples(job, codes))))
     return report
+
+
+def warning_examples(job: ImportJob, codes: Counter, n: int = TOP_CODES) -> dict[str, str]:
+    """One message of each of the `n` most frequent codes, in the words the warning has."""
+    examples = {}
+    for code, _count in codes.most_common(n):
+        first = job.warnings.filter(code=code).order_by("id").values_list("message", flat=True)
+        examples[code] = first.first() or ""
+    return examples

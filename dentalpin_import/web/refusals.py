@@ -21,7 +21,11 @@ from django.utils.translation import gettext, gettext_noop
 TEMPLATES = (
     # reader/errors.py
     gettext_noop("not a DPMF file (magic {magic})"),
-    gettext_noop("decryption failed: wrong passphrase or corrupted file"),
+    gettext_noop(
+        "wrong passphrase: the file does not open with it; type it again exactly as it was given "
+        "(capitals, accents and spaces count); if it is surely right, the file was damaged: ask "
+        "for a new export"
+    ),
     gettext_noop("the file is encrypted and no passphrase was given"),
     gettext_noop("unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1)"),
     gettext_noop("the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES)"),
@@ -29,10 +33,26 @@ TEMPLATES = (
     gettext_noop("integrity hash mismatch: declared {declared}, computed {computed}"),
     gettext_noop("the file has no integrity hash, so it cannot be verified"),
     gettext_noop("unsupported integrity hash algorithm {algo}"),
-    gettext_noop("the encrypted file is truncated"),
-    gettext_noop("the encrypted file is truncated (no complete header)"),
-    gettext_noop("the encrypted file is truncated (shorter than its header)"),
-    gettext_noop("the compressed file is truncated (incomplete zstd frame)"),
+    gettext_noop(
+        "the encrypted file is incomplete (cut short while it was copied or downloaded); the "
+        "passphrase is right: copy the file again, or ask for a new export"
+    ),
+    gettext_noop(
+        "the encrypted file is incomplete: it ends inside its header (cut short while it was "
+        "copied or downloaded); copy the file again, or ask for a new export"
+    ),
+    gettext_noop(
+        "the encrypted file is incomplete: too little follows its header to hold an export (cut "
+        "short while it was copied or downloaded); copy the file again, or ask for a new export"
+    ),
+    gettext_noop(
+        "the compressed file is incomplete: it ends in the middle of its compressed data (cut "
+        "short while it was copied or downloaded); copy the file again, or ask for a new export"
+    ),
+    gettext_noop(
+        "the file is incomplete: it stops within the first bytes of a DPMF export (cut short "
+        "while it was copied or downloaded); copy the file again, or ask for a new export"
+    ),
     gettext_noop("corrupt zstd data: {detail}"),
     gettext_noop("unexpected bytes after a zstd frame"),
     gettext_noop("decrypted content is not {layer} as the envelope says"),
@@ -73,8 +93,9 @@ TEMPLATES = (
         "right): ask for a new export"
     ),
     gettext_noop(
-        "the file is truncated: its database has {size:,} bytes, its header says {expected:,}; "
-        "copy or export it again"
+        "the file is incomplete: its database has {size:,} bytes where its header says "
+        "{expected:,} (cut short while it was copied or downloaded); copy the file again, or ask "
+        "for a new export"
     ),
     gettext_noop("the database header inside the file is damaged: ask for a new export"),
     gettext_noop("the database inside the file is damaged: ask for a new export"),
@@ -125,6 +146,9 @@ TEMPLATES = (
     ),
     # jobs/undo.py
     gettext_noop("job {job} was already undone"),
+    gettext_noop(
+        "job {job} was a dry run: it saved nothing in the clinic, there is nothing to undo"
+    ),
     gettext_noop(
         "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or "
         "Cancel on the job page)"

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinics.middleware.ClinicMiddleware",
+    # Styled 403/404/500 in every mode, and the offer to switch clinic (clinics/error_pages.py).
+    "clinics.error_pages.ErrorPagesMiddleware",
     "clinics.private_pages.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

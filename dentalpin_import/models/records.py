@@ -103,7 +103,12 @@ class ImportWarning(models.Model):
     canonical_uuid = models.CharField(max_length=80, blank=True)
     severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.WARN)
     code = models.CharField(max_length=120)
+    # English, for the CLI, the CSV and warnings stored before `params` existed.
     message = models.TextField()
+    # What the message says, as values for the code's translated text (`warning_texts`);
+    # None on older rows, which pages show by their `message`. Never a national id or
+    # clinical text in clear.
+    params = models.JSONField(null=True, blank=True)
     raw_data = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,9 +1,29 @@
 """National identifiers with their type (ES DNI/NIE/NIF, PT NIF, FR NIR, UK NHS)."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("clinics", "0007_seal_national_ids")]
 
-    operations = []
+    operations = [
+        migrations.AlterField(
+            model_name="patient",
+            name="national_id_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("dni", "Spanish DNI"),
+                    ("nie", "Spanish NIE"),
+                    ("nif", "Spanish NIF"),
+                    ("cif", "Spanish company NIF"),
+                    ("pt_nif", "Portuguese NIF"),
+                    ("fr_nir", "French NIR"),
+                    ("nhs", "NHS number"),
+                    ("passport", "Passport"),
+                    ("other", "Other document"),
+                ],
+                max_length=10,
+            ),
+        ),
+    ]

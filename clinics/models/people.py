@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinics.identifiers import DigestField, SealedCharField, SealedIdentifierField
 from clinics.models.base import ClinicOwned
+from clinics.national_ids import NationalIdType
 
 
 class StaffRole(models.TextChoices):
@@ -61,7 +62,7 @@ class Patient(ClinicOwned):
         max_length=40, blank=True, digest_field="national_id_digest"
     )
     national_id_digest = DigestField(digest_of="national_id", db_index=True)
-    national_id_type = models.CharField(max_length=10, blank=True)
+    national_id_type = models.CharField(max_length=10, choices=NationalIdType.choices, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
     phone = models.CharField(max_length=20, blank=True)

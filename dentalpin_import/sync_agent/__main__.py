@@ -7,8 +7,10 @@ import json
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -21,6 +23,7 @@ LABELS = {
     "already": "already there",
     "missing": "missing on disk",
     "rejected": "rejected",
+    "not_imported": "not taken by the finished import",
     "gave_up": "not accepted yet",
     "fatal": "refused by server",
 }
@@ -80,15 +83,51 @@ def process(session, args, item: manifest.Expected) -> Outcome:
             "rejected", f"{item.relative_path}: the file on disk differs from the export (sha256)"
         )
     url = f"{args.server}/import/jobs/{args.job}/binaries"
-    return upload(session, url, path, item.sha256, timeout=args.timeout, max_wait=args.max_wait)
+    outcome = upload(session, url, path, item.sha256, timeout=args.timeout, max_wait=args.max_wait)
+    if outcome.status == "not_imported":
+        outcome.detail = f"{item.relative_path}: {outcome.detail}"
+    return outcome
 
 
-def progress(counts: Counter, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    parts = ", ".join(f"{LABELS[k]} {v}" for k, v in sorted(counts.items()))
-    sys.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {parts}   ")
-    sys.stderr.flush()
+class Progress:
+    """A bar redrawn in place on a terminal; otherwise a plain time-stamped line now and then.
+
+    Off a terminal (a log file, a scheduled task) a line is written when a tenth
+    more of the files are done or `LOG_EVERY_S` passed, and at the end: never
+    one line per file.
+    """
+
+    LOG_EVERY_S = 30.0
+
+    def __init__(self, stream=None, *, interactive: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.interactive = self.stream.isatty() if interactive is None else interactive
+        self.logged_at, self.logged_share = time.monotonic(), -1.0
+
+    def __call__(self, counts: Counter, done: int, total: int) -> None:
+        parts = ", ".join(f"{LABELS[k]} {v}" for k, v in sorted(counts.items()) if v)
+        if self.interactive:
+            width = 30
+            filled = int(width * done / total) if total else width
+            bar = f"[{'#' * filled}{'-' * (width - filled)}]"
+            self.stream.write(f"\r{bar} {done}/{total} {parts}   ")
+            self.stream.flush()
+            return
+        share = done / total if total else 1.0
+        now = time.monotonic()
+        if (
+            done == total
+            or share >= self.logged_share + 0.1
+            or now - self.logged_at >= self.LOG_EVERY_S
+        ):
+            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            self.stream.write(f"{stamp} {done}/{total} files done: {parts or 'nothing yet'}\n")
+            self.stream.flush()
+            self.logged_at, self.logged_share = now, share
+
+    def close(self) -> None:
+        if self.interactive:
+            self.stream.write("\n")
 
 
 def run(args) -> int:
@@ -112,6 +151,7 @@ def run(args) -> int:
     todo = [i for i in items if state.done.get(i.sha256) not in ("uploaded", "already")]
     counts: Counter = Counter({"already": len(items) - len(todo)})
     problems: list[str] = []
+    progress = Progress()
     with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
         futures = {pool.submit(process, session, args, item): item for item in todo}
         for done, future in enumerate(as_completed(futures), 1):
@@ -122,7 +162,7 @@ def run(args) -> int:
             elif outcome.detail:
                 problems.append(f"{LABELS[outcome.status]}: {outcome.detail}")
             progress(counts, len(items) - len(todo) + done, len(items))
-    sys.stderr.write("\n")
+    progress.close()
     print("summary: " + ", ".join(f"{LABELS[k]} {counts[k]}" for k in LABELS))
     for line in problems:
         print(f"  {line}")

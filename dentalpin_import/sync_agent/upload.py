@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RETRY_STATUSES = {404, 409, 429, 500, 502, 503, 504}
+# The server's final answer from a finished job: the file's owner was never imported,
+# or the job does not expect this file (docs/sync-agent.md).
+FINAL_ANSWER = 422
 
 
 class MultipartFile:
@@ -68,7 +71,7 @@ def file_sha256(path: Path) -> str:
 
 @dataclass
 class Outcome:
-    status: str  # uploaded, already, missing, rejected, gave_up, fatal
+    status: str  # uploaded, already, missing, rejected, not_imported, gave_up, fatal
     detail: str = ""
 
 
@@ -94,6 +97,8 @@ def upload(
             return Outcome("already")
         if status in (401, 403):
             return Outcome("fatal", detail)
+        if status == FINAL_ANSWER:  # a finished job will never take this file: no retry
+            return Outcome("not_imported", detail)
         if status is not None and status not in RETRY_STATUSES:
             return Outcome("rejected", f"{status}: {detail}")
         if waited >= max_wait:

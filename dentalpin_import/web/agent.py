@@ -4,7 +4,9 @@ Answers: 201 stored · 200 already received (same document) · 400 bad request o
 sha256 mismatch · 401 bad token · 403 token of another job / no permission ·
 404 unknown job, unknown sha256 or owner not imported yet (both mean "retry
 later") · 410 the job is finished and expects no more files · 413 too large ·
-415 not an allowed document type · 429 too many wrong tokens from this address.
+415 not an allowed document type · 422 a final answer from a finished job: the
+file is not one it expects, or its owner was never imported (`binaries.receive`)
+· 429 too many wrong tokens from this address.
 
 A token whose job is finished with nothing left to upload is spent
 (`AgentToken.spent`): it uploads nothing, but the agent's last calls still get
@@ -27,9 +29,8 @@ from django_scopes import scope
 
 from clinics.models import Membership
 from clinics.permissions import has_clinic_perm
-from dentalpin_import.binaries import sniff, store
-from dentalpin_import.jobs import audit
-from dentalpin_import.models import AgentToken, AuditAction, FileStaging, ImportJob, StagingStatus
+from dentalpin_import.binaries import receive
+from dentalpin_import.models import AgentToken, FileStaging, ImportJob, StagingStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Wrong tokens (unknown, expired, revoked, another job's) one address may send in a
@@ -189,55 +190,28 @@ def _upload(request, job, user) -> JsonResponse:
         return _error(400, "send the file as 'file' and its hex sha256 as 'sha256'")
     if upload.sha256 != claimed:
         return _error(400, "sha256 mismatch", computed=upload.sha256)
-    rows = list(
-        FileStaging.objects.filter(job=job, clinic=job.clinic, sha256=claimed).select_related(
-            "document", "job"
-        )
-    )
-    if not rows:
-        return _error(404, "no file with this sha256 is expected (yet): retry later", retry=True)
-    pending = [r for r in rows if r.status != StagingStatus.RECEIVED]
-    if not pending:
-        return JsonResponse(
-            {
-                "status": "already_received",
-                "document_id": rows[0].document_id,
-                "staging_ids": [r.pk for r in rows],
-            },
-            status=200,
-        )
-    try:
-        mime = sniff.sniff(upload.temporary_file_path())
-        sniff.check_hint(mime, pending[0].mime_hint)
-    except sniff.Refused as exc:
-        FileStaging.objects.filter(pk__in=[r.pk for r in pending]).update(
-            status=StagingStatus.REJECTED, reason=str(exc)
-        )
-        audit.record(
-            action=AuditAction.BINARIES,
-            job=job,
-            user=user,
-            outcome="rejected",
-            details={"sha256": claimed, "reason": str(exc)},
-        )
-        return _error(415, str(exc))
-    owners = [(r, *store.resolve_owner(r)) for r in pending]
-    ready = [(r, patient, doc) for r, patient, doc in owners if patient is not None]
-    if not ready:
+    return _answer(receive.receive(job=job, user=user, upload=upload, sha256=claimed))
+
+
+# What each outcome of `receive` is over HTTP (docs/sync-agent.md).
+def _answer(result: receive.Received) -> JsonResponse:
+    if result.outcome == receive.RECEIVED:
+        body = {"document_id": result.document_id, "staging_ids": result.staging_ids}
+        return JsonResponse({"status": "received", **body}, status=201)
+    if result.outcome == receive.ALREADY:
+        body = {"document_id": result.document_id, "staging_ids": result.staging_ids}
+        return JsonResponse({"status": "already_received", **body}, status=200)
+    if result.outcome == receive.REJECTED:
+        return _error(415, result.detail)
+    if result.outcome == receive.OWNER_NOT_YET:
         return _error(404, "the owner of this file is not imported yet: retry later", retry=True)
-    documents = store.store(ready, upload, mime, claimed)
-    audit.record(
-        action=AuditAction.BINARIES,
-        job=job,
-        user=user,
-        outcome="received",
-        details={"sha256": claimed, "documents": [d.pk for d in documents]},
-    )
-    return JsonResponse(
-        {
-            "status": "received",
-            "document_id": documents[0].pk,
-            "staging_ids": [r.pk for r, _, _ in ready],
-        },
-        status=201,
-    )
+    if result.outcome == receive.OWNER_NEVER:
+        return _error(422, result.detail, reason=receive.OWNER_NEVER, final=True)
+    if result.final:
+        return _error(
+            422,
+            "this import has finished and does not expect a file with this sha256",
+            reason=receive.NOT_EXPECTED,
+            final=True,
+        )
+    return _error(404, "no file with this sha256 is expected (yet): retry later", retry=True)

@@ -129,11 +129,29 @@ def test_a_lying_sha256_is_refused_and_nothing_is_kept(client, job, token, clini
 
 
 @pytest.mark.django_db
-def test_unknown_sha256_and_unmapped_owner_both_mean_retry_later(client, job, token):
+def test_unknown_sha256_and_unmapped_owner_mean_retry_later_while_the_job_runs(client, job, token):
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
     unknown = post(client, job, b"%PDF-1.4 never listed", token=token)
     assert unknown.status_code == 404 and unknown.json()["retry"] is True
     orphan = post(client, job, ORPHAN, token=token)
     assert orphan.status_code == 404 and "not imported yet" in orphan.json()["error"]
+    assert FileStaging.objects.get(sha256=sha(ORPHAN)).status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_finished_job_gives_a_final_answer_for_an_owner_never_imported(client, job, token):
+    assert job.status in ("succeeded", "problems")
+    orphan = post(client, job, ORPHAN, token=token)
+    assert orphan.status_code == 422
+    body = orphan.json()
+    assert body["final"] is True and body["reason"] == "owner_not_imported"
+    assert "was not imported by this job" in body["error"] and "retry" not in body
+    staged = FileStaging.objects.get(sha256=sha(ORPHAN))
+    assert staged.status == "rejected" and "not imported" in staged.reason
+    # Asked again, the same final answer (nothing is stored).
+    assert post(client, job, ORPHAN, token=token).status_code == 422
+    unknown = post(client, job, b"%PDF-1.4 never listed", token=token)
+    assert unknown.status_code == 422 and unknown.json()["reason"] == "not_expected"
 
 
 @pytest.mark.django_db

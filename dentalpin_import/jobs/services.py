@@ -30,7 +30,9 @@ from dentalpin_import.jobs import (
     preflight,
     rehearsal,
     rewrap,
+    sheet_columns,
     sheet_preview,
+    sheet_rows,
     sweep,
     validation,
 )
@@ -38,6 +40,11 @@ from dentalpin_import.jobs.locks import LockLost
 from dentalpin_import.jobs.preview import build_preview, preview_json, seal
 from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.merge import (  # noqa: F401 (the commands' and pages' way in)
+    KEEP_CLINIC,
+    ON_CONFLICT,
+    take_file_values,
+)
 from dentalpin_import.loader.runner import JobCancelled, Runner, RunResult, counter_fields
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import (
@@ -352,6 +359,8 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
         "warnings": job.warnings_count if warnings is None else warnings,
         "elapsed_s": round(elapsed or 0.0, 3),
         "entities": {t: c.report() for t, c in counts.items()},
+        # Rows earlier files brought that this one lacks (a cutover); never deleted.
+        "missing_from_file": {t: c.missing for t, c in counts.items() if c.missing},
         "binaries": binaries_summary(job),
         "reconciliation": {
             key: job.reconciliation.get(key) for key in ("adds_up", "orphans", "money", "derived")
@@ -637,6 +646,8 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
         sheet=job.options.get("sheet") or None,
         encoding=job.options.get("encoding") or None,
         max_bytes=settings.CSV_MAX_SHEET_BYTES,
+        # The column mapping staff chose, the workbook's sheet (jobs.sheet_columns).
+        **sheet_columns.read_options(job),
     )
 
 
@@ -679,6 +690,9 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
         with open_sheet_file(job=job) as sheet:
             validate_job(job=job, container=sheet)
             summary = sheet_preview.preview_json(sheet, clinic=job.clinic)
+            mapping = sheet_columns.mapping_of(job)
+            verdicts = sheet_rows.judge_rows(sheet, job.clinic, mapping=mapping)
+            row_totals = sheet_rows.keep_pages(job, verdicts)
             packed = staging_dir(job) / "validated.dpmr"
             rewrap.rewrap(Path(job.stored_path), packed)
     except ReadError as exc:
@@ -702,7 +716,7 @@ def validate_sheet_upload(*, job: ImportJob) -> None:
     )
     ImportJob.objects.filter(pk=job.pk).update(
         stored_path=str(packed),
-        meta=dict(job.meta, preview=sheet_preview.seal(summary)),
+        meta=dict(job.meta, preview=sheet_preview.seal(summary), row_preview=row_totals),
         options=options,
     )
     job.refresh_from_db()

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services, sheet_preview
+from dentalpin_import.jobs import services, sheet_columns, sheet_preview
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.sheet_specs import SHEETS
+from dentalpin_import.web.sheet_columns import STEP_URLS
+from dentalpin_import.web.sheet_rows import row_filters
 
 SUFFIXES = (".csv", ".tsv", ".txt")
 READY = (JobStatus.VALIDATED, JobStatus.PREVIEWED)
@@ -78,6 +80,12 @@ def upload(request):
             sheet=form.cleaned_data["sheet"] or None,
             encoding=form.cleaned_data["encoding"] or None,
         )
+        if job.status != JobStatus.UPLOADED:
+            return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
+        # Unknown headers or a workbook of several sheets wait for staff (web/sheet_columns.py).
+        decision = sheet_columns.decide(job)
+        if decision.step != sheet_columns.READY:
+            return redirect(STEP_URLS[decision.step], job_id=job.pk)
         services.validate_sheet_upload(job=job)
         return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
     return render(request, "dentalpin_import/sheets/upload.html", {"form": form})
@@ -91,6 +99,9 @@ def _sheet_job(request, job_id) -> ImportJob:
 @require_http_methods(["GET"])
 def preview(request, job_id):
     job = _sheet_job(request, job_id)
+    waiting = sheet_columns.waiting(job) if job.status == JobStatus.UPLOADED else None
+    if waiting is not None:
+        return redirect(STEP_URLS[waiting["step"]], job_id=job.pk)
     if job.status not in READY and not (job.status == JobStatus.FAILED and not job.started_at):
         return redirect("dentalpin_import:job-detail", job_id=job.pk)
     return render(
@@ -103,6 +114,8 @@ def preview(request, job_id):
             "refused": job.status == JobStatus.FAILED,
             "form": SheetConfirmForm(),
             "may_execute": has_clinic_perm(request.user, request.clinic, "job_execute"),
+            "rows": row_filters(job),
+            "mapping": sheet_columns.mapping_of(job),
         },
     )
 

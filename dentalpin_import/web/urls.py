@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from dentalpin_import.web import agent, jobs, reports, sheets, undo, wizard
+from dentalpin_import.web import (
+    agent,
+    jobs,
+    reports,
+    sheet_columns,
+    sheet_rows,
+    sheets,
+    undo,
+    wizard,
+)
 
 app_name = "dentalpin_import"
 urlpatterns = [
@@ -26,4 +35,8 @@ urlpatterns = [
     path("sheets/new/", sheets.upload, name="sheet-upload"),
     path("sheets/<uuid:job_id>/", sheets.preview, name="sheet-preview"),
     path("sheets/<uuid:job_id>/confirm/", sheets.confirm, name="sheet-confirm"),
+    path("sheets/<uuid:job_id>/columns/", sheet_columns.columns, name="sheet-columns"),
+    path("sheets/<uuid:job_id>/workbook/", sheet_columns.worksheet, name="sheet-worksheet"),
+    path("sheets/<uuid:job_id>/mapping.json", sheet_columns.mapping_json, name="sheet-mapping"),
+    path("sheets/<uuid:job_id>/rows/", sheet_rows.rows, name="sheet-rows"),
 ]

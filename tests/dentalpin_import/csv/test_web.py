@@ -70,18 +70,24 @@ def test_a_chosen_sheet_type_and_a_dry_run_from_the_browser(staff_client, clinic
 
 
 @pytest.mark.django_db
-def test_a_sheet_missing_columns_is_refused_with_the_list(staff_client, tmp_path):
+def test_a_sheet_missing_columns_waits_for_its_columns_with_the_list(staff_client, tmp_path):
     path = write(tmp_path / "m.csv", [["PatientID", "Drug Name"], ["P1", "Ibuprofeno"]])
     response = upload(staff_client, path, sheet="medications")
-    page = staff_client.get(response.url).content.decode()
-    assert "The sheet was refused; nothing was written." in page
-    assert "<li>Frequency / Instructions</li>" in page and "<li>Prescription Date</li>" in page
-    assert "Start the import" not in page
     job = ImportJob.objects.get()
-    assert job.status == "failed" and not services.staging_dir(job).joinpath("upload.bin").exists()
+    assert response.url == f"/import/sheets/{job.pk}/columns/"
+    assert staff_client.get(f"/import/sheets/{job.pk}/").url == response.url
+    page = staff_client.get(response.url).content.decode()
+    assert "Required fields no header was recognised for" in page
+    assert "How often / instructions" in page and "Prescription date" in page
+    assert "Ibuprofeno" in page  # a sample value, shown
+    assert "Start the import" not in page
+    job.refresh_from_db()
+    assert job.status == "uploaded"
+    assert not services.staging_dir(job).joinpath("upload.bin").exists()
+    assert b"Ibuprofeno" not in json.dumps(job.meta).encode()
     assert staff_client.post(f"/import/sheets/{job.pk}/confirm/", {}).status_code == 302
     job.refresh_from_db()
-    assert job.status == "failed"
+    assert job.status == "uploaded"
 
 
 @pytest.mark.django_db

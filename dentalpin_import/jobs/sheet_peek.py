@@ -1,0 +1,65 @@
+"""A staged sheet's header row and first rows, read without typing a single value.
+
+What the wizard's column step shows (each column with a few sample values)
+and decides on (do the headers make a known kind of sheet?). Reading errors
+are not raised here: `peek` answers None and the full read refuses the file
+with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from dentalpin_import.reader import csv_sheets
+from dentalpin_import.reader.errors import ReadError
+
+SAMPLE_ROWS = 5
+
+
+@dataclass
+class Peek:
+    """The header, up to `SAMPLE_ROWS` rows of cells, and a workbook's sheets (if any)."""
+
+    headers: list[str]
+    samples: list[list[str]]
+    worksheets: list[str] = field(default_factory=list)
+    proposed: str | None = None
+
+    @property
+    def needs_choice(self) -> bool:
+        return len(self.worksheets) > 1
+
+
+def _csv(data: bytes, encoding: str | None) -> Peek | None:
+    decoded = csv_sheets.decode(data, encoding)
+    delimiter = csv_sheets.sniff_delimiter(decoded.text)
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        rows = []
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append(cells)
+            if len(rows) == SAMPLE_ROWS:
+                break
+    except csv.Error:
+        return None
+    if not header:
+        return None
+    width = len(header)
+    samples = [[r[i] if i < len(r) else "" for i in range(width)] for r in rows]
+    return Peek([h.strip() for h in header], samples)
+
+
+def peek(path: Path, *, encoding: str | None, worksheet: str | None = None) -> Peek | None:
+    """The staged sheet's header and first rows; None when it cannot be read this way."""
+    try:
+        data = csv_sheets.read_file(path, settings.CSV_MAX_SHEET_BYTES)
+        return _csv(data, encoding)
+    except (ReadError, OSError):
+        return None

@@ -30,12 +30,15 @@ LABEL = {"tenant_label": "fake-clinic"}
 CENT = Decimal("0.01")
 
 
-def uid(entity_type: str, source_id) -> str:
-    return canonical_uuid(SYSTEM, entity_type, str(source_id))
+def id_prefix(seed: int) -> str:
+    """What every source id of a seed's clinic starts with: nothing for seed 1.
 
-
-def row(entity_type: str, source_id, payload: dict, raw: dict | None = None) -> EntityRow:
-    return EntityRow(entity_type, str(source_id), {**payload, **LABEL}, raw or {})
+    Two seeds are two practices, so they never share a canonical id (a uuid5 of
+    the source id): `7-15` is patient 15 of seed 7, never patient 15 of seed 1.
+    """
+    if seed < 1:
+        raise ValueError("the seed must be a positive whole number")
+    return "" if seed == 1 else f"{seed}-"
 
 
 @dataclass
@@ -69,6 +72,20 @@ class _State:
     files: list[FileRow] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
     professionals: list[str] = field(default_factory=list)
+    prefix: str = ""
+
+    def sid(self, source_id) -> str:
+        return f"{self.prefix}{source_id}"
+
+    def uid(self, entity_type: str, source_id) -> str:
+        return canonical_uuid(SYSTEM, entity_type, self.sid(source_id))
+
+    def row(self, entity_type: str, source_id, payload: dict, raw: dict | None = None) -> EntityRow:
+        return EntityRow(entity_type, self.sid(source_id), {**payload, **LABEL}, raw or {})
+
+    def raw_id(self, source_id):
+        """A Gesdén id as the raw record holds it: a number, or the prefixed text."""
+        return source_id if not self.prefix else self.sid(source_id)
 
 
 def png_bytes(seed: int) -> bytes:
@@ -106,7 +123,7 @@ def pdf_bytes(seed: int) -> bytes:
 
 def masters(st: _State) -> Iterator[EntityRow]:
     rng = st.rng
-    yield row(
+    yield st.row(
         "center",
         1,
         {
@@ -123,7 +140,7 @@ def masters(st: _State) -> Iterator[EntityRow]:
     for i in range(1, n_prof + 1):
         given, family = rng.choice(people.GIVEN), rng.choice(people.FAMILY)
         email = "" if i == 3 else f"prof{i}@clinicasol.test"
-        yield row(
+        yield st.row(
             "professional",
             i,
             {
@@ -138,13 +155,13 @@ def masters(st: _State) -> Iterator[EntityRow]:
                 "phone": f"6{rng.randrange(10**7, 10**8)}",
             },
         )
-        st.professionals.append(uid("professional", i))
-    yield row(
+        st.professionals.append(st.uid("professional", i))
+    yield st.row(
         "professional",
         "usuagd:7",
         {"given_name": "Agenda", "family_name": "Gabinete 2", "role": "other"},
     )
-    yield row(
+    yield st.row(
         "user",
         1,
         {
@@ -154,7 +171,7 @@ def masters(st: _State) -> Iterator[EntityRow]:
             "email": "rosa@clinicasol.test",
         },
     )
-    yield row(
+    yield st.row(
         "user",
         2,
         {
@@ -171,7 +188,7 @@ def masters(st: _State) -> Iterator[EntityRow]:
         "Gabinete de cirugía maxilofacial e implantología avanzada",
     ]
     for i, name in enumerate(chairs, 1):
-        yield row("catalog_item", f"chair-{i}", {"kind": "chair", "name": name, "code": f"G{i}"})
+        yield st.row("catalog_item", f"chair-{i}", {"kind": "chair", "name": name, "code": f"G{i}"})
     for kind, names in (
         ("payment_method", ["Efectivo", "Tarjeta", "Transferencia"]),
         ("country", ["España", "Portugal"]),
@@ -180,10 +197,12 @@ def masters(st: _State) -> Iterator[EntityRow]:
         ("recall_result", ["Citado"]),
     ):
         for i, name in enumerate(names, 1):
-            yield row("catalog_item", f"{kind}-{i}", {"kind": kind, "name": name, "code": str(i)})
+            yield st.row(
+                "catalog_item", f"{kind}-{i}", {"kind": kind, "name": name, "code": str(i)}
+            )
     for i, (short, desc, tipo, price) in enumerate(people.TREATMENTS, 1):
         key = "IdTipoODG" if i % 2 else "IdTipoOdg"
-        yield row(
+        yield st.row(
             "treatment_catalog_item",
             i,
             {
@@ -197,21 +216,21 @@ def masters(st: _State) -> Iterator[EntityRow]:
             },
             {key: tipo, "Codigo": f"T{i:03d}"},
         )
-        yield row(
+        yield st.row(
             "treatment_catalog_variant",
             i,
             {
-                "treatment_uuid": uid("treatment_catalog_item", i),
+                "treatment_uuid": st.uid("treatment_catalog_item", i),
                 "tariff_code": "GEN",
                 "code": f"T{i:03d}-GEN",
                 "unit_price": price,
             },
         )
-        yield row(
+        yield st.row(
             "treatment_phase_template",
             i,
             {
-                "treatment_uuid": uid("treatment_catalog_item", i),
+                "treatment_uuid": st.uid("treatment_catalog_item", i),
                 "phase_number": 1,
                 "description": f"{desc}: fase única",
                 "percent_to_bill": "100",
@@ -221,41 +240,45 @@ def masters(st: _State) -> Iterator[EntityRow]:
 
 def schedules(st: _State) -> Iterator[EntityRow]:
     for p, prof in enumerate(st.professionals, 1):
-        yield row(
+        yield st.row(
             "work_calendar",
             p,
             {
                 "professional_uuid": prof,
-                "center_uuid": uid("center", 1),
+                "center_uuid": st.uid("center", 1),
                 "name": f"Horario {p}",
                 "valid_from": "2024-01-01",
             },
         )
         for day in range(1, 6):
             key = f"{p}-{day}"
-            yield row(
+            yield st.row(
                 "work_calendar_day",
                 key,
-                {"calendar_uuid": uid("work_calendar", p), "weekday": day, "is_working_day": True},
+                {
+                    "calendar_uuid": st.uid("work_calendar", p),
+                    "weekday": day,
+                    "is_working_day": True,
+                },
             )
-            yield row(
+            yield st.row(
                 "work_calendar_shift",
                 key,
                 {
-                    "calendar_day_uuid": uid("work_calendar_day", key),
+                    "calendar_day_uuid": st.uid("work_calendar_day", key),
                     "start_time": "09:00:00",
                     "end_time": "14:00:00",
-                    "chair_uuid": uid("catalog_item", "chair-1"),
+                    "chair_uuid": st.uid("catalog_item", "chair-1"),
                 },
             )
 
 
-def refund_id(n: int) -> str:
+def refund_id(st: _State, n: int) -> str:
     """A refund's source id whose canonical id sorts before its payment's (second pass)."""
-    payment = uid("payment", n)
+    payment = st.uid("payment", n)
     candidates = (f"r{n}-{k}" for k in range(10_000))
     # A payment id very near the bottom of the order may have none: it then sorts after.
-    return next((c for c in candidates if uid("payment", c) < payment), f"r{n}")
+    return next((c for c in candidates if st.uid("payment", c) < payment), f"r{n}")
 
 
 def money(value: Decimal) -> str:
@@ -273,7 +296,7 @@ def patient_rows(st: _State, n: int, family_head: int) -> Iterator[EntityRow]:
     own_client = n == family_head
     client_sid = family_head
     if own_client:
-        yield row(
+        yield st.row(
             "client",
             n,
             {
@@ -315,14 +338,16 @@ def patient_rows(st: _State, n: int, family_head: int) -> Iterator[EntityRow]:
         payload["notes"] = ('Historia larga | con "comillas" y emoji 🦷. ' * 400).strip()
     if awk and n == 5:
         payload["national_id"] = f"{4:08d}{'TRWAGMYFPDXBNJZSQVHLCKE'[4 % 23]}"  # shared with 4
-    yield row("patient", n, payload, {"IdPac": n, "IdCliDefec": client_sid})
+    yield st.row(
+        "patient", n, payload, {"IdPac": st.raw_id(n), "IdCliDefec": st.raw_id(client_sid)}
+    )
     st.totals.patients += 1
-    yield row(
+    yield st.row(
         "patient_client_link",
         n,
         {
-            "patient_uuid": uid("patient", n),
-            "client_uuid": uid("client", client_sid),
+            "patient_uuid": st.uid("patient", n),
+            "client_uuid": st.uid("client", client_sid),
             "valid_from": "2020-01-01",
         },
     )
@@ -332,10 +357,10 @@ def patient_rows(st: _State, n: int, family_head: int) -> Iterator[EntityRow]:
 
 def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
     rng = st.rng
-    pat = uid("patient", n)
+    pat = st.uid("patient", n)
     for a in range(3):
         key = f"{n}-{a}"
-        yield row(
+        yield st.row(
             "appointment",
             key,
             {
@@ -347,18 +372,20 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
                 "coarse_status": rng.choice(
                     ["scheduled", "confirmed", "attended", "no_show", "cancelled", "unknown"]
                 ),
-                "chair_uuid": uid("catalog_item", f"chair-{1 + a % 2}"),
+                "chair_uuid": st.uid("catalog_item", f"chair-{1 + a % 2}"),
                 "notes": "Traer radiografía" if a == 1 else "",
-                "recurrence_uuid": uid("appointment_recurrence", 1) if n == 1 and a == 0 else None,
+                "recurrence_uuid": st.uid("appointment_recurrence", 1)
+                if n == 1 and a == 0
+                else None,
             },
         )
-    yield row(
+    yield st.row(
         "budget",
         n,
         {
             "patient_uuid": pat,
             "professional_uuid": st.professionals[0],
-            "elaborated_by_user_uuid": uid("user", 1),
+            "elaborated_by_user_uuid": st.uid("user", 1),
             "number": 1,
             "title": "Plan de tratamiento",
             "quote_date": "2025-09-01",
@@ -376,14 +403,14 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
         _, desc, tipo, price = people.TREATMENTS[item - 1]
         teeth = [] if t == 3 else [rng.choice([11, 16, 26, 36, 46, 21, 55])]
         first_teeth = first_teeth or teeth
-        yield row(
+        yield st.row(
             "budget_line",
             key,
             {
-                "budget_uuid": uid("budget", n),
-                "treatment_uuid": uid("treatment_catalog_item", item),
-                "treatment_variant_uuid": uid("treatment_catalog_variant", item),
-                "applied_treatment_uuid": uid("applied_treatment", key) if t < 2 else None,
+                "budget_uuid": st.uid("budget", n),
+                "treatment_uuid": st.uid("treatment_catalog_item", item),
+                "treatment_variant_uuid": st.uid("treatment_catalog_variant", item),
+                "applied_treatment_uuid": st.uid("applied_treatment", key) if t < 2 else None,
                 "unit_amount": price,
                 "units": "1",
                 "discount_amount": "5.00" if t == 1 else None,
@@ -392,15 +419,15 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
                 "order_within_budget": t + 1,
             },
         )
-        yield row(
+        yield st.row(
             "applied_treatment",
             key,
             {
                 "patient_uuid": pat,
                 "professional_uuid": rng.choice(st.professionals),
-                "client_uuid": uid("client", n),
-                "treatment_variant_uuid": uid("treatment_catalog_variant", item),
-                "budget_line_uuid": uid("budget_line", key),
+                "client_uuid": st.uid("client", n),
+                "treatment_variant_uuid": st.uid("treatment_catalog_variant", item),
+                "budget_line_uuid": st.uid("budget_line", key),
                 "status_code": 5 if t < 2 else 3,
                 "start_date": f"2025-10-0{1 + t}",
                 "end_date": f"2025-10-0{1 + t}" if t < 2 else None,
@@ -411,11 +438,11 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             },
             {"IdTipoOdg": tipo, "IdTto": item, "FecIni": "2025-10-01"},
         )
-        yield row(
+        yield st.row(
             "applied_treatment_phase",
             key,
             {
-                "applied_treatment_uuid": uid("applied_treatment", key),
+                "applied_treatment_uuid": st.uid("applied_treatment", key),
                 "phase_number": 1,
                 "status_code": 1,
                 "executed_on": "2025-10-05",
@@ -423,12 +450,12 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             },
         )
     yield from planned_leftovers(st, n, first_teeth)
-    yield row(
+    yield st.row(
         "patient_alert",
         n,
         {"patient_uuid": pat, "text": rng.choice(people.ALERTS), "flagged": True},
     )
-    yield row(
+    yield st.row(
         "recall",
         n,
         {
@@ -441,11 +468,11 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "contact_date": "2026-05-04T10:00:00+00:00" if n % 3 == 1 else None,
             "comments": "Revisión anual",
             "observations": "No contesta por la mañana" if n % 3 == 1 else "",
-            "reason_uuid": uid("catalog_item", "recall_reason-1"),
-            "result_uuid": uid("catalog_item", "recall_result-1") if n % 3 == 0 else None,
+            "reason_uuid": st.uid("catalog_item", "recall_reason-1"),
+            "result_uuid": st.uid("catalog_item", "recall_result-1") if n % 3 == 0 else None,
         },
     )
-    yield row(
+    yield st.row(
         "consent",
         n,
         {
@@ -462,9 +489,9 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
         scan_path = f"Consentimientos/{n}/consentimiento {n}.pdf"
         st.files.append(
             FileRow(
-                uid("file", f"consent-{n}"),
+                st.uid("file", f"consent-{n}"),
                 "consent",
-                uid("consent", n),
+                st.uid("consent", n),
                 scan_path,
                 len(scan),
                 hashlib.sha256(scan).hexdigest(),
@@ -472,7 +499,7 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             )
         )
         st.blobs[scan_path] = scan
-    yield row(
+    yield st.row(
         "pharmacological_history",
         n,
         {
@@ -484,7 +511,7 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "start_date": "2025-01-01",
         },
     )
-    yield row(
+    yield st.row(
         "prescription",
         n,
         {
@@ -494,11 +521,11 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "diagnosis": "Postoperatorio",
         },
     )
-    yield row(
+    yield st.row(
         "prescription_item",
         n,
         {
-            "prescription_uuid": uid("prescription", n),
+            "prescription_uuid": st.uid("prescription", n),
             "drug_description": "Ibuprofeno 600 mg",
             "frequency": "cada 8 horas",
             "duration_days": 5,
@@ -506,12 +533,12 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "administration_route": "oral",
         },
     )
-    yield row(
+    yield st.row(
         "communication",
         n,
         {
             "patient_uuid": pat,
-            "client_uuid": uid("client", client_sid) if n % 2 else None,
+            "client_uuid": st.uid("client", client_sid) if n % 2 else None,
             "channel": rng.choice(["sms", "email", "phone", "whatsapp", "letter"]),
             "direction": "outbound" if n % 5 else "inbound",
             "status": "delivered",
@@ -520,7 +547,7 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
             "body": "Le recordamos su cita ✔",
         },
     )
-    yield row(
+    yield st.row(
         "patient_document",
         n,
         {
@@ -537,9 +564,9 @@ def clinical_rows(st: _State, n: int, client_sid: int) -> Iterator[EntityRow]:
     missing = st.awkward and n == 6
     st.files.append(
         FileRow(
-            uid("file", n),
+            st.uid("file", n),
             "patient_document",
-            uid("patient_document", n),
+            st.uid("patient_document", n),
             path,
             len(blob),
             None if missing else sha,
@@ -555,9 +582,9 @@ def planned_leftovers(st: _State, n: int, teeth: list[int]) -> Iterator[EntityRo
     item = 1 + n % len(people.TREATMENTS)
     _, desc, tipo, price = people.TREATMENTS[item - 1]
     base = {
-        "patient_uuid": uid("patient", n),
+        "patient_uuid": st.uid("patient", n),
         "professional_uuid": st.professionals[0],
-        "treatment_variant_uuid": uid("treatment_catalog_variant", item),
+        "treatment_variant_uuid": st.uid("treatment_catalog_variant", item),
         "status_code": 3,
         "amount": price,
         "units": 1,
@@ -565,14 +592,18 @@ def planned_leftovers(st: _State, n: int, teeth: list[int]) -> Iterator[EntityRo
     }
     raw = {"IdTipoOdg": tipo, "IdTto": item}
     if n % 7 == 0:
-        yield row(
+        yield st.row(
             "applied_treatment",
             f"{n}-shadow",
-            {**base, "budget_line_uuid": uid("budget_line", f"{n}-0"), "start_date": "2025-09-20"},
+            {
+                **base,
+                "budget_line_uuid": st.uid("budget_line", f"{n}-0"),
+                "start_date": "2025-09-20",
+            },
             raw,
         )
     if n % 11 == 0:
-        yield row(
+        yield st.row(
             "applied_treatment",
             f"{n}-old",
             {**base, "start_date": "2015-03-02", "notes": f"{desc} presupuestado"},
@@ -582,19 +613,19 @@ def planned_leftovers(st: _State, n: int, teeth: list[int]) -> Iterator[EntityRo
 
 def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterator[EntityRow]:
     rng = st.rng
-    pat, cli = uid("patient", n), uid("client", client_sid)
+    pat, cli = st.uid("patient", n), st.uid("client", client_sid)
     owed = Decimal(rng.choice(["60.00", "120.50", "45.00", "0.00", "300.00"]))
     voided, bad = n % 17 == 0, n % 23 == 0
-    yield row(
+    yield st.row(
         "debt",
         n,
         {
             "patient_uuid": pat,
             "client_uuid": cli,
-            "applied_treatment_uuid": uid("applied_treatment", f"{n}-0"),
+            "applied_treatment_uuid": st.uid("applied_treatment", f"{n}-0"),
             "owed_amount": money(owed),
             "due_date": "2025-10-01",
-            "cancelled_by_uuid": uid("debt", 0) if voided else None,
+            "cancelled_by_uuid": st.uid("debt", 0) if voided else None,
             "uncollectible": bad,
             "treatment_number": 1,
             "phase_number": 1,
@@ -605,8 +636,8 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
     if not own_client and n % 2:
         return  # some family members pay through the head's client only
     amount = Decimal(rng.choice(["60.00", "90.00", "120.50", "35.75"]))
-    treatment = uid("applied_treatment", f"{n}-0")
-    yield row(
+    treatment = st.uid("applied_treatment", f"{n}-0")
+    yield st.row(
         "payment",
         n,
         {
@@ -615,18 +646,18 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
             "amount": money(amount),
             "paid_on": "2025-10-02",
             "payment_kind": 1 + n % 6,
-            "user_uuid": uid("user", 1),
+            "user_uuid": st.uid("user", 1),
             "applied_treatment_uuid": treatment,
             "notes": "Pago a cuenta",
         },
     )
     st.totals.payments_total += amount
-    yield row(
+    yield st.row(
         "debt_payment_application",
         n,
         {
-            "debt_uuid": uid("debt", n),
-            "payment_uuid": uid("payment", n),
+            "debt_uuid": st.uid("debt", n),
+            "payment_uuid": st.uid("payment", n),
             "amount": money(min(amount, owed)),
             "applied_on": "2025-10-02",
         },
@@ -636,13 +667,13 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
         # Refunds sort before the payment they return, as they often do in real files;
         # every tenth names it, the others are found through the same treatment.
         link = (
-            {"related_payment_uuid": uid("payment", n)}
+            {"related_payment_uuid": st.uid("payment", n)}
             if n % 10 == 0
             else {"applied_treatment_uuid": treatment}
         )
-        yield row(
+        yield st.row(
             "payment",
-            refund_id(n),
+            refund_id(st, n),
             {
                 "client_uuid": cli,
                 "amount": money(-refund),
@@ -671,13 +702,13 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
             "saft_system_entry_date": "2025-10-02T10:15:00",
             "software_certificate_number": "2345/AT",
         }
-    yield row(
+    yield st.row(
         "fiscal_document",
         n,
         {
             "client_uuid": cli,
             "patient_uuid": pat if n % 4 else None,
-            "user_uuid": uid("user", 1),
+            "user_uuid": st.uid("user", 1),
             "series": "A",
             "number": n,
             "year": 2025,
@@ -691,12 +722,12 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
         },
     )
     st.totals.invoices_total += total
-    yield row(
+    yield st.row(
         "fiscal_document_line",
         n,
         {
-            "document_uuid": uid("fiscal_document", n),
-            "applied_treatment_uuid": uid("applied_treatment", f"{n}-0"),
+            "document_uuid": st.uid("fiscal_document", n),
+            "applied_treatment_uuid": st.uid("applied_treatment", f"{n}-0"),
             "line_number": 1,
             "concept": "Tratamiento dental",
             "units": 1,
@@ -710,8 +741,8 @@ def money_rows(st: _State, n: int, client_sid: int, own_client: bool) -> Iterato
 
 
 def awkward_rows(st: _State) -> Iterator[EntityRow]:
-    ghost = uid("patient", 999999)
-    yield row(
+    ghost = st.uid("patient", 999999)
+    yield st.row(
         "appointment",
         "ghost",
         {
@@ -721,75 +752,75 @@ def awkward_rows(st: _State) -> Iterator[EntityRow]:
             "scheduled_time": "10:00:00",
         },
     )
-    yield row(
+    yield st.row(
         "appointment",
         "badtime",
         {
-            "patient_uuid": uid("patient", 1),
+            "patient_uuid": st.uid("patient", 1),
             "professional_uuid": st.professionals[0],
             "scheduled_date": "2026-02-30",
             "scheduled_time": "25:00:00",
         },
     )
-    yield row(
+    yield st.row(
         "payment",
         "ghost",
         {
-            "client_uuid": uid("client", 999999),
+            "client_uuid": st.uid("client", 999999),
             "amount": "10.00",
             "paid_on": "2025-01-01",
             "payment_kind": 1,
         },
     )
-    yield row(
+    yield st.row(
         "payment",
         "zero",
         {
-            "client_uuid": uid("client", 1),
+            "client_uuid": st.uid("client", 1),
             "amount": "0.00",
             "paid_on": "2025-01-01",
             "payment_kind": 1,
         },
     )
-    yield row(
+    yield st.row(
         "payment",
         "orphan-refund",
         {
-            "client_uuid": uid("client", 1),
+            "client_uuid": st.uid("client", 1),
             "amount": "-999.99",
             "paid_on": "2025-01-01",
             "payment_kind": 1,
         },
     )
-    yield row("patient_alert", "ghost", {"patient_uuid": ghost, "text": "ALERGIA: AINES"})
-    yield row("recall", "ghost", {"patient_uuid": ghost, "scheduled_date": "2026-09-01"})
-    yield row(
+    yield st.row("patient_alert", "ghost", {"patient_uuid": ghost, "text": "ALERGIA: AINES"})
+    yield st.row("recall", "ghost", {"patient_uuid": ghost, "scheduled_date": "2026-09-01"})
+    yield st.row(
         "budget_line",
         "ghost",
-        {"budget_uuid": uid("budget", 999999), "unit_amount": "10.00", "units": "1"},
+        {"budget_uuid": st.uid("budget", 999999), "unit_amount": "10.00", "units": "1"},
     )
-    yield row(
+    yield st.row(
         "work_calendar_shift",
         "badtime",
         {
-            "calendar_day_uuid": uid("work_calendar_day", "1-1"),
+            "calendar_day_uuid": st.uid("work_calendar_day", "1-1"),
             "start_time": "9h",
             "end_time": "14:00:00",
         },
     )
-    yield row(
-        "patient_client_link", "ghost", {"patient_uuid": ghost, "client_uuid": uid("client", 1)}
+    yield st.row(
+        "patient_client_link", "ghost", {"patient_uuid": ghost, "client_uuid": st.uid("client", 1)}
     )
 
 
 def iter_sample_rows(st: _State) -> Iterator[EntityRow]:
     yield from masters(st)
     yield from schedules(st)
-    yield row(
+    yield st.row(
         "appointment_recurrence",
         1,
         {
-            "patient_uuid": uid("patient", 1),
+            "patient_uuid": st.uid("patient", 1),
             "professional_uuid": st.professionals[0],
             "rule": "FREQ=MONTHLY;COUNT=6",
             "starts_on": "2026-01-10",
@@ -826,18 +857,18 @@ def generate_sample(
     awkward: bool = True,
 ) -> SampleResult:
     """Write a sample clinic of `patients` patients; binaries go to `<name>_files/`."""
-    st = _State(random.Random(seed), patients, awkward)
+    st = _State(random.Random(seed), patients, awkward, prefix=id_prefix(seed))
     out = Path(out_path)
     warnings = [
         WarningRow(
-            "warn", "source.invalid_date", "FecNac 1899-12-30 en paciente 2", "patient", "2"
+            "warn", "source.invalid_date", "FecNac 1899-12-30 en paciente 2", "patient", st.sid(2)
         ),
         WarningRow(
             "info",
             "transform.orphan_reference",
             "Cita con paciente inexistente",
             "appointment",
-            "ghost",
+            st.sid("ghost"),
             json.dumps({"IdPac": 999999}),
         ),
         WarningRow("error", "files.unreadable", "No se pudo leer Pacientes/6/rx_6.png"),

@@ -42,10 +42,12 @@ LAYERS = ("raw", "zstd", "enc", "zstd-enc")
 
 @dataclass(frozen=True)
 class EntityRow:
+    """One entity row; `payload`/`raw_source_data` are objects, or JSON text kept as it is."""
+
     entity_type: str
     source_id: str
-    payload: dict
-    raw_source_data: dict = field(default_factory=dict)
+    payload: dict | str
+    raw_source_data: dict | str = field(default_factory=dict)
     canonical_uuid: str | None = None
     source_system: str = "gesden"
     extracted_at: str = "2026-05-21T10:11:12+00:00"
@@ -84,6 +86,11 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _text(value) -> str:
+    """JSON text of a payload; text already (a row copied from a file) is kept byte for byte."""
+    return value if isinstance(value, str) else _dumps(value)
+
+
 def default_meta() -> dict[str, str]:
     return {
         "format_version": "0.1.0",
@@ -107,8 +114,8 @@ def _insert_rows(conn: sqlite3.Connection, rows: Iterable[EntityRow], counts: di
                     uuid,
                     r.source_id,
                     r.source_system,
-                    _dumps(r.payload),
-                    _dumps(r.raw_source_data),
+                    _text(r.payload),
+                    _text(r.raw_source_data),
                     r.extracted_at,
                 )
             )

@@ -156,9 +156,11 @@ def test_a_refused_sheet_and_the_sheet_choices_are_in_spanish(staff_client, tmp_
         response = staff_client.post(
             "/import/sheets/new/", {"file": fh, "sheet": "medications"}, HTTP_ACCEPT_LANGUAGE="es"
         )
+    # Missing columns wait for staff on the column step, in Spanish.
     page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "a la hoja «Medicación» le faltan columnas obligatorias: " in page
-    assert "sheet lacks required columns" not in page
+    assert "Qué es cada columna" in page and "No usar esta columna" in page
+    assert "Campos obligatorios para los que no se reconoció ningún encabezado" in page
+    assert "Which column is which" not in page
 
 
 @pytest.mark.skipif(

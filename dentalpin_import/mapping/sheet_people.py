@@ -1,8 +1,8 @@
 """Patient demographics sheet → `clinics.Patient` (role PATIENT) or `clinics.Professional`.
 
-A patient already in the clinic with the same legacy id, or else the same NHS
-number and no legacy id of its own, is linked rather than duplicated (and gets
-the legacy id, so the other sheets find it). Staff rows are linked by e-mail (in
+A patient already in the clinic with the same legacy id, or else the same
+national id (NHS number, DNI, NIF…) and no legacy id of its own, is linked
+rather than duplicated (and gets the legacy id, so the other sheets find it). Staff rows are linked by e-mail (in
 any case), like the DPMF staff mappers do; a new one keeps its legacy id as code.
 """
 
@@ -58,12 +58,14 @@ class SheetPatientMapper(BaseMapper):
     def prepare(self, records, ctx: MappingContext) -> None:
         patients = Patient.objects.filter(clinic=ctx.clinic)
         legacy = {r.legacy_id for r in records if r.legacy_id}
-        nhs = {r.nhs_number for r in records if r.nhs_number}
+        national = {r.national_id for r in records if r.national_id}
         ctx.chunk["by_legacy"] = _by(patients.filter(legacy_id__in=legacy), "legacy_id")
-        # Only patients without a legacy id may be this row by NHS number: one that has another
+        # Only patients without a legacy id may be this row by national id: one that has another
         # legacy id is another record of the old system (shared or test numbers exist), and a
         # patient this sheet created in an earlier chunk must not swallow a later row.
-        ctx.chunk["by_nhs"] = _by(patients.filter(national_id__in=nhs, legacy_id=""), "national_id")
+        ctx.chunk["by_national_id"] = _by(
+            patients.filter(national_id__in=national, legacy_id=""), "national_id"
+        )
 
     def map(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
         check_issues(record, ctx)
@@ -78,10 +80,10 @@ class SheetPatientMapper(BaseMapper):
         return self.build(record, ctx)
 
     def existing(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient | None:
-        """The clinic's patient this row is, by legacy id then NHS number; None for a new one."""
+        """The clinic's patient this row is, by legacy id then national id; None for a new one."""
         for how, found in (
             ("legacy id", ctx.chunk["by_legacy"].get(record.legacy_id, [])),
-            ("NHS number", ctx.chunk["by_nhs"].get(record.nhs_number, [])),
+            ("national id", ctx.chunk["by_national_id"].get(record.national_id, [])),
         ):
             if len(found) > 1:
                 raise MappingWarning(
@@ -101,8 +103,6 @@ class SheetPatientMapper(BaseMapper):
 
     def build(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
         notes = []
-        if record.nhs_number_as_written and not record.nhs_number:
-            notes.append(f"NHS Number in the sheet (not valid): {record.nhs_number_as_written}")
         if len(record.phone) > 20:
             notes.append(f"Mobile Phone in the sheet: {record.phone}")
             ctx.note("csv.phone_truncated", f"line {record.line}: phone cut to 20 characters")
@@ -113,8 +113,8 @@ class SheetPatientMapper(BaseMapper):
             given_name=cut(record.given_name, 150),
             family_name=cut(record.family_name, 150),
             date_of_birth=record.date_of_birth,
-            national_id=record.nhs_number,
-            national_id_type="nhs" if record.nhs_number else "",
+            national_id=record.national_id,
+            national_id_type=record.national_id_type,
             sex=SEXES.get(record.sex, ""),
             email=cut(record.email, 254),
             phone=record.phone[:20],

@@ -15,27 +15,32 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import chardet
 
+from dentalpin_import.reader import sheet_rows
 from dentalpin_import.reader.errors import ReadError
-from dentalpin_import.reader.records import canonical_uuid
-from dentalpin_import.reader.sheet_records import SheetRecord
-from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
-from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
-from dentalpin_import.reader.values import clean_text
+from dentalpin_import.reader.sheet_headers import KNOWN_HEADERS, SheetMapping, normalise
+from dentalpin_import.reader.sheet_rows import (  # noqa: F401 (the sheet reader's names)
+    EMPTY,
+    MISSING_COLUMNS,
+    MSG_EMPTY,
+    MSG_MISSING,
+    MSG_TOO_MANY_COLUMNS,
+    MSG_UNKNOWN_SHEET,
+    MSG_WRONG_MAPPING,
+    SOURCE_SYSTEM,
+    UNKNOWN_SHEET,
+    Decoded,
+    MissingColumns,
+    ParsedSheet,
+)
 
-SOURCE_SYSTEM = "csv_sheets"
-SAMPLE_ROWS = 5
 MAX_FIELD = 16 * 1024 * 1024
 
 UNKNOWN_ENCODING = "unknown_encoding"
 UNDECODABLE = "undecodable"
-EMPTY = "empty_sheet"
-MISSING_COLUMNS = "missing_columns"
-UNKNOWN_SHEET = "unknown_sheet"
 MALFORMED = "malformed_csv"
 TOO_LARGE = "too_large"
 
@@ -48,11 +53,6 @@ MSG_MIXED = (
 MSG_NOT_TEXT = "the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"
 MSG_MALFORMED = "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
 MSG_TOO_LARGE = "the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"
-MSG_EMPTY = "the file is empty: no header row"
-MSG_MISSING = "the {label} sheet lacks required columns: {missing}"
-MSG_UNKNOWN_SHEET = (
-    "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
-)
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -70,37 +70,6 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Letters and signs a clinic's sheet plausibly holds; anything else non-ASCII counts against.
 USUAL_SIGNS = set("’‘“”–—…€£°ºª¡¿·«»©®§¬±×÷µ¶")
 ODD_LETTERS = set("ŽžŸƒˆ˜‰Š‹Œš›œ")
-
-
-class MissingColumns(ReadError):
-    """The header lacks required columns; `missing` lists them, in the sheet's order."""
-
-    def __init__(self, spec: SheetSpec, missing: list[str], message: str, code=MISSING_COLUMNS):
-        super().__init__(code, message)
-        self.spec = spec
-        self.missing = missing
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    encoding: str  # a codec name that decodes the file again exactly (`--encoding`)
-    how: str  # why this encoding: "byte order mark", "valid UTF-8", "detected…", "given"
-
-
-@dataclass
-class ParsedSheet:
-    spec: SheetSpec
-    decoded: Decoded
-    delimiter: str
-    header: list[str]
-    ignored_columns: list[str]
-    records: list[SheetRecord] = field(default_factory=list)
-    samples: list[list[str]] = field(default_factory=list)
-
-    @property
-    def delimiter_name(self) -> str:
-        return DELIMITERS[self.delimiter]
 
 
 def implausibility(text: str) -> int:
@@ -204,45 +173,15 @@ def _guess_single_byte(data: bytes) -> Decoded:
     return Decoded(readings[best], best, how)
 
 
-def normalise(name: str) -> str:
-    """A column name as matched: case and surrounding (and repeated) spaces ignored."""
-    return " ".join(name.replace("\ufeff", "").split()).casefold()
-
-
-KNOWN_COLUMNS = {normalise(c) for spec in SHEETS.values() for c in spec.columns}
-
-
 def sniff_delimiter(text: str) -> str:
     """Pick the delimiter that splits the header into the most known columns (then the most)."""
     first = text.split("\n", 1)[0]
 
     def score(delimiter: str) -> tuple[int, int]:
         cells = next(csv.reader([first], delimiter=delimiter), [])
-        return sum(normalise(c) in KNOWN_COLUMNS for c in cells), first.count(delimiter)
+        return sum(normalise(c) in KNOWN_HEADERS for c in cells), first.count(delimiter)
 
     return max(DELIMITERS, key=score)
-
-
-def match_sheet(header: list[str], sheet: str | None) -> SheetSpec:
-    """Return the sheet `header` belongs to (`sheet` or recognised); refuse missing columns."""
-    present = {normalise(h) for h in header}
-
-    def missing(spec: SheetSpec) -> list[str]:
-        return [c for c in spec.required if normalise(c) not in present]
-
-    if sheet is not None:
-        spec = SHEETS[sheet]
-        lacking = missing(spec)
-        if lacking:
-            message = MSG_MISSING.format(label=spec.label, missing=", ".join(lacking))
-            raise MissingColumns(spec, lacking, message)
-        return spec
-    fits = [s for s in SHEETS.values() if not missing(s)]
-    if fits:
-        return max(fits, key=lambda s: sum(normalise(c) in present for c in s.columns))
-    closest = min(SHEETS.values(), key=lambda s: len(missing(s)))
-    message = MSG_UNKNOWN_SHEET.format(label=closest.label, missing=", ".join(missing(closest)))
-    raise MissingColumns(closest, missing(closest), message, code=UNKNOWN_SHEET)
 
 
 def parse(
@@ -251,6 +190,7 @@ def parse(
     sheet: str | None = None,
     encoding: str | None = None,
     source_system: str = SOURCE_SYSTEM,
+    mapping: SheetMapping | None = None,
 ) -> ParsedSheet:
     """Decode and read a whole sheet into typed records; raise `ReadError` to refuse it."""
     decoded = decode(data, encoding)
@@ -259,19 +199,22 @@ def parse(
     # Strict: a quote opened and never closed must refuse the file, not swallow every
     # row after it into one note.
     reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter, strict=True)
-    header = _next_row(reader, 1)
-    if not header or not any(h.strip() for h in header):
-        raise ReadError(EMPTY, MSG_EMPTY)
-    spec = match_sheet(header, sheet)
-    index: dict[str, int] = {}
-    for position, name in enumerate(header):
-        index.setdefault(normalise(name), position)
-    columns = {c: index[normalise(c)] for c in spec.columns if normalise(c) in index}
-    known = {normalise(c) for c in spec.columns}
-    ignored = [h.strip() for h in header if h.strip() and normalise(h) not in known]
-    parsed = ParsedSheet(spec, decoded, delimiter, header, ignored)
-    _read_rows(reader, parsed, columns, source_system)
+    header = _next_row(reader, 1) or []
+    parsed = sheet_rows.start(
+        header, sheet=sheet, mapping=mapping, decoded=decoded, delimiter=delimiter
+    )
+    nul = "\x00" in decoded.text  # asked once: most sheets need no cell cleaned
+    rows = sheet_rows.read_rows(parsed, _lines(reader), source_system=source_system, clean=nul)
+    parsed.records.extend(rows)
     return parsed
+
+
+def _lines(reader):
+    """(first physical line, cells) of every row after the header."""
+    start = reader.line_num + 1
+    while (cells := _next_row(reader, start)) is not None:
+        yield start, cells
+        start = reader.line_num + 1
 
 
 def _next_row(reader, line: int) -> list[str] | None:
@@ -282,81 +225,6 @@ def _next_row(reader, line: int) -> list[str] | None:
         return None
     except csv.Error as exc:
         raise ReadError(MALFORMED, MSG_MALFORMED.format(line=line, error=exc)) from None
-
-
-class _Keys:
-    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
-
-    def __init__(self):
-        self.first_line: dict[str, int] = {}
-        self.seen: dict[str, int] = {}
-
-    def source_id(self, key: str, row: Cells) -> str:
-        self.seen[key] = self.seen.get(key, 0) + 1
-        if key not in self.first_line:
-            self.first_line[key] = row.line
-            return key
-        detail = WHAT[DUPLICATE_KEY].format(first=self.first_line[key])
-        row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
-        return f"{key}#{self.seen[key]}"
-
-
-def _read_rows(reader, parsed: ParsedSheet, columns: dict[str, int], source_system: str) -> None:
-    """Turn every non-blank row into a record, numbering rows by their first physical line."""
-    keys = _Keys()
-    nul = "\x00" in parsed.decoded.text  # asked once: most sheets need no cell cleaned
-    start = reader.line_num + 1
-    while (cells := _next_row(reader, start)) is not None:
-        line, start = start, reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue  # blank lines hold nothing to lose
-        if len(parsed.samples) < SAMPLE_ROWS:
-            parsed.samples.append(cells)
-        row = Cells(line, {})
-        parsed.records.append(_record(parsed, row, cells, columns, keys, source_system, nul))
-
-
-def _record(
-    parsed: ParsedSheet, row: Cells, cells, columns, keys: _Keys, source_system: str, nul=False
-):
-    header = parsed.header
-    # The text rule DPMF payloads follow too (values.clean_text): the importer warns
-    # about each cleaned cell as it does about a cleaned payload field.
-    fixes = _clean_cells(header, cells) if nul else ()
-    row.values = {c: cells[i] if i < len(cells) else "" for c, i in columns.items()}
-    extra = [c for c in cells[len(header) :] if c.strip()]
-    if extra:
-        # Only how many: the spilled values may be pieces of a clinical note.
-        row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
-    record_class, fields, key = parsed.spec.read(row)
-    if any(p.blocking for p in row.problems):
-        key = f"line {row.line}"  # an unusable row fails, and is tried again next time
-    source_id = keys.source_id(key, row)
-    return record_class(
-        canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
-        source_id=source_id,
-        source_system=source_system,
-        raw={
-            (name.strip() or f"column {i + 1}"): value
-            for i, (name, value) in enumerate(zip(header, cells, strict=False))
-        },
-        line=row.line,
-        issues=tuple(row.problems),
-        problems=fixes,
-        **fields,
-    )
-
-
-def _clean_cells(header: list[str], cells: list[str]) -> tuple:
-    """Clean `cells` in place; return a (column, code, "") problem for each cleaned one."""
-    fixes = []
-    for i, cell in enumerate(cells):
-        text, codes = clean_text(cell)
-        if codes:
-            cells[i] = text
-            column = header[i].strip() if i < len(header) else f"column {i + 1}"
-            fixes += [(column, code, "") for code in codes]
-    return tuple(fixes)
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:

@@ -44,8 +44,8 @@ class SourceSheetPatient(SheetRecord):
     given_name: str
     family_name: str
     date_of_birth: dt.date | None
-    nhs_number: str
-    nhs_number_as_written: str
+    national_id: str  # as stored (compact, capitals), "" when absent or not valid
+    national_id_type: str  # a clinics.national_ids.NationalIdType value, or ""
     email: str
     phone: str
     sex: str
@@ -54,6 +54,10 @@ class SourceSheetPatient(SheetRecord):
     postal_code: str
     emergency_contact_name: str
     emergency_contact_phone: str
+
+    @property
+    def nhs_number(self) -> str:
+        return self.national_id if self.national_id_type == "nhs" else ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,11 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from dentalpin_import.reader import workbooks
 from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM, ParsedSheet, parse, read_file
+from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.rows import EntityTypeInfo, FilesSummary, SourceFile, SourceWarning
+from dentalpin_import.reader.sheet_headers import SheetMapping
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_values import RowProblem
 
@@ -52,12 +55,14 @@ class SheetSource:
     layering = LAYERING
     format_version = "csv"
 
-    def __init__(self, parsed: ParsedSheet, path: Path, data: bytes):
+    def __init__(self, parsed: ParsedSheet, path: Path, data: bytes | None = None):
         self.parsed = parsed
         self.path = path
-        self.file_sha256 = hashlib.sha256(data).hexdigest()
+        if data is None:
+            self.file_sha256, self.file_size = _file_digest(path)
+        else:
+            self.file_sha256, self.file_size = hashlib.sha256(data).hexdigest(), len(data)
         self.computed_hash = self.file_sha256
-        self.file_size = len(data)
         self.source_system = parsed.records[0].source_system if parsed.records else SOURCE_SYSTEM
         self.entity_types = [
             EntityTypeInfo(t, self.count(t), "csv", self.count(t)) for t in parsed.spec.entity_types
@@ -77,8 +82,12 @@ class SheetSource:
     @property
     def meta(self) -> dict:
         decoded = self.parsed.decoded
+        match = self.parsed.match
         return {
-            "format": "csv",
+            "format": self.parsed.format,
+            "worksheet": self.parsed.worksheet,
+            "signature": match.signature if match else "",
+            "fields": list(match.columns) if match else [],
             "sheet": self.spec.name,
             "sheet_label": self.spec.label,
             "encoding": decoded.encoding,
@@ -146,14 +155,37 @@ class SheetSource:
         return FilesSummary(0, 0, 0, 0)
 
 
+def _file_digest(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
 def read_sheet(
     path: str | Path,
     *,
     sheet: str | None = None,
     encoding: str | None = None,
     max_bytes: int | None = None,
+    mapping: SheetMapping | None = None,
+    worksheet: str | None = None,
 ) -> SheetSource:
-    """Read and parse the sheet at `path`; raise `ReadError` when it is refused."""
+    """Read and parse the CSV sheet or workbook at `path`; raise `ReadError` to refuse it.
+
+    `sheet` is the sheet type when the caller knows it, `worksheet` the sheet of a
+    workbook to read (default: the one whose headers are recognised), `mapping`
+    names the fields of columns the aliases do not know.
+    """
     path = Path(path)
+    if workbooks.kind_of(path) is not None:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise ReadError(workbooks.TOO_LARGE, workbooks.MSG_TOO_LARGE.format(limit=max_bytes))
+        parsed = workbooks.parse_workbook(
+            path, sheet=sheet, worksheet=worksheet, mapping=mapping, max_bytes=max_bytes
+        )
+        return SheetSource(parsed, path)
     data = read_file(path, max_bytes)
-    return SheetSource(parse(data, sheet=sheet, encoding=encoding), path, data)
+    return SheetSource(parse(data, sheet=sheet, encoding=encoding, mapping=mapping), path, data)

@@ -1,7 +1,7 @@
 """The four CSV sheets: their columns, their vocabularies, and how a row becomes a record.
 
-Column names are written as in the operator manual ("CSV sheets"); matching
-ignores case and surrounding spaces. Each sheet says which key identifies a
+Cells are read by field name (`sheet_fields`); which column holds which field
+is `sheet_headers.recognise`'s business. Each sheet says which key identifies a
 row: the canonical id is derived from the sheet's name and that key, so the
 same row imported twice is recognised.
 """
@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dentalpin_import.reader.sheet_fields import FIELDS, SHEET_TYPES
 from dentalpin_import.reader.sheet_records import (
     SheetRecord,
     SourceSheetAlert,
@@ -63,135 +64,114 @@ class SheetSpec:
 
 
 def read_person(c: Cells):
-    role_text = c.text("Role")
+    role_text = c.text("role")
     role = " ".join(role_text.replace("_", " ").upper().split()) or PATIENT_ROLE
-    legacy_id = c.text("LegacyPatientID", required=True, blocking=True)
+    legacy_id = c.text("legacy_id", required=True, blocking=True)
     common = dict(
         legacy_id=legacy_id,
-        given_name=c.text("First Name", required=True, blocking=True),
-        family_name=c.text("Last Name", required=True, blocking=True),
-        email=c.email("Email Address"),
-        phone=c.text("Mobile Phone"),
+        given_name=c.text("first_name", required=True, blocking=True),
+        family_name=c.text("last_name", required=True, blocking=True),
+        email=c.email("email"),
+        phone=c.text("mobile_phone"),
     )
     if role != PATIENT_ROLE:
         # Staff need no birth date or NHS number; a present value is still checked.
-        c.date("Date of Birth")
+        c.date("date_of_birth")
         fields = dict(common, role=role.lower().replace(" ", "_"), role_as_written=role_text)
         return SourceSheetStaff, fields, legacy_id
     fields = dict(
         common,
-        date_of_birth=c.date("Date of Birth", required=True),
-        nhs_number=c.nhs_number("NHS Number"),
-        nhs_number_as_written=c.text("NHS Number"),
-        sex=c.choice("Gender", GENDERS, ""),
-        address_street=c.text("Street Address"),
-        city=c.text("City"),
-        postal_code=c.text("Postcode"),
-        emergency_contact_name=c.text("Emergency Contact Name"),
-        emergency_contact_phone=c.text("Emergency Contact Phone"),
+        date_of_birth=c.date("date_of_birth", required=True),
+        **_national_id(c),
+        sex=c.choice("gender", GENDERS, ""),
+        address_street=c.text("street_address"),
+        city=c.text("city"),
+        postal_code=c.text("postcode"),
+        emergency_contact_name=c.text("emergency_contact_name"),
+        emergency_contact_phone=c.text("emergency_contact_phone"),
     )
     return SourceSheetPatient, fields, legacy_id
 
 
+def _national_id(c: Cells) -> dict:
+    """The national id column (any type) wins; an NHS Number column is an NHS-typed one."""
+    number, kind = c.national_id("national_id", "national_id_type")
+    if not number and not c.text("national_id"):
+        number = c.nhs_number("nhs_number")
+        kind = "nhs" if number else ""
+    return dict(national_id=number, national_id_type=kind)
+
+
 def read_background(c: Cells):
-    code, system = c.clinical_code("ClinicalCode")
+    code, system = c.clinical_code("clinical_code")
     fields = dict(
-        patient_ref=c.text("PatientID", required=True, blocking=True),
-        name=c.text("Name", required=True, blocking=True),
-        kind=c.choice("Type", BACKGROUND_TYPES, "", blocking=True),
-        onset_date=c.date("OnsetDate", required=True),
-        severity=c.choice("Severity", SEVERITIES, "unspecified"),
-        status=c.choice("Status", ALERT_STATUSES, "active"),
+        patient_ref=c.text("patient_id", required=True, blocking=True),
+        name=c.text("name", required=True, blocking=True),
+        kind=c.choice("type", BACKGROUND_TYPES, "", blocking=True),
+        onset_date=c.date("onset_date", required=True),
+        severity=c.choice("severity", SEVERITIES, "unspecified"),
+        status=c.choice("status", ALERT_STATUSES, "active"),
         clinical_code=code,
         code_system=system,
     )
-    key = "|".join((fields["patient_ref"], c.text("Type").upper(), fields["name"].casefold()))
+    key = "|".join((fields["patient_ref"], c.text("type").upper(), fields["name"].casefold()))
     return SourceSheetAlert, fields, key
 
 
 def read_note(c: Cells):
-    code, system = c.clinical_code("ClinicalCode")
+    code, system = c.clinical_code("clinical_code")
     fields = dict(
-        patient_ref=c.text("PatientID", required=True, blocking=True),
-        written_at=c.datetime("Consultation Date", required=True),
-        text=c.text("Clinical Note Text", required=True, blocking=True),
-        practitioner_ref=c.text("Practitioner ID"),
-        note_type=c.choice("Note Type", NOTE_TYPES, "other"),
-        diagnosis=c.text("Diagnosis"),
+        patient_ref=c.text("patient_id", required=True, blocking=True),
+        written_at=c.datetime("consultation_date", required=True),
+        text=c.text("note_text", required=True, blocking=True),
+        practitioner_ref=c.text("practitioner_id"),
+        note_type=c.choice("note_type", NOTE_TYPES, "other"),
+        diagnosis=c.text("diagnosis"),
         clinical_code=code,
         code_system=system,
     )
     # The note's own words identify it (a digest: the key is shown in warnings).
     digest = hashlib.sha256(fields["text"].encode()).hexdigest()[:16]
-    key = "|".join((fields["patient_ref"], c.text("Consultation Date"), digest))
+    key = "|".join((fields["patient_ref"], c.text("consultation_date"), digest))
     return SourceSheetNote, fields, key
 
 
 def read_medication(c: Cells):
     fields = dict(
-        patient_ref=c.text("PatientID", required=True, blocking=True),
-        drug_name=c.text("Drug Name", required=True, blocking=True),
-        dosage=c.text("Dosage / Strength"),
-        instructions=c.text("Frequency / Instructions", required=True),
-        prescribed_on=c.date("Prescription Date", required=True),
-        status=c.choice("Status", MEDICATION_STATUSES, "active"),
-        quantity=c.text("Quantity Authorised"),
-        practitioner_ref=c.text("Practitioner ID"),
+        patient_ref=c.text("patient_id", required=True, blocking=True),
+        drug_name=c.text("drug_name", required=True, blocking=True),
+        dosage=c.text("dosage"),
+        instructions=c.text("instructions", required=True),
+        prescribed_on=c.date("prescription_date", required=True),
+        status=c.choice("status", MEDICATION_STATUSES, "active"),
+        quantity=c.text("quantity"),
+        practitioner_ref=c.text("practitioner_id"),
     )
     key = "|".join(
         (
             fields["patient_ref"],
             fields["drug_name"].casefold(),
             fields["dosage"].casefold(),
-            c.text("Prescription Date"),
+            c.text("prescription_date"),
         )
     )
     return SourceSheetMedication, fields, key
 
 
-PATIENTS = SheetSpec(
-    name="patients",
-    label="Patient demographics",
-    required=("LegacyPatientID", "First Name", "Last Name", "Date of Birth"),
-    optional=(
-        "NHS Number",
-        "Email Address",
-        "Mobile Phone",
-        "Gender",
-        "Street Address",
-        "City",
-        "Postcode",
-        "Emergency Contact Name",
-        "Emergency Contact Phone",
-        "Role",
-    ),
-    entity_types=("csv_staff", "csv_patient"),
-    read=read_person,
-)
-CLINICAL_BACKGROUND = SheetSpec(
-    name="clinical_background",
-    label="Clinical background",
-    required=("PatientID", "Name", "Type", "OnsetDate"),
-    optional=("Severity", "Status", "ClinicalCode"),
-    entity_types=("csv_clinical_background",),
-    read=read_background,
-)
-CLINICAL_NOTES = SheetSpec(
-    name="clinical_notes",
-    label="Clinical notes",
-    required=("PatientID", "Consultation Date", "Clinical Note Text"),
-    optional=("Practitioner ID", "Note Type", "Diagnosis", "ClinicalCode"),
-    entity_types=("csv_clinical_note",),
-    read=read_note,
-)
-MEDICATIONS = SheetSpec(
-    name="medications",
-    label="Medications",
-    required=("PatientID", "Drug Name", "Frequency / Instructions", "Prescription Date"),
-    optional=("Dosage / Strength", "Status", "Quantity Authorised", "Practitioner ID"),
-    entity_types=("csv_medication",),
-    read=read_medication,
-)
+def _columns(sheet: str, required: bool) -> tuple[str, ...]:
+    return tuple(f.column for f in FIELDS[sheet] if f.required == required)
+
+
+def _spec(name: str, entity_types: tuple[str, ...], read) -> SheetSpec:
+    return SheetSpec(
+        name, SHEET_TYPES[name], _columns(name, True), _columns(name, False), entity_types, read
+    )
+
+
+PATIENTS = _spec("patients", ("csv_staff", "csv_patient"), read_person)
+CLINICAL_BACKGROUND = _spec("clinical_background", ("csv_clinical_background",), read_background)
+CLINICAL_NOTES = _spec("clinical_notes", ("csv_clinical_note",), read_note)
+MEDICATIONS = _spec("medications", ("csv_medication",), read_medication)
 SHEETS: dict[str, SheetSpec] = {
     s.name: s for s in (PATIENTS, CLINICAL_BACKGROUND, CLINICAL_NOTES, MEDICATIONS)
 }

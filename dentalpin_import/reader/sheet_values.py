@@ -14,12 +14,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from clinics import national_ids
+
 MISSING_VALUE = "missing_value"
 BAD_DATE = "bad_date"
 AMBIGUOUS_DATE = "ambiguous_date"
 NON_ISO_DATE = "non_iso_date"
 UNKNOWN_VALUE = "unknown_value"
 INVALID_NHS_NUMBER = "invalid_nhs_number"
+INVALID_NATIONAL_ID = "invalid_national_id"
 BAD_EMAIL = "bad_email"
 BAD_CODE = "bad_clinical_code"
 EXTRA_VALUES = "extra_values"
@@ -32,6 +35,7 @@ WHAT = {
     NON_ISO_DATE: "not YYYY-MM-DD, read as {read}",
     UNKNOWN_VALUE: "unknown value (expected one of {expected})",
     INVALID_NHS_NUMBER: "not a valid NHS number (10 digits with a mod-11 check digit)",
+    INVALID_NATIONAL_ID: "not a valid national id",
     BAD_EMAIL: "not an e-mail address",
     BAD_CODE: "not a SNOMED CT (digits) or ICD-10 (letter and digits) code",
     EXTRA_VALUES: "the row has more values than the header has columns",
@@ -46,6 +50,7 @@ SUMMARY = {
     NON_ISO_DATE: "date not written YYYY-MM-DD (read anyway)",
     UNKNOWN_VALUE: "unknown value",
     INVALID_NHS_NUMBER: "not a valid NHS number",
+    INVALID_NATIONAL_ID: "not a valid national id (kept out of the patient)",
     BAD_EMAIL: "not an e-mail address",
     BAD_CODE: "not a SNOMED CT or ICD-10 code",
     EXTRA_VALUES: "more values than the header has columns",
@@ -98,13 +103,13 @@ class RowProblem:
 
 def nhs_number_is_valid(value: str) -> bool:
     """True for 10 digits whose last one is the mod-11 check digit of the first nine."""
-    if not re.fullmatch(r"\d{10}", value):
-        return False
-    total = sum(int(d) * (10 - i) for i, d in enumerate(value[:9]))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(value[9])
+    return national_ids.valid_nhs(value)
+
+
+def masked(value: str) -> str:
+    """An identity number as a warning shows it: the last three characters only."""
+    compact = re.sub(r"\s", "", value)
+    return "•" * max(len(compact) - 3, 0) + compact[-3:]
 
 
 def compact_id(value: str) -> str:
@@ -140,12 +145,14 @@ def parse_day(text: str) -> tuple[dt.date | None, str | None]:
 class Cells:
     """Typed access to one row's cells (keyed by the sheet's column names) for one line."""
 
-    def __init__(self, line: int, values: dict[str, str]):
+    def __init__(self, line: int, values: dict[str, str], labels: dict[str, str] | None = None):
         self.line = line
         self.values = values
+        self.labels = labels or {}  # field name -> its header as written in the file
         self.problems: list[RowProblem] = []
 
     def problem(self, column: str, value: str, code: str, *, blocking=False, detail="") -> None:
+        column = self.labels.get(column, column)
         self.problems.append(RowProblem(self.line, column, value, code, blocking, detail))
 
     def text(self, column: str, *, required: bool = False, blocking: bool = False) -> str:
@@ -214,9 +221,32 @@ class Cells:
             return ""
         compact = compact_id(value)
         if not nhs_number_is_valid(compact):
-            self.problem(column, value, INVALID_NHS_NUMBER)
+            self.problem(column, masked(value), INVALID_NHS_NUMBER)
             return ""
         return compact
+
+    def national_id(self, column: str, type_column: str) -> tuple[str, str]:
+        """Return (number as stored, its type), or ("", "") with a problem naming what is wrong.
+
+        The type comes from `type_column` (DNI, NIE, NIF, NIF PT, NIR, NHS,
+        Passport…) or, when that is blank, from the number's shape. Warnings show
+        only the last three characters of a number.
+        """
+        value = self.text(column)
+        word = self.text(type_column)
+        kind = national_ids.read_type(word) if word else None
+        if word and kind is None:
+            expected = ", ".join(sorted(national_ids.NationalIdType.values))
+            detail = WHAT[UNKNOWN_VALUE].format(expected=expected)
+            self.problem(type_column, word, UNKNOWN_VALUE, detail=detail)
+        if not value:
+            return "", ""
+        try:
+            found = national_ids.check(value, kind)
+        except national_ids.InvalidNationalId as invalid:
+            self.problem(column, masked(value), INVALID_NATIONAL_ID, detail=invalid.reason)
+            return "", ""
+        return found.value, found.kind
 
     def email(self, column: str) -> str:
         value = self.text(column).lower()

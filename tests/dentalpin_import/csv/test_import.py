@@ -85,7 +85,7 @@ def test_reimporting_the_same_sheet_creates_nothing(patients, clinic, tmp_path):
 
 
 @pytest.mark.django_db
-def test_an_invalid_nhs_number_warns_with_line_and_value_and_the_patient_still_arrives(
+def test_an_invalid_nhs_number_warns_with_line_and_hidden_value_and_the_patient_still_arrives(
     clinic, tmp_path
 ):
     rows = [PATIENT_HEADER, patient("P7", "Eva", "Ruiz", nhs="943 476 5918")]
@@ -93,10 +93,11 @@ def test_an_invalid_nhs_number_warns_with_line_and_value_and_the_patient_still_a
     assert report["entities"]["csv_patient"]["created"] == 1
     warning = ImportWarning.objects.get(code="csv.invalid_nhs_number")
     assert warning.severity == "warn" and warning.source_id == "P7"
-    assert "line 2, NHS Number" in warning.message and "'943 476 5918'" in warning.message
+    assert "line 2, NHS Number" in warning.message and "'•••••••918'" in warning.message
     with scopes_disabled():
         eva = Patient.objects.get(legacy_id="P7")
-    assert eva.national_id == "" and "943 476 5918" in eva.notes
+    # An identity number is never kept in clear text, not even a wrong one.
+    assert eva.national_id == "" and "943" not in eva.notes + warning.message
 
 
 @pytest.mark.django_db

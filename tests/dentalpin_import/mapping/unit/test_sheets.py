@@ -71,13 +71,13 @@ def test_a_sheets_gender_is_read_into_the_patients_sex(sheet_harness, gender, se
     assert mapped.row.sex == sex
 
 
-def test_an_invalid_nhs_number_is_left_out_noted_and_kept_in_the_patients_notes(sheet_harness):
+def test_an_invalid_nhs_number_is_left_out_and_noted_without_showing_it(sheet_harness):
     (mapped,) = patients(sheet_harness, patient("P1", "Ana", "Ruiz", nhs="123 456 7890"))
     assert (mapped.row.national_id, mapped.row.national_id_type) == ("", "")
-    assert mapped.row.notes == "NHS Number in the sheet (not valid): 123 456 7890"
+    assert "123" not in mapped.row.notes  # never in clear text, not even a wrong one
     note = mapped.note("csv.invalid_nhs_number")
     assert note.severity == "warn" and note.raw_data["line"] == 2
-    assert note.raw_data["value"] == "123 456 7890"
+    assert note.raw_data["value"] == "•••••••890"
 
 
 def test_a_long_mobile_phone_is_cut_with_a_note_and_kept_whole_in_the_notes(sheet_harness):
@@ -120,7 +120,7 @@ def test_a_patient_the_clinic_has_is_linked_by_legacy_id_then_by_nhs_number(shee
         patient("P3", "Eva", "Gil", nhs="401 023 2137"),
     )
     assert same.row == by_legacy and same.codes == ["csv.patient_linked"]
-    assert nhs.row == by_nhs and "same NHS number" in nhs.note("csv.patient_linked").message
+    assert nhs.row == by_nhs and "same national id" in nhs.note("csv.patient_linked").message
     # A patient with another legacy id is another record of the old system.
     assert other.row.pk is None and other.notes == []
 

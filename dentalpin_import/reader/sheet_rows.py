@@ -1,0 +1,200 @@
+"""Rows of a spreadsheet (CSV or workbook) → typed records: the header, the keys, the cells.
+
+The header row is matched by `sheet_headers.recognise` (aliases, a column
+mapping); a sheet whose required fields are not all there is refused naming
+them. Every non-blank row after it becomes one record of the sheet's type;
+the first row with a key keeps it, a repeated one is refused as a duplicate.
+No Django models here. See docs/manual.en.md, "Spreadsheets".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from dentalpin_import.reader.errors import ReadError
+from dentalpin_import.reader.records import canonical_uuid
+from dentalpin_import.reader.sheet_fields import FIELDS
+from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, recognise
+from dentalpin_import.reader.sheet_records import SheetRecord
+from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
+from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
+from dentalpin_import.reader.values import clean_text
+
+SOURCE_SYSTEM = "csv_sheets"
+SAMPLE_ROWS = 5
+MAX_COLUMNS = 1000
+
+EMPTY = "empty_sheet"
+MISSING_COLUMNS = "missing_columns"
+UNKNOWN_SHEET = "unknown_sheet"
+TOO_MANY_COLUMNS = "too_many_columns"
+WRONG_MAPPING = "wrong_mapping"
+
+MSG_EMPTY = "the file is empty: no header row"
+MSG_MISSING = "the {label} sheet lacks required columns: {missing}"
+MSG_UNKNOWN_SHEET = (
+    "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
+)
+MSG_TOO_MANY_COLUMNS = (
+    "the header row has {count:,} columns, more than the {limit:,} a sheet may have: "
+    "is the first row really the header?"
+)
+MSG_WRONG_MAPPING = (
+    "the column mapping is for a {found} sheet, not a {wanted} one: choose the right mapping"
+)
+
+
+class MissingColumns(ReadError):
+    """The header lacks required fields; `missing` lists their English column names.
+
+    `match` is what `recognise` found (field names in `match.missing_required`),
+    for a page that lets staff map the columns.
+    """
+
+    def __init__(self, spec: SheetSpec, missing, message: str, code=MISSING_COLUMNS, match=None):
+        super().__init__(code, message)
+        self.spec = spec
+        self.missing = missing
+        self.match = match
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # a codec name that decodes the file again exactly (`--encoding`)
+    how: str  # why this encoding: "byte order mark", "valid UTF-8", "detected…", "given"
+
+
+@dataclass
+class ParsedSheet:
+    spec: SheetSpec
+    decoded: Decoded
+    delimiter: str  # "" for a workbook
+    header: list[str]
+    ignored_columns: list[str]
+    records: list[SheetRecord] = field(default_factory=list)
+    samples: list[list[str]] = field(default_factory=list)
+    match: HeaderMatch | None = None
+    format: str = "csv"  # or xlsx, xls, ods
+    worksheet: str = ""  # a workbook's sheet name
+
+    @property
+    def delimiter_name(self) -> str:
+        return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, "")
+
+
+def match_header(
+    header: list[str], sheet: str | None, mapping: SheetMapping | None = None
+) -> tuple[SheetSpec, HeaderMatch]:
+    """The sheet `header` belongs to and each column's field; `MissingColumns` to refuse it."""
+    if len(header) > MAX_COLUMNS:
+        message = MSG_TOO_MANY_COLUMNS.format(count=len(header), limit=MAX_COLUMNS)
+        raise ReadError(TOO_MANY_COLUMNS, message)
+    if sheet and mapping is not None and mapping.sheet_type != sheet:
+        message = MSG_WRONG_MAPPING.format(
+            found=SHEETS[mapping.sheet_type].label, wanted=SHEETS[sheet].label
+        )
+        raise ReadError(WRONG_MAPPING, message)
+    found = recognise(header, mapping, sheet_type=sheet)
+    if found.sheet_type is not None:
+        return SHEETS[found.sheet_type], found
+    spec = SHEETS[found.closest]
+    columns = {f.name: f.column for f in FIELDS[spec.name]}
+    missing = [columns[name] for name in found.missing_required]
+    if sheet or mapping is not None:
+        message = MSG_MISSING.format(label=spec.label, missing=", ".join(missing))
+        raise MissingColumns(spec, missing, message, match=found)
+    message = MSG_UNKNOWN_SHEET.format(label=spec.label, missing=", ".join(missing))
+    raise MissingColumns(spec, missing, message, code=UNKNOWN_SHEET, match=found)
+
+
+def start(header: list[str], *, sheet, mapping, decoded: Decoded, delimiter="", **more):
+    """A `ParsedSheet` for `header` (refused as `match_header` says), with no rows yet."""
+    if not header or not any(h.strip() for h in header):
+        raise ReadError(EMPTY, MSG_EMPTY)
+    spec, found = match_header(header, sheet, mapping)
+    ignored = [h.strip() for h, name in zip(header, found.columns, strict=True) if not name]
+    ignored = [h for h in ignored if h]
+    return ParsedSheet(spec, decoded, delimiter, header, ignored, match=found, **more)
+
+
+class _Keys:
+    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
+
+    def __init__(self):
+        self.first_line: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+
+    def source_id(self, key: str, row: Cells) -> str:
+        self.seen[key] = self.seen.get(key, 0) + 1
+        if key not in self.first_line:
+            self.first_line[key] = row.line
+            return key
+        detail = WHAT[DUPLICATE_KEY].format(first=self.first_line[key])
+        row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
+        return f"{key}#{self.seen[key]}"
+
+
+def read_rows(
+    parsed: ParsedSheet,
+    rows: Iterable[tuple[int, list[str]]],
+    *,
+    source_system: str = SOURCE_SYSTEM,
+    clean: bool = True,
+) -> Iterator[SheetRecord]:
+    """Yield a record per non-blank (line, cells) row, keeping the first rows as samples.
+
+    `clean=False` skips the NUL/surrogate clean-up when the caller knows no cell needs it.
+    """
+    keys = _Keys()
+    positions = parsed.match.positions
+    labels = {name: parsed.header[i].strip() for name, i in positions.items()}
+    for line, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines hold nothing to lose
+        if len(parsed.samples) < SAMPLE_ROWS:
+            parsed.samples.append(list(cells))
+        row = Cells(line, {}, labels)
+        yield _record(parsed, row, cells, positions, keys, source_system, clean)
+
+
+def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_system, clean):
+    header = parsed.header
+    # The text rule DPMF payloads follow too (values.clean_text): the importer warns
+    # about each cleaned cell as it does about a cleaned payload field.
+    fixes = _clean_cells(header, cells) if clean else ()
+    row.values = {name: cells[i] if i < len(cells) else "" for name, i in positions.items()}
+    extra = [c for c in cells[len(header) :] if c.strip()]
+    if extra:
+        # Only how many: the spilled values may be pieces of a clinical note.
+        row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
+    record_class, fields, key = parsed.spec.read(row)
+    if any(p.blocking for p in row.problems):
+        key = f"line {row.line}"  # an unusable row fails, and is tried again next time
+    source_id = keys.source_id(key, row)
+    return record_class(
+        canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
+        source_id=source_id,
+        source_system=source_system,
+        raw={
+            (name.strip() or f"column {i + 1}"): value
+            for i, (name, value) in enumerate(zip(header, cells, strict=False))
+        },
+        line=row.line,
+        issues=tuple(row.problems),
+        problems=fixes,
+        **fields,
+    )
+
+
+def _clean_cells(header: list[str], cells: list[str]) -> tuple:
+    """Clean `cells` in place; return a (column, code, "") problem for each cleaned one."""
+    fixes = []
+    for i, cell in enumerate(cells):
+        text, codes = clean_text(cell)
+        if codes:
+            cells[i] = text
+            column = header[i].strip() if i < len(header) else f"column {i + 1}"
+            fixes += [(column, code, "") for code in codes]
+    return tuple(fixes)

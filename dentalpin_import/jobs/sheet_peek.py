@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from dentalpin_import.reader import csv_sheets
+from dentalpin_import.reader import csv_sheets, workbooks
 from dentalpin_import.reader.errors import ReadError
 
 SAMPLE_ROWS = 5
@@ -56,9 +56,25 @@ def _csv(data: bytes, encoding: str | None) -> Peek | None:
     return Peek([h.strip() for h in header], samples)
 
 
+def _workbook(path: Path, worksheet: str | None) -> Peek | None:
+    """A workbook's sheets and the header of the chosen one (or of the one proposed)."""
+    sheets = workbooks.worksheets(path, max_bytes=settings.CSV_MAX_SHEET_BYTES)
+    if not sheets:
+        return None
+    best = workbooks.proposed(sheets)
+    names = [s.name for s in sheets]
+    chosen = next((s for s in sheets if s.name == worksheet), None)
+    if chosen is None and worksheet:
+        return None  # a name the workbook has not: the full read says so
+    shown = chosen or best or sheets[0]
+    return Peek([h.strip() for h in shown.header], [], names, best.name if best else None)
+
+
 def peek(path: Path, *, encoding: str | None, worksheet: str | None = None) -> Peek | None:
     """The staged sheet's header and first rows; None when it cannot be read this way."""
     try:
+        if workbooks.kind_of(path):
+            return _workbook(path, worksheet)
         data = csv_sheets.read_file(path, settings.CSV_MAX_SHEET_BYTES)
         return _csv(data, encoding)
     except (ReadError, OSError):

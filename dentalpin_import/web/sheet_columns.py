@@ -41,8 +41,10 @@ def _waiting_job(request, job_id) -> tuple[ImportJob, dict | None]:
     return job, shown
 
 
-def _leave(job: ImportJob):
-    """Where a job that is not waiting (any more) is shown."""
+def _leave(job: ImportJob, shown: dict | None = None):
+    """Where a job not waiting for this step is shown: its own step, its preview, its page."""
+    if shown is not None:
+        return redirect(STEP_URLS[shown["step"]], job_id=job.pk)
     if job.status in (JobStatus.VALIDATED, JobStatus.PREVIEWED, JobStatus.FAILED):
         if not job.started_at:
             return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
@@ -151,7 +153,7 @@ def _columns_context(job, shown, form, kind) -> dict:
 def columns(request, job_id):
     job, shown = _waiting_job(request, job_id)
     if shown is None or shown["step"] != sheet_columns.COLUMNS:
-        return _leave(job)
+        return _leave(job, shown)
     kind = _kind(request, shown)
     initial = recognise(shown["headers"], sheet_type=kind).columns
     if request.method == "POST" and "save" in request.POST:
@@ -193,7 +195,7 @@ class WorksheetForm(forms.Form):
 def worksheet(request, job_id):
     job, shown = _waiting_job(request, job_id)
     if shown is None or shown["step"] != sheet_columns.WORKSHEET:
-        return _leave(job)
+        return _leave(job, shown)
     names = shown["worksheets"]
     form = WorksheetForm(
         request.POST or None, names=names, initial={"worksheet": shown.get("proposed")}

@@ -19,7 +19,7 @@ from dentalpin_import.reader.sheet_specs import SHEETS
 from dentalpin_import.web.sheet_columns import STEP_URLS
 from dentalpin_import.web.sheet_rows import row_filters
 
-SUFFIXES = (".csv", ".tsv", ".txt")
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods")
 READY = (JobStatus.VALIDATED, JobStatus.PREVIEWED)
 ENCODINGS = (
     ("", _("Detect automatically")),
@@ -33,7 +33,9 @@ ENCODINGS = (
 
 
 class SheetUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV sheet"), help_text=_(".csv, .tsv or .txt"))
+    file = forms.FileField(
+        label=_("Sheet or workbook"), help_text=_(".csv, .tsv, .txt, .xlsx, .xls or .ods")
+    )
     sheet = forms.ChoiceField(
         label=_("Sheet"),
         required=False,
@@ -46,7 +48,9 @@ class SheetUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(SUFFIXES):
-            raise forms.ValidationError(_("Choose a CSV sheet: a .csv, .tsv or .txt file."))
+            raise forms.ValidationError(
+                _("Choose a sheet: a .csv, .tsv or .txt file, or an .xlsx, .xls or .ods workbook.")
+            )
         return upload
 
 

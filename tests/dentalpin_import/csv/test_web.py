@@ -42,7 +42,8 @@ def test_upload_preview_confirm_and_the_job_page_report(staff_client, clinic, tm
     with scopes_disabled():
         assert Patient.objects.filter(clinic=clinic).count() == 3
     staged = services.staging_dir(job)
-    assert [p.name for p in staged.iterdir()] == ["validated.dpmr"]
+    assert sorted(p.name for p in staged.iterdir()) == ["rows", "validated.dpmr"]
+    assert all("Peña".encode() not in p.read_bytes() for p in (staged / "rows").iterdir())
     assert "Peña".encode("cp1252") not in (staged / "validated.dpmr").read_bytes()
 
 
@@ -95,7 +96,7 @@ def test_only_csv_like_files_are_accepted(staff_client, tmp_path):
     bad = tmp_path / "export.dpm"
     bad.write_bytes(b"SQLite format 3\x00")
     page = upload(staff_client, bad).content.decode()
-    assert "Choose a CSV sheet" in page and not ImportJob.objects.exists()
+    assert "Choose a sheet" in page and not ImportJob.objects.exists()
 
 
 @pytest.mark.django_db

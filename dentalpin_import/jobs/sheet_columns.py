@@ -88,7 +88,7 @@ def decide(job: ImportJob) -> Decision:
     if chosen is None:
         saved = saved_mapping(job.clinic, peeked.headers)
         if saved is not None:
-            chosen = SheetMapping(saved.sheet_type, saved.columns)
+            chosen = saved.as_mapping()
     match = recognise(peeked.headers, chosen, sheet_type=given)
     if match.sheet_type is None or match.repeated:
         _wait(job, peeked, COLUMNS, match)

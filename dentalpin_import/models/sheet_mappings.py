@@ -4,7 +4,7 @@ A mapping says, for one set of column headers (its `signature`, as the reader
 computes it from the normalised headers), which field of which sheet type each
 column fills, or that the column is ignored. It holds header names and field
 names only, never a value of the sheet. The same content is the JSON file the
-import commands take with `--mapping` (`as_json`).
+import commands take with `--mapping` (`as_mapping().to_json()`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MAPPING_FORMAT = "dentalpin-sheet-mapping/1"
+from dentalpin_import.reader.sheet_headers import SheetMapping
 
 
 class SheetColumnMappingQuerySet(models.QuerySet):
@@ -57,6 +57,6 @@ class SheetColumnMapping(models.Model):
     def __str__(self) -> str:
         return f"{self.sheet_type}: {', '.join(self.headers)[:80]}"
 
-    def as_json(self) -> dict:
-        """The file staff download and the commands read with `--mapping`."""
-        return {"format": MAPPING_FORMAT, "sheet_type": self.sheet_type, "columns": self.columns}
+    def as_mapping(self) -> SheetMapping:
+        """The mapping as the reader takes it; `.to_json()` is the file `--mapping` reads."""
+        return SheetMapping(self.sheet_type, self.columns)

@@ -22,7 +22,11 @@ UNPACK_FAILED = "unpack_failed"
 UNEXPECTED_COLUMN = "unexpected_column"
 
 MSG_NOT_DPMF = "not a DPMF file (magic {magic})"
-MSG_DECRYPT_FAILED = "decryption failed: wrong passphrase or corrupted file"
+MSG_DECRYPT_FAILED = (
+    "wrong passphrase: the file does not open with it; type it again exactly as it was given "
+    "(capitals, accents and spaces count); if it is surely right, the file was damaged: ask for "
+    "a new export"
+)
 MSG_PASSPHRASE_REQUIRED = "the file is encrypted and no passphrase was given"
 MSG_UNSUPPORTED_KDF = "unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1)"
 MSG_TOO_LARGE = "the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES)"
@@ -30,10 +34,22 @@ MSG_VERSION = "format version {version} is not supported (this importer reads 0.
 MSG_HASH_MISMATCH = "integrity hash mismatch: declared {declared}, computed {computed}"
 MSG_HASH_MISSING = "the file has no integrity hash, so it cannot be verified"
 MSG_HASH_ALGO = "unsupported integrity hash algorithm {algo}"
-MSG_TRUNCATED_ENC = "the encrypted file is truncated"
-MSG_TRUNCATED_HEAD = "the encrypted file is truncated (no complete header)"
-MSG_TRUNCATED_SHORT = "the encrypted file is truncated (shorter than its header)"
-MSG_TRUNCATED_ZSTD = "the compressed file is truncated (incomplete zstd frame)"
+MSG_TRUNCATED_ENC = (
+    "the encrypted file is incomplete (cut short while it was copied or downloaded); the "
+    "passphrase is right: copy the file again, or ask for a new export"
+)
+MSG_TRUNCATED_HEAD = (
+    "the encrypted file is incomplete: it ends inside its header (cut short while it was copied "
+    "or downloaded); copy the file again, or ask for a new export"
+)
+MSG_TRUNCATED_SHORT = (
+    "the encrypted file is incomplete: too little follows its header to hold an export (cut "
+    "short while it was copied or downloaded); copy the file again, or ask for a new export"
+)
+MSG_TRUNCATED_ZSTD = (
+    "the compressed file is incomplete: it ends in the middle of its compressed data (cut short "
+    "while it was copied or downloaded); copy the file again, or ask for a new export"
+)
 MSG_CORRUPT_ZSTD = "corrupt zstd data: {detail}"
 MSG_TRAILING_ZSTD = "unexpected bytes after a zstd frame"
 MSG_ZSTD_RESERVED = "a reserved bit of a frame header is set"
@@ -50,8 +66,13 @@ MSG_TAMPERED = (
     "right): ask for a new export"
 )
 MSG_TRUNCATED_DB = (
-    "the file is truncated: its database has {size:,} bytes, its header says {expected:,}; "
-    "copy or export it again"
+    "the file is incomplete: its database has {size:,} bytes where its header says "
+    "{expected:,} (cut short while it was copied or downloaded); copy the file again, or ask for "
+    "a new export"
+)
+MSG_TRUNCATED_START = (
+    "the file is incomplete: it stops within the first bytes of a DPMF export (cut short while "
+    "it was copied or downloaded); copy the file again, or ask for a new export"
 )
 MSG_DB_HEADER = "the database header inside the file is damaged: ask for a new export"
 MSG_DB_DAMAGED = "the database inside the file is damaged: ask for a new export"

@@ -26,6 +26,11 @@ from dentalpin_import.reader.errors import ReadError
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_HEADER = 100
 Progress = Callable[[str, int, int], None]
+MAGICS = (SQLITE_MAGIC, ZSTD_MAGIC, DPME_MAGIC)
+# The least an encrypted inner layer can be (§2): a SQLite file is at least one 512-byte
+# page, a zstd frame at least a header and a block header. Less is a cut file whatever the
+# passphrase, so it is told before a key is derived, not taken for a wrong passphrase.
+MIN_INNER = {"raw": 512, "zstd": 9}
 
 
 class Layering(StrEnum):
@@ -56,6 +61,9 @@ def detect_layering(path: str | Path) -> Layering:
                 return Layering.ZSTD_ENC if env.inner_layout == "zstd" else Layering.ENC
     except OSError as exc:
         raise unreadable(exc) from None
+    if head and any(len(head) < len(m) and m.startswith(head) for m in MAGICS):
+        # The whole file is the first bytes of a DPMF file's start: it was cut short.
+        raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_START)
     magic = " ".join(f"{b:02x}" for b in head[:4]) or "empty file"
     raise ReadError(E.NOT_DPMF, E.MSG_NOT_DPMF.format(magic=magic))
 
@@ -194,6 +202,8 @@ def _decrypt(
 ) -> tuple[Path, int]:
     with open(path, "rb") as fh:
         env = read_envelope(fh, path.stat().st_size)
+        if env.ciphertext_length < MIN_INNER[env.inner_layout]:
+            raise ReadError(E.TRUNCATED, E.MSG_TRUNCATED_SHORT)
         key = derive_key(passphrase, env.salt)
         zstd = env.inner_layout == "zstd"
         sink = _Sink(target, compressed=zstd, max_bytes=max_bytes)

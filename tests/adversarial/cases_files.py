@@ -186,7 +186,7 @@ SCHEMAS = [
         "lying container",
         lambda w: H.header_page_count(w.plain),
         "a.dpm",
-        "the file is truncated",
+        "the file is incomplete",
     ),
     file_case(
         "zstd bomb declared",
@@ -277,7 +277,7 @@ SCHEMAS = [
         "bad envelope",
         lambda w: H.envelope(b"")[:6],
         "a.dpm.enc",
-        "truncated",
+        "incomplete",
         passphrase=b.PASSPHRASE,
     ),
     file_case(
@@ -361,7 +361,7 @@ COMMANDS = [
         "inspect_dpmf",
         lambda w: D.wrap(w.plain, "enc"),
         "a.dpm.enc",
-        "decryption failed",
+        "wrong passphrase",
         passphrase="not-the-passphrase",
     ),
 ]

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-for-tests"  # the factories' password
 PATIENTS = 120
-DECRYPTION_FAILED = "decryption failed: wrong passphrase or corrupted file"
+DECRYPTION_FAILED = "wrong passphrase: the file does not open with it"
 
 
 def log_in(page, base_url, username):

@@ -145,7 +145,7 @@ def test_wrong_passphrase_tampering_and_missing_passphrase(tmp_path, tmp_root):
     path = b.build(tmp_path, rows(), layer="zstd-enc")
     refused(path, tmp_root, E.PASSPHRASE_REQUIRED)
     message = refused(path, tmp_root, E.DECRYPT_FAILED, passphrase="contrasena-demo")
-    assert message == "decryption failed: wrong passphrase or corrupted file"
+    assert message == E.MSG_DECRYPT_FAILED
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))

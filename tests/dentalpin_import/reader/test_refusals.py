@@ -62,7 +62,7 @@ def test_corrupt_zstd_is_corrupt_and_a_cut_one_is_truncated(tmp_path, private, p
     corrupt = refusal(write(tmp_path, "c.dpm.zst", bytes(middle)), private)
     assert corrupt.code == E.BAD_COMPRESSION, corrupt
     cut = refusal(write(tmp_path, "t.dpm.zst", compressed[: len(compressed) // 2]), private)
-    assert cut.code == E.TRUNCATED and "zstd" in str(cut)
+    assert cut.code == E.TRUNCATED and "compressed file is incomplete" in str(cut)
     reserved = compressed[:6] + b"\x07\x00\x00" + compressed[9:]
     assert refusal(write(tmp_path, "r.dpm.zst", reserved), private).code == E.BAD_COMPRESSION
 

@@ -97,5 +97,5 @@ def test_the_vector_decrypts_and_a_changed_header_byte_does_not():
     tampered = data.replace(b'"v":1,', b'"v":1 ,')
     tampered = tampered[:4] + (len(env.header_bytes) + 1).to_bytes(4, "little") + tampered[8:]
     env2 = crypto.read_envelope(io.BytesIO(tampered), len(tampered))
-    with pytest.raises(crypto.ReadError, match="wrong passphrase or corrupted file"):
+    with pytest.raises(crypto.ReadError, match="^wrong passphrase: "):
         crypto.decrypt_stream(io.BytesIO(tampered), env2, key, lambda _d: None)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 
 from django import forms
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,8 +23,16 @@ from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services, sheet_columns
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind
-from dentalpin_import.reader.sheet_fields import SHEET_TYPES
-from dentalpin_import.reader.sheet_headers import SheetMapping, fields_of, recognise
+from dentalpin_import.reader import sheet_templates
+from dentalpin_import.reader.errors import ReadError
+from dentalpin_import.reader.sheet_fields import LANGUAGES, SHEET_TYPES
+from dentalpin_import.reader.sheet_headers import (
+    MAX_MAPPING_BYTES,
+    SheetMapping,
+    fields_of,
+    recognise,
+)
+from dentalpin_import.web.refusals import translate_refusal
 
 IGNORE = ""
 KIND_LABELS = {
@@ -156,6 +164,8 @@ def columns(request, job_id):
         return _leave(job, shown)
     kind = _kind(request, shown)
     initial = recognise(shown["headers"], sheet_type=kind).columns
+    if request.method == "POST" and "upload" in request.POST:
+        return _apply_file(request, job, shown, kind)
     if request.method == "POST" and "save" in request.POST:
         form = ColumnsForm(request.POST, kind=kind, headers=shown["headers"])
         if form.is_valid():
@@ -171,6 +181,36 @@ def columns(request, job_id):
     context = _columns_context(job, shown, form, kind)
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "dentalpin_import/sheets/columns.html", context, status=status)
+
+
+def _apply_file(request, job: ImportJob, shown: dict, kind: str):
+    """Read the sheet with a mapping file staff uploaded (one they downloaded before)."""
+    upload = request.FILES.get("mapping_file")
+    error = _("Choose the mapping file (.json) to use.")
+    if upload is not None:
+        try:
+            mapping = SheetMapping.from_json(upload.read(MAX_MAPPING_BYTES + 1))
+        except ReadError as exc:
+            error = translate_refusal(str(exc))
+        else:
+            match = recognise(shown["headers"], mapping)
+            if match.sheet_type is not None and not match.repeated:
+                sheet_columns.save_mapping(
+                    job=job, user=request.user, mapping=mapping, headers=shown["headers"]
+                )
+                document = json.loads(mapping.to_json())
+                sheet_columns.unpark(job, mapping=document, sheet=mapping.sheet_type)
+                return _read(job)
+            labels = {f.name: str(f.label) for f in fields_of(mapping.sheet_type)}
+            error = _(
+                "This mapping file does not fit this sheet: no column for %(fields)s. "
+                "Choose the columns below instead."
+            ) % {"fields": ", ".join(labels.get(n, n) for n in match.missing_required)}
+    form = ColumnsForm(
+        kind=kind, headers=shown["headers"], initial_fields=recognise(shown["headers"]).columns
+    )
+    context = dict(_columns_context(job, shown, form, kind), file_error=error)
+    return render(request, "dentalpin_import/sheets/columns.html", context, status=400)
 
 
 def _read(job: ImportJob):
@@ -226,3 +266,18 @@ STEP_URLS = {
     sheet_columns.COLUMNS: "dentalpin_import:sheet-columns",
     sheet_columns.WORKSHEET: "dentalpin_import:sheet-worksheet",
 }
+
+
+@clinic_permission_required("job_write")
+@require_http_methods(["GET"])
+def template(request, sheet_type: str, fmt: str):
+    """A blank template of one kind of sheet, headers in the page's language, one example row."""
+    if sheet_type not in SHEET_TYPES or fmt not in sheet_templates.FORMATS:
+        raise Http404("no such template")
+    language = (get_language() or "en").split("-")[0]
+    language = language if language in LANGUAGES else "en"
+    data = sheet_templates.template_bytes(sheet_type, fmt, language)
+    response = HttpResponse(data, content_type=sheet_templates.CONTENT_TYPES[fmt])
+    name = sheet_templates.file_name(sheet_type, fmt, language)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -16,7 +16,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services, sheet_columns, sheet_preview
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.sheet_specs import SHEETS
-from dentalpin_import.web.sheet_columns import STEP_URLS
+from dentalpin_import.web.sheet_columns import KIND_LABELS, STEP_URLS
 from dentalpin_import.web.sheet_rows import row_filters
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods")
@@ -75,7 +75,7 @@ def upload(request):
             _("The sheet is larger than %(limit)s bytes (CSV_MAX_SHEET_BYTES); split it.")
             % {"limit": f"{settings.CSV_MAX_SHEET_BYTES:,}"},
         )
-        return render(request, "dentalpin_import/sheets/upload.html", {"form": form}, status=413)
+        return _upload_page(request, form, status=413)
     elif request.method == "POST" and form.is_valid():
         job = services.stage_sheet_upload(
             clinic=request.clinic,
@@ -92,7 +92,13 @@ def upload(request):
             return redirect(STEP_URLS[decision.step], job_id=job.pk)
         services.validate_sheet_upload(job=job)
         return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
-    return render(request, "dentalpin_import/sheets/upload.html", {"form": form})
+    return _upload_page(request, form)
+
+
+def _upload_page(request, form, status=200):
+    # Blank templates to download, one per kind of sheet (web/sheet_columns.template).
+    context = {"form": form, "sheet_kinds": list(KIND_LABELS.items())}
+    return render(request, "dentalpin_import/sheets/upload.html", context, status=status)
 
 
 def _sheet_job(request, job_id) -> ImportJob:

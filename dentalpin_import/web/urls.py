@@ -4,7 +4,10 @@ from django.urls import path
 
 from dentalpin_import.web import (
     agent,
+    cutover,
+    documents,
     jobs,
+    rehearsals,
     reports,
     sheet_columns,
     sheet_rows,
@@ -32,6 +35,17 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/undo/", undo.job_undo, name="job-undo"),
     path("jobs/<uuid:job_id>/report.json", reports.job_report_json, name="job-report-json"),
     path("jobs/<uuid:job_id>/binaries", agent.binaries, name="job-binaries"),
+    path("jobs/<uuid:job_id>/documents", documents.drop, name="job-documents"),
+    path("jobs/<uuid:job_id>/import-for-real/", rehearsals.import_for_real, name="job-for-real"),
+    path("jobs/<uuid:job_id>/conflicts/", cutover.job_conflicts, name="job-conflicts"),
+    path("jobs/<uuid:job_id>/conflicts.csv", cutover.job_conflicts_csv, name="job-conflicts-csv"),
+    path(
+        "jobs/<uuid:job_id>/conflicts/take-file/",
+        cutover.job_conflicts_take,
+        name="job-conflicts-take",
+    ),
+    path("jobs/<uuid:job_id>/missing/", cutover.job_missing, name="job-missing"),
+    path("jobs/<uuid:job_id>/missing.csv", cutover.job_missing_csv, name="job-missing-csv"),
     path("sheets/new/", sheets.upload, name="sheet-upload"),
     path("sheets/<uuid:job_id>/", sheets.preview, name="sheet-preview"),
     path("sheets/<uuid:job_id>/confirm/", sheets.confirm, name="sheet-confirm"),
@@ -39,4 +53,9 @@ urlpatterns = [
     path("sheets/<uuid:job_id>/workbook/", sheet_columns.worksheet, name="sheet-worksheet"),
     path("sheets/<uuid:job_id>/mapping.json", sheet_columns.mapping_json, name="sheet-mapping"),
     path("sheets/<uuid:job_id>/rows/", sheet_rows.rows, name="sheet-rows"),
+    path(
+        "sheets/templates/<slug:sheet_type>.<slug:fmt>",
+        sheet_columns.template,
+        name="sheet-template",
+    ),
 ]

@@ -35,6 +35,7 @@ from dentalpin_import.loader.row_errors import (
     Copies,
     duplicate_message,
     failure_message,
+    failure_params,
     problem_notes,
     row_warning,
     stops_the_job,
@@ -131,12 +132,14 @@ class ChunkWriter:
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
         self.copies = Copies()
 
-    def warning(self, record_or_row, code, message, severity="warn", raw_data=None):
-        return row_warning(self.ctx, self.entity, record_or_row, code, message, severity, raw_data)
+    def warning(self, record_or_row, code, message, severity="warn", raw_data=None, params=None):
+        return row_warning(
+            self.ctx, self.entity, record_or_row, code, message, severity, raw_data, params
+        )
 
-    def fail(self, result: ChunkResult, row, code: str, message: str) -> None:
+    def fail(self, result: ChunkResult, row, code: str, message: str, params=None) -> None:
         """Count `row` as failed, with its warning."""
-        result.warnings.append(self.warning(row, code, message, "error"))
+        result.warnings.append(self.warning(row, code, message, "error", params=params))
         self.counts.failed += 1
 
     def process(self, rows) -> ChunkResult:
@@ -273,7 +276,8 @@ class ChunkWriter:
                     records.append(record_cls.from_row(row))
             except Exception as exc:  # typing needs no database: whatever it is, it is the row's
                 log.info("could not type %s row %s: %s", self.entity, key, type(exc).__name__)
-                self.fail(result, row, ROW_FAILED, failure_message("read", exc))
+                params = failure_params("read", exc)
+                self.fail(result, row, ROW_FAILED, failure_message("read", exc), params)
         return records
 
     def map_all(self, records, result: ChunkResult):
@@ -307,7 +311,9 @@ class ChunkWriter:
             self.fail(result, record, ROW_UNRESOLVED, message)
             return None
         except MappingWarning as w:
-            result.warnings.append(self.warning(record, w.code, w.message, w.severity, w.raw_data))
+            result.warnings.append(
+                self.warning(record, w.code, w.message, w.severity, w.raw_data, w.params)
+            )
             if not w.skip:
                 self.counts.failed += 1
                 return None
@@ -318,7 +324,8 @@ class ChunkWriter:
             if stops_the_job(exc):
                 raise
             log.exception("mapper %s failed on %s", self.entity, record.canonical_uuid)
-            self.fail(result, record, ROW_FAILED, failure_message("map", exc))
+            params = failure_params("map", exc)
+            self.fail(result, record, ROW_FAILED, failure_message("map", exc), params)
             return None
         instances = mapped if isinstance(mapped, list) else ([mapped] if mapped else [])
         notes = list(ctx.notes)
@@ -415,11 +422,13 @@ class ChunkWriter:
                 n.code.endswith("_truncated") for n in outcome.notes
             ):
                 continue
-            outcome.notes.append(Note(change.code, change.message, "warn"))
+            outcome.notes.append(
+                Note(change.code, change.message, "warn", params={"field": change.field})
+            )
 
     def note_warnings(self, outcomes: list[Outcome]) -> list[ImportWarning]:
         return [
-            self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data)
+            self.warning(outcome.record, n.code, n.message, n.severity, n.raw_data, n.params)
             for outcome in outcomes
             for n in outcome.notes
         ]
@@ -472,7 +481,7 @@ class ChunkWriter:
                 saved.forget_latest()
                 del result.warnings[warned:]
                 if isinstance(exc, fit.RowRefused):
-                    self.fail(result, record, exc.code, exc.message)
+                    self.fail(result, record, exc.code, exc.message, {"field": exc.field})
                     continue
                 if not self.look_up and existing_mappings(
                     self.ctx, self.entity, [record.canonical_uuid]
@@ -484,7 +493,8 @@ class ChunkWriter:
                     continue
                 name = type(exc).__name__
                 log.info("row %s of %s failed: %s", record.canonical_uuid, self.entity, name)
-                self.fail(result, record, ROW_FAILED, failure_message("save", exc))
+                params = failure_params("save", exc)
+                self.fail(result, record, ROW_FAILED, failure_message("save", exc), params)
                 continue
             if outcome is None:
                 continue

@@ -49,11 +49,12 @@ NONE = type(None)
 class RowRefused(Exception):
     """A row that cannot be stored as it is on every database: it fails alone, with `code`."""
 
-    def __init__(self, obj: models.Model, code: str, message: str):
+    def __init__(self, obj: models.Model, code: str, message: str, field: str = ""):
         super().__init__(message)
         self.obj = obj
         self.code = code
         self.message = message
+        self.field = field  # "Patient.given_name", for the warning's translated text
 
 
 class Change(NamedTuple):
@@ -62,6 +63,7 @@ class Change(NamedTuple):
     obj: models.Model
     code: str
     message: str
+    field: str = ""  # "Patient.given_name", for the warning's translated text
 
 
 class Check(NamedTuple):
@@ -118,10 +120,10 @@ def fit(objs: list[models.Model]) -> list[Change]:
                 continue
             fixed, code, message = change
             if code == VALUE_OUT_OF_RANGE:
-                raise RowRefused(objs[i], code, message)
+                raise RowRefused(objs[i], code, message, check.label)
             dicts[i][check.attname] = fixed
             if code:
-                changes.append(Change(objs[i], code, message))
+                changes.append(Change(objs[i], code, message, check.label))
     return changes
 
 

@@ -25,6 +25,7 @@ from dentalpin_import.loader.row_errors import (
     Copies,
     duplicate_message,
     failure_message,
+    failure_params,
     problem_notes,
     row_warning,
     stops_the_job,
@@ -96,7 +97,7 @@ class RawWriter:
         self.counts.raw += len(fresh)
         for row in fresh:
             result.warnings += [
-                self.warning(row, n.code, n.message, n.severity)
+                self.warning(row, n.code, n.message, n.severity, n.params)
                 for n in problem_notes(self.entity, [(w, c, "") for w, c in row.text_fixes])
             ]
         return result
@@ -111,7 +112,8 @@ class RawWriter:
             except Exception as exc:
                 if stops_the_job(exc):
                     raise
-                self.fail(result, row, ROW_FAILED, failure_message("save", exc))
+                params = failure_params("save", exc)
+                self.fail(result, row, ROW_FAILED, failure_message("save", exc), params)
                 continue
             stored.append(row)
         return stored
@@ -138,9 +140,9 @@ class RawWriter:
             ],
         )
 
-    def warning(self, row, code, message, severity="warn"):
-        return row_warning(self.ctx, self.entity, row, code, message, severity)
+    def warning(self, row, code, message, severity="warn", params=None):
+        return row_warning(self.ctx, self.entity, row, code, message, severity, params=params)
 
-    def fail(self, result: ChunkResult, row, code: str, message: str) -> None:
-        result.warnings.append(self.warning(row, code, message, "error"))
+    def fail(self, result: ChunkResult, row, code: str, message: str, params=None) -> None:
+        result.warnings.append(self.warning(row, code, message, "error", params))
         self.counts.failed += 1

@@ -82,6 +82,11 @@ def stops_the_job(exc: BaseException) -> bool:
     return True
 
 
+def failure_params(stage: str, exc: BaseException) -> dict:
+    """The values of `failure_message`'s warning (`warning_texts`)."""
+    return {"variant": stage, "error": type(exc).__name__}
+
+
 def failure_message(stage: str, exc: BaseException) -> str:
     """The warning of a row that failed at `stage`: the kind of error, never its text.
 
@@ -111,12 +116,20 @@ def duplicate_message() -> str:
     return "This row appears twice in the file; the first was imported, this copy was skipped."
 
 
-def row_warning(ctx, entity_type: str, row, code, message, severity="warn", raw_data=None):
+def row_warning(
+    ctx, entity_type: str, row, code, message, severity="warn", raw_data=None, params=None
+):
     """An `ImportWarning` about one source row (or record), with its source and canonical ids.
 
     The ids come from the file: cleaned and cut so the warning itself always
     fits its columns (a warning the database refused would stop the job).
+    `params` are the message's values (`warning_texts`); the patient a record
+    names goes with them, so the pages can name that patient.
     """
+    params = dict(params or {})
+    patient = getattr(row, "patient_uuid", None)
+    if patient and isinstance(patient, str):
+        params.setdefault("patient_uuid", patient[:80])
     return build(
         ImportWarning,
         job=ctx.job,
@@ -128,6 +141,7 @@ def row_warning(ctx, entity_type: str, row, code, message, severity="warn", raw_
         code=code[:120],
         message=message,
         raw_data=raw_data,
+        params=params,
     )
 
 
@@ -187,8 +201,11 @@ def problem_notes(entity: str, problems) -> list[Note]:
         if what in TEXT_FIXES:
             cleaned.setdefault(what, []).append(key or "the row")
         else:
-            notes.append(Note(f"{entity}.unreadable_value", f"{key}: {what}; left empty", "info"))
+            params = {"field": key, "what": what}
+            message = f"{key}: {what}; left empty"
+            notes.append(Note(f"{entity}.unreadable_value", message, "info", params=params))
     for code, fields in cleaned.items():
         message = TEXT_FIXES[code].format(fields=", ".join(dict.fromkeys(fields)))
-        notes.append(Note(code, message[0].upper() + message[1:] + ".", "warn"))
+        params = {"fields": ", ".join(dict.fromkeys(fields))}
+        notes.append(Note(code, message[0].upper() + message[1:] + ".", "warn", params=params))
     return notes

@@ -392,6 +392,7 @@ class Runner:
                 source_id=str(source_id if source_id is not None else "")[:200],
                 severity="error",
                 code="row.missing_canonical_id",
+                params={},
                 message="this row has no canonical id in the file, so it cannot be imported; "
                 "ask for a new export",
             )
@@ -421,6 +422,7 @@ class Runner:
                 code=n.code,
                 message=n.message,
                 raw_data=n.raw_data,
+                params=n.params or {},
             )
             for n in self.ctx.notes
         ]

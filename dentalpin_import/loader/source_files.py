@@ -88,6 +88,7 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
                         f,
                         "file.sha256_missing",
                         f"{f.relative_path}: the extractor could not read this file",
+                        path=f.relative_path,
                     )
                 )
         inserts.insert_instances(rows)  # inside the runner's transaction
@@ -105,7 +106,7 @@ def _keys_fit(f) -> bool:
     )
 
 
-def _file_warning(ctx: MappingContext, f, code: str, message: str) -> ImportWarning:
+def _file_warning(ctx: MappingContext, f, code: str, message: str, **params) -> ImportWarning:
     return build(
         ImportWarning,
         job=ctx.job,
@@ -115,6 +116,7 @@ def _file_warning(ctx: MappingContext, f, code: str, message: str) -> ImportWarn
         severity=Severity.WARN,
         code=code,
         message=message,
+        params=params,
     )
 
 
@@ -195,6 +197,7 @@ def copy_file_warnings(container, ctx: MappingContext) -> list[ImportWarning]:
             code=f"dpmf.{w.code}"[:120],
             message=w.message,
             raw_data=w.raw_data,
+            params={},  # the export's own words: shown as the file gives them
         )
         for w in container.iter_warnings()
     ]
@@ -215,5 +218,6 @@ def tenant_label_notes(container, ctx: MappingContext) -> list[ImportWarning]:
             code="tenant.label_ignored",
             message=f"the file names its clinic '{label}'; it is imported into "
             f"'{clinic.slug}' as requested, never into a clinic named by the file",
+            params={"label": label, "clinic": clinic.name},
         )
     ]

@@ -97,7 +97,8 @@ class PatientAlertMapper(BaseMapper):
         if found.kind == rules.GENERAL:
             ctx.note(
                 "patient_alert.unknown_category",
-                f"no keyword matched; kept as a general note: {cut(record.text, 80)}",
+                # Never the alert's text: it is clinical, and sealed where it is stored.
+                "no keyword matched; kept as a general note",
             )
         written = (
             dt.datetime.combine(record.created_on, dt.time(), tzinfo=dt.UTC)

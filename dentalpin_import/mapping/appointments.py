@@ -58,7 +58,9 @@ class AppointmentMapper(BaseMapper):
             missing = "patient" if patient_id is None else "professional"
             uuid = record.patient_uuid if patient_id is None else record.professional_uuid
             raise MappingWarning(
-                "appointment.unmapped_actor", f"{missing} {uuid} is not in the file or not imported"
+                "appointment.unmapped_actor",
+                f"{missing} {uuid} is not in the file or not imported",
+                params={"kind": missing},
             )
         duration = record.duration_minutes
         if duration is None or duration <= 0:
@@ -114,6 +116,7 @@ class AppointmentMapper(BaseMapper):
             raise MappingWarning(
                 "appointment.unparseable_datetime",
                 f"cannot read date/time {record.scheduled_date!r} {record.scheduled_time!r}",
+                params={"date": record.scheduled_date or "", "time": record.scheduled_time or ""},
             ) from None
         zone = ctx.state.get("clinic_zone") or ZoneInfo(ctx.clinic.timezone)
         ctx.state["clinic_zone"] = zone

@@ -36,6 +36,7 @@ class MappingWarning(Exception):
         severity: str = "warn",
         skip: bool = True,
         raw_data: Any = None,
+        params: dict | None = None,
     ):
         super().__init__(message)
         self.code = code
@@ -43,6 +44,8 @@ class MappingWarning(Exception):
         self.severity = severity
         self.skip = skip
         self.raw_data = raw_data
+        # The message's values, for its text in the reader's language (`warning_texts`).
+        self.params = params
 
 
 class Defer(Exception):
@@ -57,6 +60,7 @@ class Note:
     message: str
     severity: str = "info"
     raw_data: Any = None
+    params: dict | None = None  # the message's values (`warning_texts`)
 
 
 @dataclass
@@ -124,19 +128,29 @@ class MappingContext:
             return None
         return self.keys.get_in(entity_type, canonical_uuid, model._meta.db_table)
 
-    def note(self, code: str, message: str, *, severity: str = "info", raw_data: Any = None):
+    def note(
+        self,
+        code: str,
+        message: str,
+        *,
+        severity: str = "info",
+        raw_data: Any = None,
+        params: dict | None = None,
+    ):
         """Record a warning about the current row without stopping it."""
-        self.notes.append(Note(code, message, severity, raw_data))
+        self.notes.append(Note(code, message, severity, raw_data, params))
 
     def require(self, entity_type: str, canonical_uuid: str | None, *, code: str, what: str) -> int:
         """Resolve a required reference or raise the spec's `no_*` / `unmapped_*` warning."""
+        params = {"kind": entity_type}
         if not canonical_uuid:
-            raise MappingWarning(f"{code}.no_{what}", f"no {what} given")
+            raise MappingWarning(f"{code}.no_{what}", f"no {what} given", params=params)
         target = self.resolve(entity_type, canonical_uuid)
         if target is None:
             raise MappingWarning(
                 f"{code}.unmapped_{what}",
                 f"{what} {canonical_uuid} is not in the file or was not imported",
+                params=params,
             )
         return target
 

@@ -109,19 +109,31 @@ class BudgetMapper(BaseMapper):
     def number(self, record: SourceBudget, ctx: MappingContext) -> str:
         year = self.year(record)
         if record.quote_date is None:
-            ctx.note("budget.no_date", f"budget without a quote date: numbered in {year}")
+            ctx.note(
+                "budget.no_date",
+                f"budget without a quote date: numbered in {year}",
+                params={"year": year},
+            )
         used = ctx.chunk["numbers"][year]
         top = ctx.chunk["top"]  # kept as numbers are given: max(used) per row was quadratic
         wanted = record.number
         if wanted is None or wanted <= 0:
             given = top[year] + 1
-            ctx.note("budget.no_number", f"budget without a number: {budget_number(year, given)}")
+            ctx.note(
+                "budget.no_number",
+                f"budget without a number: {budget_number(year, given)}",
+                params={"number": budget_number(year, given)},
+            )
         elif wanted in used:
             given = top[year] + 1
             ctx.note(
                 "budget.number_collision",
                 f"{budget_number(year, wanted)} is taken; numbered {budget_number(year, given)}",
                 severity="warn",
+                params={
+                    "wanted": budget_number(year, wanted),
+                    "number": budget_number(year, given),
+                },
             )
         else:
             given = wanted
@@ -159,7 +171,11 @@ class BudgetLineMapper(BaseMapper):
         unit_price = record.unit_amount
         if unit_price is None:
             unit_price = item.reference_price if item and item.reference_price else Decimal(0)
-            ctx.note("budget_line.no_price", f"line without a unit price: {unit_price}")
+            ctx.note(
+                "budget_line.no_price",
+                f"line without a unit price: {unit_price}",
+                params={"price": str(unit_price)},
+            )
         line = build(
             BudgetLine,
             clinic=ctx.clinic,
@@ -233,6 +249,7 @@ class BudgetLineMapper(BaseMapper):
                 "budget_line.unmapped_applied_treatment",
                 f"budget line #{pk}: applied treatment {uuid} {why}; line kept without the link",
                 raw_data={"budget_line": pk, "applied_treatment_uuid": uuid},
+                params={"variant": "note" if uuid in notes else "missing"},
             )
 
 

@@ -39,7 +39,11 @@ def optional_link(ctx: MappingContext, entity_type, uuid, model, *, code: str, w
         return None
     target = ctx.resolve_as(entity_type, uuid, model)
     if target is None:
-        ctx.note(code, f"{what} {uuid} is not in the file or not imported; kept without it")
+        ctx.note(
+            code,
+            f"{what} {uuid} is not in the file or not imported; kept without it",
+            params={"kind": entity_type, "variant": "kept"},
+        )
     return target
 
 
@@ -92,6 +96,7 @@ class WorkCalendarDayMapper(BaseMapper):
             raise MappingWarning(
                 "work_calendar_day.invalid_weekday",
                 f"weekday {record.weekday!r} is not 1 (Monday) to 7 (Sunday)",
+                params={"weekday": str(record.weekday)[:20]},
             )
         return build(
             WorkCalendarDay,
@@ -128,12 +133,14 @@ class WorkCalendarShiftMapper(BaseMapper):
             raise MappingWarning(
                 "work_calendar_shift.unparseable_time",
                 f"cannot read shift times {record.start_time!r}-{record.end_time!r}",
+                params={"start": str(record.start_time)[:20], "end": str(record.end_time)[:20]},
             )
         if ends <= starts:
             ctx.note(
                 "work_calendar_shift.ends_before_start",
                 f"shift ends at {ends} before it starts at {starts}; kept as given",
                 severity="warn",
+                params={"start": str(starts), "end": str(ends)},
             )
         return build(
             WorkCalendarShift,

@@ -79,7 +79,11 @@ class CatalogItemMapper(BaseMapper):
         known = ctx.chunk["chairs"].get(name.casefold())
         if known is not None:
             if known.pk is not None:
-                ctx.note("catalog.matched_existing", f"linked to chair #{known.pk} {known.name}")
+                ctx.note(
+                    "catalog.matched_existing",
+                    f"linked to chair #{known.pk} {known.name}",
+                    params={"variant": "chair", "name": known.name},
+                )
             return known
         chair = build(
             Chair,
@@ -110,7 +114,11 @@ class TreatmentCatalogItemMapper(BaseMapper):
         name = record.display_name or record.source_id
         existing = ctx.state["catalogue_before"].get(normalised(name))
         if existing is not None:
-            ctx.note("catalog.matched_existing", f"linked to catalogue item #{existing.pk} {name}")
+            ctx.note(
+                "catalog.matched_existing",
+                f"linked to catalogue item #{existing.pk} {name}",
+                params={"variant": "item", "name": name},
+            )
             return existing
         return build(
             TreatmentCatalogItem,

@@ -43,12 +43,14 @@ class CenterMapper(BaseMapper):
                 ctx.note(
                     "center.kept_clinic_value",
                     f"the clinic's {f} {ours!r} is kept; the file says {theirs!r}",
+                    params={"detail": f},
                 )
         if len(centres) > 1:
             ctx.note(
                 "center.several",
                 f"{len(centres)} centres in the file: the first fills the clinic, "
                 "all are kept in its centre details",
+                params={"n": len(centres)},
             )
         details = dict(clinic.centre_details)
         details.update({c.canonical_uuid: c.details for c in centres})

@@ -78,6 +78,7 @@ class PatientClientLinkMapper(BaseMapper):
             ctx.note(
                 "patient_client_link.ambiguous_payer",
                 f"client #{row['client_id']} pays for {row['n']} patients",
+                params={"n": row["n"]},
             )
 
 

@@ -61,13 +61,16 @@ class CommunicationMapper(BaseMapper):
         ]
         if patient_id is None and client_id is None:
             raise MappingWarning(
-                f"{self.entity}.unmapped_recipient", f"{' and '.join(missing)} not imported"
+                f"{self.entity}.unmapped_recipient",
+                f"{' and '.join(missing)} not imported",
+                params={"variant": "none"},
             )
         if missing:
             ctx.note(
                 f"{self.entity}.unmapped_recipient",
                 f"{missing[0]} not imported; kept with the other recipient",
                 severity="warn",
+                params={"variant": "kept", "kind": missing[0].split(" ")[0]},
             )
         extra = source_extra(record)
         if record.channel and record.channel not in CHANNELS:

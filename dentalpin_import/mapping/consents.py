@@ -30,6 +30,7 @@ class ConsentMapper(BaseMapper):
                 "consent.revoked_before_signed",
                 f"revoked on {record.revoked_on}, signed on {record.signed_on}",
                 severity="warn",
+                params={"revoked": str(record.revoked_on), "signed": str(record.signed_on)},
             )
         title = record.title or record.template_code or "Consentimiento informado"
         return build(

@@ -89,22 +89,40 @@ class DebtMapper(BaseMapper):
     def map(self, record: SourceDebt, ctx: MappingContext) -> LedgerEntry | None:
         amount = record.owed_amount
         if amount is None and record.owed_amount_text:
-            raise MappingWarning("debt.invalid_amount", f"owed amount {record.owed_amount_text!r}")
+            raise MappingWarning(
+                "debt.invalid_amount",
+                f"owed amount {record.owed_amount_text!r}",
+                params={"amount": str(record.owed_amount_text)[:40]},
+            )
         if not amount:
             return None  # nothing owed: skipped silently (§8.7)
         if record.cancelled_by_uuid:
-            raise MappingWarning("debt.skipped_anulado", f"debt of {amount} voided in the source")
+            raise MappingWarning(
+                "debt.skipped_anulado",
+                f"debt of {amount} voided in the source",
+                params={"amount": str(amount)},
+            )
         if record.uncollectible:
             reason = record.uncollectible_description or "no reason given"
             raise MappingWarning(
-                "debt.skipped_uncollectible", f"debt of {amount} written off: {reason}"
+                "debt.skipped_uncollectible",
+                f"debt of {amount} written off: {reason}",
+                params={"amount": str(amount)},
             )
         if amount < 0:
-            raise MappingWarning("debt.negative_amount", f"owed amount {amount} is negative")
+            raise MappingWarning(
+                "debt.negative_amount",
+                f"owed amount {amount} is negative",
+                params={"amount": str(amount)},
+            )
         patient_id = ctx.require("patient", record.patient_uuid, code="debt", what="patient")
         self.check_treatment(record, ctx)
         if to_cents(amount) != amount:
-            ctx.note("debt.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
+            ctx.note(
+                "debt.amount_rounded",
+                f"{amount} rounded to {to_cents(amount)}",
+                params={"amount": str(amount), "rounded": str(to_cents(amount))},
+            )
         return build(
             LedgerEntry,
             clinic=ctx.clinic,

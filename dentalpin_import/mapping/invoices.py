@@ -82,7 +82,11 @@ class FiscalDocumentMapper(BaseMapper):
         for payer in (client_id, guardian):
             family = ctx.chunk["family"].get(payer, [])
             if len(family) > 1:
-                ctx.note("fiscal_document.family_billing", f"billed to {len(family)} patients")
+                ctx.note(
+                    "fiscal_document.family_billing",
+                    f"billed to {len(family)} patients",
+                    params={"n": len(family)},
+                )
             if family:
                 return family[0]
         ctx.note("fiscal_document.no_patient", "invoice kept without a patient", severity="warn")

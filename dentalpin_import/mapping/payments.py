@@ -71,9 +71,17 @@ class PaymentMapper(BaseMapper):
     def map(self, record: SourcePayment, ctx: MappingContext):
         amount = record.amount
         if amount is None:
-            raise MappingWarning("payment.invalid_amount", f"amount {record.amount_text!r}")
+            raise MappingWarning(
+                "payment.invalid_amount",
+                f"amount {record.amount_text!r}",
+                params={"amount": str(record.amount_text)[:40]},
+            )
         if to_cents(amount) != amount:
-            ctx.note("payment.amount_rounded", f"{amount} rounded to {to_cents(amount)}")
+            ctx.note(
+                "payment.amount_rounded",
+                f"{amount} rounded to {to_cents(amount)}",
+                params={"amount": str(amount), "rounded": str(to_cents(amount))},
+            )
             amount = to_cents(amount)
         if amount == 0:
             raise MappingWarning("payment.zero_amount", "payment of 0 ignored", severity="info")
@@ -119,6 +127,11 @@ class PaymentMapper(BaseMapper):
             "payment.split_across_family",
             f"{amount} split over {len(patients)} patients: {', '.join(map(str, shares))}",
             severity="warn",
+            params={
+                "amount": str(amount),
+                "n": len(patients),
+                "shares": ", ".join(map(str, shares)),
+            },
         )
         n = len(patients)
         first = None
@@ -140,7 +153,9 @@ class PaymentMapper(BaseMapper):
         original = self.original(record, amount, base, ctx)
         if original is None:
             raise MappingWarning(
-                "payment.refund_unmappable", f"refund of {amount} has no payment to attach to"
+                "payment.refund_unmappable",
+                f"refund of {amount} has no payment to attach to",
+                params={"amount": str(-amount if amount < 0 else amount)},
             )
         # Refunds of this chunk are not saved yet: count them too.
         pending = ctx.chunk.setdefault("refunding", {})
@@ -150,6 +165,7 @@ class PaymentMapper(BaseMapper):
             raise MappingWarning(
                 "payment.refund_exceeds",
                 f"refund of {amount} exceeds what is left of payment #{original.pk}",
+                params={"amount": str(amount)},
             )
         pending[original.pk] = pending.get(original.pk, Decimal(0)) + amount
         return build(

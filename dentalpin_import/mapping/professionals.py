@@ -59,6 +59,7 @@ class ProfessionalMapper(StaffMapperMixin, BaseMapper):
             ctx.note(
                 f"professional.filtered.{reason}",
                 f"{record.given_name} {record.family_name} imported as inactive ({reason})",
+                params={"name": f"{record.given_name} {record.family_name}".strip()},
             )
             role = StaffRole.ASSISTANT
         if len(record.phone) > 20:

@@ -20,7 +20,7 @@ from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM
 from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import PATIENTS
-from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, compact_id
+from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, compact_id, masked
 
 PATIENT_NOT_FOUND = "csv.patient_not_found"
 PATIENT_AMBIGUOUS = "csv.patient_ambiguous"
@@ -30,6 +30,25 @@ MSG_NOT_FOUND = (
     "NHS/national id or e-mail (import the patient sheet first?)"
 )
 MSG_AMBIGUOUS = "line {line}: PatientID {ref!r} matches {n} patients by {how}; not imported"
+
+
+def problem_params(problem) -> dict:
+    """A sheet problem's values for its translated text: where, and what became of the row.
+
+    Never the value itself: it may be an identifier (the reader masks those in
+    the English message) and the line and column find it in the sheet.
+    """
+    return {
+        "line": problem.line,
+        "column": problem.column,
+        "consequence": "not_imported" if problem.blocking else "left_empty",
+    }
+
+
+def shown_ref(ref: str) -> str:
+    """A `PatientID` as a warning may show it: what may be an NHS or national id (five
+    digits or more) only by its last three characters."""
+    return masked(ref) if sum(c.isdigit() for c in ref) >= 5 else ref
 
 
 def check_issues(record: SheetRecord, ctx: MappingContext) -> None:
@@ -47,6 +66,7 @@ def check_issues(record: SheetRecord, ctx: MappingContext) -> None:
             severity="error",
             skip=first.code == DUPLICATE_KEY,
             raw_data={"line": record.line, "problems": [p.as_dict() for p in record.issues]},
+            params=problem_params(first),
         )
     for problem in record.issues:
         ctx.note(
@@ -54,6 +74,7 @@ def check_issues(record: SheetRecord, ctx: MappingContext) -> None:
             problem.message,
             severity=problem.severity,
             raw_data=problem.as_dict(),
+            params=problem_params(problem),
         )
 
 
@@ -96,11 +117,16 @@ class PatientFinder:
             if not candidates:
                 continue
             if len(candidates) > 1:
-                message = MSG_AMBIGUOUS.format(line=line, ref=ref, n=len(candidates), how=how)
-                raise MappingWarning(PATIENT_AMBIGUOUS, message, skip=False)
+                shown = shown_ref(ref)
+                message = MSG_AMBIGUOUS.format(line=line, ref=shown, n=len(candidates), how=how)
+                params = {"line": line, "n": len(candidates), "how": how}
+                raise MappingWarning(PATIENT_AMBIGUOUS, message, skip=False, params=params)
             return candidates[0], how
         raise MappingWarning(
-            PATIENT_NOT_FOUND, MSG_NOT_FOUND.format(line=line, ref=ref), skip=False
+            PATIENT_NOT_FOUND,
+            MSG_NOT_FOUND.format(line=line, ref=shown_ref(ref)),
+            skip=False,
+            params={"line": line, "ref": repr(shown_ref(ref))},
         )
 
 
@@ -139,6 +165,7 @@ class StaffFinder:
             f"line {line}: Practitioner ID {ref!r} matches no single staff member; "
             "imported without one",
             severity="warn",
+            params={"line": line, "ref": repr(ref)},
         )
         return None
 
@@ -178,9 +205,11 @@ class PatientRowMapper(BaseMapper):
         check_issues(record, ctx)
         patient_id, how = ctx.chunk["patients"].find(record.patient_ref, record.line)
         if how != "legacy id":  # say so when the match was by something weaker
+            ref = repr(shown_ref(record.patient_ref))
             ctx.note(
                 "csv.patient_matched_by_" + ("email" if how == "e-mail" else "national_id"),
-                f"line {record.line}: PatientID {record.patient_ref!r} matched a patient by {how}",
+                f"line {record.line}: PatientID {ref} matched a patient by {how}",
+                params={"line": record.line, "ref": ref},
             )
         return patient_id
 

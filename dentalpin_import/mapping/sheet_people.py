@@ -73,6 +73,7 @@ class SheetPatientMapper(BaseMapper):
             raise MappingWarning(
                 "csv.legacy_id_too_long",
                 f"line {record.line}: LegacyPatientID longer than {LEGACY_ID_MAX} characters",
+                params={"line": record.line, "max": LEGACY_ID_MAX},
             )
         existing = self.existing(record, ctx)
         if existing is not None:
@@ -91,12 +92,14 @@ class SheetPatientMapper(BaseMapper):
                     f"line {record.line}: {len(found)} patients of the clinic share this "
                     f"{how}; not imported",
                     skip=False,
+                    params={"line": record.line, "n": len(found), "how": how},
                 )
             if found:
                 ctx.note(
                     "csv.patient_linked",
                     f"line {record.line}: linked to the clinic's patient {found[0]} "
                     f"(same {how}) instead of creating another",
+                    params={"line": record.line, "how": how},
                 )
                 return found[0]
         return None
@@ -105,7 +108,11 @@ class SheetPatientMapper(BaseMapper):
         notes = []
         if len(record.phone) > 20:
             notes.append(f"Mobile Phone in the sheet: {record.phone}")
-            ctx.note("csv.phone_truncated", f"line {record.line}: phone cut to 20 characters")
+            ctx.note(
+                "csv.phone_truncated",
+                f"line {record.line}: phone cut to 20 characters",
+                params={"line": record.line},
+            )
         return build(
             Patient,
             clinic=ctx.clinic,
@@ -171,6 +178,7 @@ class SheetStaffMapper(BaseMapper):
             ctx.note(
                 "csv.staff_role_unknown",
                 f"line {record.line}: Role {record.role_as_written!r} imported as assistant",
+                params={"line": record.line, "role": record.role_as_written[:60]},
             )
         staff = build(
             Professional,

@@ -182,6 +182,7 @@ class AppliedTreatmentMapper(BaseMapper):
                 "applied_treatment.unmapped_tipo_odg",
                 f"IdTipoOdg {tipo} is not a known Gesdén type",
                 severity="warn",
+                params={"tipo": str(tipo)},
             )
             tipo = None
         variant = self.variant(record, ctx)
@@ -273,6 +274,7 @@ class AppliedTreatmentMapper(BaseMapper):
             "applied_treatment.non_clinical_entry",
             f"{label} (IdTipoOdg {tipo}) kept as an administrative note",
             severity="warn",
+            params={"label": str(label)},
         )
         amount = f"Importe de origen: {record.amount}" if record.amount else ""
         return build(
@@ -317,6 +319,7 @@ class AppliedTreatmentMapper(BaseMapper):
                 "applied_treatment.completed_by_age",
                 f"planned on {start}, over 5 years ago: taken as performed",
                 severity="warn",
+                params={"date": str(start)},
             )
             return TreatmentStatus.PERFORMED
         if age > NOTES_AGE_LIMIT and len(record.notes) > NOTES_LONG:
@@ -324,6 +327,7 @@ class AppliedTreatmentMapper(BaseMapper):
                 "applied_treatment.completed_by_notes",
                 f"planned on {start}, over 2 years ago, with notes: taken as performed",
                 severity="warn",
+                params={"date": str(start)},
             )
             return TreatmentStatus.PERFORMED
         return TreatmentStatus.PLANNED

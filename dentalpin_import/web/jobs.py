@@ -13,6 +13,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
+from dentalpin_import.web import warning_lines
 
 WARNINGS_PER_PAGE = 50
 
@@ -88,6 +89,9 @@ def job_progress(request, job_id):
 def _filtered_warnings(request, job):
     warnings = ImportWarning.objects.filter(job=job, clinic=request.clinic).order_by("id")
     code, severity = request.GET.get("code", "").strip(), request.GET.get("severity", "")
+    kind = request.GET.get("type", "").strip()
+    if kind:  # a record kind, as the report's figures link to them
+        warnings = warnings.filter(entity_type=kind)
     if code:
         warnings = warnings.filter(code__startswith=code)
     if severity in ("info", "warn", "error"):
@@ -100,16 +104,16 @@ def job_warnings(request, job_id):
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     warnings, code, severity = _filtered_warnings(request, job)
     page = Paginator(warnings, WARNINGS_PER_PAGE).get_page(request.GET.get("page"))
-    codes = (
-        ImportWarning.objects.filter(job=job)
-        .values_list("code", flat=True)
-        .distinct()
-        .order_by("code")
-    )
     return render(
         request,
         "dentalpin_import/warnings.html",
-        {"job": job, "page": page, "code": code, "severity": severity, "codes": codes},
+        {
+            "job": job,
+            "page": page,
+            "code": code,
+            "severity": severity,
+            **warning_lines.page_context(request, job, page),
+        },
     )
 
 

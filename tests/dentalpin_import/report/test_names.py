@@ -34,9 +34,11 @@ def test_every_clinic_table_has_a_name_without_its_code():
                 assert "clinics_" not in label and "_" not in label, model
     with translation.override("es"):
         assert table_label("clinics_appliedtreatment", 2) == "tratamientos realizados"
-    assert table_label("clinics_appliedtreatment", 1) == "treatment done"
+    with translation.override("en"):
+        assert table_label("clinics_appliedtreatment", 1) == "treatment done"
 
 
+@translation.override("en")
 def test_a_kind_from_a_newer_export_is_named_in_words_not_by_its_code():
     assert (
         entity_label("dental_chart_entry", 2) == "“dental chart entry” records (kept as they are)"
@@ -45,6 +47,7 @@ def test_a_kind_from_a_newer_export_is_named_in_words_not_by_its_code():
 
 
 @pytest.mark.django_db
+@translation.override("en")
 def test_a_patient_and_an_appointment_are_named_as_staff_find_them(clinic):
     with scope(clinic=clinic):
         patient = Patient.objects.create(

@@ -46,6 +46,7 @@ MSG_UNREADABLE = (
     "the workbook cannot be read ({reason}): open it in its spreadsheet program and save it "
     "again, or save the sheet as CSV"
 )
+NOT_A_WORKBOOK = "a zip archive, damaged or not an Excel or OpenDocument workbook"
 MSG_PROTECTED = "the workbook is protected by a password: save a copy without one"
 MSG_NO_WORKSHEET = "the workbook has no worksheet with rows"
 MSG_UNKNOWN_WORKSHEET = "the workbook has no sheet named {name}; its sheets are: {names}"
@@ -93,8 +94,8 @@ def kind_of(path: str | Path) -> str | None:
             if "[Content_Types].xml" in names:
                 return "xlsx"
     except (zipfile.BadZipFile, OSError, ValueError):
-        return None
-    return None
+        return "zip"  # damaged: refused as an unreadable workbook, not read as text
+    return "zip"
 
 
 def _check_unpacked_size(path: Path, kind: str, max_bytes: int | None) -> None:
@@ -112,6 +113,8 @@ def _check_unpacked_size(path: Path, kind: str, max_bytes: int | None) -> None:
 
 def _open(path: Path, max_bytes: int | None) -> CalamineWorkbook:
     kind = kind_of(path)
+    if kind == "zip":
+        raise ReadError(UNREADABLE_WORKBOOK, MSG_UNREADABLE.format(reason=NOT_A_WORKBOOK))
     _check_unpacked_size(path, kind or "", max_bytes)
     try:
         return CalamineWorkbook.from_path(str(path))

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass, field
 
 from clinics.fields import decrypt, encrypt
+from dentalpin_import.loader import changes
 from dentalpin_import.mapping.registry import import_order, mapper_for
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.legal import legal_fields
 
 SAMPLE_ROWS = 5
@@ -186,3 +188,27 @@ def unseal(stored: dict) -> dict:
 
 def _without_samples(type_preview: dict) -> dict:
     return {k: v for k, v in type_preview.items() if k != "samples"}
+
+
+CUTOVER_KINDS = ("new", "changed", "edited_in_clinic", "unchanged", "missing")
+
+
+def cutover_preview(container, clinic) -> dict | None:
+    """How the file stands against what `clinic` already has from the same source, or None.
+
+    None when the clinic has nothing from this `source_system` (a first import).
+    Otherwise {"types": [{"entity_type", "new", "changed", "edited_in_clinic",
+    "unchanged", "missing", "samples": {kind: [ids in the old system]}}],
+    "totals": {kind: n}} for the types where anything is new, changed or missing.
+    """
+    system = container.source_system
+    if not EntityMapping.objects.filter(clinic=clinic, source_system=system).exists():
+        return None
+    summary = changes.summarise(container, clinic, system)
+    types = []
+    for entity_type in import_order(summary):
+        counts = summary[entity_type]
+        if any(counts.get(k) for k in ("new", "changed", "missing")):
+            types.append({"entity_type": entity_type, **counts})
+    totals = {k: sum(t.get(k, 0) for t in types) for k in CUTOVER_KINDS}
+    return {"types": types, "totals": totals}

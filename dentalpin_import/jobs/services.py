@@ -37,7 +37,7 @@ from dentalpin_import.jobs import (
     validation,
 )
 from dentalpin_import.jobs.locks import LockLost
-from dentalpin_import.jobs.preview import build_preview, preview_json, seal
+from dentalpin_import.jobs.preview import build_preview, cutover_preview, preview_json, seal
 from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.merge import (  # noqa: F401 (the commands' and pages' way in)
@@ -505,6 +505,7 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
         with open_job_file(job=job, passphrase=passphrase, progress=record) as container:
             record("preview", 0, 1)
             summary = seal(preview_json(build_preview(container)))  # samples encrypted
+            summary["cutover"] = cutover_preview(container, job.clinic)  # a later export?
             record("preflight", 0, 1)
             problems = preflight.as_json(preflight.preflight(container, clinic=job.clinic))
             record("rewrap", 0, 1)
@@ -605,6 +606,8 @@ def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None
         )
         job.refresh_from_db()
     dispatch.enqueue(job)
+    if job.dry_run:  # a rehearsal stages no file: nothing for an agent to upload
+        return None
     if job.meta.get("preview", {}).get("files", {}).get("with_sha256"):
         return AgentToken.issue(job=job, user=user)[1]
     return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from python_calamine import CalamineError, CalamineWorkbook
 
 from dentalpin_import.reader import csv_sheets, workbooks
 from dentalpin_import.reader.errors import ReadError
@@ -67,7 +68,25 @@ def _workbook(path: Path, worksheet: str | None) -> Peek | None:
     if chosen is None and worksheet:
         return None  # a name the workbook has not: the full read says so
     shown = chosen or best or sheets[0]
-    return Peek([h.strip() for h in shown.header], [], names, best.name if best else None)
+    samples = _workbook_samples(path, shown.name, len(shown.header))
+    return Peek([h.strip() for h in shown.header], samples, names, best.name if best else None)
+
+
+def _workbook_samples(path: Path, name: str, width: int) -> list[list[str]]:
+    """The first non-blank rows under the header of sheet `name`, as text (dates ISO)."""
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name)
+    rows, header_seen = [], False
+    for cells in sheet.iter_rows():
+        texts = [workbooks.text_of(c) for c in cells[:width]]
+        if not any(t.strip() for t in texts):
+            continue
+        if not header_seen:
+            header_seen = True  # the first non-blank row is the header (reader.workbooks)
+            continue
+        rows.append(texts + [""] * (width - len(texts)))
+        if len(rows) == SAMPLE_ROWS:
+            break
+    return rows
 
 
 def peek(path: Path, *, encoding: str | None, worksheet: str | None = None) -> Peek | None:
@@ -77,5 +96,5 @@ def peek(path: Path, *, encoding: str | None, worksheet: str | None = None) -> P
             return _workbook(path, worksheet)
         data = csv_sheets.read_file(path, settings.CSV_MAX_SHEET_BYTES)
         return _csv(data, encoding)
-    except (ReadError, OSError):
+    except (ReadError, OSError, CalamineError, ValueError):
         return None

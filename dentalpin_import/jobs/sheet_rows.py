@@ -2,17 +2,18 @@
 
 A row's verdict is `new` (a clinic record is created), `warning` (created, with
 a warning), `update` (the row is a record the clinic already has: imported by
-an earlier run, or the clinic's own record it is linked to), `unchanged` (an
-earlier run imported this very row and nothing in it changed) or `refused`
-(not imported: an unusable value, a patient not found, the same row twice).
+an earlier run and changed since, so the run merges it, or the clinic's own
+record it is linked to), `unchanged` (an earlier run imported this very row,
+same digest: passed by) or `refused` (not imported: an unusable value, a
+patient not found, the same row twice).
 
 The verdicts come from the mappers the run itself uses (`mapping.registry`),
 called the way the runner calls them: already mapped rows are passed by, the
 others are mapped into unsaved instances and never saved. So a verdict is what
 the real run then does (a test compares the totals with a run's counters).
 The runner counts `new` and `warning` rows as created, `update` rows linked to
-a clinic record as created and linked, mapped `update` and `unchanged` rows as
-already mapped, and `refused` rows as failed or skipped.
+a clinic record as created and linked, `unchanged` rows as already mapped, and
+`refused` rows as failed or skipped.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django_scopes import scope
 
 from clinics.fields import cipher, decrypt, encrypt
 from dentalpin_import.jobs import retention
+from dentalpin_import.loader.changes import record_digest
 from dentalpin_import.loader.row_errors import stops_the_job
 from dentalpin_import.mapping.base import MappingContext, MappingWarning
 from dentalpin_import.mapping.registry import import_order, mapper_for
@@ -44,6 +46,7 @@ NEW, WARNING, UPDATE, UNCHANGED, REFUSED = "new", "warning", "update", "unchange
 VERDICTS = (NEW, WARNING, UPDATE, UNCHANGED, REFUSED)
 CHUNK = 500
 ALREADY_IMPORTED = "already_imported"
+CHANGED = "changed_since_import"
 LINKED = "linked"
 ROW_FAILED = "row_failed"
 # Which column a refusal of a mapper is about, for highlighting its cell.
@@ -127,15 +130,18 @@ def _load_keys(mapper, records, ctx: MappingContext) -> None:
                 ctx.keys.add(entity_type, key, int(target_id), table)
 
 
-def _mapped(records, ctx: MappingContext, entity_type: str) -> set[str]:
-    return set(
-        EntityMapping.objects.filter(
-            clinic=ctx.clinic,
-            source_system=ctx.source_system,
-            entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
-            canonical_uuid__in=[r.canonical_uuid for r in records],
-        ).values_list("canonical_uuid", flat=True)
-    )
+def _mapped(records, ctx: MappingContext, entity_type: str) -> dict[str, str | None]:
+    """{key: digest of the row it was built from} of the rows an earlier run mapped.
+
+    A skip marker's digest is None: the run passes such a row by whatever it holds.
+    """
+    rows = EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type__in=(entity_type, entity_type + SKIP_SUFFIX),
+        canonical_uuid__in=[r.canonical_uuid for r in records],
+    ).values_list("canonical_uuid", "entity_type", "source_digest")
+    return {key: None if kind != entity_type else digest for key, kind, digest in rows}
 
 
 def _judge(record, mapper, ctx: MappingContext, columns: Columns, cells: list[str]) -> RowVerdict:
@@ -202,15 +208,23 @@ def judge_rows(sheet, clinic, *, mapping: SheetMapping | None = None) -> Iterato
                 for record in chunk:
                     cells = _cells(record, header)
                     if record.canonical_uuid in mapped:
-                        yield _already(record, cells, columns)
+                        yield _already(record, cells, columns, mapped[record.canonical_uuid])
                     else:
                         yield _judge(record, mapper, ctx, columns, cells)
 
 
-def _already(record, cells: list[str], columns: Columns) -> RowVerdict:
-    """A row an earlier run imported (or skipped for good): the run passes it by."""
-    message = f"line {record.line}: imported by an earlier run"
-    return RowVerdict(record.line, UNCHANGED, cells, [_reason(columns, ALREADY_IMPORTED, message)])
+def _already(record, cells: list[str], columns: Columns, digest: str | None) -> RowVerdict:
+    """A row an earlier run imported: passed by when unchanged, merged when it changed.
+
+    The comparison is the runner's (loader.changes): the digest of what the row
+    was read from against the one its mapping kept.
+    """
+    if digest is None or (digest and digest == record_digest(record)):
+        message = f"line {record.line}: imported by an earlier run"
+        reason = _reason(columns, ALREADY_IMPORTED, message)
+        return RowVerdict(record.line, UNCHANGED, cells, [reason])
+    message = f"line {record.line}: changed since an earlier run imported it"
+    return RowVerdict(record.line, UPDATE, cells, [_reason(columns, CHANGED, message)])
 
 
 # --- Kept for the preview page: sealed pages in the job's private folder --------------------

@@ -30,7 +30,7 @@ VERDICT_LABELS = {
 VERDICT_HELP = {
     sheet_rows.NEW: _("a new record is created"),
     sheet_rows.WARNING: _("a new record is created; something in the row needs a look"),
-    sheet_rows.UPDATE: _("the row is a record the clinic already has: it is linked to it"),
+    sheet_rows.UPDATE: _("the clinic already has this record: it is updated or linked to it"),
     sheet_rows.UNCHANGED: _("an earlier import brought this very row in: nothing is written"),
     sheet_rows.REFUSED: _("the row is not imported; fix it in the file and import it again"),
 }
@@ -60,6 +60,9 @@ REASONS = {
     "legacy_id_too_long": _("the patient's id is longer than 60 characters"),
     "phone_truncated": _("the phone number was cut to 20 characters"),
     sheet_rows.ALREADY_IMPORTED: _("imported by an earlier run"),
+    sheet_rows.CHANGED: _(
+        "changed since an earlier run imported it: the clinic's record is updated"
+    ),
     sheet_rows.LINKED: _("linked to the clinic's own record"),
     sheet_rows.ROW_FAILED: _("the row could not be turned into a clinic record"),
 }

@@ -101,3 +101,27 @@ def test_other_clinics_staff_cannot_see_the_rows(client, staff_client, other_sta
     job = ImportJob.objects.get()
     client.force_login(other_staff_user)
     assert client.get(f"/import/sheets/{job.pk}/rows/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_changed_since_its_import_is_an_update_and_the_run_updates_it(
+    staff_client, clinic, tmp_path
+):
+    run("import_patients", write(tmp_path / "p.csv", patients_rows()), clinic.slug)
+    rows = patients_rows()
+    rows[1] = [rows[1][0], "Renamed", *rows[1][2:]]
+    response = upload(staff_client, write(tmp_path / "again.csv", rows))
+    job = ImportJob.objects.get(original_name="again.csv")
+    found = totals(job)
+    assert found["update"] == 1 and found["unchanged"] == len(rows) - 2
+    page = staff_client.get(f"/import/sheets/{job.pk}/rows/?verdict=update").content.decode()
+    assert "Renamed" in page and "changed since an earlier run imported it" in page
+    staff_client.post(f"/import/sheets/{job.pk}/confirm/", {})
+    dispatch.wait_for_background_jobs()
+    job.refresh_from_db()
+    # Every row the clinic had is passed by or merged by the run, none created again.
+    counts = [job.counters[t] for t in ("csv_staff", "csv_patient")]
+    assert sum(c["created"] for c in counts) == 0
+    passed_or_merged = sum(c["already_mapped"] + c.get("updated", 0) for c in counts)
+    assert passed_or_merged == found["unchanged"] + found["update"]
+    assert response.status_code == 302

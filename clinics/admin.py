@@ -449,3 +449,4 @@ class RecallAdmin(ClinicScopedAdmin):
 
 
 admin.site.site_header = _("DentalPin administration")
+admin.site.site_title = _("DentalPin administration")

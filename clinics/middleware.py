@@ -1,10 +1,23 @@
 """Attach the selected clinic to the request and scope every query to it."""
 
+import zoneinfo
+
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clinics.models import Clinic
 
 SESSION_KEY = "clinic_id"
+
+
+def clinic_timezone(clinic):
+    """The time zone the pages show times in: the clinic's, or the site's (`TIME_ZONE`)."""
+    if clinic is not None and clinic.timezone:
+        try:
+            return zoneinfo.ZoneInfo(clinic.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass  # a name this machine does not know: the site's zone, still labelled
+    return timezone.get_default_timezone()
 
 
 def clinics_for(user):
@@ -28,6 +41,14 @@ class ClinicMiddleware:
 
     def __call__(self, request):
         request.clinic = self._resolve(request)
+        # One time zone on every page: the clinic's (the site's without a clinic).
+        timezone.activate(clinic_timezone(request.clinic))
+        try:
+            return self._respond(request)
+        finally:
+            timezone.deactivate()
+
+    def _respond(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_superuser and request.path.startswith("/admin/"):
             # Superusers administer every clinic; admin querysets say which rows explicitly.

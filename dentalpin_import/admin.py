@@ -2,6 +2,7 @@
 
 import json
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from clinics.admin_tenancy import ClinicTenancyAdmin, restrict
 from clinics.permissions import clinic_ids_granting
+from dentalpin_import import admin_labels
 from dentalpin_import.models import (
     AgentToken,
     AuditEntry,
@@ -18,18 +20,17 @@ from dentalpin_import.models import (
     ImportJob,
     ImportWarning,
     RawEntity,
+    SheetColumnMapping,
 )
 
-JSON_FIELDS = (
-    "meta",
-    "options",
-    "counters",
-    "phase_log",
-    "reconciliation",
-    "preflight",
-    "payload",
-    "raw_data",
-    "details",
+# Every JSON field of the importer's models is shown pretty-printed (`<name>_json`).
+JSON_FIELDS = sorted(
+    {
+        field.name
+        for model in apps.get_app_config("dentalpin_import").get_models()
+        for field in model._meta.fields
+        if isinstance(field, models.JSONField)
+    }
 )
 # Filters list only values present in the visible rows, never another clinic's jobs.
 BY_JOB = ("job", admin.RelatedOnlyFieldListFilter)
@@ -89,31 +90,47 @@ class ImportJobAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EntityMapping)
-class EntityMappingAdmin(ReadOnlyAdmin):
-    list_display = ("entity_type", "canonical_uuid", "target_table", "target_id", "job")
-    list_filter = ("entity_type", "target_table", BY_JOB)
+class EntityMappingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
+    """Source key → clinic row, the row linked; the importer's own markers are not listed."""
+
+    list_display = ("record_kind", "source_key", "target_row", "job")
+    list_filter = (admin_labels.BY_KIND, admin_labels.BY_TABLE, BY_JOB)
     search_fields = ("canonical_uuid", "target_id")
+    shown_first = ("record_kind", "source_key", "target_row")
+
+    def get_queryset(self, request):
+        return admin_labels.without_markers(super().get_queryset(request))
+
+    record_kind = admin_labels.record_kind
+    source_key = admin_labels.source_key
+    target_row = admin_labels.target_row
 
 
 @admin.register(RawEntity)
-class RawEntityAdmin(ReadOnlyAdmin):
-    list_display = ("entity_type", "source_id", "canonical_uuid", "job")
-    list_filter = ("entity_type", BY_JOB)
+class RawEntityAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
+    list_display = ("record_kind", "source_id", "canonical_uuid", "job")
+    list_filter = (admin_labels.BY_KIND, BY_JOB)
     search_fields = ("canonical_uuid", "source_id")
+    shown_first = ("record_kind",)
+    record_kind = admin_labels.record_kind
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(ReadOnlyAdmin):
-    list_display = ("job", "entity_type", "source_id", "severity", "code", "message")
-    list_filter = ("severity", "entity_type", "code", BY_JOB)
+class ImportWarningAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
+    list_display = ("job", "record_kind", "source_id", "severity", "code", "message")
+    list_filter = ("severity", admin_labels.BY_KIND, "code", BY_JOB)
     search_fields = ("code", "source_id", "canonical_uuid")
+    shown_first = ("record_kind",)
+    record_kind = admin_labels.record_kind
 
 
 @admin.register(FileStaging)
-class FileStagingAdmin(ReadOnlyAdmin):
-    list_display = ("relative_path", "status", "parent_entity_type", "sha256", "job")
-    list_filter = ("status", "parent_entity_type", BY_JOB)
+class FileStagingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
+    list_display = ("relative_path", "status", "owner_kind", "sha256", "job")
+    list_filter = ("status", admin_labels.BY_OWNER_KIND, BY_JOB)
     search_fields = ("sha256", "relative_path", "file_uuid", "parent_canonical_uuid")
+    shown_first = ("owner_kind",)
+    owner_kind = admin_labels.owner_kind
 
 
 @admin.register(AuditEntry)
@@ -151,3 +168,15 @@ class AgentTokenAdmin(ReadOnlyAdmin):
                     "may not run imports. Ask someone who may run imports there."
                 ),
             )
+
+
+@admin.register(SheetColumnMapping)
+class SheetColumnMappingAdmin(ReadOnlyAdmin):
+    """Saved column mappings: seen and deleted (the wizard offers one no more) clinic by clinic."""
+
+    list_display = ("sheet_type", "headers", "clinic", "updated_by", "updated_at")
+    list_filter = ("sheet_type", BY_CLINIC)
+    search_fields = ("signature",)
+
+    def has_delete_permission(self, request, obj=None):
+        return ClinicTenancyAdmin.has_delete_permission(self, request, obj)

@@ -1,8 +1,10 @@
 """Money: payments (refunds included), invoices and their lines."""
 
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import labels
 from clinics.models.base import ClinicOwned
 
 
@@ -66,6 +68,12 @@ class Payment(ClinicOwned):
     class Meta:
         ordering = ["-paid_on"]
 
+    def __str__(self) -> str:
+        values = {"amount": formats.number_format(self.amount, 2), "day": labels.day(self.paid_on)}
+        if self.is_refund:
+            return _("refund of %(amount)s on %(day)s") % values
+        return _("payment of %(amount)s on %(day)s") % values
+
 
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -121,3 +129,6 @@ class InvoiceLine(ClinicOwned):
 
     class Meta:
         ordering = ["invoice", "line_number"]
+
+    def __str__(self) -> str:
+        return _("line %(number)s") % {"number": self.line_number}

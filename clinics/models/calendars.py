@@ -1,7 +1,10 @@
 """Working hours (calendars, their days and shifts) and recurring appointments."""
 
 from django.db import models
+from django.utils import dates
+from django.utils.translation import gettext_lazy as _
 
+from clinics.models import labels
 from clinics.models.base import ClinicOwned
 
 
@@ -36,6 +39,9 @@ class WorkCalendarDay(ClinicOwned):
     class Meta:
         ordering = ["calendar", "weekday"]
 
+    def __str__(self) -> str:
+        return str(dates.WEEKDAYS.get(self.weekday - 1, self.weekday))
+
 
 class WorkCalendarShift(ClinicOwned):
     """A span of working time on a calendar day, optionally in one chair."""
@@ -49,6 +55,9 @@ class WorkCalendarShift(ClinicOwned):
 
     class Meta:
         ordering = ["day", "starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
 
 class AppointmentRecurrence(ClinicOwned):
@@ -71,3 +80,6 @@ class AppointmentRecurrence(ClinicOwned):
 
     class Meta:
         ordering = ["starts_on"]
+
+    def __str__(self) -> str:
+        return _("repeated appointments from %(day)s") % {"day": labels.day(self.starts_on)}

@@ -10,6 +10,7 @@ a kind keeps a new kind from needing a migration.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from clinics.models.base import ClinicOwned
 
@@ -95,3 +96,6 @@ class TreatmentPhaseTemplate(ClinicOwned):
 
     class Meta:
         ordering = ["item", "phase_number"]
+
+    def __str__(self) -> str:
+        return _("phase %(number)s") % {"number": self.phase_number}

@@ -120,3 +120,7 @@ class PatientClientLink(ClinicOwned):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        names = {"patient": self.patient, "client": self.client}
+        return _("%(patient)s, paid by %(client)s") % names

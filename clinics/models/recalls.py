@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import labels
 from clinics.models.base import ClinicOwned
 
 
@@ -36,3 +37,6 @@ class Recall(ClinicOwned):
 
     class Meta:
         ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return _("recall due %(day)s") % {"day": labels.day(self.due_on)}

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import labels
 from clinics.models.base import ClinicOwned
 
 
@@ -46,3 +47,6 @@ class Appointment(ClinicOwned):
 
     class Meta:
         ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return _("appointment on %(when)s") % {"when": labels.moment(self.starts_at)}

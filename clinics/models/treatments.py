@@ -95,6 +95,9 @@ class BudgetLine(ClinicOwned):
     class Meta:
         ordering = ["budget", "position", "id"]
 
+    def __str__(self) -> str:
+        return _("line %(number)s") % {"number": self.position + 1}
+
 
 class TreatmentStatus(models.TextChoices):
     PERFORMED = "performed", _("Performed")
@@ -180,3 +183,6 @@ class AppliedTreatmentPhase(ClinicOwned):
 
     class Meta:
         ordering = ["treatment", "phase_number"]
+
+    def __str__(self) -> str:
+        return _("phase %(number)s") % {"number": self.phase_number}

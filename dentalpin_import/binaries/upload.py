@@ -14,6 +14,8 @@ CAPS = {
     "dentalpin_import:upload": "DPMF_MAX_UPLOAD_BYTES",
     "dentalpin_import:sheet-upload": "CSV_MAX_SHEET_BYTES",
     "dentalpin_import:job-binaries": "DPMF_MAX_BINARY_BYTES",
+    # Staff may drop a zip of the export's documents: each member is capped on its own.
+    "dentalpin_import:job-documents": "DPMF_MAX_UPLOAD_BYTES",
 }
 # Any other page takes at most one document (the admin's document form).
 OTHER_PAGES = "DPMF_MAX_BINARY_BYTES"

@@ -84,6 +84,14 @@ def keep_warnings(runner: Runner) -> int:
     return len(kept)
 
 
+def ask_for_rehearsal(job: ImportJob) -> None:
+    """Make a job the wizard is about to start a dry run (only before it starts)."""
+    ImportJob.objects.filter(
+        pk=job.pk, status__in=(JobStatus.VALIDATED, JobStatus.PREVIEWED)
+    ).update(dry_run=True)
+    job.refresh_from_db(fields=["dry_run"])
+
+
 def top_codes(job: ImportJob, n: int = 10) -> list[tuple[str, int]]:
     """The `n` most frequent warning codes of a job, most frequent first."""
     return Counter(job.warnings.values_list("code", flat=True)).most_common(n)

@@ -13,7 +13,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
-from dentalpin_import.web import warning_lines
+from dentalpin_import.web import documents, warning_lines
 
 WARNINGS_PER_PAGE = 50
 
@@ -58,6 +58,7 @@ def _context(job):
         "eta": eta,
         "finished": job.status in FINISHED,
         "now": timezone.now(),
+        "documents": documents.expected(job),
     }
 
 
@@ -72,7 +73,8 @@ def _job_seen_alive_or_dead(request, job_id) -> ImportJob:
 @clinic_permission_required("job_read")
 def job_detail(request, job_id):
     job = _job_seen_alive_or_dead(request, job_id)
-    return render(request, "dentalpin_import/job_detail.html", _context(job))
+    context = {**_context(job), **documents.page_context(request, job)}
+    return render(request, "dentalpin_import/job_detail.html", context)
 
 
 @clinic_permission_required("job_read")
@@ -96,6 +98,10 @@ def _filtered_warnings(request, job):
         warnings = warnings.filter(code__startswith=code)
     if severity in ("info", "warn", "error"):
         warnings = warnings.filter(severity=severity)
+    elif severity == "attention":  # what the report's headline counts
+        warnings = warnings.filter(severity__in=("warn", "error"))
+    if request.GET.get("outcome") == "left_out":
+        warnings = warnings.filter(canonical_uuid__in=warning_lines.left_out_keys(job))
     return warnings, code, severity
 
 

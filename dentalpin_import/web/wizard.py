@@ -24,9 +24,10 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import preview, services, validation
+from dentalpin_import.jobs import preview, rehearsal, services, validation
 from dentalpin_import.models import ImportJob, JobStatus, TransitionError
 from dentalpin_import.web import passphrase_limits
+from dentalpin_import.web.advice import advice
 from dentalpin_import.web.forms import (
     ConfirmForm,
     PreviewForm,
@@ -93,9 +94,13 @@ def validation_context(job: ImportJob, retry_form: RetryForm | None = None) -> d
     retry = job.status == JobStatus.UPLOADED and not running and (bool(job.error) or stalled)
     encrypted = job.layering in services.ENCRYPTED_LAYERINGS or not job.layering
     state = validation.state_of(job)
+    failure = validation.failed_check(job)
     return {
         "job": job,
         "checks": validation.checks(job),
+        "technical": validation.technical(job),
+        "advice": advice(state.get("code", "")) if failure else None,
+        "records_in": validation.records_in(job),
         "running": running,
         "stalled": stalled,
         "phase": validation.PHASE_LABELS.get(state.get("phase", ""), ""),
@@ -248,6 +253,8 @@ class ImportWizard(NamedUrlSessionWizardView):
     def done(self, form_list, **kwargs):
         if not self._may_execute():
             raise PermissionDenied("You may not start imports in this clinic.")
+        if self.request.POST.get("dry_run"):  # a rehearsal first (jobs.rehearsal)
+            rehearsal.ask_for_rehearsal(self.job)
         try:
             token = services.start_job(job=self.job, user=self.request.user)
         except TransitionError:

@@ -1,0 +1,104 @@
+"""A dry run in the browser: "nothing was saved", its warnings, and "Import for real"."""
+
+from pathlib import Path
+
+import pytest
+from django_scopes import scope
+
+from clinics.models import Patient
+from dentalpin_import.jobs import dispatch
+from dentalpin_import.models import ImportJob
+from tests import dpmf_builder as b
+from tests.dentalpin_import.web.helpers import step, upload
+
+
+def rehearse(client, path, passphrase=""):
+    """Upload, validate, preview, then "Dry run first" on the confirm step; wait for it."""
+    upload(client, path, passphrase)
+    job = ImportJob.objects.get()
+    assert step(client, job, "validate").url.endswith("/preview/")
+    assert step(client, job, "preview").url.endswith("/confirm/")
+    page = client.get(f"/import/jobs/{job.pk}/confirm/").content.decode()
+    assert 'name="dry_run"' in page
+    started = step(client, job, "confirm", {"dry_run": "1"})
+    assert started.status_code == 200
+    assert "dpa_" not in started.content.decode()  # a rehearsal uploads no documents
+    dispatch.wait_for_background_jobs()
+    job.refresh_from_db()
+    return job
+
+
+def with_problems(tmp_path, layer="raw"):
+    rows = b.small_clinic_rows() + [b.appointment(90 + n, 404, 1) for n in range(3)]
+    secret = b.PASSPHRASE if "enc" in layer else None
+    return b.build(tmp_path, rows, files=b.small_clinic_files(), layer=layer, passphrase=secret)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_dry_run_keeps_its_warnings_and_says_nothing_was_saved(
+    staff_client, clinic, tmp_path
+):
+    job = rehearse(staff_client, with_problems(tmp_path))
+    assert job.dry_run and job.status == "succeeded"
+    assert job.warnings.filter(code="appointment.unmapped_actor").count() == 3
+    with scope(clinic=clinic):
+        assert not Patient.objects.exists()
+    page = staff_client.get(f"/import/jobs/{job.pk}/").content.decode()
+    assert "Dry run: nothing was saved." in page
+    assert f'action="/import/jobs/{job.pk}/import-for-real/"' in page
+    assert "Undo this import" not in page
+    warnings = staff_client.get(f"/import/jobs/{job.pk}/warnings/").content.decode()
+    assert b.uid("patient", 404) in warnings, warnings
+    listed = staff_client.get("/import/").content.decode()
+    assert "dry run" in listed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_for_real_runs_the_same_validated_file_without_a_new_upload_or_passphrase(
+    staff_client, clinic, tmp_path
+):
+    path = with_problems(tmp_path, layer="zstd-enc")
+    job = rehearse(staff_client, path, b.PASSPHRASE)
+    path.unlink()  # the browser's copy is gone: the server's validated copy is what runs
+    started = staff_client.post(f"/import/jobs/{job.pk}/import-for-real/")
+    assert started.status_code == 200
+    assert "dpa_" in started.content.decode()  # the real import lists documents: a token
+    dispatch.wait_for_background_jobs()
+    real = ImportJob.objects.exclude(pk=job.pk).get()
+    assert not real.dry_run and real.status == "succeeded", real.error
+    assert real.options["rehearsal_of"] == str(job.pk) and real.options["rewrapped"]
+    assert Path(real.stored_path).is_file() and Path(job.stored_path).is_file()
+    with scope(clinic=clinic):
+        assert Patient.objects.count() == 3
+    assert real.warnings.count() == job.warnings.count()
+    # The rehearsal now points at the real import; a second click makes nothing new.
+    page = staff_client.get(f"/import/jobs/{job.pk}/").content.decode()
+    assert f"/import/jobs/{real.pk}/" in page and "import-for-real" not in page
+    again = staff_client.post(f"/import/jobs/{job.pk}/import-for-real/")
+    assert again.url == f"/import/jobs/{real.pk}/"
+    assert ImportJob.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_for_real_says_what_to_do_once_the_copy_is_gone(staff_client, clinic, tmp_path):
+    job = rehearse(staff_client, with_problems(tmp_path))
+    Path(job.stored_path).unlink()
+    page = staff_client.post(f"/import/jobs/{job.pk}/import-for-real/", follow=True)
+    assert "Upload the file again to import it." in page.content.decode()
+    assert ImportJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_real_import_and_a_command_line_rehearsal_offer_no_button(staff_client, clinic, tmp_path):
+    from tests.dentalpin_import.commands.helpers import run_import
+
+    _, _, dry = run_import(with_problems(tmp_path), clinic.slug, "--dry-run", report=tmp_path / "d")
+    page = staff_client.get(f"/import/jobs/{dry['job_id']}/").content.decode()
+    assert "Dry run: nothing was saved." in page and "without --dry-run" in page
+    refused = staff_client.post(f"/import/jobs/{dry['job_id']}/import-for-real/", follow=True)
+    assert "without --dry-run" in refused.content.decode()
+    _, _, real = run_import(with_problems(tmp_path), clinic.slug, report=tmp_path / "r")
+    page = staff_client.get(f"/import/jobs/{real['job_id']}/").content.decode()
+    assert "Dry run" not in page
+    assert staff_client.post(f"/import/jobs/{real['job_id']}/import-for-real/").status_code == 302
+    assert ImportJob.objects.count() == 2

@@ -144,6 +144,50 @@ TEMPLATES = (
     gettext_noop(
         "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
     ),
+    # reader/sheet_rows.py, reader/sheet_headers.py, reader/workbooks.py (spreadsheets)
+    gettext_noop(
+        "the header row has {count:,} columns, more than the {limit:,} a sheet may have: "
+        "is the first row really the header?"
+    ),
+    gettext_noop(
+        "the column mapping is for a {found} sheet, not a {wanted} one: choose the right mapping"
+    ),
+    gettext_noop("the mapping file is not JSON ({error}): download it again from the wizard"),
+    gettext_noop("the mapping file is larger than {limit:,} bytes: it cannot be a column mapping"),
+    gettext_noop(
+        "the mapping file is not a sheet column mapping (its format should be {expected}, "
+        "it is {found})"
+    ),
+    gettext_noop("the mapping file is damaged: {detail}"),
+    gettext_noop("the mapping file is for an unknown kind of sheet {found}; known: {known}"),
+    gettext_noop(
+        "the mapping file maps column {column} to {found}, which the {label} sheet has not; "
+        "known fields: {known}"
+    ),
+    gettext_noop("the mapping file maps both {first} and {second} to the field {field}"),
+    gettext_noop(
+        "the workbook cannot be read ({reason}): open it in its spreadsheet program and save it "
+        "again, or save the sheet as CSV"
+    ),
+    gettext_noop("the workbook is protected by a password: save a copy without one"),
+    gettext_noop("the workbook has no worksheet with rows"),
+    gettext_noop("the workbook has no sheet named {name}; its sheets are: {names}"),
+    gettext_noop(
+        "none of the workbook's sheets ({names}) has the headers of a known sheet: choose one "
+        "(--sheet NAME) and map its columns"
+    ),
+    gettext_noop(
+        "the header row of sheet {sheet} has merged cells (columns {first} to {last}): unmerge "
+        "them so that each column has its own header"
+    ),
+    gettext_noop(
+        "the header row of sheet {sheet} has no name in column {column}: give that column a "
+        "header, or delete it"
+    ),
+    gettext_noop(
+        "the workbook unpacks to more than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it or "
+        "save the sheet as CSV"
+    ),
     # jobs/undo.py
     gettext_noop("job {job} was already undone"),
     gettext_noop(
@@ -206,6 +250,10 @@ WORDS = (
     gettext_noop("Clinical background"),
     gettext_noop("Clinical notes"),
     gettext_noop("Medications"),
+    gettext_noop("a zip archive, damaged or not an Excel or OpenDocument workbook"),
+    gettext_noop("not a JSON object"),
+    gettext_noop("sheet_type is not text"),
+    gettext_noop("columns is not an object of header: field"),
 )
 # Placeholders whose value may itself be a reader line (the envelope's detail).
 NESTED = {"detail"}

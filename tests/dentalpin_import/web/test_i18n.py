@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from dentalpin_import.jobs import diskfull, liveness, undo
 from dentalpin_import.models import ImportJob
-from dentalpin_import.reader import csv_sheets
+from dentalpin_import.reader import csv_sheets, sheet_headers, workbooks
 from dentalpin_import.reader import errors as E
 from dentalpin_import.reader.sheet_specs import SHEETS
 from dentalpin_import.web import refusals
@@ -50,7 +50,7 @@ def refusal_templates() -> set[str]:
     """Every refusal template of the reader, undo, liveness and full disks (`MSG_*` constants)."""
     return {
         value
-        for module in (E, csv_sheets, undo, liveness, diskfull)
+        for module in (E, csv_sheets, sheet_headers, workbooks, undo, liveness, diskfull)
         for name, value in vars(module).items()
         if name.startswith("MSG_") and isinstance(value, str)
     }

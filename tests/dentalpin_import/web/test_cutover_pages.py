@@ -9,7 +9,15 @@ from django.contrib.auth.models import Permission
 from django_scopes import scope
 
 from clinics.models import Appointment, Patient, Professional
-from dentalpin_import.models import AuditEntry, ImportConflict, ImportJob, MissingRecord
+from dentalpin_import.models import (
+    AuditEntry,
+    EntityMapping,
+    ImportConflict,
+    ImportJob,
+    MissingRecord,
+)
+from dentalpin_import.sample.generator import generate_sample
+from dentalpin_import.sample.later import write_later_export
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 from tests.factories.clinics import MembershipFactory, UserFactory
@@ -189,3 +197,26 @@ def test_the_job_page_links_to_both_lists(staff_client, job):
     page = staff_client.get(f"/import/jobs/{job.pk}/").content.decode()
     assert f"/import/jobs/{job.pk}/conflicts/" in page and f"/import/jobs/{job.pk}/missing/" in page
     assert "2 fields were changed both in the old system and in the clinic" in page
+
+
+def test_a_real_cutover_conflict_is_listed_and_its_file_value_taken(staff_client, clinic, tmp_path):
+    """The engine's own conflict: a phone changed in the old system and edited in the clinic."""
+    earlier = generate_sample(tmp_path / "early.dpm", patients=15, seed=9, binaries=False)
+    assert run_import(earlier.path, clinic.slug)[0] == 0
+    later = write_later_export(earlier.path, tmp_path / "late.dpm", changed=6, binaries=False)
+    [key] = later.changed["patient"][:1]
+    with scope(clinic=clinic):
+        target = EntityMapping.objects.get(clinic=clinic, entity_type="patient", canonical_uuid=key)
+        patient = Patient.objects.get(pk=int(target.target_id))
+        patient.phone = "600000000"  # edited by staff after the trial import
+        patient.save()
+    status, out, report = run_import(later.path, clinic.slug, report=tmp_path / "late.json")
+    assert status == 0, out
+    job = ImportJob.objects.get(pk=report["job_id"])
+    conflict = job.conflicts.get(canonical_uuid=key)
+    page = staff_client.get(f"/import/jobs/{job.pk}/conflicts/").content.decode()
+    assert "600000000" in page and patient.given_name in page
+    staff_client.post(f"/import/jobs/{job.pk}/conflicts/take-file/", {"conflict": [conflict.pk]})
+    with scope(clinic=clinic):
+        patient.refresh_from_db()
+    assert patient.phone == json.loads(conflict.file_value) != "600000000"

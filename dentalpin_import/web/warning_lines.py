@@ -205,7 +205,17 @@ def page_context(request, job, page) -> dict:
         "lines": lines(request.clinic, page.object_list, job.source_system),
         "kinds": [(k, entity_label(k, 2)) for k in kinds if k],
         "kind": chosen,
+        "outcome": "left_out" if request.GET.get("outcome") == "left_out" else "",
         "kind_label": entity_label(chosen, 2) if chosen else "",
         # A figure may link to one code: say in words which problem is shown.
         "code_example": warning_text(example) if example else "",
     }
+
+
+def left_out_keys(job):
+    """The canonical ids this job left out by rule (its skip markers), for a subquery."""
+    return (
+        EntityMapping.objects.filter(job=job, clinic_id=job.clinic_id, target_table=SKIP_TABLE)
+        .order_by()
+        .values("canonical_uuid")
+    )

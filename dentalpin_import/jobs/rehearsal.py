@@ -41,6 +41,18 @@ WARNING_FIELDS = (
 )
 KEEP_BATCH = 2000
 REHEARSED = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS)
+# What the validation learnt about the file, which the real job takes over as it is.
+CARRIED = (
+    "source_kind",
+    "original_name",
+    "file_sha256",
+    "file_size",
+    "layering",
+    "meta",
+    "source_system",
+    "total_entities",
+    "preflight",
+)
 # Options of a rehearsal that are about its own run or its files, not the file's import.
 NOT_CARRIED = ("files_purged_at", "purge_reason", "real_import", "rehearsal_of")
 
@@ -133,15 +145,7 @@ def import_for_real(*, job: ImportJob, user, staging_dir) -> ImportJob:
         real = ImportJob.objects.create(
             clinic_id=locked.clinic_id,
             created_by=user if user is not None and user.is_authenticated else None,
-            source_kind=locked.source_kind,
-            original_name=locked.original_name,
-            file_sha256=locked.file_sha256,
-            file_size=locked.file_size,
-            layering=locked.layering,
-            meta=locked.meta,
-            source_system=locked.source_system,
-            total_entities=locked.total_entities,
-            preflight=locked.preflight,
+            **{name: getattr(locked, name) for name in CARRIED},
             phase_log=[p for p in locked.phase_log or [] if p.get("phase") == "validation"],
             status=JobStatus.PREVIEWED,
             options=dict(options, rehearsal_of=str(locked.pk)),

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from dentalpin_import.models import AgentToken, FileStaging, ImportJob
+from dentalpin_import.models import FileStaging
 from dentalpin_import.sync_agent.__main__ import Progress, main
-from tests import dpmf_builder as b
-from tests.dentalpin_import.commands.helpers import run_import
-from tests.dentalpin_import.web.test_binaries import ORPHAN, PNG, files
+from tests.dentalpin_import import test_sync_agent
+from tests.dentalpin_import.web import test_binaries
+from tests.dentalpin_import.web.test_binaries import ORPHAN, PNG
+
+# The job of test_binaries' file (one document's owner is not in it), and a token file.
+job, token_file = test_binaries.job, test_sync_agent.token_file
 
 
 @pytest.fixture
@@ -27,21 +30,6 @@ def folder(tmp_path):
     (root / "Pacientes" / "1" / "rx 1.png").write_bytes(PNG)
     (root / "Pacientes" / "404" / "rx.png").write_bytes(ORPHAN)
     return root
-
-
-@pytest.fixture
-def job(tmp_path, clinic):
-    path = b.build(tmp_path, b.small_clinic_rows(), files=files())
-    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
-    assert status == 0, out
-    return ImportJob.objects.get(pk=report["job_id"])
-
-
-@pytest.fixture
-def token_file(job, tmp_path):
-    path = tmp_path / "token"
-    path.write_text(AgentToken.issue(job=job)[1] + "\n")
-    return path
 
 
 def arguments(live_server, job, token_file, folder):

@@ -14,20 +14,15 @@ from dentalpin_import.binaries import archive
 from dentalpin_import.models import FileStaging, ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.web import test_binaries
 from tests.dentalpin_import.web.test_binaries import EXE, ORPHAN, PDF, PNG, files
 from tests.factories.clinics import MembershipFactory, UserFactory
+
+job = test_binaries.job  # the clinic imported from test_binaries' file, with its documents
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture
-def job(tmp_path, clinic):
-    path = b.build(tmp_path, b.small_clinic_rows(), files=files())
-    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
-    assert status == 0, out
-    return ImportJob.objects.get(pk=report["job_id"])
 
 
 def drop(client, job, data: bytes, name: str, **extra):
@@ -177,8 +172,8 @@ def test_only_staff_who_may_upload_documents_in_this_clinic(client, job, clinic,
 def test_a_dry_run_takes_no_documents(staff_client, tmp_path, clinic):
     path = b.build(tmp_path, b.small_clinic_rows(), files=files())
     _, _, report = run_import(path, clinic.slug, "--dry-run", report=tmp_path / "d.json")
-    job = ImportJob.objects.get(pk=report["job_id"])
-    answer = drop(staff_client, job, PNG, "rx.png")
+    rehearsal = ImportJob.objects.get(pk=report["job_id"])
+    answer = drop(staff_client, rehearsal, PNG, "rx.png")
     assert answer.status_code == 409 and "dry run" in answer.json()["error"]
 
 

@@ -9,6 +9,7 @@ from clinics.models import Patient
 from dentalpin_import.jobs import dispatch
 from dentalpin_import.models import ImportJob
 from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.web.helpers import step, upload
 
 
@@ -90,8 +91,6 @@ def test_import_for_real_says_what_to_do_once_the_copy_is_gone(staff_client, cli
 
 @pytest.mark.django_db
 def test_a_real_import_and_a_command_line_rehearsal_offer_no_button(staff_client, clinic, tmp_path):
-    from tests.dentalpin_import.commands.helpers import run_import
-
     _, _, dry = run_import(with_problems(tmp_path), clinic.slug, "--dry-run", report=tmp_path / "d")
     page = staff_client.get(f"/import/jobs/{dry['job_id']}/").content.decode()
     assert "Dry run: nothing was saved." in page and "without --dry-run" in page

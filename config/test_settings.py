@@ -22,6 +22,9 @@ _TMP = Path(tempfile.mkdtemp(prefix="dentalpin-test-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 MEDIA_ROOT = _TMP / "media"
 DPMF_STAGING_DIR = _TMP / "staging"
+# WhiteNoise looks into STATIC_ROOT at start-up (the files come from the apps' folders).
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,9 +1,6 @@
 """Job list, job page with live progress, warnings (filter, pages, CSV), cancel and resume."""
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,7 +10,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
-from dentalpin_import.web import documents, warning_lines
+from dentalpin_import.web import documents, spreadsheet, warning_lines
 
 WARNINGS_PER_PAGE = 50
 
@@ -127,9 +124,7 @@ def job_warnings(request, job_id):
 def job_warnings_csv(request, job_id):
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     warnings, _, _ = _filtered_warnings(request, job)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="warnings-{job.pk}.csv"'
-    writer = csv.writer(response)
+    response, writer = spreadsheet.csv_download(request, f"warnings-{job.pk}.csv")
     writer.writerow(["entity_type", "source_id", "canonical_uuid", "severity", "code", "message"])
     for w in warnings.iterator():
         row = [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]

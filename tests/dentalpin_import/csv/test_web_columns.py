@@ -8,7 +8,9 @@ from django_scopes import scopes_disabled
 
 from clinics.models import Patient
 from dentalpin_import.models import ImportJob, SheetColumnMapping
+from dentalpin_import.reader.sheet_headers import fields_of
 from tests.dentalpin_import.csv.sheets import write
+from tests.factories.clinics import MembershipFactory, UserFactory
 
 HEADER = ["Código", "Nombre de pila", "Apellidos", "Nacido el", "Color favorito"]
 ROWS = [
@@ -26,8 +28,6 @@ def upload(client, path, **fields):
 
 
 def field_names():
-    from dentalpin_import.reader.sheet_headers import fields_of
-
     return {f.name for f in fields_of("patients")}
 
 
@@ -111,3 +111,28 @@ def test_a_forged_worksheet_or_a_finished_step_goes_nowhere(staff_client, tmp_pa
     assert forged.status_code == 302 and forged.url.endswith("/columns/")
     staff_client.post(f"/import/sheets/{job.pk}/columns/", mapped())
     assert staff_client.get(f"/import/sheets/{job.pk}/columns/").url.endswith(f"{job.pk}/")
+
+
+@pytest.mark.django_db
+def test_two_columns_with_one_header_read_differently_are_refused(staff_client, tmp_path):
+    rows = [HEADER + ["Nombre de pila"], ROWS[1] + ["Anita"], ROWS[2] + ["Luisito"]]
+    upload(staff_client, write(tmp_path / "dobles.csv", rows))
+    job = ImportJob.objects.get()
+    page = staff_client.get(f"/import/sheets/{job.pk}/columns/?kind=patients").content.decode()
+    assert "Anita" in page
+    response = staff_client.post(f"/import/sheets/{job.pk}/columns/", mapped(**{"col-5": ""}))
+    assert response.status_code == 400
+    assert "Two columns are headed “Nombre de pila”" in response.content.decode()
+    assert not SheetColumnMapping.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_reader_without_permission_cannot_map_columns(client, staff_client, clinic, tmp_path):
+    upload(staff_client, write(tmp_path / "raros.csv", ROWS))
+    job = ImportJob.objects.get()
+    dentist = UserFactory(username="dentist")
+    MembershipFactory(user=dentist, clinic=clinic, role="dentist")
+    client.force_login(dentist)
+    assert client.post(f"/import/sheets/{job.pk}/columns/", mapped()).status_code == 403
+    assert client.get("/import/sheets/templates/patients.csv").status_code == 403
+    assert not SheetColumnMapping.objects.exists()

@@ -42,6 +42,7 @@ def forget_samples(job: ImportJob) -> bool:
     from the file (names, the start of alert texts) go, encrypted or not.
     """
     job.refresh_from_db(fields=["meta"])
+    _forget_waiting_samples(job)
     preview = job.meta.get("preview")
     if not isinstance(preview, dict):
         return False
@@ -56,6 +57,16 @@ def forget_samples(job: ImportJob) -> bool:
     job.meta = dict(job.meta, preview=kept)
     ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
     return True
+
+
+def _forget_waiting_samples(job: ImportJob) -> None:
+    """Drop the first values a sheet waiting for its columns kept (jobs.sheet_columns)."""
+    waiting = job.meta.get("waiting")
+    if isinstance(waiting, dict) and waiting.get("samples_sealed"):
+        job.meta = dict(
+            job.meta, waiting={k: v for k, v in waiting.items() if k != "samples_sealed"}
+        )
+        ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
 
 
 def discard_job_files(*, job: ImportJob, reason: str, user=None) -> int:

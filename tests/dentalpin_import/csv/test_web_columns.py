@@ -2,11 +2,13 @@
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django_scopes import scopes_disabled
 
 from clinics.models import Patient
+from dentalpin_import.jobs import services
 from dentalpin_import.models import ImportJob, SheetColumnMapping
 from dentalpin_import.reader.sheet_headers import fields_of
 from tests.dentalpin_import.csv.sheets import write
@@ -136,3 +138,18 @@ def test_a_reader_without_permission_cannot_map_columns(client, staff_client, cl
     assert client.post(f"/import/sheets/{job.pk}/columns/", mapped()).status_code == 403
     assert client.get("/import/sheets/templates/patients.csv").status_code == 403
     assert not SheetColumnMapping.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_sheet_left_waiting_for_its_columns_is_swept_with_its_sample_values(
+    staff_client, tmp_path
+):
+    upload(staff_client, write(tmp_path / "raros.csv", ROWS))
+    job = ImportJob.objects.get()
+    folder = services.staging_dir(job)
+    assert (folder / "awaiting.dpmr").exists()
+    assert b"Ruiz" not in (folder / "awaiting.dpmr").read_bytes()
+    services.sweep_abandoned_uploads(older_than=timedelta(0))
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not folder.exists()
+    assert "samples_sealed" not in job.meta["waiting"]

@@ -1,4 +1,8 @@
-"""The CSV sheet flow: upload a sheet → preview what was read → confirm → the job page.
+"""The sheet flow: upload a sheet or workbook → (its sheet, its columns) → preview → confirm.
+
+A workbook of several sheets, or headers the importer does not recognise, wait
+on their own steps (web/sheet_columns.py) before the sheet is read; the
+preview links to every row's verdict (web/sheet_rows.py).
 
 The job page (`/import/jobs/<id>/`) then shows progress and the report, as for
 a DPMF file. The upload is staged in the job's private folder and re-wrapped

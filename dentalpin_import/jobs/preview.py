@@ -211,4 +211,4 @@ def cutover_preview(container, clinic) -> dict | None:
         if any(counts.get(k) for k in ("new", "changed", "missing")):
             types.append({"entity_type": entity_type, **counts})
     totals = {k: sum(t.get(k, 0) for t in types) for k in CUTOVER_KINDS}
-    return {"types": types, "totals": totals}
+    return {"types": types, "totals": totals, "source_system": system}

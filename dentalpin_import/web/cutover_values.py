@@ -21,7 +21,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.names import entity_label, plain_words, record_name
+from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.web import warning_lines
 
 # The fields a later export changes most, in staff's words; others read their own name out.
@@ -197,3 +199,40 @@ def missing_names(clinic, records) -> dict[int, str]:
         else ""
         for r in records
     }
+
+
+NAMED_KINDS = ("changed", "edited_in_clinic")
+
+
+def preview_examples(clinic, cutover: dict) -> list[dict]:
+    """The preview's kinds of record with their examples named as staff know them.
+
+    A changed record already is a clinic row: it is named from it (a patient's
+    name and chart number, an appointment's patient and date). A new one is not
+    yet: it keeps its id in the old system.
+    """
+    system = cutover.get("source_system", "")
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for t in cutover.get("types", []):
+        for kind in NAMED_KINDS:
+            for sid in t.get("samples", {}).get(kind, []):
+                wanted[t["entity_type"]].add(canonical_uuid(system, t["entity_type"], sid))
+    targets = {}
+    for entity_type, keys in wanted.items():
+        rows = EntityMapping.objects.filter(
+            clinic=clinic, source_system=system, entity_type=entity_type, canonical_uuid__in=keys
+        ).values_list("canonical_uuid", "target_table", "target_id")
+        targets.update({(entity_type, key): (table, target) for key, table, target in rows})
+    rows = warning_lines._rows(clinic, set(targets.values()))
+    out = []
+    for t in cutover.get("types", []):
+        examples = {"new": list(t.get("samples", {}).get("new", []))}
+        for kind in NAMED_KINDS:
+            names = []
+            for sid in t.get("samples", {}).get(kind, []):
+                key = (t["entity_type"], canonical_uuid(system, t["entity_type"], sid))
+                row = rows.get(targets.get(key, ("", "")))
+                names.append(record_name(row) if row is not None else sid)
+            examples[kind] = names
+        out.append({**t, "label": entity_label(t["entity_type"], 2), "examples": examples})
+    return out

@@ -35,6 +35,9 @@ def test_preview_and_confirm_of_a_later_export_say_what_changes(staff_client, la
     assert f"{removed} no longer in this file" in page
     section = page.split('class="cutover-preview"')[1].split("</section>")[0]
     assert "appointments" in section and "payment_alert" not in section
+    # Changed records are named as staff know them: the patient and the chart number.
+    patients_row = section.split("<th scope=\"row\">patients</th>")[1].split("</tr>")[0]
+    assert "(chart " in patients_row and "appointment on" in section
     step(staff_client, job, "preview")
     confirm = staff_client.get(f"/import/jobs/{job.pk}/confirm/").content.decode()
     assert "What will be overwritten" in confirm

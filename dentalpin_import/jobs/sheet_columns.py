@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from clinics.fields import decrypt, encrypt
 from dentalpin_import.jobs import retention, rewrap, sheet_peek
-from dentalpin_import.models import ImportJob, SheetColumnMapping
+from dentalpin_import.models import ImportJob, JobStatus, SheetColumnMapping
 from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, recognise
 from dentalpin_import.reader.sheet_source import read_sheet
 
@@ -170,3 +171,40 @@ def save_mapping(*, job: ImportJob, user, mapping: SheetMapping, headers: list[s
         },
     )
     return saved
+
+
+def read_again(*, job: ImportJob, user) -> ImportJob:
+    """A new job for `job`'s sheet, waiting on the column step; `job` is cancelled.
+
+    For staff who want the columns read differently than the headers or the
+    saved mapping had them. The sealed copy moves to the new job unopened but
+    for its header; the old job keeps nothing.
+    """
+    new = ImportJob.objects.create(
+        clinic=job.clinic,
+        created_by=user,
+        original_name=job.original_name,
+        file_size=job.file_size,
+        file_sha256=job.file_sha256,
+        source_kind=job.source_kind,
+        options={
+            "sheet": "",
+            "encoding": job.options.get("encoding", ""),
+            "worksheet": job.options.get("worksheet"),
+        },
+    )
+    folder = retention.job_folder(new)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    shutil.copyfile(job.stored_path, folder / AWAITING)
+    new.stored_path = str(folder / AWAITING)
+    with rewrap.unwrapped(folder / AWAITING, str(settings.DPMF_STAGING_DIR)) as plain:
+        peeked = sheet_peek.peek(
+            plain, encoding=new.options["encoding"] or None, worksheet=new.options["worksheet"]
+        )
+    match = recognise(peeked.headers) if peeked else None
+    _wait(new, peeked or sheet_peek.Peek([], []), COLUMNS, match)
+    job.transition_to(
+        JobStatus.CANCELLED, finished_at=timezone.now(), error="read again with other columns"
+    )
+    retention.discard_job_files(job=job, reason="read again with other columns", user=user)
+    return new

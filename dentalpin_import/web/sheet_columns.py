@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
@@ -163,7 +163,10 @@ def columns(request, job_id):
     if shown is None or shown["step"] != sheet_columns.COLUMNS:
         return _leave(job, shown)
     kind = _kind(request, shown)
-    initial = recognise(shown["headers"], sheet_type=kind).columns
+    # The clinic's saved choice for these headers, when of this kind, is where staff start from.
+    saved = sheet_columns.saved_mapping(job.clinic, shown["headers"])
+    mapping = saved.as_mapping() if saved is not None and saved.sheet_type == kind else None
+    initial = recognise(shown["headers"], mapping, sheet_type=kind).columns
     if request.method == "POST" and "upload" in request.POST:
         return _apply_file(request, job, shown, kind)
     if request.method == "POST" and "save" in request.POST:
@@ -246,6 +249,17 @@ def worksheet(request, job_id):
     context = {"job": job, "form": form, "proposed": shown.get("proposed")}
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "dentalpin_import/sheets/worksheet.html", context, status=status)
+
+
+@clinic_permission_required("job_write")
+@require_POST
+def read_again(request, job_id):
+    """Read a previewed sheet's columns differently: back to the column step, in a new job."""
+    job = get_for_clinic_or_404(request, ImportJob, pk=job_id, source_kind=SourceKind.CSV)
+    if job.status not in (JobStatus.VALIDATED, JobStatus.PREVIEWED) or job.started_at:
+        return _leave(job)
+    new = sheet_columns.read_again(job=job, user=request.user)
+    return redirect("dentalpin_import:sheet-columns", job_id=new.pk)
 
 
 @clinic_permission_required("job_read")

@@ -128,6 +128,7 @@ def preview(request, job_id):
             "refused": job.status == JobStatus.FAILED,
             "form": SheetConfirmForm(),
             "may_execute": has_clinic_perm(request.user, request.clinic, "job_execute"),
+            "may_write": has_clinic_perm(request.user, request.clinic, "job_write"),
             "rows": row_filters(job),
             "mapping": sheet_columns.mapping_of(job),
         },

@@ -52,6 +52,7 @@ urlpatterns = [
     path("sheets/<uuid:job_id>/columns/", sheet_columns.columns, name="sheet-columns"),
     path("sheets/<uuid:job_id>/workbook/", sheet_columns.worksheet, name="sheet-worksheet"),
     path("sheets/<uuid:job_id>/mapping.json", sheet_columns.mapping_json, name="sheet-mapping"),
+    path("sheets/<uuid:job_id>/read-again/", sheet_columns.read_again, name="sheet-read-again"),
     path("sheets/<uuid:job_id>/rows/", sheet_rows.rows, name="sheet-rows"),
     path(
         "sheets/templates/<slug:sheet_type>.<slug:fmt>",

@@ -153,3 +153,27 @@ def test_a_sheet_left_waiting_for_its_columns_is_swept_with_its_sample_values(
     job.refresh_from_db()
     assert job.status == "cancelled" and not folder.exists()
     assert "samples_sealed" not in job.meta["waiting"]
+
+
+@pytest.mark.django_db
+def test_a_previewed_sheet_is_read_again_with_other_columns(staff_client, clinic, tmp_path):
+    upload(staff_client, write(tmp_path / "raros.csv", ROWS))
+    first = ImportJob.objects.get()
+    staff_client.post(f"/import/sheets/{first.pk}/columns/", mapped())
+    again = upload(staff_client, write(tmp_path / "otra.csv", ROWS))
+    second = ImportJob.objects.get(original_name="otra.csv")
+    assert "Read the columns differently" in staff_client.get(again.url).content.decode()
+    response = staff_client.post(f"/import/sheets/{second.pk}/read-again/")
+    third = ImportJob.objects.exclude(pk__in=[first.pk, second.pk]).get()
+    assert response.url == f"/import/sheets/{third.pk}/columns/"
+    second.refresh_from_db()
+    assert (
+        second.status == "cancelled"
+        and not services.staging_dir(second).joinpath("validated.dpmr").exists()
+    )
+    # The saved choice is where staff start from; the colour is now read as the city.
+    page = staff_client.get(response.url).content.decode()
+    assert '<option value="legacy_id" selected>' in page
+    done = staff_client.post(response.url, mapped(**{"col-4": "city"}))
+    assert done.url == f"/import/sheets/{third.pk}/"
+    assert SheetColumnMapping.objects.get().columns["Color favorito"] == "city"

@@ -144,10 +144,13 @@
     zone.addEventListener("drop", function (e) {
       e.preventDefault();
       zone.classList.remove("over");
-      var items = e.dataTransfer.items;
+      var items = e.dataTransfer.items, entries = [];
       if (items && items.length && items[0].webkitGetAsEntry) {
-        var entries = Array.prototype.map.call(items, function (i) { return i.webkitGetAsEntry(); });
-        Promise.all(entries.filter(Boolean).map(entryFiles)).then(function (lists) {
+        entries = Array.prototype.map.call(items, function (i) { return i.webkitGetAsEntry(); });
+        entries = entries.filter(Boolean);
+      }
+      if (entries.length) { // folders are walked; files come as they are
+        Promise.all(entries.map(entryFiles)).then(function (lists) {
           add([].concat.apply([], lists));
         });
       } else {

@@ -1,5 +1,6 @@
 """A dry run in the browser: "nothing was saved", its warnings, and "Import for real"."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from dentalpin_import.jobs import dispatch
 from dentalpin_import.models import ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.csv.sheets import patients_rows, write
 from tests.dentalpin_import.web.helpers import step, upload
 
 
@@ -101,3 +103,28 @@ def test_a_real_import_and_a_command_line_rehearsal_offer_no_button(staff_client
     assert "Dry run" not in page
     assert staff_client.post(f"/import/jobs/{real['job_id']}/import-for-real/").status_code == 302
     assert ImportJob.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_sheets_dry_run_is_imported_for_real_the_same_way(staff_client, clinic, tmp_path):
+    path = write(tmp_path / "pacientes.csv", patients_rows(), encoding="cp1252", delimiter=";")
+    sheet = io.BytesIO(path.read_bytes())
+    sheet.name = path.name
+    staff_client.post("/import/sheets/new/", {"file": sheet})
+    job = ImportJob.objects.get()
+    staff_client.post(f"/import/sheets/{job.pk}/confirm/", {"dry_run": "on"})
+    dispatch.wait_for_background_jobs()
+    job.refresh_from_db()
+    assert job.dry_run and job.status == "succeeded"
+    with scope(clinic=clinic):
+        assert not Patient.objects.exists()
+    page = staff_client.get(f"/import/jobs/{job.pk}/").content.decode()
+    assert "Dry run: nothing was saved." in page and "import-for-real" in page
+    staff_client.post(f"/import/jobs/{job.pk}/import-for-real/")
+    dispatch.wait_for_background_jobs()
+    real = ImportJob.objects.exclude(pk=job.pk).get()
+    assert real.source_kind == "csv" and real.status == "succeeded", real.error
+    assert real.options["sheet"] == job.options["sheet"]
+    with scope(clinic=clinic):
+        assert Patient.objects.count() == 2  # the sheet's two patient rows (two are staff)
+    assert real.counters == job.counters and real.warnings_count == job.warnings_count

@@ -10,6 +10,7 @@ Another clinic's job is a 404 (`get_for_clinic_or_404`).
 from __future__ import annotations
 
 import csv
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -36,6 +37,8 @@ from dentalpin_import.web.cutover_values import (
 from dentalpin_import.web.jobs import inert_cell
 
 PER_PAGE = 50
+ID = re.compile(r"[0-9]{1,18}")  # a conflict id as the form posts it; anything else is ignored
+AUDITED_IDS = 1000  # the audit entry names this many conflicts, and counts them all
 BOM = "\ufeff"  # Excel opens a UTF-8 file as UTF-8 only when it starts with one
 
 
@@ -93,9 +96,7 @@ def job_conflicts(request, job_id):
             "kinds": kinds,
             "fields": fields,
             "resolutions": Resolution.choices,
-            "kept": job.conflicts.filter(
-                clinic=request.clinic, resolution=Resolution.KEPT_CLINIC
-            ).count(),
+            "kept_shown": conflicts.filter(resolution=Resolution.KEPT_CLINIC).count(),
             "can_take": has_clinic_perm(request.user, request.clinic, "job_execute")
             and not job.dry_run,
         },
@@ -147,21 +148,27 @@ def job_conflicts_take(request, job_id):
     back = reverse("dentalpin_import:job-conflicts", args=[job.pk])
     if kept := {k: v for k, v in _filters(request.POST).items() if v}:
         back += "?" + urlencode(kept)  # back to the same filtered list
-    ids = [int(i) for i in request.POST.getlist("conflict") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("conflict") if ID.fullmatch(i)]
+    every = request.POST.get("every") == "1"  # every conflict the filter shows
     if job.dry_run:
         messages.error(request, _("A trial run saved nothing: there is no value to take."))
         return redirect(back)
-    if not ids:
+    if not ids and not every:
         messages.error(request, _("Select at least one conflict, then take the file's values."))
         return redirect(back)
-    chosen = job.conflicts.filter(clinic=request.clinic, pk__in=ids)
+    if every:
+        chosen = _conflicts(request, job, _filters(request.POST))
+    else:
+        chosen = job.conflicts.filter(clinic=request.clinic, pk__in=ids)
+    chosen = chosen.filter(resolution=Resolution.KEPT_CLINIC)
+    picked = list(chosen.values_list("pk", flat=True))
     taken = merge.take_file_values(chosen, request.user)
     audit.record(
         action=AuditAction.EXECUTE,
         job=job,
         outcome="took_file_values",
         user=request.user,
-        details={"conflicts": ids, "taken": taken},
+        details={"conflicts": picked[:AUDITED_IDS], "selected": len(picked), "taken": taken},
     )
     if taken:
         messages.success(

@@ -131,7 +131,7 @@ def test_taking_the_files_value_changes_the_clinic_row_and_is_audited(staff_clie
     conflict.refresh_from_db()
     assert conflict.resolution == "took_file" and conflict.resolved_by.username == "alice"
     entry = AuditEntry.objects.get(job=job, outcome="took_file_values")
-    assert entry.details == {"conflicts": [conflict.pk], "taken": 1}
+    assert entry.details == {"conflicts": [conflict.pk], "selected": 1, "taken": 1}
     page = staff_client.get(response.url).content.decode()
     assert "was taken for 1 field" in page
     other = ImportConflict.objects.get(field="professional_id")
@@ -220,3 +220,78 @@ def test_a_real_cutover_conflict_is_listed_and_its_file_value_taken(staff_client
     with scope(clinic=clinic):
         patient.refresh_from_db()
     assert patient.phone == json.loads(conflict.file_value) != "600000000"
+
+
+def test_every_conflict_a_filter_shows_can_be_taken_at_once(staff_client, job, clinic):
+    page = staff_client.get(f"/import/jobs/{job.pk}/conflicts/?field=phone").content.decode()
+    assert "Take the file's value for the 1 conflict this filter shows" in page
+    staff_client.post(
+        f"/import/jobs/{job.pk}/conflicts/take-file/", {"every": "1", "field": "phone"}
+    )
+    resolutions = dict(ImportConflict.objects.values_list("field", "resolution"))
+    assert resolutions == {"phone": "took_file", "professional_id": "kept_clinic"}
+
+
+@pytest.mark.parametrize("bogus", ["²", "-1", "abc", "1e3", " 1", "9" * 40, ""])
+def test_a_bogus_conflict_id_changes_nothing(staff_client, job, bogus):
+    response = staff_client.post(f"/import/jobs/{job.pk}/conflicts/take-file/", {"conflict": bogus})
+    assert response.status_code == 302
+    assert set(ImportConflict.objects.values_list("resolution", flat=True)) == {"kept_clinic"}
+
+
+def test_another_jobs_conflict_cannot_be_taken_through_this_job(
+    staff_client, job, other_clinic, staff_user
+):
+    elsewhere = ImportJob.objects.create(
+        clinic=other_clinic, created_by=staff_user, original_name="b.dpm", status="succeeded"
+    )
+    theirs = ImportConflict.objects.get(field="phone")
+    ImportConflict.objects.filter(pk=theirs.pk).update(job=elsewhere, clinic=other_clinic)
+    response = staff_client.post(
+        f"/import/jobs/{job.pk}/conflicts/take-file/", {"conflict": [theirs.pk]}
+    )
+    assert "Nothing was changed" in staff_client.get(response.url).content.decode()
+    theirs.refresh_from_db()
+    assert theirs.resolution == "kept_clinic"
+
+
+def test_taking_needs_a_post_and_a_real_import(staff_client, job):
+    url = f"/import/jobs/{job.pk}/conflicts/take-file/"
+    assert staff_client.get(url).status_code == 405
+    ImportJob.objects.filter(pk=job.pk).update(dry_run=True)
+    conflict = ImportConflict.objects.get(field="phone")
+    response = staff_client.post(url, {"conflict": [conflict.pk]})
+    assert "A trial run saved nothing" in staff_client.get(response.url).content.decode()
+    conflict.refresh_from_db()
+    assert conflict.resolution == "kept_clinic"
+
+
+def test_conflicts_come_fifty_to_a_page(staff_client, job, clinic):
+    model = ImportConflict.objects.get(field="phone")
+    ImportConflict.objects.bulk_create(
+        [
+            ImportConflict(
+                job=job,
+                clinic=clinic,
+                entity_type="patient",
+                canonical_uuid=model.canonical_uuid,
+                source_id="2",
+                target_table=model.target_table,
+                target_id=model.target_id,
+                field="email",
+                value_at_import=sealed(f"a{n}@x.test"),
+                clinic_value=sealed(f"b{n}@x.test"),
+                file_value=sealed(f"c{n}@x.test"),
+                resolution="kept_clinic",
+            )
+            for n in range(60)
+        ]
+    )
+    first = staff_client.get(f"/import/jobs/{job.pk}/conflicts/?field=email").content.decode()
+    assert "page 1 of 2" in first and first.split("<tbody>")[1].count("<tr") == 50
+    second = staff_client.get(
+        f"/import/jobs/{job.pk}/conflicts/?field=email&page=2"
+    ).content.decode()
+    assert second.split("<tbody>")[1].count("<tr") == 10 and "e-mail" in second
+    csv_text = staff_client.get(f"/import/jobs/{job.pk}/conflicts.csv?field=email").content
+    assert len(list(csv.reader(io.StringIO(csv_text.decode().lstrip("\ufeff"))))) == 61

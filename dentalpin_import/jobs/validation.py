@@ -10,40 +10,53 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dentalpin_import.models import ImportJob, JobStatus
+from dentalpin_import.reader import errors as E
 
-# The checks in the order the reader makes them (FORMAT.md §1-§7).
-CHECKS = (
-    ("magic", _("magic bytes")),
-    ("decryption", _("decryption")),
-    ("decompression", _("decompression")),
-    ("format_version", _("format version")),
-    ("integrity_hash", _("integrity hash")),
+# The checks as a clinic admin reads them, in the order the reader makes them (FORMAT.md
+# §1-§7); the technical names (magic bytes, AES-256-GCM, the hash) are in `technical()`.
+FILE_TYPE, PASSPHRASE, COMPLETE, CONTENTS, UNALTERED = (
+    "file_type",
+    "passphrase",
+    "complete",
+    "contents",
+    "unaltered",
 )
-# Which check a reader error code means failed.
+CHECKS = (
+    (FILE_TYPE, _("It is a DPMF export")),
+    (PASSPHRASE, _("It opens with the passphrase")),
+    (COMPLETE, _("The file is complete")),
+    (CONTENTS, _("This importer can read what it holds")),
+    (UNALTERED, _("Nothing was changed or damaged since the export")),
+)
+# For each refusal code: the check that failed and the checks known to have passed before it.
+_BEFORE_CONTENTS = (FILE_TYPE, PASSPHRASE, COMPLETE)
 FAILED_CHECK = {
-    "not_dpmf": "magic",
-    "bad_envelope": "decryption",
-    "unsupported_kdf": "decryption",
-    "passphrase_required": "decryption",
-    "decrypt_failed": "decryption",
-    "bad_inner_layer": "decryption",
-    "truncated": "decryption",
-    "bad_compression": "decompression",
-    "too_large": "decompression",
-    "bad_container": "format_version",
-    "unsupported_version": "format_version",
-    "hash_missing": "integrity_hash",
-    "hash_algo": "integrity_hash",
-    "hash_mismatch": "integrity_hash",
-    "unreadable_file": "magic",
-    "tampered": "decryption",
-    "unpack_failed": "decompression",
-    "corrupt_database": "integrity_hash",
-    "bad_text": "integrity_hash",
+    E.NOT_DPMF: (FILE_TYPE, ()),
+    E.UNREADABLE_FILE: (FILE_TYPE, ()),
+    E.BAD_ENVELOPE: (FILE_TYPE, ()),
+    E.UNSUPPORTED_KDF: (FILE_TYPE, ()),
+    E.PASSPHRASE_REQUIRED: (PASSPHRASE, (FILE_TYPE,)),
+    E.DECRYPT_FAILED: (PASSPHRASE, (FILE_TYPE,)),
+    E.TRUNCATED: (COMPLETE, (FILE_TYPE,)),
+    E.TAMPERED: (UNALTERED, (FILE_TYPE, PASSPHRASE, COMPLETE)),
+    E.BAD_COMPRESSION: (UNALTERED, (FILE_TYPE, PASSPHRASE)),
+    E.BAD_INNER_LAYER: (CONTENTS, (FILE_TYPE, PASSPHRASE)),
+    E.TOO_LARGE: (CONTENTS, (FILE_TYPE, PASSPHRASE)),
+    E.UNPACK_FAILED: (CONTENTS, (FILE_TYPE, PASSPHRASE)),
+    E.BAD_CONTAINER: (CONTENTS, _BEFORE_CONTENTS),
+    E.UNEXPECTED_COLUMN: (CONTENTS, _BEFORE_CONTENTS),
+    E.UNSUPPORTED_VERSION: (CONTENTS, _BEFORE_CONTENTS),
+    E.HASH_MISSING: (CONTENTS, _BEFORE_CONTENTS),
+    E.HASH_ALGO: (CONTENTS, _BEFORE_CONTENTS),
+    E.CORRUPT_DATABASE: (UNALTERED, (*_BEFORE_CONTENTS, CONTENTS)),
+    E.BAD_TEXT: (UNALTERED, (*_BEFORE_CONTENTS, CONTENTS)),
+    E.HASH_MISMATCH: (UNALTERED, (*_BEFORE_CONTENTS, CONTENTS)),
 }
 # Reader/validation phases in order, and the checks finished once a phase starts.
 PHASES = ("waiting", "read", "decrypt", "decompress", "hash", "preview", "preflight", "rewrap")
@@ -59,10 +72,16 @@ PHASE_LABELS = {
 }
 DONE_BEFORE = {
     "waiting": (),
-    "read": (),
-    "decrypt": ("magic",),
-    "decompress": ("magic", "decryption"),
-    "hash": ("magic", "decryption", "decompression", "format_version"),
+    "read": (FILE_TYPE,),
+    "decrypt": (FILE_TYPE,),
+    "decompress": (FILE_TYPE, PASSPHRASE),
+    "hash": _BEFORE_CONTENTS + (CONTENTS,),
+}
+LAYERINGS = {
+    "raw": _("an uncompressed export (.dpm)"),
+    "zstd": _("a compressed export (.dpm.zst)"),
+    "enc": _("an encrypted export (.dpm.enc)"),
+    "zstd-enc": _("a compressed and encrypted export (.dpm.zst.enc)"),
 }
 
 
@@ -130,22 +149,41 @@ def overall_percent(job: ImportJob) -> int:
 
 
 def _not_applicable(job: ImportJob, key: str) -> bool:
-    if key == "decryption":
-        return job.layering in ("raw", "zstd")
-    if key == "decompression":
-        return job.layering in ("raw", "enc")
-    return False
+    return key == PASSPHRASE and job.layering in ("raw", "zstd")
+
+
+def failed_check(job: ImportJob) -> tuple[str, tuple[str, ...]] | None:
+    """The check a refusal failed and those that passed before it; None when none failed."""
+    state = state_of(job)
+    if state.get("state") != "failed":
+        return None
+    code = state.get("code", "")
+    failed, passed = FAILED_CHECK.get(code, (CONTENTS, _BEFORE_CONTENTS))
+    if code == E.TRUNCATED and job.error == E.MSG_TRUNCATED_ENC:
+        passed = (FILE_TYPE, PASSPHRASE)  # decrypted to the right start: the passphrase is right
+    return failed, passed
 
 
 def _passed_detail(job: ImportJob, key: str) -> str:
-    meta = job.meta
-    return {
-        "magic": job.layering,
-        "decryption": _("AES-256-GCM, tag verified"),
-        "decompression": _("zstd, complete"),
-        "format_version": meta.get("format_version", ""),
-        "integrity_hash": meta.get("integrity_hash_computed", ""),
-    }[key]
+    if key == FILE_TYPE:
+        return str(LAYERINGS.get(job.layering, ""))
+    if key == PASSPHRASE:
+        return _("the passphrase is right")
+    if key == COMPLETE:
+        return _("all %(size)s arrived") % {"size": filesizeformat(job.file_size or 0)}
+    if key == CONTENTS:
+        return records_in(job)
+    return _("every record was read and matches the export's own fingerprint")
+
+
+def records_in(job: ImportJob) -> str:
+    """ "3,120 records of 14 kinds": what the file holds, in words."""
+    records = job.total_entities or 0
+    kinds = len(job.meta.get("preview", {}).get("types", []))
+    return _("%(records)s of %(kinds)s") % {
+        "records": ngettext("%(n)s record", "%(n)s records", records) % {"n": f"{records:,}"},
+        "kinds": ngettext("%(n)s kind", "%(n)s kinds", kinds) % {"n": kinds},
+    }
 
 
 def checks(job: ImportJob) -> list[dict]:
@@ -154,31 +192,61 @@ def checks(job: ImportJob) -> list[dict]:
     validated = job.status not in (JobStatus.UPLOADED, JobStatus.FAILED) or (
         job.status == JobStatus.FAILED and "integrity_hash_computed" in job.meta
     )
-    failed = None
-    if not validated and state.get("state") == "failed":
-        failed = FAILED_CHECK.get(state.get("code", ""), "format_version")
+    failure = None if validated else failed_check(job)
     running_phase = state.get("phase") if is_running(job) else None
-    rows, after_failure = [], False
+    rows = []
     for key, label in CHECKS:
         row = {"key": key, "label": label, "detail": ""}
+        na = _not_applicable(job, key)
         if validated:
-            na = _not_applicable(job, key)
             row["state"] = "n/a" if na else "passed"
             row["detail"] = "" if na else _passed_detail(job, key)
-        elif failed is not None:
+        elif failure is not None:
+            failed, passed = failure
             if key == failed:
-                row["state"], row["detail"], after_failure = "failed", job.error, True
-            elif after_failure:
-                row["state"] = "not run"
+                row["state"], row["detail"] = "failed", job.error
+            elif na:
+                row["state"] = "n/a"
             else:
-                row["state"] = "n/a" if _not_applicable(job, key) else "passed"
+                row["state"] = "passed" if key in passed else "not run"
         elif running_phase is not None:
             done = DONE_BEFORE.get(running_phase, [k for k, _label in CHECKS])
-            if key in done:
-                row["state"] = "n/a" if _not_applicable(job, key) else "passed"
+            if key in done or na:
+                row["state"] = "n/a" if na else "passed"
             else:
                 row["state"] = "running" if running_phase != "waiting" else "pending"
         else:
             row["state"] = "pending"
         rows.append(row)
     return rows
+
+
+def technical(job: ImportJob) -> list[tuple[str, str, bool]]:
+    """The checks in the words of the format (FORMAT.md), for whoever asks.
+
+    (label, value, whether the value is the reader's refusal line, which a page translates).
+    """
+    meta = job.meta
+    validated = "integrity_hash_computed" in meta
+    encrypted = job.layering in ("enc", "zstd-enc")
+    facts = [
+        (_("Layering (from the magic bytes)"), job.layering),
+        (_("File size"), f"{job.file_size:,} bytes" if job.file_size else ""),
+        (_("File SHA-256"), job.file_sha256),
+        (_("Source system"), job.source_system),
+        (_("Format version"), meta.get("format_version", "")),
+        (
+            _("Encryption"),
+            _("AES-256-GCM with a scrypt key (N=131072, r=8, p=1); tag verified")
+            if encrypted and validated
+            else "",
+        ),
+        (
+            _("Compression"),
+            _("zstd, every frame complete") if "zstd" in job.layering and validated else "",
+        ),
+        (_("Integrity hash declared (SHA-256)"), meta.get("integrity_hash", "")),
+        (_("Integrity hash computed"), meta.get("integrity_hash_computed", "")),
+        (_("Refusal, as the command line prints it"), job.error),
+    ]
+    return [(label, str(value), value is job.error) for label, value in facts if value]

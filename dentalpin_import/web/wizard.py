@@ -115,6 +115,17 @@ def validation_context(job: ImportJob, retry_form: RetryForm | None = None) -> d
     }
 
 
+def preview_summary(stored: dict, job: ImportJob) -> dict:
+    """The figures the preview leads with: kinds imported, kinds kept raw, records at fault."""
+    types = stored.get("types", [])
+    mapped = sum(1 for t in types if t.get("handling") == "mapped")
+    return {
+        "mapped_kinds": mapped,
+        "raw_kinds": len(types) - mapped,
+        "preflight_total": sum(p.get("count", 0) for p in job.preflight or []),
+    }
+
+
 @clinic_permission_required("job_read")
 def validation_progress(request, job_id):
     """The fragment the validate page polls while a large file is validated."""
@@ -237,6 +248,7 @@ class ImportWizard(NamedUrlSessionWizardView):
         job = self.job
         context.update(job=job, preview=preview.unseal(job.meta.get("preview", {})))
         context["binaries"] = context["preview"].get("files", {})
+        context.update(preview_summary(context["preview"], job))
         if self.steps.current == "validate":
             context.update(validation_context(job, kwargs.get("retry_form")))
         context["offer_verifactu"] = offers_verifactu(job)

@@ -35,6 +35,40 @@ def catalog(where: Path = LOCALE) -> dict[str, str]:
     return {ast.literal_eval(k): ast.literal_eval(v) for k, v in pairs if k != '""'}
 
 
+PLURAL = re.compile(r'^msgid (".*")\nmsgid_plural (".*")\n((?:msgstr\[\d\] ".*"\n?)+)', re.M)
+FORM = re.compile(r'^msgstr\[(\d)\] (".*")$', re.M)
+
+
+def plurals(where: Path = LOCALE) -> dict[str, tuple[str, list[str]]]:
+    """The .po file's plural entries: msgid → (msgid_plural, [msgstr[0], msgstr[1], …])."""
+    text = (where / "django.po").read_text(encoding="utf-8")
+    entries = {}
+    for singular, plural, forms in PLURAL.findall(text):
+        found = sorted((int(i), ast.literal_eval(v)) for i, v in FORM.findall(forms))
+        entries[ast.literal_eval(singular)] = (ast.literal_eval(plural), [v for _, v in found])
+    return entries
+
+
+def test_every_plural_has_each_spanish_form_and_the_mo_counts_right():
+    """Spanish has three plural forms here (1; a million; the rest): a missing one breaks msgfmt."""
+    header = (LOCALE / "django.po").read_text(encoding="utf-8").split("\n\n", 1)[0]
+    forms = int(re.search(r"nplurals=(\d+)", header).group(1))
+    entries = plurals()
+    assert len(entries) > 40
+    incomplete = [
+        k for k, (_, v) in entries.items() if len(v) != forms or not all(x.strip() for x in v)
+    ]
+    assert incomplete == []
+    with open(LOCALE / "django.mo", "rb") as fh:
+        compiled = gettext.GNUTranslations(fh)
+    for singular, (plural, translated) in entries.items():
+        assert compiled.ngettext(singular, plural, 1) == translated[0], singular
+        assert compiled.ngettext(singular, plural, 3) == translated[-1], singular
+    with translation.override("es"):
+        assert translation.ngettext("%(n)s kind", "%(n)s kinds", 1) == "%(n)s tipo"
+        assert translation.ngettext("%(n)s kind", "%(n)s kinds", 12) == "%(n)s tipos"
+
+
 def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
     entries = catalog()
     assert len(entries) > 150
@@ -82,10 +116,12 @@ def test_reader_lines_with_values_are_translated_with_their_values_kept():
         assert translate_refusal(columns) == (
             "a la hoja «Medicación» le faltan columnas obligatorias: Drug Name, Frequency"
         )
-        assert translate_refusal(E.MSG_DECRYPT_FAILED).startswith("el descifrado ha fallado")
+        assert translate_refusal(E.MSG_DECRYPT_FAILED).startswith("frase de paso incorrecta: ")
         assert translate_refusal("something no template knows") == "something no template knows"
         # A passed check's detail is a lazy translation: it goes through the same filter.
-        assert translate_refusal(gettext_lazy("zstd, complete")) == "zstd, completo"
+        assert translate_refusal(gettext_lazy("the passphrase is right")) == (
+            "la frase de paso es correcta"
+        )
     with translation.override("en"):
         assert translate_refusal(mismatch) == mismatch
 
@@ -106,9 +142,12 @@ def test_the_top_bar_switches_to_spanish_and_the_wizard_speaks_it(staff_client, 
     assert "Solo para archivos cifrados. Se usa una vez y nunca se guarda." in form
     response = upload(staff_client, b.small_clinic(tmp_path, layer="enc"), "mala")
     page = staff_client.get(response.url).content.decode()
-    assert "el descifrado ha fallado: frase de paso incorrecta o archivo dañado" in page
+    assert "La frase de paso no abre este archivo." in page
+    assert "Escríbala de nuevo tal como se la dieron" in page
     words = " ".join(page.split())
-    assert "bytes mágicos: correcto" in words and "descifrado: fallido" in words
+    assert "Es una exportación DPMF: sí" in words and "Se abre con la frase de paso: no" in words
+    assert "El archivo está completo: sin comprobar (falló una comprobación anterior)" in words
+    assert "Paso 2 de 5." in page and "Detalles técnicos" in page
     assert "Intentarlo de nuevo" in page
 
 
@@ -178,9 +217,10 @@ def test_every_string_the_code_marks_for_translation_is_in_the_catalog(tmp_path,
     settings.LOCALE_PATHS = [tmp_path / "locale"]
     with contextlib.chdir(tmp_path):
         call_command("makemessages", locale=["es"], no_wrap=True, verbosity=0)
-    marked = catalog(po.parent)
-    assert sorted(set(marked) - set(catalog())) == [], "run makemessages, then translate"
-    assert sorted(set(catalog()) - set(marked)) == [], "strings no longer used: run makemessages"
+    marked = {*catalog(po.parent), *plurals(po.parent)}
+    known = {*catalog(), *plurals()}
+    assert sorted(marked - known) == [], "run makemessages, then translate"
+    assert sorted(known - marked) == [], "strings no longer used: run makemessages"
 
 
 @pytest.mark.django_db
@@ -192,13 +232,22 @@ def test_the_phase_log_counts_in_the_right_grammatical_number(staff_client, clin
         status="succeeded",
         phase_log=[
             {"at": "2026-12-06T10:00:00", "phase": "level 1", "processed": 1, "errors": 1},
-            {"at": "2026-12-06T10:00:01", "phase": "level 2", "processed": 3, "errors": 0},
+            {
+                "at": "2026-12-06T10:00:01",
+                "phase": "level 2 patients and payers",
+                "processed": 3,
+                "errors": 0,
+            },
+            {"at": "2026-12-06T10:00:02", "phase": "reconciliation", "processed": 0, "errors": 0},
         ],
     )
     page = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert "level 1: 1 registro, 1 error</li>" in page
-    assert "level 2: 3 registros, 0 errores</li>" in page
+    assert "registros, nivel 1: 1 registro, 1 error</li>" in page
+    assert "2. pacientes y pagadores: 3 registros, 0 errores</li>" in page
+    assert "cifras comprobadas contra el archivo: 0 registros, 0 errores</li>" in page
+    assert "level 2" not in page and "reconciliation:" not in page
     # Two buttons of the top bar, each saying what it changes.
     assert "Cambiar de clínica" in page and "Cambiar de idioma" in page
     english = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
-    assert "level 1: 1 record, 1 error</li>" in english.decode()
+    assert "records, level 1: 1 record, 1 error</li>" in english.decode()
+    assert "2. patients and payers: 3 records, 0 errors</li>" in english.decode()

@@ -10,11 +10,12 @@ from tests.dentalpin_import.web.helpers import run_to_the_end, step, upload
 CHECKBOX = 'name="preview-import_verifactu"'
 
 
-def previewed(client, path):
+def previewed(client, path, language="en"):
     upload(client, path)
     job = ImportJob.objects.get()
     step(client, job, "validate")
-    return job, client.get(f"/import/jobs/{job.pk}/preview/").content.decode()
+    page = client.get(f"/import/jobs/{job.pk}/preview/", HTTP_ACCEPT_LANGUAGE=language)
+    return job, page.content.decode()
 
 
 @pytest.mark.django_db
@@ -30,11 +31,61 @@ def test_the_preview_names_the_clinic_counts_samples_warnings_and_binaries(staff
     assert '<p class="target">Target clinic: <strong>Clínica Alba</strong> (alba)' in page
     assert 'data-type="patient" class="count">7<' in page
     assert 'data-type="payment" class="count">3<' in page
-    patients = page.split('data-type="patient"')[1].split("</tr>")[0]
-    assert patients.count("<li>") == 5
-    assert '<span class="field">given_name</span>=Paciente1' in patients
-    assert "[warn] source.odd_date (patient 3): FecNac 1899" in page
-    assert "Binaries expected: 2 (1 with checksum), 67\xa0bytes in total." in page
+    # Samples are small tables, folded: a header row of field names and one row per sample.
+    patients = page.split('data-type="patient"')[1].split("</details>")[0]
+    assert "<summary>5 examples</summary>" in patients
+    assert patients.count("<tr>") == 6 and "=" not in patients.replace('="', "")
+    assert '<th scope="col" data-field="given_name">Given name</th>' in patients
+    assert "<td>Paciente1</td>" in patients
+    assert "patient 3: FecNac 1899 <small>(source.odd_date, warn)</small>" in page
+    assert "2 documents (radiographs, photos, PDFs) are listed, 67\xa0bytes in all" in page
+
+
+@pytest.mark.django_db
+def test_the_preview_leads_with_a_summary_and_what_happens_next(staff_client, tmp_path):
+    """The summary and Continue come before the long lists; those are folded."""
+    rows = b.small_clinic_rows() + [
+        b.row("appointment", 90, patient_uuid=b.uid("patient", 404), scheduled_date="2026-01-02")
+    ]
+    warnings = [b.WarningRow("info", "source.note", "export started", None, None)]
+    _, page = previewed(staff_client, b.build(tmp_path, rows, warnings=warnings))
+    order = [
+        page.index("In short"),
+        page.index("What happens next"),
+        page.index(">Continue</button>"),
+        page.index("problems found before importing"),
+        page.index("What the file holds"),
+        page.index("warning written by the exporter"),
+    ]
+    assert order == sorted(order)
+    assert "The file holds 22 records from gesden." in page
+    assert "2 problems were found in the records: the import will report them as warnings" in page
+    assert "1 appointment has no professional_uuid" in page
+    assert "1 appointment points at patients that are not in the file (patient_uuid)" in page
+    # A warning about the whole file names no record: never "(None None)".
+    assert "the whole file: export started" in page and "None" not in page
+    assert '<details class="file-warnings">' in page
+
+
+@pytest.mark.django_db
+def test_the_preview_in_spanish_has_no_english_left(staff_client, tmp_path):
+    _, page = previewed(staff_client, b.small_clinic(tmp_path), language="es")
+    for spanish in (
+        "En resumen",
+        "Qué pasa después",
+        "El archivo contiene 21 registros de gesden.",
+        "12 tipos de registro se importan en la clínica;",
+        "Figuran 2 documentos (radiografías, fotos, PDF)",
+        "El exportador escribió 1 aviso sobre los datos antiguos.",
+        '<th scope="row">pacientes</th>',
+        "<summary>3 ejemplos</summary>",
+        'data-field="given_name">Nombre</th>',
+        "Paso 3 de 5.",
+        "paciente 3: FecNac 1899-12-30",
+    ):
+        assert spanish in page, spanish
+    for english in ("In short", "examples", "Given name", "Kind of record", "What the file"):
+        assert english not in page, english
 
 
 @pytest.mark.django_db

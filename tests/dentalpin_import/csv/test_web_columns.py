@@ -177,3 +177,18 @@ def test_a_previewed_sheet_is_read_again_with_other_columns(staff_client, clinic
     done = staff_client.post(response.url, mapped(**{"col-4": "city"}))
     assert done.url == f"/import/sheets/{third.pk}/"
     assert SheetColumnMapping.objects.get().columns["Color favorito"] == "city"
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_saved_mappings_clinic_by_clinic(client, staff_client, tmp_path):
+    upload(staff_client, write(tmp_path / "raros.csv", ROWS))
+    job = ImportJob.objects.get()
+    staff_client.post(f"/import/sheets/{job.pk}/columns/", mapped())
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    page = client.get("/admin/dentalpin_import/sheetcolumnmapping/").content.decode()
+    assert "Color favorito" in page and "patients" in page
+    saved = SheetColumnMapping.objects.get()
+    assert (
+        client.get(f"/admin/dentalpin_import/sheetcolumnmapping/{saved.pk}/delete/").status_code
+        == 200
+    )

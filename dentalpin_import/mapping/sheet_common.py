@@ -92,11 +92,15 @@ class PatientFinder:
     def __init__(self, ctx: MappingContext, refs):
         refs = {r for r in refs if r}
         patients = Patient.objects.filter(clinic=ctx.clinic)
-        national = {compact_id(r).upper() for r in refs} | refs
-        emails = {r.lower() for r in refs if "@" in r}
         self.by_legacy = _grouped(
             patients.filter(legacy_id__in=refs).values_list("legacy_id", "pk")
         )
+        # A value that names a patient by legacy id is never tried further (`find`):
+        # only the others are looked up by national id and e-mail (most sheets need
+        # neither query then).
+        refs -= set(self.by_legacy)
+        national = {compact_id(r).upper() for r in refs} | refs
+        emails = {r.lower() for r in refs if "@" in r}
         self.by_national = _grouped(
             (compact_id(n).upper(), pk)
             for n, pk in patients.filter(national_id__in=national).values_list("national_id", "pk")

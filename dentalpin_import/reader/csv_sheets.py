@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
 from pathlib import Path
 
@@ -198,7 +197,7 @@ def parse(
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     # Strict: a quote opened and never closed must refuse the file, not swallow every
     # row after it into one note.
-    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_physical_lines(decoded.text), delimiter=delimiter, strict=True)
     header = _next_row(reader, 1) or []
     parsed = sheet_rows.start(
         header, sheet=sheet, mapping=mapping, decoded=decoded, delimiter=delimiter
@@ -206,7 +205,22 @@ def parse(
     nul = "\x00" in decoded.text  # asked once: most sheets need no cell cleaned
     rows = sheet_rows.read_rows(parsed, _lines(reader), source_system=source_system, clean=nul)
     parsed.records.extend(rows)
+    # The decoded text is as large as the file: only its encoding is kept.
+    parsed.decoded = Decoded("", decoded.encoding, decoded.how)
     return parsed
+
+
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _physical_lines(text: str):
+    """The lines of `text` with their endings, one at a time, as `newline=""` reads them.
+
+    A generator rather than `io.StringIO`, which copies the whole text into a
+    buffer four bytes a character wide.
+    """
+    for found in LINE.finditer(text):
+        yield found.group()
 
 
 def _lines(reader):

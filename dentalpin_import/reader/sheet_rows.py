@@ -150,16 +150,18 @@ def read_rows(
     keys = _Keys()
     positions = parsed.match.positions
     labels = {name: parsed.header[i].strip() for name, i in positions.items()}
+    # The raw cells' names, worked out once: a blank header is "column n".
+    names = [h.strip() or f"column {i + 1}" for i, h in enumerate(parsed.header)]
     for line, cells in rows:
         if not any(c.strip() for c in cells):
             continue  # blank lines hold nothing to lose
         if len(parsed.samples) < SAMPLE_ROWS:
             parsed.samples.append(list(cells))
         row = Cells(line, {}, labels)
-        yield _record(parsed, row, cells, positions, keys, source_system, clean)
+        yield _record(parsed, row, cells, positions, keys, source_system, clean, names)
 
 
-def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_system, clean):
+def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_system, clean, names):
     header = parsed.header
     # The text rule DPMF payloads follow too (values.clean_text): the importer warns
     # about each cleaned cell as it does about a cleaned payload field.
@@ -177,10 +179,7 @@ def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_syst
         canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
         source_id=source_id,
         source_system=source_system,
-        raw={
-            (name.strip() or f"column {i + 1}"): value
-            for i, (name, value) in enumerate(zip(header, cells, strict=False))
-        },
+        raw=dict(zip(names, cells, strict=False)),
         line=row.line,
         issues=tuple(row.problems),
         problems=fixes,

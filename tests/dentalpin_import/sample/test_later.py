@@ -220,3 +220,62 @@ def test_importing_the_later_export_after_the_earlier_one_creates_just_the_new_r
     report = json.loads((tmp_path / "2.json").read_text())
     for t, keys in later.new.items():
         assert report["entities"][t]["created"] == len(keys), t
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a DPMF file at all", "not a DPMF file"),
+        (b"", "empty"),
+    ],
+)
+def test_an_earlier_file_that_is_not_an_export_is_refused(tmp_path, content, message):
+    early = tmp_path / "early.dpm"
+    early.write_bytes(content)
+    with pytest.raises(CommandError, match="early.dpm: ") as refused:
+        call_command(
+            "make_sample_dpmf",
+            str(tmp_path / "late.dpm"),
+            "--later-than",
+            str(early),
+            stdout=io.StringIO(),
+        )
+    assert message in str(refused.value).lower() or "dpmf" in str(refused.value).lower()
+    assert not (tmp_path / "late.dpm").exists()
+
+
+def test_a_truncated_earlier_file_is_refused(tmp_path):
+    early = generate_sample(tmp_path / "early.dpm.zst", patients=5, layer="zstd", binaries=False)
+    data = open(early.path, "rb").read()
+    cut = tmp_path / "cut.dpm.zst"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CommandError, match="cut.dpm.zst: "):
+        call_command(
+            "make_sample_dpmf",
+            str(tmp_path / "late.dpm"),
+            "--later-than",
+            str(cut),
+            stdout=io.StringIO(),
+        )
+    assert not (tmp_path / "late.dpm").exists()
+
+
+def test_an_encrypted_earlier_file_without_a_passphrase_is_refused(tmp_path):
+    early = tmp_path / "early.dpm.enc"
+    generate_sample(early, patients=3, layer="enc", passphrase=PASSPHRASE, binaries=False)
+    with pytest.raises(CommandError, match="passphrase"):
+        call_command(
+            "make_sample_dpmf",
+            str(tmp_path / "late.dpm"),
+            "--later-than",
+            str(early),
+            stdout=io.StringIO(),
+        )
+
+
+def test_the_later_export_may_not_overwrite_the_earlier_one(pair):
+    earlier, _ = pair
+    with pytest.raises(CommandError, match="another file"):
+        call_command(
+            "make_sample_dpmf", earlier.path, "--later-than", earlier.path, stdout=io.StringIO()
+        )

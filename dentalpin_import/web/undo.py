@@ -10,6 +10,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import undo
 from dentalpin_import.models import ImportJob
 from dentalpin_import.web.refusals import translate_refusal
+from dentalpin_import.web.warning_lines import named_rows
 
 
 @clinic_permission_required("job_execute")
@@ -43,5 +44,7 @@ def job_undo(request, job_id):
             "plan": plan,
             "refusal": refusal,
             "tables": sorted((t, len(ids)) for t, ids in plan.rows.items()) if plan else [],
+            "changed": named_rows(request.clinic, plan.changed[:20]) if plan else [],
+            "dependents": named_rows(request.clinic, plan.dependents[:20]) if plan else [],
         },
     )

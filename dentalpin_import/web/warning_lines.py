@@ -219,3 +219,13 @@ def left_out_keys(job):
         .order_by()
         .values("canonical_uuid")
     )
+
+
+def named_rows(clinic, pairs) -> list[str]:
+    """(table, id) pairs as staff would name each row ("Lucía Pérez (chart H-77)")."""
+    pairs = [(table, str(pk)) for table, pk in pairs]
+    rows = _rows(clinic, pairs)
+    return [
+        record_name(rows[pair]) if pair in rows else f"{table_label(pair[0])} #{pair[1]}"
+        for pair in pairs
+    ]

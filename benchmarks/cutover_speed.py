@@ -25,9 +25,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from import_speed import (
-    DATABASES,
-    PASSPHRASE,
     Database,
+    add_databases_option,
+    bench_env,
+    database_names,
     fresh_postgres_db,
     manage,
     open_database,
@@ -138,22 +139,12 @@ def main() -> None:
     parser.add_argument("--changed", default="5%")
     parser.add_argument("--new", default="0.5%")
     parser.add_argument("--removed", default="0.5%")
-    parser.add_argument(
-        "--databases",
-        help="comma-separated, of: sqlite, postgres (default sqlite; postgres alone when "
-        "DATABASE_URL points at PostgreSQL)",
-    )
+    add_databases_option(parser)
     parser.add_argument("--keep", help="work in this directory and keep it (else a temporary one)")
     args = parser.parse_args()
     if args.patients < 1:
         parser.error("--patients must be at least 1")
-    env = dict(os.environ, DJANGO_LOG_LEVEL="WARNING", BENCH_PASS=PASSPHRASE)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env.setdefault("DENTALPIN_DEV", "1")
-    on_postgres = env.get("DATABASE_URL", "").startswith("postgres")
-    names = (args.databases or ("postgres" if on_postgres else "sqlite")).split(",")
-    if unknown := [n for n in names if n not in DATABASES]:
-        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(DATABASES)}")
+    env, names = bench_env(), database_names(parser, args.databases)
     shares = {"changed": args.changed, "new": args.new, "removed": args.removed}
     results = {}
     with ExitStack() as stack:

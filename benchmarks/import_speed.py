@@ -308,14 +308,35 @@ def open_database(name: str, env: dict, stack: ExitStack) -> Database:
     return Database("PostgreSQL", url, label)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000")
+def bench_env() -> dict:
+    """The environment every benchmarked command runs in (quiet logs, the repository's keys)."""
+    env = dict(os.environ, DJANGO_LOG_LEVEL="WARNING", BENCH_PASS=PASSPHRASE)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    env.setdefault("DENTALPIN_DEV", "1")  # the repository's keys
+    return env
+
+
+def add_databases_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--databases",
         help="comma-separated, of: sqlite, postgres (default sqlite; postgres alone when "
         "DATABASE_URL points at PostgreSQL)",
     )
+
+
+def database_names(parser: argparse.ArgumentParser, value: str | None) -> list[str]:
+    """The databases `--databases` names (PostgreSQL alone when DATABASE_URL is one)."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    names = (value or ("postgres" if on_postgres else "sqlite")).split(",")
+    if unknown := [n for n in names if n not in DATABASES]:
+        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(DATABASES)}")
+    return names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    add_databases_option(parser)
     parser.add_argument(
         "--keep", help="work in this directory and keep it (else a temporary one, removed)"
     )
@@ -323,13 +344,7 @@ def main() -> None:
         "--repeat", type=int, default=3, help="imports per size (the median ratio is shown)"
     )
     args = parser.parse_args()
-    env = dict(os.environ, DJANGO_LOG_LEVEL="WARNING", BENCH_PASS=PASSPHRASE)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env.setdefault("DENTALPIN_DEV", "1")  # the repository's keys
-    on_postgres = env.get("DATABASE_URL", "").startswith("postgres")
-    names = (args.databases or ("postgres" if on_postgres else "sqlite")).split(",")
-    if unknown := [n for n in names if n not in DATABASES]:
-        parser.error(f"unknown database {', '.join(unknown)}: choose from {', '.join(DATABASES)}")
+    env, names = bench_env(), database_names(parser, args.databases)
     with ExitStack() as stack:
         workdir = stack.enter_context(work_dir(args.keep, "dentalpin-bench-"))
         databases = [open_database(name, env, stack) for name in names]

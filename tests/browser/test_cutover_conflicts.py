@@ -6,12 +6,8 @@ import pytest
 from django_scopes import scope
 from playwright.sync_api import expect
 
-from clinics.models import Patient
-from dentalpin_import.models import EntityMapping, ImportJob
-from dentalpin_import.sample.generator import generate_sample
-from dentalpin_import.sample.later import write_later_export
 from tests.browser.test_import_wizard import log_in
-from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.web.test_cutover_pages import go_live_with_a_conflict
 from tests.factories.clinics import MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,19 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_staff_take_the_files_value_for_a_conflict_they_selected(
     live_server, new_page, clinic, tmp_path
 ):
-    earlier = generate_sample(tmp_path / "trial.dpm", patients=12, seed=8, binaries=False)
-    assert run_import(earlier.path, clinic.slug)[0] == 0
-    later = write_later_export(earlier.path, tmp_path / "golive.dpm", changed=6, binaries=False)
-    key = later.changed["patient"][0]
-    with scope(clinic=clinic):
-        target = EntityMapping.objects.get(clinic=clinic, entity_type="patient", canonical_uuid=key)
-        patient = Patient.objects.get(pk=int(target.target_id))
-        patient.phone = "600000000"  # staff corrected it after the trial import
-        patient.save()
-    status, out, report = run_import(later.path, clinic.slug, report=tmp_path / "r.json")
-    assert status == 0, out
-    job = ImportJob.objects.get(pk=report["job_id"])
-    conflict = job.conflicts.get(canonical_uuid=key, field="phone")
+    job, patient, conflict = go_live_with_a_conflict(clinic, tmp_path, seed=8)
 
     admin = UserFactory(username="ana")
     MembershipFactory(user=admin, clinic=clinic)

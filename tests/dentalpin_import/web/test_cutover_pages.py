@@ -199,21 +199,29 @@ def test_the_job_page_links_to_both_lists(staff_client, job):
     assert "2 fields were changed both in the old system and in the clinic" in page
 
 
-def test_a_real_cutover_conflict_is_listed_and_its_file_value_taken(staff_client, clinic, tmp_path):
-    """The engine's own conflict: a phone changed in the old system and edited in the clinic."""
-    earlier = generate_sample(tmp_path / "early.dpm", patients=15, seed=9, binaries=False)
+def go_live_with_a_conflict(clinic, tmp_path, seed=9):
+    """Trial import, a phone staff corrected, then the later export changing that phone too.
+
+    Returns the later job, the patient and the engine's conflict on the phone.
+    """
+    earlier = generate_sample(tmp_path / "trial.dpm", patients=12, seed=seed, binaries=False)
     assert run_import(earlier.path, clinic.slug)[0] == 0
-    later = write_later_export(earlier.path, tmp_path / "late.dpm", changed=6, binaries=False)
-    [key] = later.changed["patient"][:1]
+    later = write_later_export(earlier.path, tmp_path / "golive.dpm", changed=6, binaries=False)
+    key = later.changed["patient"][0]
     with scope(clinic=clinic):
         target = EntityMapping.objects.get(clinic=clinic, entity_type="patient", canonical_uuid=key)
         patient = Patient.objects.get(pk=int(target.target_id))
         patient.phone = "600000000"  # edited by staff after the trial import
         patient.save()
-    status, out, report = run_import(later.path, clinic.slug, report=tmp_path / "late.json")
+    status, out, report = run_import(later.path, clinic.slug, report=tmp_path / "golive.json")
     assert status == 0, out
     job = ImportJob.objects.get(pk=report["job_id"])
-    conflict = job.conflicts.get(canonical_uuid=key)
+    return job, patient, job.conflicts.get(canonical_uuid=key, field="phone")
+
+
+def test_a_real_cutover_conflict_is_listed_and_its_file_value_taken(staff_client, clinic, tmp_path):
+    """The engine's own conflict: a phone changed in the old system and edited in the clinic."""
+    job, patient, conflict = go_live_with_a_conflict(clinic, tmp_path)
     page = staff_client.get(f"/import/jobs/{job.pk}/conflicts/").content.decode()
     assert "600000000" in page and patient.given_name in page
     staff_client.post(f"/import/jobs/{job.pk}/conflicts/take-file/", {"conflict": [conflict.pk]})

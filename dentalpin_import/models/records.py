@@ -79,6 +79,9 @@ class RawEntity(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.entity_type.replace('_', ' ')} {self.source_id}".strip()
+
 
 class Severity(models.TextChoices):
     INFO = "info", _("Info")
@@ -115,6 +118,9 @@ class ImportWarning(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["job", "code"]), models.Index(fields=["job", "severity"])]
+
+    def __str__(self) -> str:
+        return self.message if len(self.message) <= 80 else self.message[:79] + "…"
 
 
 class StagingStatus(models.TextChoices):
@@ -153,3 +159,6 @@ class FileStaging(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clinic", "file_uuid"], name="one_staging_per_file")
         ]
+
+    def __str__(self) -> str:
+        return self.relative_path

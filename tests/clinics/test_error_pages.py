@@ -122,3 +122,14 @@ def test_pages_in_spanish_are_in_spanish(client, staff_user, staff_client, cedro
     assert "Cambiar a Clínica Cedro" in offer
     missing = staff_client.get("/import/nada/").content.decode()
     assert "Aquí no hay nada" in missing
+
+
+def test_an_expired_form_gets_a_styled_page_that_says_what_to_do(staff_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    response = client.post("/clinics/switch/", {"clinic": "1"}, HTTP_ACCEPT_LANGUAGE="es")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'href="/static/css/base.css"' in page
+    assert "El formulario ha caducado" in page and "recargue la página" in page
+    assert "CSRF" not in page

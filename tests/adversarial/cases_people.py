@@ -43,6 +43,11 @@ JOB_URLS = {
     "job-binaries": "POST",
     "sheet-preview": "GET",
     "sheet-confirm": "POST",
+    "sheet-columns": "GET",
+    "sheet-worksheet": "GET",
+    "sheet-mapping": "GET",
+    "sheet-rows": "GET",
+    "sheet-read-again": "POST",
 }
 STEP_DATA = {
     "job-validate": "validate",

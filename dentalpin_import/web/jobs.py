@@ -1,6 +1,7 @@
 """Job list, job page with live progress, warnings (filter, pages, CSV), cancel and resume."""
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services
+from dentalpin_import.loader.row_errors import ROW_DUPLICATE
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
 from dentalpin_import.web import documents, spreadsheet, warning_lines
@@ -97,8 +99,10 @@ def _filtered_warnings(request, job):
         warnings = warnings.filter(severity=severity)
     elif severity == "attention":  # what the report's headline counts
         warnings = warnings.filter(severity__in=("warn", "error"))
-    if request.GET.get("outcome") == "left_out":
-        warnings = warnings.filter(canonical_uuid__in=warning_lines.left_out_keys(job))
+    if request.GET.get("outcome") == "left_out":  # the rows a rule left out: skip markers
+        warnings = warnings.filter(
+            Q(canonical_uuid__in=warning_lines.left_out_keys(job)) | Q(code=ROW_DUPLICATE)
+        )
     return warnings, code, severity
 
 

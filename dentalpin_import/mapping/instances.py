@@ -23,6 +23,8 @@ from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttrib
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
+from clinics.identifiers import DigestField, SealedIdentifierField
+
 M = TypeVar("M", bound=models.Model)
 IMMUTABLE = (type(None), str, int, float, bool, bytes, tuple, frozenset, Decimal, dt.date, dt.time)
 # Descriptors that store a written value in `__dict__` under the attname and
@@ -44,15 +46,21 @@ class Plan(NamedTuple):
     factories: tuple[tuple[str, Any], ...]  # attname -> callable giving a fresh default
     by_name: dict[str, tuple[str, Relation | None]]  # kwarg -> (attname, relation)
     slow: bool  # take Model.__init__ instead
+    sealed: tuple[tuple[str, Any], ...] = ()  # (attname, descriptor) of identity numbers
 
 
 @cache
 def _plan(model: type[models.Model]) -> Plan:
-    constants, factories, by_name = {}, [], {}
+    constants, factories, by_name, sealed = {}, [], {}, []
     slow = bool(pre_init.has_listeners(model) or post_init.has_listeners(model))
     for field in model._meta.concrete_fields:
         descriptor = model.__dict__.get(field.attname)
-        if descriptor is not None and not isinstance(descriptor, PLAIN_DESCRIPTORS):
+        if isinstance(field, SealedIdentifierField):
+            # Its descriptor digests the value: written once more through it below.
+            sealed.append((field.attname, descriptor))
+        elif isinstance(field, DigestField):
+            pass  # filled by its identity number's descriptor
+        elif descriptor is not None and not isinstance(descriptor, PLAIN_DESCRIPTORS):
             slow = True
         if field.one_to_one:
             slow = True  # its descriptor also fills the reverse side's cache
@@ -73,7 +81,7 @@ def _plan(model: type[models.Model]) -> Plan:
                 field.target_field.attname,
             )
             by_name[field.name] = (field.attname, relation)
-    return Plan(constants, tuple(factories), by_name, slow)
+    return Plan(constants, tuple(factories), by_name, slow, tuple(sealed))
 
 
 class Recipe(NamedTuple):
@@ -116,6 +124,7 @@ def build(model: type[M], **values: Any) -> M:
         fields.update(values)
         for name, relation in recipe.relations:
             _relate(model, fields, state, name, fields.pop(name), relation)
+        _digest(obj, plan)
         return obj
     for attname, factory in plan.factories:
         fields[attname] = factory()
@@ -131,7 +140,14 @@ def build(model: type[M], **values: Any) -> M:
             fields[attname] = value
         else:
             _relate(model, fields, state, name, value, relation)
+    _digest(obj, plan)
     return obj
+
+
+def _digest(obj, plan: Plan) -> None:
+    """Give each identity number its lookup digest, as its descriptor does on a write."""
+    for attname, descriptor in plan.sealed:
+        descriptor.__set__(obj, obj.__dict__[attname])
 
 
 def _relate(model, fields: dict, state: ModelState, name: str, value, relation: Relation):

@@ -117,7 +117,7 @@ def write_later_export(
         for entity_type in later_rows.SURVEYED:
             if entity_type in types:
                 for values in container.conn.execute(ENTITY_SQL.format(t=entity_type)):
-                    survey.add(entity_type, values[0], values[1], json.loads(values[3]))
+                    survey.add(entity_type, values[0], values[1], _object(values[3]))
         rng = random.Random(f"{seed}:{container.declared_hash}")
         gone = allocate(count_of(removed, total, "--removed"), survey.removable(), rng, "removed")
         chosen = allocate(
@@ -155,6 +155,15 @@ def write_later_export(
         new={t: sorted(keys) for t, keys in by_type.items()},
         removed={t: sorted(keys) for t, keys in gone.items()},
     )
+
+
+def _object(text):
+    """A payload as an object; anything else (not JSON, not an object) is None, never an error."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _rows(container, types, gone, chosen, added, survey, stamp) -> Iterator[EntityRow]:

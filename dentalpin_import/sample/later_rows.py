@@ -78,6 +78,8 @@ class Survey:
         self.removables: dict[str, list[str]] = {t: [] for t in REMOVABLE}
         self.changes = 0
         self.fresh = 0
+        self.picks: dict[str, list[str]] = {}
+        self.numbering: list = ["", 0]
 
     def add(self, entity_type: str, uuid: str, source_id: str, payload) -> None:
         """Note one earlier row (types in `SURVEYED` order, so people come before their visits)."""
@@ -186,10 +188,18 @@ class Survey:
         kinds = [t for t in NEW_TYPES if self._can_add(t)]
         if n and not kinds:
             raise LaterExportError("the earlier file has no patients to add rows to")
+        # Sorted once, so each new row is a cheap pick (a 10,000-patient file adds thousands).
+        self.picks = {
+            "clients": sorted(self.clients),
+            "patients": sorted(self.patient_ids),
+            "payers": sorted(self.candidates["client"]),
+            "fresh": [],
+        }
+        self.numbering = self._numbering()
         added: list[EntityRow] = []
         for i in range(n):
             kind = kinds[i % len(kinds)]
-            row = self._new_patient(rng) if kind == "patient" else self._new_of(kind, rng, added)
+            row = self._new_patient(rng) if kind == "patient" else self._new_of(kind, rng)
             self.sids[kind].add(row.source_id)
             added.append(row)
         return added
@@ -201,20 +211,26 @@ class Survey:
             return bool(self.candidates["client"]) and bool(self.sids["payment"])
         return bool(self.patient_ids) and bool(self.sids[kind])
 
-    def _next_patient_id(self) -> str:
+    def _numbering(self) -> list:
+        """[prefix, last number] of the patients' ids (`7-` and 15 for `7-1` … `7-15`)."""
         numbered = [m.groups() for sid in self.sids["patient"] if (m := NUMBERED.match(sid))]
         prefix = Counter(p or "" for p, _ in numbered).most_common(1)[0][0] if numbered else "L"
         top = max((int(n) for p, n in numbered if (p or "") == prefix), default=0)
-        candidate = top + 1
-        while f"{prefix}{candidate}" in self.sids["patient"]:
-            candidate += 1
-        return f"{prefix}{candidate}"
+        return [prefix, top]
+
+    def _next_patient_id(self) -> str:
+        prefix = self.numbering[0]
+        self.numbering[1] += 1
+        while f"{prefix}{self.numbering[1]}" in self.sids["patient"]:
+            self.numbering[1] += 1
+        return f"{prefix}{self.numbering[1]}"
 
     def _new_patient(self, rng: random.Random) -> EntityRow:
         self.fresh += 1
         sid = self._next_patient_id()
         number = 1_000_000 + self.fresh
-        client = self.clients[rng.choice(sorted(self.clients))] if self.clients else None
+        clients = self.picks["clients"]
+        client = self.clients[rng.choice(clients)] if clients else None
         payload = {
             "given_name": rng.choice(people.GIVEN),
             "family_name": f"{rng.choice(people.FAMILY)} {rng.choice(people.FAMILY)}",
@@ -233,11 +249,11 @@ class Survey:
         raw = {"IdPac": sid, "IdCliDefec": client} if client else {"IdPac": sid}
         row = EntityRow("patient", sid, payload, raw)
         self.patients[self.key(row)] = sid
+        self.picks["fresh"].append(self.key(row))
         return row
 
-    def _new_of(self, kind: str, rng: random.Random, added: list[EntityRow]) -> EntityRow:
-        fresh = [self.key(r) for r in added if r.entity_type == "patient"]
-        patient = rng.choice(fresh or sorted(self.patient_ids))
+    def _new_of(self, kind: str, rng: random.Random) -> EntityRow:
+        patient = rng.choice(self.picks["fresh"] or self.picks["patients"])
         stem = self.patients[patient]
         j = 1
         while f"{stem}-L{j}" in self.sids[kind]:
@@ -256,7 +272,7 @@ class Survey:
             }
         elif kind == "payment":
             payload = {
-                "client_uuid": rng.choice(sorted(self.candidates["client"])),
+                "client_uuid": rng.choice(self.picks["payers"]),
                 "amount": rng.choice(["40.00", "75.50", "120.00"]),
                 "paid_on": "2026-06-02",
                 "payment_kind": 1,

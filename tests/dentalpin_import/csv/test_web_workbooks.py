@@ -116,3 +116,20 @@ def test_a_downloaded_mapping_file_reads_the_next_sheet(staff_client, clinic, tm
     assert done.url == f"/import/sheets/{second.pk}/"
     second.refresh_from_db()
     assert second.status == "validated" and SheetColumnMapping.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_chosen_sheet_with_unknown_headers_goes_on_to_its_columns(staff_client, clinic):
+    data = workbook({"Hoja1": [["a", "b"], ["1", "2"]], "Datos": ROWS})
+    response = upload(staff_client, "libro.ods.xlsx", data)
+    job = ImportJob.objects.get()
+    page = staff_client.get(response.url).content.decode()
+    assert "Proposed:" not in page  # no sheet's headers are recognised
+    columns = staff_client.post(response.url, {"worksheet": "Datos"})
+    assert columns.url == f"/import/sheets/{job.pk}/columns/"
+    page = staff_client.get(columns.url + "?kind=patients").content.decode()
+    assert "Color favorito" in page and "azul" in page  # the workbook's first values
+    done = staff_client.post(columns.url, mapped())
+    assert done.url == f"/import/sheets/{job.pk}/"
+    job.refresh_from_db()
+    assert job.options["worksheet"] == "Datos" and job.meta["row_preview"]["totals"]["new"] == 2

@@ -66,6 +66,14 @@ def switch_offer(request, clinic):
     return _styled(render(request, "clinics/switch_offer.html", context, status=409))
 
 
+def wants_a_page(request) -> bool:
+    """True for a browser opening a page or posting a form, not for a script's request."""
+    if request.headers.get("HX-Request"):
+        return False
+    accept = request.headers.get("Accept", "")
+    return not accept or "text/html" in accept
+
+
 def _is_unstyled_page(response) -> bool:
     return not getattr(response, STYLED, False) and response.get("Content-Type", "").startswith(
         "text/html"
@@ -88,7 +96,8 @@ class ErrorPagesMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, ElsewhereInYourClinics):
-            return switch_offer(request, exception.clinic)
+            # A script (htmx polling, a drop's upload) gets the 404 it understands.
+            return switch_offer(request, exception.clinic) if wants_a_page(request) else None
         if settings.DEBUG and not isinstance(exception, NOT_SERVER_ERRORS):
             # What Django does for a 500, minus the debug page: log it, tell the listeners.
             logger.error("Internal Server Error: %s", request.path, exc_info=exception)

@@ -133,3 +133,25 @@ def test_an_expired_form_gets_a_styled_page_that_says_what_to_do(staff_user):
     assert 'href="/static/css/base.css"' in page
     assert "El formulario ha caducado" in page and "recargue la página" in page
     assert "CSRF" not in page
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_HX_REQUEST": "true"}, {"HTTP_ACCEPT": "*/*"}, {"HTTP_ACCEPT": "application/json"}],
+)
+def test_a_scripts_request_into_another_of_my_clinics_gets_a_plain_404(
+    staff_client, staff_user, cedro_job, headers
+):
+    MembershipFactory(user=staff_user, clinic=cedro_job.clinic)
+    response = staff_client.get(f"/import/jobs/{cedro_job.pk}/progress/", **headers)
+    assert response.status_code == 404
+    assert "It belongs to Clínica Cedro" not in response.content.decode()
+
+
+def test_a_browser_navigation_into_another_of_my_clinics_gets_the_offer(
+    staff_client, staff_user, cedro_job
+):
+    MembershipFactory(user=staff_user, clinic=cedro_job.clinic)
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = staff_client.get(f"/import/jobs/{cedro_job.pk}/", HTTP_ACCEPT=accept)
+    assert response.status_code == 409

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pass-for-tests"  # the factories' password
 PATIENTS = 120
-DECRYPTION_FAILED = "wrong passphrase: the file does not open with it"
+DECRYPTION_FAILED = "The passphrase does not open this file."
 
 
 def log_in(page, base_url, username):

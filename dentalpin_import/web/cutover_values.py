@@ -201,22 +201,29 @@ def missing_names(clinic, records) -> dict[int, str]:
     }
 
 
-NAMED_KINDS = ("changed", "edited_in_clinic")
+NAMED_KINDS = ("changed", "edited_in_clinic", "unchanged", "missing")
+
+
+def _example_keys(system: str, t: dict, kind: str) -> list[tuple[str, str]]:
+    """(shown if unnamed, canonical id) of a kind's examples; missing ones are canonical ids."""
+    samples = t.get("samples", {}).get(kind, [])
+    if kind == "missing":
+        return [(key[:8], key) for key in samples]
+    return [(sid, canonical_uuid(system, t["entity_type"], sid)) for sid in samples]
 
 
 def preview_examples(clinic, cutover: dict) -> list[dict]:
     """The preview's kinds of record with their examples named as staff know them.
 
-    A changed record already is a clinic row: it is named from it (a patient's
-    name and chart number, an appointment's patient and date). A new one is not
-    yet: it keeps its id in the old system.
+    A record the clinic already has (changed, unchanged, missing from the file) is
+    named from its clinic row (a patient's name and chart number, an appointment's
+    patient and date). A new one is not there yet: it keeps its id in the old system.
     """
     system = cutover.get("source_system", "")
     wanted: dict[str, set[str]] = defaultdict(set)
     for t in cutover.get("types", []):
         for kind in NAMED_KINDS:
-            for sid in t.get("samples", {}).get(kind, []):
-                wanted[t["entity_type"]].add(canonical_uuid(system, t["entity_type"], sid))
+            wanted[t["entity_type"]].update(k for _, k in _example_keys(system, t, kind))
     targets = {}
     for entity_type, keys in wanted.items():
         rows = EntityMapping.objects.filter(
@@ -229,10 +236,9 @@ def preview_examples(clinic, cutover: dict) -> list[dict]:
         examples = {"new": list(t.get("samples", {}).get("new", []))}
         for kind in NAMED_KINDS:
             names = []
-            for sid in t.get("samples", {}).get(kind, []):
-                key = (t["entity_type"], canonical_uuid(system, t["entity_type"], sid))
-                row = rows.get(targets.get(key, ("", "")))
-                names.append(record_name(row) if row is not None else sid)
+            for shown, key in _example_keys(system, t, kind):
+                row = rows.get(targets.get((t["entity_type"], key), ("", "")))
+                names.append(record_name(row) if row is not None else shown)
             examples[kind] = names
         out.append({**t, "label": entity_label(t["entity_type"], 2), "examples": examples})
     return out

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django_scopes import scope
 
 from clinics.models import Appointment, Patient, Professional
@@ -303,3 +304,18 @@ def test_conflicts_come_fifty_to_a_page(staff_client, job, clinic):
     assert second.split("<tbody>")[1].count("<tr") == 10 and "e-mail" in second
     csv_text = staff_client.get(f"/import/jobs/{job.pk}/conflicts.csv?field=email").content
     assert len(list(csv.reader(io.StringIO(csv_text.decode().lstrip("\ufeff"))))) == 61
+
+
+def test_taking_a_value_needs_the_pages_csrf_token(job, staff_user):
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(staff_user)
+    conflict = ImportConflict.objects.get(field="phone")
+    url = f"/import/jobs/{job.pk}/conflicts/take-file/"
+    assert guarded.post(url, {"conflict": [conflict.pk]}).status_code == 403
+    conflict.refresh_from_db()
+    assert conflict.resolution == "kept_clinic"
+    page = guarded.get(f"/import/jobs/{job.pk}/conflicts/")
+    token = page.cookies["csrftoken"].value
+    guarded.post(url, {"conflict": [conflict.pk], "csrfmiddlewaretoken": token})
+    conflict.refresh_from_db()
+    assert conflict.resolution == "took_file"

@@ -38,6 +38,8 @@ def test_preview_and_confirm_of_a_later_export_say_what_changes(staff_client, la
     # Changed records are named as staff know them: the patient and the chart number.
     patients_row = section.split("<th scope=\"row\">patients</th>")[1].split("</tr>")[0]
     assert "(chart " in patients_row and "appointment on" in section
+    removed_alert = later.removed["patient_alert"][0]
+    assert removed_alert[:8] not in section  # missing records are named, not shown by id
     step(staff_client, job, "preview")
     confirm = staff_client.get(f"/import/jobs/{job.pk}/confirm/").content.decode()
     assert "What will be overwritten" in confirm

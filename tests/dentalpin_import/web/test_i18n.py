@@ -3,7 +3,9 @@
 import ast
 import contextlib
 import gettext
+import importlib
 import os
+import pkgutil
 import re
 import shutil
 import sqlite3
@@ -14,6 +16,7 @@ from django.core.management import call_command
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from dentalpin_import import reader
 from dentalpin_import.jobs import diskfull, liveness, undo
 from dentalpin_import.models import ImportJob
 from dentalpin_import.reader import csv_sheets, sheet_headers, workbooks
@@ -88,6 +91,18 @@ def refusal_templates() -> set[str]:
         for name, value in vars(module).items()
         if name.startswith("MSG_") and isinstance(value, str)
     }
+
+
+def test_every_message_of_every_reader_module_is_a_template_the_pages_translate():
+    """A refusal line any reader module may raise, today's modules and tomorrow's alike."""
+    untranslated = []
+    for found in pkgutil.iter_modules(reader.__path__):
+        module = importlib.import_module(f"{reader.__name__}.{found.name}")
+        for name, value in vars(module).items():
+            if name.startswith("MSG_") and isinstance(value, str):
+                if value not in refusals.TEMPLATES:
+                    untranslated.append(f"{found.name}.{name}")
+    assert untranslated == []
 
 
 def test_every_refusal_has_a_template_the_pages_translate():

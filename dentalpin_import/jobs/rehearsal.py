@@ -37,6 +37,7 @@ WARNING_FIELDS = (
     "severity",
     "code",
     "message",
+    "params",
     "raw_data",
 )
 KEEP_BATCH = 2000

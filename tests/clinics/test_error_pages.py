@@ -102,7 +102,7 @@ def test_a_forbidden_page_is_styled_and_says_whom_to_ask(client, clinic, debug):
 
 
 @pytest.mark.parametrize("debug", DEBUG_MODES)
-def test_a_server_error_is_styled_and_shows_nothing_of_the_error(staff_user, debug):
+def test_a_server_error_is_styled_and_shows_nothing_of_the_error(staff_user, debug, caplog):
     client = Client(raise_request_exception=False)
     client.force_login(staff_user)
     with override_settings(DEBUG=debug, ROOT_URLCONF="tests.dentalpin_import.web.boom_urls"):
@@ -113,6 +113,9 @@ def test_a_server_error_is_styled_and_shows_nothing_of_the_error(staff_user, deb
     assert "Something went wrong on our side" in page
     for leak in ("Traceback", "RuntimeError", "Paciente1", "hunter2", "SECRET_KEY"):
         assert leak not in page
+    # The traceback is for the operator: in the log, in both modes.
+    logged = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
+    assert logged and logged[0].exc_info[0] is RuntimeError
 
 
 def test_pages_in_spanish_are_in_spanish(client, staff_user, staff_client, cedro_job):

@@ -26,4 +26,15 @@ class Migration(migrations.Migration):
                 max_length=10,
             ),
         ),
+        # Patients found by legacy id or national id a chunk of sheet rows at a time.
+        migrations.AddIndex(
+            model_name="patient",
+            index=models.Index(fields=["clinic", "legacy_id"], name="patient_clinic_legacy"),
+        ),
+        migrations.AddIndex(
+            model_name="patient",
+            index=models.Index(
+                fields=["clinic", "national_id_digest"], name="patient_clinic_national"
+            ),
+        ),
     ]

@@ -84,6 +84,13 @@ class Patient(ClinicOwned):
 
     class Meta:
         ordering = ["family_name", "given_name"]
+        # A sheet's rows name their patient by legacy id or national id, a chunk at a
+        # time: without the clinic in front, SQLite walks the clinic's whole patient list
+        # for each chunk (its clinic index wins over the IN list).
+        indexes = [
+            models.Index(fields=["clinic", "legacy_id"], name="patient_clinic_legacy"),
+            models.Index(fields=["clinic", "national_id_digest"], name="patient_clinic_national"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()

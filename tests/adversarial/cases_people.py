@@ -41,6 +41,8 @@ JOB_URLS = {
     "job-undo": "POST",
     "job-report-json": "GET",
     "job-binaries": "POST",
+    "job-documents": "POST",
+    "job-for-real": "POST",
     "sheet-preview": "GET",
     "sheet-confirm": "POST",
     "sheet-columns": "GET",

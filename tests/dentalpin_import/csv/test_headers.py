@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from dentalpin_import.reader import sheet_templates
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.sheet_fields import FIELDS
 from dentalpin_import.reader.sheet_headers import (
@@ -15,6 +16,7 @@ from dentalpin_import.reader.sheet_headers import (
     recognise,
     signature,
 )
+from dentalpin_import.reader.sheet_source import read_sheet
 
 
 def test_normalise_ignores_case_accents_spaces_and_punctuation():
@@ -125,3 +127,26 @@ def test_a_hostile_mapping_file_is_refused_saying_what_is_wrong(text, words):
         SheetMapping.from_json(text)
     assert refused.value.code == BAD_MAPPING
     assert words in str(refused.value)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("sheet_type", list(FIELDS))
+def test_every_template_header_row_is_recognised_as_its_own_sheet(sheet_type, language):
+    header = sheet_templates.header_row(sheet_type, language)
+    found = recognise(header)
+    assert found.sheet_type == sheet_type
+    assert found.columns == [f.name for f in FIELDS[sheet_type]]
+
+
+@pytest.mark.parametrize("sheet_type", list(FIELDS))
+def test_a_csv_template_reads_back_as_one_example_row(tmp_path, sheet_type):
+    path = tmp_path / "t.csv"
+    path.write_bytes(sheet_templates.template_bytes(sheet_type, "csv", "es"))
+    sheet = read_sheet(path)
+    assert sheet.spec.name == sheet_type
+    assert len(sheet.parsed.records) == 1 and sheet.problems == []
+
+
+def test_a_template_in_an_unknown_format_is_refused():
+    with pytest.raises(ValueError):
+        sheet_templates.template_bytes("patients", "pdf")

@@ -26,6 +26,7 @@ def rehearse(client, path, passphrase=""):
     started = step(client, job, "confirm", {"dry_run": "1"})
     assert started.status_code == 200
     assert "dpa_" not in started.content.decode()  # a rehearsal uploads no documents
+    assert "This is a dry run: nothing will be saved." in started.content.decode()
     dispatch.wait_for_background_jobs()
     job.refresh_from_db()
     return job

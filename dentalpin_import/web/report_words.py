@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import ImportJob, ImportWarning
 from dentalpin_import.names import entity_label
@@ -34,18 +35,12 @@ HEADLINE_ORDER = (
     "budget",
 )
 NAMED_IN_HEADLINE = 2
-FIGURES = (
-    "in_file",
-    "created",
-    "updated",
-    "conflicts",
-    "already_mapped",
-    "raw",
-    "skipped",
-    "failed",
-)
-# Shown only when some kind has them (a cutover's updates and conflicts).
-OPTIONAL = ("updated", "conflicts")
+# The counters of a kind, in the engine's order, but for two that are not rows of the file:
+# `linked` (a part of `created`) and `missing` (rows an earlier file had).
+FIGURES = tuple(f for f in TypeCounts.__dataclass_fields__ if f not in ("linked", "missing"))
+# Shown only when some kind has them (a cutover's updates and conflicts, rows left out by rule
+# where the engine tells them from rows left out for a problem).
+OPTIONAL = ("updated", "conflicts", "ruled_out")
 
 
 def amount(n) -> str:
@@ -88,7 +83,8 @@ def attention_count(job: ImportJob) -> int:
 
 def headline(job: ImportJob, figures: dict[str, dict[str, int]], attention: int) -> str:
     """The report in one sentence: what came in, what was left out, what needs a look."""
-    total = {f: sum(c.get(f, 0) for c in figures.values()) for f in FIGURES}
+    names = (*FIGURES, *OPTIONAL, "ruled_out", "skipped")
+    total = {f: sum(c.get(f, 0) for c in figures.values()) for f in names}
     rehearsal = job.dry_run
     parts = []
     created = {k: c.get("created", 0) for k, c in figures.items()}
@@ -123,20 +119,7 @@ def headline(job: ImportJob, figures: dict[str, dict[str, int]], attention: int)
             )
             % {"n": amount(total["raw"])}
         )
-    if total["skipped"]:
-        parts.append(
-            _("%(what)s left out by rule")
-            % {"what": _some({k: c.get("skipped", 0) for k, c in figures.items()})}
-        )
-    if total["failed"]:
-        parts.append(
-            ngettext(
-                "%(n)s record could not be imported",
-                "%(n)s records could not be imported",
-                total["failed"],
-            )
-            % {"n": amount(total["failed"])}
-        )
+    parts += _left_out(figures, total)
     if total["conflicts"]:
         parts.append(
             ngettext(
@@ -158,6 +141,41 @@ def headline(job: ImportJob, figures: dict[str, dict[str, int]], attention: int)
     )
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + "."
+
+
+def _left_out(figures: dict[str, dict[str, int]], total: dict[str, int]) -> list[str]:
+    """Rows left out by a rule, for a problem of theirs, and rows that failed.
+
+    An engine that tells the rules apart (`ruled_out`) counts problems as
+    `skipped`; an older one counts both as `skipped`, said as "by rule".
+    """
+    parts = []
+    told_apart = any("ruled_out" in c for c in figures.values())
+    by_rule = "ruled_out" if told_apart else "skipped"
+    if total[by_rule]:
+        parts.append(
+            _("%(what)s left out by rule")
+            % {"what": _some({k: c.get(by_rule, 0) for k, c in figures.items()})}
+        )
+    if told_apart and total["skipped"]:
+        parts.append(
+            ngettext(
+                "%(n)s record left out for a problem",
+                "%(n)s records left out for a problem",
+                total["skipped"],
+            )
+            % {"n": amount(total["skipped"])}
+        )
+    if total["failed"]:
+        parts.append(
+            ngettext(
+                "%(n)s record could not be imported",
+                "%(n)s records could not be imported",
+                total["failed"],
+            )
+            % {"n": amount(total["failed"])}
+        )
+    return parts
 
 
 @dataclass
@@ -195,8 +213,9 @@ def kind_rows(job: ImportJob, figures: dict[str, dict[str, int]]) -> list[KindRo
             row.figures[name] = Figure(c.get(name, 0))
         if kind in with_warnings:
             row.warnings_link = warnings_url(job, type=kind)
-            if c.get("skipped"):
-                row.figures["skipped"].link = warnings_url(job, type=kind, outcome="left_out")
+            for left_out in ("ruled_out", "skipped"):
+                if c.get(left_out):
+                    row.figures[left_out].link = warnings_url(job, type=kind, outcome="left_out")
             if c.get("failed"):
                 row.figures["failed"].link = warnings_url(job, type=kind, severity="error")
         rows.append(row)
@@ -212,5 +231,6 @@ def report_for_people(job: ImportJob) -> dict:
         "headline": headline(job, figures, attention),
         "rows": kind_rows(job, figures),
         "columns": shown,
+        "told_apart": any("ruled_out" in c for c in figures.values()),
         "attention_link": warnings_url(job, severity="attention") if attention else "",
     }

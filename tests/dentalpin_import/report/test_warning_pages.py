@@ -71,6 +71,11 @@ def test_the_headline_counts_left_out_and_failed_rows_in_the_right_number(job):
         )
         one = {"patient": {"in_file": 1, "created": 1}}
         assert headline(job, one, 0) == "1 patient imported; nothing needs attention."
+        apart = {"debt": {"in_file": 90, "created": 5, "ruled_out": 84, "skipped": 1}}
+        assert headline(job, apart, 0) == (
+            "5 debts imported; 84 debts left out by rule; 1 record left out for a problem; "
+            "nothing needs attention."
+        )
         again = {"patient": {"in_file": 1, "already_mapped": 1}}
         assert headline(job, again, 0).startswith("Nothing new: 1 record was imported before")
     with translation.override("es"):

@@ -45,6 +45,13 @@ FIELD_LABELS = {
     "concept": gettext_lazy("Concept"),
 }
 # The runner's phases: "level N <group>" (mapping/registry.py LEVELS) and a few named ones.
+# The delimiter a sheet was read with, as reader/csv_sheets.py DELIMITERS names it.
+DELIMITERS = {
+    "comma": gettext_lazy("comma"),
+    "semicolon": gettext_lazy("semicolon"),
+    "tab": gettext_lazy("tab"),
+    "pipe": gettext_lazy("vertical bar (|)"),
+}
 LEVEL = re.compile(r"^level (\d+)(?: (.*))?$")
 LEVEL_GROUPS = {
     "identity and masters": gettext_lazy("staff, centres and catalogues"),
@@ -134,6 +141,13 @@ def preflight_text(problem: dict) -> str:
 
 
 @register.filter
+def delimiter_name(name: str) -> str:
+    """A sheet's delimiter in the page's language ("semicolon" is "punto y coma")."""
+    label = DELIMITERS.get(str(name))
+    return str(label) if label is not None else str(name)
+
+
+@register.filter
 def phase_name(phase: str) -> str:
     """A phase of the job's log in words: "level 2 patients and payers" → "2. patients…"."""
     level = LEVEL.match(str(phase))
@@ -151,7 +165,7 @@ def warning_subject(warning: dict) -> str:
     """Which record an exporter's warning is about; the whole file when it names none."""
     entity_type, source_id = warning.get("entity_type"), warning.get("source_id")
     if not entity_type and not source_id:
-        return _("the whole file")
+        return entity_label("", 1)  # "the whole file"
     if not source_id:
         return entity_label(entity_type, 2)
     if not entity_type:

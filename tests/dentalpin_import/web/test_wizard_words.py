@@ -1,0 +1,98 @@
+"""The wizard's data in words (templatetags/wizard_words.py), English and Spanish, 1 and many."""
+
+import pytest
+from django.utils import translation
+
+from dentalpin_import.templatetags import wizard_words as W
+
+DANGLING = {
+    "kind": "dangling_reference",
+    "entity_type": "appointment",
+    "field": "patient_uuid",
+    "target": "patient",
+}
+
+
+@pytest.mark.parametrize(
+    "language, count, expected",
+    [
+        ("en", 1, "1 appointment points at patients that are not in the file (patient_uuid)"),
+        ("en", 3, "3 appointments point at patients that are not in the file (patient_uuid)"),
+        ("es", 1, "1 cita apunta a pacientes que no están en el archivo (patient_uuid)"),
+        ("es", 1200, "1,200 citas apuntan a pacientes que no están en el archivo (patient_uuid)"),
+    ],
+)
+def test_a_preflight_problem_reads_as_a_sentence_in_the_right_number(language, count, expected):
+    with translation.override(language):
+        assert W.preflight_text({**DANGLING, "count": count}) == expected
+
+
+def test_every_kind_of_preflight_problem_has_its_own_sentence():
+    kinds = (
+        "dangling_reference",
+        "missing_field",
+        "duplicate_canonical_id",
+        "missing_canonical_id",
+        "duplicate_source_id",
+    )
+    with translation.override("es"):
+        sentences = {
+            W.preflight_text({**DANGLING, "kind": kind, "count": 2, "field": "amount"})
+            for kind in kinds
+        }
+    assert len(sentences) == len(kinds)
+    assert all("citas" in s and "appointment" not in s for s in sentences)
+
+
+def test_samples_become_a_table_with_every_field_and_named_columns():
+    samples = [{"source_id": "1", "given_name": "Ana"}, {"source_id": "2", "amount": "9.50"}]
+    with translation.override("es"):
+        table = W.sample_table(samples)
+    assert [key for key, _ in table["columns"]] == ["source_id", "given_name", "amount"]
+    assert [label for _, label in table["columns"]] == [
+        "Identificador en el sistema anterior",
+        "Nombre",
+        "Importe",
+    ]
+    assert table["rows"] == [["1", "Ana", ""], ["2", "", "9.50"]]
+    assert W.sample_table([]) == {"columns": [], "rows": []}
+
+
+@pytest.mark.parametrize(
+    "warning, english, spanish",
+    [
+        ({"entity_type": None, "source_id": None}, "the whole file", "el archivo entero"),
+        ({"entity_type": "", "source_id": "7"}, "record 7", "registro 7"),
+        ({"entity_type": "patient", "source_id": None}, "patients", "pacientes"),
+        ({"entity_type": "patient", "source_id": "3"}, "patient 3", "paciente 3"),
+    ],
+)
+def test_an_exporters_warning_names_its_record_never_none(warning, english, spanish):
+    with translation.override("en"):
+        assert W.warning_subject(warning) == english
+    with translation.override("es"):
+        assert W.warning_subject(warning) == spanish
+
+
+def test_phases_and_delimiters_in_spanish():
+    with translation.override("es"):
+        assert W.phase_name("level 4 clinical") == "4. registros clínicos"
+        assert W.phase_name("level 9 unknown types (raw)") == "9. tipos guardados tal cual"
+        assert W.phase_name("level 5") == "registros, nivel 5"
+        assert W.phase_name("something new") == "something new"
+        assert W.delimiter_name("semicolon") == "punto y coma"
+        assert W.delimiter_name("tab") == "tabulador"
+
+
+@pytest.mark.django_db
+def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
+    sheet = tmp_path / "pacientes.csv"
+    sheet.write_text(
+        "PatientID;FirstName;LastName;DateOfBirth\nP1;Ana;Ruiz;1980-01-02\n", encoding="utf-8"
+    )
+    with open(sheet, "rb") as fh:
+        response = staff_client.post(
+            "/import/sheets/new/", {"file": fh, "sheet": "patients"}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+    page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<dd class="delimiter">punto y coma</dd>' in page

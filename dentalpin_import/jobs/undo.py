@@ -2,6 +2,9 @@
 
 Rows are found through the job's own mappings (`created_row` only: rows the
 job merely linked to, such as existing staff or the clinic itself, stay).
+A cutover job (a later export) also put back what it overwrote on rows earlier
+jobs created: its before-images (`RowUpdate`) are restored, newest first, and
+the mappings get back the digest and values they held.
 A row edited after the import is not deleted unless forced, and a row that
 something newer depends on stops the undo with a clear list.
 """
@@ -19,6 +22,8 @@ from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, liveness, retention
+from dentalpin_import.loader.changes import open_json
+from dentalpin_import.loader.merge import after_updates
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -29,6 +34,7 @@ from dentalpin_import.models import (
     ImportJob,
     JobStatus,
     RawEntity,
+    RowUpdate,
 )
 from dentalpin_import.reader.batches import batched
 
@@ -71,6 +77,7 @@ class UndoPlan:
     # Rows the job did not create that deleting its rows would take along (cascade).
     dependents: list[tuple[str, int]] = field(default_factory=list)
     mappings: int = 0
+    restored: int = 0  # rows whose overwritten values are put back (a cutover)
     raw_entities: int = 0
     staged_files: int = 0
     stored_files: list[str] = field(default_factory=list)
@@ -125,9 +132,54 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                     ]
     with scope(clinic=job.clinic):
         plan.dependents = _cascade_victims(plan.rows, tables)
+        _plan_restores(plan, tables)
     plan.raw_entities = RawEntity.objects.filter(job=job, clinic=job.clinic).count()
     plan.staged_files = FileStaging.objects.filter(job=job, clinic=job.clinic).count()
     return plan
+
+
+def _plan_restores(plan: UndoPlan, tables) -> None:
+    """Count the rows a cutover job overwrote; those edited since it are `changed`."""
+    updates = RowUpdate.objects.filter(job=plan.job, clinic=plan.job.clinic)
+    by_table: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
+    for table, target, at in updates.values_list("target_table", "target_id", "created_at"):
+        by_table[table][int(target)] = max(at, by_table[table].get(int(target), at))
+    for table, written_at in by_table.items():
+        model = tables.get(table)
+        if model is None:
+            continue
+        plan.restored += len(written_at)
+        if not hasattr(model, "updated_at"):
+            continue
+        found = model._base_manager.filter(pk__in=list(written_at)).values_list("pk", "updated_at")
+        plan.changed += [
+            (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
+        ]
+
+
+def _restore(job: ImportJob, tables) -> None:
+    """Put back the values a cutover job overwrote, and what its mappings held before."""
+    touched: dict[type, set[int]] = defaultdict(set)
+    updates = RowUpdate.objects.filter(job=job, clinic=job.clinic).order_by("-id")
+    for update in updates.iterator():
+        model = tables.get(update.target_table)
+        obj = model._base_manager.filter(pk=int(update.target_id)).first() if model else None
+        if obj is not None:
+            before = open_json(update.before) or {}
+            fields = []
+            for name, value in before.items():
+                f = model._meta.get_field(name)
+                setattr(obj, f.attname, f.to_python(value))
+                fields.append(f.name)
+            if hasattr(obj, "updated_at"):
+                fields.append("updated_at")
+            obj.save(update_fields=fields)
+            touched[model].add(obj.pk)
+        if update.mapping_id:
+            EntityMapping.objects.filter(pk=update.mapping_id).update(
+                source_digest=update.mapping_digest, written=update.mapping_written
+            )
+    after_updates(job.clinic, touched)
 
 
 def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user=None) -> UndoPlan:
@@ -228,6 +280,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
     tables = _models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):
+            _restore(job, tables)
             for table, ids in plan.rows.items():
                 model = tables[table]
                 for part in batched(ids, 1000):

@@ -20,7 +20,8 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from dentalpin_import import events
-from dentalpin_import.loader import fit, inserts
+from dentalpin_import.loader import fit, inserts, merge
+from dentalpin_import.loader.changes import record_digest, seal_batch, source_row_digest
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.raw_rows import RawWriter  # noqa: F401 (the runner's import)
 from dentalpin_import.loader.row_errors import (
@@ -46,6 +47,7 @@ from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from h
     existing_mappings,
     has_mappings,
     mapped_types,
+    mappings_to_compare,
     resolve_references,
 )
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning, Note
@@ -73,6 +75,8 @@ MAPPING_COLUMNS = (
     "created_row",
     "job",
     "created_at",
+    "source_digest",
+    "written",
 )
 
 
@@ -82,6 +86,7 @@ class Outcome:
     instances: list[models.Model]
     notes: list = field(default_factory=list)
     created: bool = True
+    ruled_out: bool = False  # a row the rules leave out on purpose (`deliberate`)
 
 
 @dataclass
@@ -145,6 +150,8 @@ class ChunkWriter:
     def process(self, rows) -> ChunkResult:
         """Import one chunk of source rows; return its warnings and the keys of deferred rows."""
         result = ChunkResult()
+        if self.look_up and self.ctx.final_pass:
+            return self.process_known(rows, result)
         return self.process_records(self.new_records(rows, result), result)
 
     def process_records(self, records, result: ChunkResult | None = None) -> ChunkResult:
@@ -183,24 +190,134 @@ class ChunkWriter:
         mapper.prepare(records, self.ctx)
 
     def process_keys(self, keys: list[str], source) -> ChunkResult:
-        """Import one chunk given by its keys: only rows not mapped yet are read from the file.
+        """Import one chunk given by its keys: only rows new or changed are mapped.
 
-        For a type the clinic already has rows of (a re-run, a resumed job), most
-        rows are skipped; reading their payloads only to skip them was a third of
-        a re-run.
+        For a type the clinic already has rows of (a re-run, a resumed job, a later
+        export), a row mapped by an earlier job is read for its digest alone: an
+        unchanged one is passed by, a changed one is mapped again and merged into
+        its clinic row (`loader/merge.py`). Rows not mapped yet are imported.
         """
         result = ChunkResult()
-        known = existing_mappings(self.ctx, self.entity, [k for k in keys if usable_key(k)])
-        missing = []
-        for key in keys:
-            if key in known:
-                self.count_known(*known[key], copy=self.copies.check(key, self.ctx.final_pass))
-            elif not missing or missing[-1] != key:
-                missing.append(key)
+        known, missing, compare = self.triage(keys)
+        if compare:
+            self.update_changed(source.rows_among(self.entity, compare), known, result)
         if not missing:
             return result
         rows = source.rows_among(self.entity, missing)
         return self.process_records(self.new_records(rows, result, known={}), result)
+
+    def process_known(self, rows, result: ChunkResult) -> ChunkResult:
+        """`process_keys` for rows already read (the final pass of a type the clinic has)."""
+        known, missing, compare = self.triage([r.canonical_uuid for r in rows])
+        if compare:
+            wanted = set(compare)
+            self.update_changed([r for r in rows if r.canonical_uuid in wanted], known, result)
+        wanted = set(missing)
+        new = [r for r in rows if r.canonical_uuid in wanted]
+        return self.process_records(self.new_records(new, result, known={}), result)
+
+    def triage(self, keys: list[str]) -> tuple[dict, list[str], list[str]]:
+        """The keys' mappings; the keys not mapped yet; those an earlier job mapped.
+
+        Rows this job mapped (an earlier attempt), skip markers and copies are
+        counted here.
+        """
+        known = mappings_to_compare(self.ctx, self.entity, [k for k in keys if usable_key(k)])
+        missing, compare = [], []
+        for key in keys:
+            if key in known:
+                mine, marker, linked = known[key][:3]
+                copy = self.copies.check(key, self.ctx.final_pass)
+                if mine or marker or copy:
+                    self.count_known(mine, marker, linked, copy=copy)
+                else:
+                    compare.append(key)
+            elif not missing or missing[-1] != key:
+                missing.append(key)
+        return known, missing, compare
+
+    def update_changed(self, rows, known: dict, result: ChunkResult) -> None:
+        """Pass by the rows whose digest is the mapping's; merge the others (a cutover)."""
+        changed, seen = [], set()
+        for row in rows:
+            if row.canonical_uuid in seen:
+                continue  # a copy of the row: counted with the copies (`triage`)
+            seen.add(row.canonical_uuid)
+            digest = known[row.canonical_uuid][4]
+            if digest and digest == source_row_digest(row):
+                self.counts.already_mapped += 1
+            else:
+                changed.append(row)
+        if changed:
+            self.update_rows(changed, known, result)
+
+    def update_rows(self, rows, known: dict, result: ChunkResult) -> None:
+        """Map changed rows again and merge them into their clinic rows."""
+        records = self.new_records(rows, result, known={}, checked=True)
+        if not records:
+            return
+        before = self.counts.snapshot()
+        warned, deferred = len(result.warnings), len(result.deferred)
+        try:
+            with transaction.atomic():
+                self.prepare(records)
+                outcomes = [(r, self.map_one(r, result)) for r in records]
+                pending, notes = self.pending_updates(outcomes, known)
+                merged = merge.merge(self.ctx, self.entity, pending, self.ctx.on_conflict)
+        except Exception as exc:
+            if stops_the_job(exc):
+                raise
+            log.info("changed rows of %s refused (%s)", self.entity, type(exc))
+            self.counts.restore(before)
+            del result.warnings[warned:]
+            del result.deferred[deferred:]
+            for record in records:
+                self.fail(result, record, ROW_FAILED, failure_message("save", exc))
+            return
+        for record, outcome in outcomes:
+            if outcome is not None:
+                kind = merged.outcomes.get(record.canonical_uuid, merge.UNCHANGED)
+                setattr(self.counts, kind, getattr(self.counts, kind) + 1)
+        result.warnings += self.note_warnings(notes)
+
+    def pending_updates(self, outcomes, known: dict) -> tuple[list, list]:
+        """What to merge of each mapped outcome: its main row, and its further rows
+        (family shares) when the earlier file produced as many of the same kind."""
+        extra_type = self.entity + EXTRA_SUFFIX
+        wanted = [
+            f"{record.canonical_uuid}:{i}"
+            for record, outcome in outcomes
+            if outcome is not None
+            for i in range(1, len(outcome.instances))
+        ]
+        extras = mappings_to_compare(self.ctx, extra_type, wanted) if wanted else {}
+        pending, notes = [], []
+        for record, outcome in outcomes:
+            if outcome is None:
+                continue  # failed or deferred: counted and warned
+            key = record.canonical_uuid
+            _, _, _, pk, digest, written, table, target = known[key]
+            instances = outcome.instances
+            if not instances or instances[0].pk is not None or instances[0]._meta.db_table != table:
+                # Now left out by the rules, linked to another row, or another kind of row
+                # than before: the clinic's row stays as it is, the mapping too.
+                continue
+            further = [extras.get(f"{key}:{i}") for i in range(1, len(instances))]
+            if any(
+                m is None or m[6] != obj._meta.db_table
+                for m, obj in zip(further, instances[1:], strict=True)
+            ):
+                continue  # split otherwise than before: staff see it in the changes
+            new_digest = record_digest(record)
+            instances[0].pk = int(target)
+            main = merge.Pending(key, record, instances[0], pk, digest, written, new_digest)
+            pending.append(main)
+            for i, (m, obj) in enumerate(zip(further, instances[1:], strict=True), 1):
+                obj.pk = int(m[7])
+                pending.append(merge.Pending(f"{key}:{i}", record, obj, m[3], "", m[5], ""))
+            merge.link_to_saved(instances)
+            notes.append(outcome)
+        return pending, notes
 
     def count_known(
         self, mine: bool, is_marker: bool, linked: bool = False, copy: str | None = None
@@ -217,7 +334,9 @@ class ChunkWriter:
             self.counts.created += 1
             self.counts.linked += linked
 
-    def new_records(self, rows, result: ChunkResult, known: dict | None = None) -> list:
+    def new_records(
+        self, rows, result: ChunkResult, known: dict | None = None, checked: bool = False
+    ) -> list:
         """The typed records of the rows not mapped yet; unreadable rows become warnings.
 
         `rows` are source rows, or a `TypedChunk` already typed by the helper
@@ -225,7 +344,7 @@ class ChunkWriter:
         (`Waiting`), otherwise `map()` defers them.
         `known` is given when the caller already looked the rows' mappings up.
         A row whose id is unusable fails, and a second row of the same id is a
-        copy: skipped with a warning (`Copies`).
+        copy: skipped with a warning (`Copies`). `checked` rows were past both already.
         """
         if known is None:
             known = {}
@@ -246,7 +365,9 @@ class ChunkWriter:
                 self.fail(result, row, ROW_BAD_KEY, BAD_KEY_MESSAGE)
                 continue
             # Copies.check, the common case of a first pass inlined (it runs for every row).
-            if final or key == copies.last:
+            if checked:
+                copy = None
+            elif final or key == copies.last:
                 copy = copies.check(key, final)
             else:
                 copies.last, copy = key, None
@@ -317,7 +438,7 @@ class ChunkWriter:
             if not w.skip:
                 self.counts.failed += 1
                 return None
-            return Outcome(record, [], [])
+            return Outcome(record, [], [], ruled_out=deliberate(w))
         except DatabaseError:
             raise
         except Exception as exc:
@@ -358,31 +479,35 @@ class ChunkWriter:
         # The job and the time are the same on every mapping row: prepared once.
         now = inserts.db_value(EntityMapping, "created_at", timezone.now())
         job = inserts.db_value(EntityMapping, "job", self.ctx.job.pk)
-        rows = []
+        # Further rows one source row produced (family shares, legal records) are
+        # mapped too, so undo finds every row the job created.
+        extras = []
         for o in outcomes:
-            target = o.instances[0]
-            o.created = id(target) in saved.inserted
-            rows.append(
-                self.mapping_values(o, target._meta.db_table, str(target.pk), o.created, now, job)
-            )
-            # Further rows one source row produced (family shares, legal records) are
-            # mapped too, so undo finds every row the job created.
+            o.created = id(o.instances[0]) in saved.inserted
             for i, extra in enumerate(o.instances[1:], 1):
                 if id(extra) in saved.inserted and id(extra) not in saved.extras:
                     saved.extras.add(id(extra))
-                    key = f"{o.record.canonical_uuid}:{i}"
-                    rows.append(
-                        self.mapping_values(
-                            o,
-                            extra._meta.db_table,
-                            str(extra.pk),
-                            True,
-                            now,
-                            job,
-                            self.entity + EXTRA_SUFFIX,
-                            key,
-                        )
-                    )
+                    extras.append((o, f"{o.record.canonical_uuid}:{i}", extra))
+        # What each created row was written with: one sealed batch for the chunk.
+        written = [(o.record.canonical_uuid, o.instances[0]) for o in outcomes if o.created]
+        batch = seal_batch(self.ctx, self.entity, written + [(k, x) for _, k, x in extras])
+        rows = []
+        for o in outcomes:
+            target = o.instances[0]
+            values = (record_digest(o.record), batch if o.created else "")
+            rows.append(
+                self.mapping_values(
+                    o, target._meta.db_table, str(target.pk), o.created, now, job, written=values
+                )
+            )
+        extra_type = self.entity + EXTRA_SUFFIX
+        for o, key, extra in extras:
+            table = extra._meta.db_table
+            rows.append(
+                self.mapping_values(
+                    o, table, str(extra.pk), True, now, job, extra_type, key, ("", batch)
+                )
+            )
         rows += [
             self.mapping_values(
                 o, SKIP_TABLE, SKIP_TARGET_ID, False, now, job, self.entity + SKIP_SUFFIX
@@ -392,7 +517,16 @@ class ChunkWriter:
         inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows, prepared=True)
 
     def mapping_values(
-        self, outcome, table, target_id, created, now, job, entity_type=None, key=None
+        self,
+        outcome,
+        table,
+        target_id,
+        created,
+        now,
+        job,
+        entity_type=None,
+        key=None,
+        written=("", ""),
     ) -> tuple:
         ctx = self.ctx
         return (
@@ -405,6 +539,7 @@ class ChunkWriter:
             created,
             job,
             now,
+            *written,
         )
 
     def fit(self, objs: list[models.Model], outcomes: list[Outcome]) -> None:
@@ -443,7 +578,9 @@ class ChunkWriter:
                 row = outcome.instances[0]
                 keys.add(self.entity, outcome.record.canonical_uuid, row.pk, row._meta.db_table)
         result.warnings += self.note_warnings(outcomes)
-        self.counts.skipped += len(markers)
+        ruled_out = sum(1 for m in markers if m.ruled_out)
+        self.counts.ruled_out += ruled_out
+        self.counts.skipped += len(markers) - ruled_out
 
     def save_one_by_one(self, records, result: ChunkResult) -> None:
         """Slow path: map and save each record in its own savepoint, so a bad row fails alone.
@@ -504,6 +641,13 @@ class ChunkWriter:
                 self.count_saved([], [outcome], result)
         if raced:
             self.look_up = True
+
+
+def deliberate(w: MappingWarning) -> bool:
+    """True for a row a rule leaves out on purpose (a voided or written-off debt, a
+    payment of 0, an empty alert): an informative warning, or a `*.skipped_*` code.
+    Any other skipped row was left out for a problem and is reported as failed."""
+    return w.severity == "info" or ".skipped_" in w.code
 
 
 def parents_first(groups: dict[type, list]) -> list[type]:

@@ -2,29 +2,58 @@
 
 from dataclasses import dataclass
 
-REPORT_KEYS = ("in_file", "created", "already_mapped", "raw", "failed")
+REPORT_KEYS = (
+    "in_file",
+    "created",
+    "updated",
+    "conflicts",
+    "already_mapped",
+    "raw",
+    "failed",
+    "skipped",
+)
 
 
 @dataclass
 class TypeCounts:
     """What happened to the rows of one entity type.
 
-    `in_file == created + already_mapped + raw + skipped + failed` once the
-    type is done. `linked` counts rows mapped onto clinic rows that already
-    existed (they are part of `created` in the report, never deleted by undo).
+    `in_file == created + updated + conflicts + already_mapped + raw + skipped
+    + failed + ruled_out` once the type is done. `linked` counts rows mapped onto clinic rows
+    that already existed (they are part of `created` in the report, never
+    deleted by undo). A later export of the clinic (a cutover) `updated` rows it
+    changed, or left them with `conflicts` where the clinic changed the same
+    fields; `missing` counts rows an earlier file had and this one has not (not
+    rows of this file: outside the sum).
     """
 
     in_file: int = 0
     created: int = 0
+    updated: int = 0
+    conflicts: int = 0
     linked: int = 0
     already_mapped: int = 0
     raw: int = 0
     skipped: int = 0
     failed: int = 0
+    # Rows the rules deliberately leave out (a voided or written-off debt, a payment of
+    # 0): reported as `skipped`. The `skipped` above are rows left out for a problem (a
+    # parent missing, a copy of a row), reported with the failed ones.
+    ruled_out: int = 0
+    missing: int = 0
 
     @property
     def processed(self) -> int:
-        return self.created + self.already_mapped + self.raw + self.skipped + self.failed
+        return (
+            self.created
+            + self.updated
+            + self.conflicts
+            + self.already_mapped
+            + self.raw
+            + self.skipped
+            + self.failed
+            + self.ruled_out
+        )
 
     def snapshot(self) -> "TypeCounts":
         # Not copy.copy: it goes through __reduce_ex__, and the runner copies
@@ -39,7 +68,7 @@ class TypeCounts:
         """These counts with another process's rows of the same type added (not `in_file`)."""
         total = self.snapshot()
         for name, value in other.__dict__.items():
-            if name != "in_file":
+            if name not in ("in_file", "missing"):
                 setattr(total, name, getattr(total, name) + value)
         return total
 
@@ -49,14 +78,14 @@ class TypeCounts:
         return dict(self.__dict__)
 
     def report(self) -> dict[str, int]:
-        """The five public figures; deliberately skipped rows count as failed."""
-        return {
-            "in_file": self.in_file,
-            "created": self.created,
-            "already_mapped": self.already_mapped,
-            "raw": self.raw,
-            "failed": self.failed + self.skipped,
-        }
+        """The public figures (`REPORT_KEYS`): every row of the file in exactly one of them.
+
+        Rows left out for a problem count as failed; rows the rules leave out, as skipped.
+        """
+        figures = {key: getattr(self, key) for key in REPORT_KEYS}
+        figures["failed"] = self.failed + self.skipped
+        figures["skipped"] = self.ruled_out
+        return figures
 
     @classmethod
     def from_dict(cls, data: dict) -> "TypeCounts":

@@ -25,6 +25,7 @@ from dentalpin_import.jobs import liveness
 from dentalpin_import.loader import inserts, resume, sql, sql_sqlite
 from dentalpin_import.loader.chunks import ChunkWriter, RawWriter, mapped_types
 from dentalpin_import.loader.counts import TypeCounts
+from dentalpin_import.loader.missing import record_missing
 from dentalpin_import.loader.reconcile import reconcile
 from dentalpin_import.loader.source_files import copy_file_warnings, stage_files
 from dentalpin_import.mapping.base import MappingContext
@@ -151,6 +152,7 @@ class Runner:
             source_system=container.source_system,
             options=dict(job.options),
             source=container,
+            on_conflict=job.options.get("on_conflict") or "keep-clinic",
         )
 
     def run(self) -> RunResult:
@@ -260,6 +262,14 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
+        if self.mapped:
+            # A later export of the clinic: what the earlier files had and this one lacks.
+            with self.phase("rows missing from the file", []), self.chunk():
+                for entity_type in order:
+                    if entity_type in self.mapped and entity_type in MAPPERS:
+                        self.result.counts[entity_type].missing = record_missing(
+                            self.ctx, self.container, entity_type, self.chunk_size
+                        )
         self.refresh_statistics(mappers)
         with self.phase("binaries and file warnings", []), self.chunk():
             # A file staged is never staged again, but one refused is: said once per job.

@@ -45,6 +45,23 @@ def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -
     }
 
 
+def mappings_to_compare(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict:
+    """`existing_mappings`, with what a cutover compares: {canonical_uuid: (mine, is_marker,
+    linked, mapping id, source digest, written batch, target table, target id)}."""
+    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
+    select = (
+        "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type, "
+        "CASE WHEN created_row THEN 0 ELSE 1 END, id, source_digest, written, target_table, "
+        "target_id"
+    )
+    types = (entity_type, entity_type + SKIP_SUFFIX)
+    rows = _by_source_key(EntityMapping, select, [job], ctx, types, uuids)
+    return {
+        uuid: (bool(mine), et.endswith(SKIP_SUFFIX), bool(linked), *rest)
+        for uuid, mine, et, linked, *rest in rows
+    }
+
+
 def has_mappings(ctx: MappingContext, entity_type: str) -> bool:
     """True when the clinic has a row of `entity_type` mapped (or skipped) from this source."""
     return entity_type in mapped_types(ctx, [entity_type])

@@ -62,15 +62,19 @@ def table(headers: list[str], rows: list[list], *, first_width: int = 28) -> lis
 
 def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str]:
     """Render a job report (the JSON shape) as text."""
-    keys = ["in_file", "created", "already_mapped", "raw", "failed"]
-    rows = [[t] + [c[k] for k in keys] for t, c in report["entities"].items()]
-    totals = ["total"] + [sum(c[k] for c in report["entities"].values()) for k in keys]
-    lines = table(
-        ["entity type", "in file", "created", "already mapped", "raw", "failed"], rows + [totals]
-    )
+    keys = ["in_file", "created", "updated", "conflicts", "already_mapped", "raw", "failed"]
+    keys.append("skipped")
+    rows = [[t] + [c.get(k, 0) for k in keys] for t, c in report["entities"].items()]
+    totals = ["total"] + [sum(c.get(k, 0) for c in report["entities"].values()) for k in keys]
+    headers = ["entity type", "in file", "created", "updated", "conflicts", "already mapped"]
+    lines = table([*headers, "raw", "failed", "skipped"], rows + [totals])
     elapsed = report["elapsed_s"] or 0.0
     rate = totals[1] / elapsed if elapsed else 0.0
     kind = "DRY RUN (nothing was saved in the clinic)" if report["dry_run"] else "import"
+    missing = report.get("missing_from_file") or {}
+    if missing:
+        listed = ", ".join(f"{t}: {n}" for t, n in missing.items())
+        lines += ["", f"  missing from this file (kept in the clinic, never deleted): {listed}"]
     lines += [
         "",
         f"  {kind} {report['status']} for clinic {report['clinic']} (job {report['job_id']})",

@@ -90,6 +90,8 @@ class MappingContext:
     finishing_jobs: tuple = ()
     # The open source (a DPMF container or a sheet), for a second pass that reads rows again.
     source: Any = None
+    # A field changed both in the file and in the clinic: whose value stays (loader/merge.py).
+    on_conflict: str = "keep-clinic"
 
     def mappings_of_run(self, entity_type: str, model: type[models.Model] | None = None):
         """The mappings of `entity_type` rows that `finishing_jobs` wrote (skip markers aside),

@@ -147,6 +147,7 @@ class Migration(migrations.Migration):
                 ("target_id", models.CharField(max_length=64)),
                 ("before", clinics.fields.EncryptedTextField(blank=True)),
                 ("after", clinics.fields.EncryptedTextField(blank=True)),
+                ("mapping_id", models.BigIntegerField(blank=True, null=True)),
                 ("mapping_digest", models.CharField(blank=True, max_length=64)),
                 ("mapping_written", models.TextField(blank=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
@@ -175,5 +176,35 @@ class Migration(migrations.Migration):
                     )
                 ],
             },
+        ),
+        migrations.CreateModel(
+            name="WrittenBatch",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("entity_type", models.CharField(max_length=80)),
+                ("values", clinics.fields.EncryptedTextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="dentalpin_import.importjob",
+                    ),
+                ),
+            ],
         ),
     ]

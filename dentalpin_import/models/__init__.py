@@ -2,7 +2,13 @@
 
 from dentalpin_import.models.agents import AgentToken
 from dentalpin_import.models.audit import AppendOnlyError, AuditAction, AuditEntry
-from dentalpin_import.models.cutover import ImportConflict, MissingRecord, Resolution, RowUpdate
+from dentalpin_import.models.cutover import (
+    ImportConflict,
+    MissingRecord,
+    Resolution,
+    RowUpdate,
+    WrittenBatch,
+)
 from dentalpin_import.models.jobs import (
     ALLOWED_TRANSITIONS,
     FINISHED,
@@ -51,4 +57,5 @@ __all__ = [
     "SourceKind",
     "StagingStatus",
     "TransitionError",
+    "WrittenBatch",
 ]

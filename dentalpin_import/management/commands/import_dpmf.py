@@ -40,6 +40,14 @@ class Command(BaseCommand):
             action="store_true",
             help="keep invoices' fiscal legal fields (needs the verifactu app)",
         )
+        parser.add_argument(
+            "--on-conflict",
+            choices=services.ON_CONFLICT,
+            default=services.KEEP_CLINIC,
+            help="a field changed both in this later file and in the clinic since the earlier "
+            "import: keep the clinic's value (default) or take the file's; either way it is "
+            "listed as a conflict",
+        )
         parser.add_argument("--report-json", metavar="PATH")
         parser.add_argument("--user", metavar="USERNAME", help="who the job is recorded for")
 
@@ -64,7 +72,10 @@ class Command(BaseCommand):
             path=path,
             dry_run=opts["dry_run"],
             source_kind=SourceKind.DPMF,
-            options={"import_verifactu": opts["import_verifactu"]},
+            options={
+                "import_verifactu": opts["import_verifactu"],
+                "on_conflict": opts["on_conflict"],
+            },
             open_source=lambda job: services.open_job_file(job=job, passphrase=passphrase),
             show=self.show,
         )

@@ -36,9 +36,12 @@ def test_it_imports_every_layering(tmp_path, clinic, layer, monkeypatch):
     assert report["entities"]["patient"] == {
         "in_file": 3,
         "created": 3,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 0,
+        "skipped": 0,
     }
     assert report["entities"]["consent"]["created"] == 1  # a real Consent row, not raw
     with scopes_disabled():
@@ -60,6 +63,7 @@ def test_report_json_has_the_documented_keys(tmp_path, clinic):
         "warnings",
         "elapsed_s",
         "entities",
+        "missing_from_file",
         "reconciliation",
         "binaries",
     }
@@ -83,10 +87,10 @@ def test_report_json_has_the_documented_keys(tmp_path, clinic):
     assert rec["money"]["invoices"]["file"] == "100.00"
     assert report["clinic"] == "alba" and report["dry_run"] is False
     for figures in report["entities"].values():
-        assert set(figures) == {"in_file", "created", "already_mapped", "raw", "failed"}
-        assert figures["in_file"] == (
-            figures["created"] + figures["already_mapped"] + figures["raw"] + figures["failed"]
-        )
+        parts = ("created", "updated", "conflicts", "already_mapped", "raw", "failed", "skipped")
+        assert set(figures) == {"in_file", *parts}
+        assert figures["in_file"] == sum(figures[k] for k in parts)
+    assert report["missing_from_file"] == {}
     assert report["warnings"] == ImportWarning.objects.filter(job_id=report["job_id"]).count()
     assert "entities/s" in out and "patient" in out
 

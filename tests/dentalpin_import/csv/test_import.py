@@ -46,9 +46,12 @@ def test_patients_and_staff_arrive_each_with_a_mapping(patients, clinic):
     assert patients["entities"]["csv_patient"] == {
         "in_file": 2,
         "created": 2,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 0,
+        "skipped": 0,
     }
     assert patients["entities"]["csv_staff"]["created"] == 2
     with scopes_disabled():
@@ -107,9 +110,12 @@ def test_a_duplicate_legacy_id_imports_the_first_row_only_with_a_warning(clinic,
     assert report["entities"]["csv_patient"] == {
         "in_file": 3,
         "created": 2,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 1,
+        "skipped": 0,
     }
     warning = ImportWarning.objects.get(code="csv.duplicate_key")
     assert "line 6" in warning.message and "line 2" in warning.message

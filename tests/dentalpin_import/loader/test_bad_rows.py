@@ -37,9 +37,12 @@ def test_a_row_the_database_refuses_fails_alone(tmp_path, clinic, monkeypatch):
     assert report["entities"]["patient"] == {
         "in_file": 3,
         "created": 2,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 1,
+        "skipped": 0,
     }
     failure = ImportWarning.objects.get(code="row.failed", entity_type="patient")
     assert failure.source_id == "2"
@@ -91,9 +94,12 @@ def test_other_bad_rows_of_a_refused_chunk_are_counted_and_warned_once(
     assert report["entities"]["patient"] == {
         "in_file": 6,
         "created": 2,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 4,
+        "skipped": 0,
     }
     assert report["reconciliation"]["adds_up"] is True
     assert sorted(

@@ -120,9 +120,12 @@ def test_a_nul_in_raw_data_kept_as_json_is_removed_too(tmp_path, clinic):
     assert report["entities"]["legacy_note"] == {
         "in_file": 2,
         "created": 0,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 2,
         "failed": 0,
+        "skipped": 0,
     }
     with scopes_disabled():
         kept = RawEntity.objects.get(clinic=clinic, source_id="1")
@@ -212,9 +215,12 @@ def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
     assert report["entities"]["patient"] == {
         "in_file": 5,
         "created": 4,
+        "updated": 0,
+        "conflicts": 0,
         "already_mapped": 0,
         "raw": 0,
         "failed": 1,
+        "skipped": 0,
     }
     assert poison_warnings(warnings) == {("patient", "row.duplicate"): 1}
     [message] = [m for _, s, c, m in warnings if c == "row.duplicate"]

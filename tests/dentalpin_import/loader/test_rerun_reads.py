@@ -1,4 +1,4 @@
-"""A re-run reads the keys of a type the clinic already has, and the rows of new keys only."""
+"""A re-run reads a type the clinic already has by key, and maps the rows of new keys only."""
 
 from collections import defaultdict
 
@@ -69,10 +69,15 @@ def test_a_rerun_reads_only_the_rows_not_mapped_yet(tmp_path, clinic, settings, 
     assert status == 0, out
     patients = again["entities"]["patient"]
     assert (patients["created"], patients["already_mapped"], patients["failed"]) == (2, 28, 0)
-    assert fetched["patient"] == refused == waiting["patient"]
-    # Every type the clinic had rows of reads back exactly its rows without a mapping
-    # (the two patients' own rows among them); the rest it only counts, by key.
+    assert refused == waiting["patient"]
+    # Every type the clinic had rows of is read by key: its rows without a mapping (the
+    # two patients' own rows among them) to import them, the others for their digest
+    # alone (a later export may have changed them: loader/changes.py). Nothing changed,
+    # so nothing but the two patients was mapped again.
     assert "patient" in has_rows and "appointment" in has_rows
     for entity_type in has_rows & set(waiting):
-        assert fetched[entity_type] == waiting[entity_type], entity_type
+        assert waiting[entity_type] <= fetched[entity_type], entity_type
     assert not read_whole & has_rows
+    assert all(
+        figures["updated"] == figures["conflicts"] == 0 for figures in again["entities"].values()
+    )

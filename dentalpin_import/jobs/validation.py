@@ -63,12 +63,12 @@ PHASES = ("waiting", "read", "decrypt", "decompress", "hash", "preview", "prefli
 PHASE_LABELS = {
     "waiting": _("waiting to start"),
     "read": _("reading the file"),
-    "decrypt": _("decrypting"),
-    "decompress": _("decompressing"),
-    "hash": _("checking the integrity hash"),
-    "preview": _("building the preview"),
-    "preflight": _("pre-flight check"),
-    "rewrap": _("securing the validated copy"),
+    "decrypt": _("opening it with the passphrase"),
+    "decompress": _("unpacking it"),
+    "hash": _("reading every record and checking it against the export"),
+    "preview": _("preparing the preview"),
+    "preflight": _("looking for records with problems"),
+    "rewrap": _("keeping a sealed copy for the import"),
 }
 DONE_BEFORE = {
     "waiting": (),

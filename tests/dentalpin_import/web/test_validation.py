@@ -105,7 +105,7 @@ def test_while_validating_the_fragment_polls_and_shows_the_phase_and_checks(
     assert '<noscript><meta http-equiv="refresh"' in page
     fragment = staff_client.get(f"/import/jobs/{job.pk}/validation/").content.decode()
     assert f'hx-get="/import/jobs/{job.pk}/validation/"' in fragment
-    assert "Now: decrypting (40 %)" in fragment and "<progress" in fragment
+    assert "Now: opening it with the passphrase (40 %)" in fragment and "<progress" in fragment
     assert state(fragment, "file_type") == "passed" and state(fragment, "passphrase") == "running"
     assert "Try again" not in fragment and "Continue to the preview" not in fragment
     # The later steps wait for the validation.

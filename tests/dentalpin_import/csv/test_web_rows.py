@@ -125,3 +125,16 @@ def test_a_row_changed_since_its_import_is_an_update_and_the_run_updates_it(
     passed_or_merged = sum(c["already_mapped"] + c.get("updated", 0) for c in counts)
     assert passed_or_merged == found["unchanged"] + found["update"]
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_rows_and_their_reasons_read_in_spanish(staff_client, clinic, tmp_path):
+    rows = patients_rows() + [patient("P003", "Eva", "Ruiz", nhs="943 476 5918")]
+    upload(staff_client, write(tmp_path / "p.csv", rows))
+    job = ImportJob.objects.get()
+    page = staff_client.get(
+        f"/import/sheets/{job.pk}/rows/?verdict=warning", HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert "Nuevas, con un aviso" in page and "Fila a fila" in page
+    assert "no es un número del NHS válido" in page and "<mark>943 476 5918</mark>" in page
+    assert "is not a valid NHS number" not in page

@@ -207,6 +207,8 @@ def cutover_preview(container, clinic) -> dict | None:
     summary = changes.summarise(container, clinic, system)
     types = []
     for entity_type in import_order(summary):
+        if not mapper_for(entity_type):
+            continue  # kept as raw data, never mapped: there is nothing to compare it with
         counts = summary[entity_type]
         if any(counts.get(k) for k in ("new", "changed", "missing")):
             types.append({"entity_type": entity_type, **counts})

@@ -7,6 +7,7 @@ import pytest
 from dentalpin_import.models import ImportJob
 from dentalpin_import.sample.generator import generate_sample
 from dentalpin_import.sample.later import write_later_export
+from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.web.helpers import step, upload
 
@@ -36,7 +37,7 @@ def test_preview_and_confirm_of_a_later_export_say_what_changes(staff_client, la
     section = page.split('class="cutover-preview"')[1].split("</section>")[0]
     assert "appointments" in section and "payment_alert" not in section
     # Changed records are named as staff know them: the patient and the chart number.
-    patients_row = section.split("<th scope=\"row\">patients</th>")[1].split("</tr>")[0]
+    patients_row = section.split('<th scope="row">patients</th>')[1].split("</tr>")[0]
     assert "(chart " in patients_row and "appointment on" in section
     removed_alert = later.removed["patient_alert"][0]
     assert removed_alert[:8] not in section  # missing records are named, not shown by id
@@ -56,3 +57,21 @@ def test_a_first_import_shows_no_cutover_section(staff_client, tmp_path):
     step(staff_client, job, "validate")
     page = staff_client.get(f"/import/jobs/{job.pk}/preview/").content.decode()
     assert "cutover-preview" not in page
+
+
+def test_kinds_kept_as_raw_data_are_not_counted_as_new_again(staff_client, clinic, tmp_path):
+    future = b.row("future_thing", 1, name="algo")
+    first = b.build(tmp_path / "a", b.small_clinic_rows() + [future], name="trial")
+    assert run_import(first, clinic.slug)[0] == 0
+    rows = [
+        b.patient(2, client_sid=1, given_name="José", national_id="00000002Z", phone="699999999")
+        if r.entity_type == "patient" and r.source_id == "2"
+        else r
+        for r in b.small_clinic_rows()
+    ]
+    upload(staff_client, b.build(tmp_path / "b", rows + [future], name="golive"))
+    job = ImportJob.objects.filter(original_name__startswith="golive").get()
+    step(staff_client, job, "validate")
+    page = staff_client.get(f"/import/jobs/{job.pk}/preview/").content.decode()
+    section = page.split('class="cutover-preview"')[1].split("</section>")[0]
+    assert "José" in section and "future" not in section.lower()

@@ -42,6 +42,18 @@ def zipped(members, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
     return out.getvalue()
 
 
+def said_encrypted(data: bytes, name: bytes) -> bytes:
+    """The zip with one member marked password-protected (zipfile only writes plain ones)."""
+    data = bytearray(data)
+    at = data.find(b"PK\x01\x02")  # the first entry of the central directory
+    while at != -1:
+        length = int.from_bytes(data[at + 28 : at + 30], "little")
+        if data[at + 46 : at + 46 + length] == name:
+            data[at + 8] |= 0x1  # the central directory's general purpose flags
+        at = data.find(b"PK\x01\x02", at + 46)
+    return bytes(data)
+
+
 def outcomes(response) -> dict[str, str]:
     assert response.status_code == 200, response.content
     return {r["name"]: r["outcome"] for r in response.json()["results"]}
@@ -106,15 +118,17 @@ def test_hostile_members_are_refused_one_by_one(staff_client, job):
             ("/abs/rx.png", PNG),
             ("C:/win/rx.png", PNG),
             (link, b"/etc/passwd"),
+            ("locked.png", PNG),
             ("ok/consent.pdf", PDF),
         ]
     )
-    answer = drop(staff_client, job, data, "evil.zip")
+    answer = drop(staff_client, job, said_encrypted(data, b"locked.png"), "evil.zip")
     results = {r["name"]: r for r in answer.json()["results"]}
     for name in ("../../etc/rx.png", "/abs/rx.png", "C:/win/rx.png"):
         assert results[f"evil.zip: {name}"]["outcome"] == "rejected"
         assert "out of the folder" in results[f"evil.zip: {name}"]["message"]
     assert "symbolic link" in results["evil.zip: link.png"]["message"]
+    assert "password-protected" in results["evil.zip: locked.png"]["message"]
     assert results["evil.zip: ok/consent.pdf"]["outcome"] == "matched"
     assert FileStaging.objects.get(sha256=sha(PNG)).status == "pending"
 
@@ -198,3 +212,11 @@ def test_while_queued_the_page_shows_what_the_preview_listed(staff_client, job):
     assert "data-documents-drop" not in page  # nothing to match against before the run
     polled = staff_client.get(f"/import/jobs/{job.pk}/progress/").content.decode()
     assert "The file lists 400 documents" in polled
+
+
+@pytest.mark.django_db
+@override_settings(DPMF_MAX_UPLOAD_BYTES=1000)
+def test_a_drop_over_the_request_cap_is_a_413_with_the_cap_in_words(staff_client, job):
+    answer = drop(staff_client, job, b"%PDF-1.4 " + b"x" * 5000, "big.pdf")
+    assert answer.status_code == 413 and "DPMF_MAX_UPLOAD_BYTES" in answer.json()["error"]
+    assert "1,000 bytes" in answer.json()["error"]

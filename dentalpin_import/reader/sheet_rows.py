@@ -18,6 +18,7 @@ from dentalpin_import.reader.sheet_fields import FIELDS
 from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, recognise
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
+from dentalpin_import.reader.sheet_spill import SpilledRecords
 from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
 from dentalpin_import.reader.values import clean_text
 
@@ -73,7 +74,7 @@ class ParsedSheet:
     delimiter: str  # "" for a workbook
     header: list[str]
     ignored_columns: list[str]
-    records: list[SheetRecord] = field(default_factory=list)
+    records: SpilledRecords = field(default_factory=SpilledRecords)
     samples: list[list[str]] = field(default_factory=list)
     match: HeaderMatch | None = None
     format: str = "csv"  # or xlsx, xls, ods

@@ -50,7 +50,8 @@ class SheetRow:
 
 
 class SheetSource:
-    """One sheet, parsed whole, read by the runner type by type in file order."""
+    """One sheet, read once, its records kept out of memory (`sheet_spill`) and read by the
+    runner type by type, a chunk at a time, in file order."""
 
     layering = LAYERING
     format_version = "csv"
@@ -63,9 +64,8 @@ class SheetSource:
         else:
             self.file_sha256, self.file_size = hashlib.sha256(data).hexdigest(), len(data)
         self.computed_hash = self.file_sha256
-        self._by_type: dict[str, list[SheetRecord]] | None = None
-        self._positions: dict[str, dict[str, int]] = {}
-        self.source_system = parsed.records[0].source_system if parsed.records else SOURCE_SYSTEM
+        first = next(iter(parsed.records), None)
+        self.source_system = first.source_system if first is not None else SOURCE_SYSTEM
         self.entity_types = [
             EntityTypeInfo(t, self.count(t), "csv", self.count(t)) for t in parsed.spec.entity_types
         ]
@@ -106,15 +106,11 @@ class SheetSource:
         return [p for r in self.parsed.records for p in r.issues]
 
     def records(self, entity_type: str) -> list[SheetRecord]:
-        """The records of one type, in file order (grouped once, then kept)."""
-        if self._by_type is None:
-            self._by_type = {}
-            for record in self.parsed.records:
-                self._by_type.setdefault(record.entity_type, []).append(record)
-        return self._by_type.get(entity_type, [])
+        """The records of one type, in file order, as a list (the runner reads them by chunk)."""
+        return [r for r in self.parsed.records if r.entity_type == entity_type]
 
     def count(self, entity_type: str) -> int:
-        return len(self.records(entity_type))
+        return self.parsed.records.counts[entity_type]
 
     def iter_rows(
         self, entity_type: str, *, chunk_size: int = 500, after_uuid: str | None = None
@@ -122,9 +118,14 @@ class SheetSource:
         """Yield the rows of one type in file order, `chunk_size` at a time."""
         if entity_type not in self.spec.entity_types:
             raise KeyError(f"no entity type {entity_type!r} in this sheet")
-        rows = [SheetRow(r) for r in self.records(entity_type)]
-        for start in range(0, len(rows), chunk_size):
-            yield rows[start : start + chunk_size]
+        rows: list[SheetRow] = []
+        for chunk in self.parsed.records.chunks():
+            rows += [SheetRow(r) for r in chunk if r.entity_type == entity_type]
+            while len(rows) >= chunk_size:
+                yield rows[:chunk_size]
+                rows = rows[chunk_size:]
+        if rows:
+            yield rows
 
     # What the runner reads, the same on every source (see Container). A sheet's
     # reader gives a repeated key a new one (`key#2`) and no row lacks a key.
@@ -137,14 +138,9 @@ class SheetSource:
             yield [row.canonical_uuid for row in rows]
 
     def rows_among(self, entity_type: str, keys) -> list[SheetRow]:
-        """The rows whose key is in `keys`, in file order (by index: a chunk's worth is cheap)."""
-        if entity_type not in self._positions:
-            self._positions[entity_type] = {
-                r.canonical_uuid: i for i, r in enumerate(self.records(entity_type))
-            }
-        where, records = self._positions[entity_type], self.records(entity_type)
-        found = sorted(where[k] for k in set(keys) if k in where)
-        return [SheetRow(records[i]) for i in found]
+        """The rows whose key is in `keys`, in file order (only their chunks are read)."""
+        found = self.parsed.records.among(keys)
+        return [SheetRow(r) for r in found if r.entity_type == entity_type]
 
     def final_chunks(self, entity_type: str, keys, *, chunk_size: int) -> Iterator[list[SheetRow]]:
         rows = self.rows_among(entity_type, keys)

@@ -218,7 +218,7 @@ def test_a_check_digit_of_ten_is_never_valid():
 
 def test_parse_needs_no_file_and_no_database():
     sheet = parse(b"PatientID;Drug Name;Frequency / Instructions;Prescription Date\n")
-    assert sheet.spec.name == "medications" and sheet.records == []
+    assert sheet.spec.name == "medications" and len(sheet.records) == 0
 
 
 def test_bytes_windows_1252_leaves_undefined_do_not_break_detection(tmp_path):

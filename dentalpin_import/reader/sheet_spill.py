@@ -1,0 +1,108 @@
+"""A sheet's records kept out of memory: written once, in chunks, to an encrypted temporary file.
+
+A sheet is read once; its records are then read again by each pass of the
+import (counts, the preview, each entity type, rows by key), a chunk at a time,
+so memory holds one chunk whatever the sheet's size. The file is anonymous
+(gone when closed or when the process ends) and each chunk is sealed with
+AES-GCM under a key that exists only in this object: the records hold clinical
+text, which is never written to disk in clear. Only the keys' chunk numbers stay
+in memory (for `among`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from dentalpin_import.reader.sheet_records import SheetRecord
+
+CHUNK = 500
+NONCE = 12
+
+
+class SpilledRecords:
+    """Records in file order, readable again and again; a sequence for len() and indexing."""
+
+    def __init__(self, records: Iterable[SheetRecord] = ()):
+        self._file = tempfile.TemporaryFile(prefix="dentalpin-sheet-")
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=128))
+        self._chunks: list[tuple[int, int]] = []  # (offset, length) of each sealed chunk
+        self._chunk_of: dict[str, int] = {}  # canonical id -> chunk number
+        self._pending: list[SheetRecord] = []
+        self.counts: Counter[str] = Counter()
+        self.extend(records)
+
+    def extend(self, records: Iterable[SheetRecord]) -> None:
+        for record in records:
+            self.append(record)
+        self._flush()
+
+    def append(self, record: SheetRecord) -> None:
+        self._pending.append(record)
+        self.counts[record.entity_type] += 1
+        self._chunk_of[record.canonical_uuid] = len(self._chunks)
+        if len(self._pending) >= CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        nonce = os.urandom(NONCE)
+        sealed = nonce + self._aead.encrypt(nonce, pickle.dumps(self._pending, protocol=5), None)
+        self._file.seek(0, os.SEEK_END)
+        self._chunks.append((self._file.tell(), len(sealed)))
+        self._file.write(sealed)
+        self._pending = []
+
+    def _chunk(self, number: int) -> list[SheetRecord]:
+        offset, length = self._chunks[number]
+        self._file.seek(offset)
+        sealed = self._file.read(length)
+        # Only this object wrote the file, under a key nobody else has: a chunk that
+        # does not authenticate raises rather than being read.
+        return pickle.loads(self._aead.decrypt(sealed[:NONCE], sealed[NONCE:], None))
+
+    def chunks(self) -> Iterator[list[SheetRecord]]:
+        """Every chunk of records, in file order (the pending ones last)."""
+        for number in range(len(self._chunks)):
+            yield self._chunk(number)
+        if self._pending:
+            yield list(self._pending)
+
+    def __iter__(self) -> Iterator[SheetRecord]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("record index out of range")
+        return next(islice(iter(self), index, None))
+
+    def among(self, keys: Iterable[str]) -> list[SheetRecord]:
+        """The records whose canonical id is in `keys`, in file order, reading only their chunks."""
+        wanted = {k for k in keys if k in self._chunk_of}
+        numbers = sorted({self._chunk_of[k] for k in wanted})
+        found = []
+        for number in numbers:
+            chunk = self._chunk(number) if number < len(self._chunks) else self._pending
+            found += [r for r in chunk if r.canonical_uuid in wanted]
+        return found
+
+    def close(self) -> None:
+        self._file.close()

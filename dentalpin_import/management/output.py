@@ -90,6 +90,13 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
             f"({files['pending']} waiting for the sync agent, {files['missing']} "
             f"unreadable at export, {files['rejected']} rejected)"
         )
+    if files.get("pending") and not report["dry_run"]:
+        job = report["job_id"]
+        lines.append(
+            f"  to bring them: drop the files, a folder or a zip on the job page "
+            f"(/import/jobs/{job}/), or run the sync agent with a token from "
+            f"python manage.py issue_agent_token {job} (docs/sync-agent.md)"
+        )
     return lines + reconciliation_lines(report.get("reconciliation") or {})
 
 

@@ -78,3 +78,14 @@ def test_the_sweep_removes_a_rehearsals_warnings_after_the_retention(tmp_path, c
     job = ImportJob.objects.get(pk=dry["job_id"])
     assert job.warnings_count == dry["warnings"] and job.options["warnings_purged_at"]
     assert AuditEntry.objects.filter(job=job, outcome="dry-run warnings deleted").exists()
+
+
+@pytest.mark.django_db
+def test_a_real_import_says_how_to_bring_the_documents_still_waiting(tmp_path, clinic):
+    status, out, report = run_import(b.small_clinic(tmp_path), clinic.slug, report=tmp_path / "r")
+    assert status == 0 and report["binaries"]["pending"] == 1
+    assert (
+        f"drop the files, a folder or a zip on the job page (/import/jobs/{report['job_id']}/)"
+        in out
+    )
+    assert f"issue_agent_token {report['job_id']}" in out

@@ -258,6 +258,7 @@ class ChunkWriter:
             return
         before = self.counts.snapshot()
         warned, deferred = len(result.warnings), len(result.deferred)
+        self.ctx.updating = True
         try:
             with transaction.atomic():
                 self.prepare(records)
@@ -274,6 +275,8 @@ class ChunkWriter:
             for record in records:
                 self.fail(result, record, ROW_FAILED, failure_message("save", exc))
             return
+        finally:
+            self.ctx.updating = False
         for record, outcome in outcomes:
             if outcome is not None:
                 kind = merged.outcomes.get(record.canonical_uuid, merge.UNCHANGED)

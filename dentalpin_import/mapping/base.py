@@ -92,6 +92,9 @@ class MappingContext:
     source: Any = None
     # A field changed both in the file and in the clinic: whose value stays (loader/merge.py).
     on_conflict: str = "keep-clinic"
+    # True while rows a later file changed are mapped again to be merged into the rows
+    # they became: a mapper that links a row to an existing one by value builds it anew.
+    updating: bool = False
 
     def mappings_of_run(self, entity_type: str, model: type[models.Model] | None = None):
         """The mappings of `entity_type` rows that `finishing_jobs` wrote (skip markers aside),

@@ -75,6 +75,8 @@ class SheetPatientMapper(BaseMapper):
                 f"line {record.line}: LegacyPatientID longer than {LEGACY_ID_MAX} characters",
                 params={"line": record.line, "max": LEGACY_ID_MAX},
             )
+        if ctx.updating:  # a corrected sheet: the row as the sheet has it now (loader/merge.py)
+            return self.build(record, ctx)
         existing = self.existing(record, ctx)
         if existing is not None:
             return existing

@@ -50,21 +50,25 @@ def problem_groups(sheet: SheetSource, clinic) -> list[dict]:
 
 
 def unmatched_patients(sheet: SheetSource, clinic) -> dict[str, list[str]]:
-    """Rows naming a patient the clinic does not have, or has several of, right now."""
-    records = [r for r in sheet.parsed.records if getattr(r, "patient_ref", "")]
-    if not records:
-        return {}
+    """Rows naming a patient the clinic does not have, or has several of, right now.
+
+    Read a chunk at a time, as the import reads them: the sheet is never all in memory.
+    """
     ctx = MappingContext(clinic=clinic, job=None, source_system=sheet.source_system, options={})
     found: dict[str, list[str]] = defaultdict(list)
     with scope(clinic=clinic):
-        finder = PatientFinder(ctx, {r.patient_ref for r in records})
-        for record in records:
-            try:
-                finder.find(record.patient_ref, record.line)
-            except MappingWarning as warning:
-                code = warning.code.removeprefix("csv.")
-                found[code].append(f"line {record.line} {record.patient_ref!r}")
-    return found
+        for chunk in sheet.parsed.records.chunks():
+            records = [r for r in chunk if getattr(r, "patient_ref", "")]
+            if not records:
+                continue
+            finder = PatientFinder(ctx, {r.patient_ref for r in records})
+            for record in records:
+                try:
+                    finder.find(record.patient_ref, record.line)
+                except MappingWarning as warning:
+                    code = warning.code.removeprefix("csv.")
+                    found[code].append(f"line {record.line} {record.patient_ref!r}")
+    return dict(found)
 
 
 def preview_json(sheet: SheetSource, *, clinic) -> dict:

@@ -11,9 +11,9 @@ The verdicts come from the mappers the run itself uses (`mapping.registry`),
 called the way the runner calls them: already mapped rows are passed by, the
 others are mapped into unsaved instances and never saved. So a verdict is what
 the real run then does (a test compares the totals with a run's counters).
-The runner counts `new` and `warning` rows as created, `update` rows linked to
-a clinic record as created and linked, `unchanged` rows as already mapped, and
-`refused` rows as failed or skipped.
+The runner counts `new` and `warning` rows as created, `update` rows as updated
+(changed since their import) or as created and linked (a clinic record of its
+own), `unchanged` rows as already mapped, and `refused` rows as failed or skipped.
 """
 
 from __future__ import annotations

@@ -156,6 +156,20 @@ def _columns_context(job, shown, form, kind) -> dict:
     }
 
 
+def columns_read_as(job: ImportJob) -> list[dict]:
+    """Each column of a read sheet with the field it was read as (None: not used)."""
+    preview = job.meta.get("preview", {})
+    headers, kind = preview.get("columns", []), preview.get("sheet")
+    if kind not in SHEET_TYPES:
+        return []
+    match = recognise(headers, sheet_columns.mapping_of(job), sheet_type=kind)
+    labels = {f.name: f.label for f in fields_of(kind)}
+    return [
+        {"header": header, "field": labels.get(name) if name else None}
+        for header, name in zip(headers, match.columns, strict=False)
+    ]
+
+
 @clinic_permission_required("job_write")
 @require_http_methods(["GET", "POST"])
 def columns(request, job_id):

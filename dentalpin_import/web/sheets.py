@@ -20,7 +20,7 @@ from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import services, sheet_columns, sheet_preview
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.sheet_specs import SHEETS
-from dentalpin_import.web.sheet_columns import KIND_LABELS, STEP_URLS
+from dentalpin_import.web.sheet_columns import KIND_LABELS, STEP_URLS, columns_read_as
 from dentalpin_import.web.sheet_rows import row_filters
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods")
@@ -131,6 +131,7 @@ def preview(request, job_id):
             "may_write": has_clinic_perm(request.user, request.clinic, "job_write"),
             "rows": row_filters(job),
             "mapping": sheet_columns.mapping_of(job),
+            "read_as": columns_read_as(job),
         },
     )
 

@@ -64,7 +64,10 @@ def test_unknown_headers_are_mapped_saved_and_offered_again(staff_client, clinic
     again = upload(staff_client, write(tmp_path / "otra.csv", ROWS[:1] + [ROWS[1]]))
     second = ImportJob.objects.get(original_name="otra.csv")
     assert again.url == f"/import/sheets/{second.pk}/"
-    assert "column mapping saved for this clinic" in staff_client.get(again.url).content.decode()
+    preview = staff_client.get(again.url).content.decode()
+    assert "column mapping saved for this clinic" in preview
+    assert '<th scope="row">Color favorito</th><td><em>not used</em>' in preview
+    assert '<th scope="row">Nombre de pila</th><td>First name' in preview
 
 
 @pytest.mark.django_db

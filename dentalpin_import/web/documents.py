@@ -105,11 +105,13 @@ def expected(job) -> dict:
     """The job's documents by state; before the run staged them, what the preview listed.
 
     The staged files exist from the end of the run; until then (queued,
-    running) the page shows the count the preview gave, not "0 of 0".
+    running), and for a dry run, the page shows the count the preview gave,
+    not "0 of 0".
     """
     summary = dict(services.binaries_summary(job), listed_only=False)
     listed = (job.meta.get("preview") or {}).get("files") or {}
-    if not summary["expected"] and listed.get("total") and not job.is_finished:
+    # A dry run stages nothing (rolled back): it shows what its real import will expect.
+    if not summary["expected"] and listed.get("total") and (job.dry_run or not job.is_finished):
         summary.update(
             expected=listed["total"],
             pending=listed.get("with_sha256", 0),

@@ -51,6 +51,7 @@ def test_a_web_dry_run_keeps_its_warnings_and_says_nothing_was_saved(
     assert "Dry run: nothing was saved." in page
     assert f'action="/import/jobs/{job.pk}/import-for-real/"' in page
     assert "Undo this import" not in page
+    assert "The file lists 2 documents" in page  # what the real import will expect
     warnings = staff_client.get(f"/import/jobs/{job.pk}/warnings/").content.decode()
     # Kept with their values, so the page words them (the patient was not imported).
     assert "The appointment&#x27;s patient is not in the file or was not imported" in warnings

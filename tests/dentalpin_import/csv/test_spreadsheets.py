@@ -77,6 +77,17 @@ def test_a_portuguese_sheet_imports_with_its_nif(clinic, tmp_path):
     assert "Portuguese NIF with a wrong check digit" in warning.message
 
 
+ID_HEADER = ["LegacyPatientID", "First Name", "Last Name", "Date of Birth", "National ID",
+             "National ID Type"]  # fmt: skip
+
+
+def import_ana(clinic, tmp_path, number, kind):
+    """Import one patient with this national id and type; return her as stored."""
+    rows = [ID_HEADER, ["P1", "Ana", "Gil", "1980-01-01", number, kind]]
+    imported("import_patients", write(tmp_path / "p.csv", rows), clinic, tmp_path)
+    return patients_of(clinic)["P1"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "number, kind, stored_kind",
@@ -93,19 +104,7 @@ def test_a_portuguese_sheet_imports_with_its_nif(clinic, tmp_path):
 def test_each_type_of_national_id_named_in_a_type_column_is_kept_with_its_type(
     clinic, tmp_path, number, kind, stored_kind
 ):
-    rows = [
-        [
-            "LegacyPatientID",
-            "First Name",
-            "Last Name",
-            "Date of Birth",
-            "National ID",
-            "National ID Type",
-        ],
-        ["P1", "Ana", "Gil", "1980-01-01", number, kind],
-    ]
-    imported("import_patients", write(tmp_path / "p.csv", rows), clinic, tmp_path)
-    ana = patients_of(clinic)["P1"]
+    ana = import_ana(clinic, tmp_path, number, kind)
     assert ana.national_id_type == stored_kind
     assert ana.national_id == number.replace(" ", "")
     assert not ImportWarning.objects.filter(severity__in=("warn", "error")).exists()
@@ -126,19 +125,7 @@ def test_each_type_of_national_id_named_in_a_type_column_is_kept_with_its_type(
 def test_an_invalid_national_id_of_each_type_warns_and_the_patient_arrives_without_it(
     clinic, tmp_path, number, kind, reason
 ):
-    rows = [
-        [
-            "LegacyPatientID",
-            "First Name",
-            "Last Name",
-            "Date of Birth",
-            "National ID",
-            "National ID Type",
-        ],
-        ["P1", "Ana", "Gil", "1980-01-01", number, kind],
-    ]
-    imported("import_patients", write(tmp_path / "p.csv", rows), clinic, tmp_path)
-    ana = patients_of(clinic)["P1"]
+    ana = import_ana(clinic, tmp_path, number, kind)
     assert (ana.national_id, ana.national_id_type) == ("", "")
     warning = ImportWarning.objects.get(code="csv.invalid_national_id")
     assert reason in warning.message and number not in warning.message

@@ -197,6 +197,10 @@ def test_the_job_page_offers_the_drop_zone_and_the_agents_command(staff_client, 
     assert "data-documents-drop" in page and f"/import/jobs/{job.pk}/documents" in page
     assert f"--job {job.pk} --token-file token.txt" in page and "Copy the command" in page
     assert "documents are still waiting" in page
+    spanish = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    spanish = spanish.content.decode()
+    assert "Documentos (radiografías, PDF)" in spanish and "Copiar la orden" in spanish
+    assert "Suelte aquí ficheros, una carpeta o un zip" in spanish
 
 
 @pytest.mark.django_db

@@ -52,6 +52,10 @@ def test_a_web_dry_run_keeps_its_warnings_and_says_nothing_was_saved(
     assert f'action="/import/jobs/{job.pk}/import-for-real/"' in page
     assert "Undo this import" not in page
     assert "The file lists 2 documents" in page  # what the real import will expect
+    spanish = staff_client.get(f"/import/jobs/{job.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    spanish = spanish.content.decode()
+    assert "Simulación: no se guardó nada." in spanish and "Importar de verdad" in spanish
+    assert "Dry run" not in spanish and "El fichero incluye 2 documentos" in spanish
     warnings = staff_client.get(f"/import/jobs/{job.pk}/warnings/").content.decode()
     # Kept with their values, so the page words them (the patient was not imported).
     assert "The appointment&#x27;s patient is not in the file or was not imported" in warnings

@@ -21,19 +21,34 @@ UNREADABLE_FILE = "unreadable_file"
 UNPACK_FAILED = "unpack_failed"
 UNEXPECTED_COLUMN = "unexpected_column"
 
-MSG_NOT_DPMF = "not a DPMF file (magic {magic})"
+MSG_NOT_DPMF = (
+    "not a DPMF file (magic {magic}): choose the .dpm, .dpm.zst, .dpm.enc or .dpm.zst.enc file "
+    "the export wrote"
+)
 MSG_DECRYPT_FAILED = (
     "wrong passphrase: the file does not open with it; type it again exactly as it was given "
     "(capitals, accents and spaces count); if it is surely right, the file was damaged: ask for "
     "a new export"
 )
 MSG_PASSPHRASE_REQUIRED = "the file is encrypted and no passphrase was given"
-MSG_UNSUPPORTED_KDF = "unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1)"
-MSG_TOO_LARGE = "the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES)"
-MSG_VERSION = "format version {version} is not supported (this importer reads 0.x)"
-MSG_HASH_MISMATCH = "integrity hash mismatch: declared {declared}, computed {computed}"
-MSG_HASH_MISSING = "the file has no integrity hash, so it cannot be verified"
-MSG_HASH_ALGO = "unsupported integrity hash algorithm {algo}"
+MSG_UNSUPPORTED_KDF = (
+    "unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1): ask for a new "
+    "export"
+)
+MSG_TOO_LARGE = (
+    "the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES): raise that "
+    "setting, then try again"
+)
+MSG_VERSION = (
+    "format version {version} is not supported (this importer reads 0.x): update the importer, "
+    "or ask for an export in format 0.x"
+)
+MSG_HASH_MISMATCH = (
+    "integrity hash mismatch: declared {declared}, computed {computed}; the records were "
+    "changed after the export: ask for a new export"
+)
+MSG_HASH_MISSING = "the file has no integrity hash, so it cannot be verified: ask for a new export"
+MSG_HASH_ALGO = "unsupported integrity hash algorithm {algo}: ask for a new export"
 MSG_TRUNCATED_ENC = (
     "the encrypted file is incomplete (cut short while it was copied or downloaded); the "
     "passphrase is right: copy the file again, or ask for a new export"
@@ -50,8 +65,10 @@ MSG_TRUNCATED_ZSTD = (
     "the compressed file is incomplete: it ends in the middle of its compressed data (cut short "
     "while it was copied or downloaded); copy the file again, or ask for a new export"
 )
-MSG_CORRUPT_ZSTD = "corrupt zstd data: {detail}"
-MSG_TRAILING_ZSTD = "unexpected bytes after a zstd frame"
+MSG_CORRUPT_ZSTD = "corrupt zstd data ({detail}): copy the file again, or ask for a new export"
+MSG_TRAILING_ZSTD = (
+    "unexpected bytes after a zstd frame: copy the file again, or ask for a new export"
+)
 MSG_ZSTD_RESERVED = "a reserved bit of a frame header is set"
 MSG_ZSTD_BLOCK_TYPE = "a block has the reserved type"
 MSG_ZSTD_BLOCK_SIZE = "a block is larger than 128 KiB"
@@ -59,7 +76,7 @@ MSG_ZSTD_FRAME_END = "a frame does not end where its last block says"
 MSG_ZSTD_SIZE = "a frame holds more or less than the size it declares"
 MSG_TOO_LARGE_DECLARED = (
     "the file declares {size:,} bytes of content, more than the {limit:,} allowed "
-    "(DPMF_MAX_UNPACKED_BYTES)"
+    "(DPMF_MAX_UNPACKED_BYTES): raise that setting, then try again"
 )
 MSG_TAMPERED = (
     "the encrypted file was changed or damaged after it was encrypted (the passphrase is "
@@ -102,10 +119,10 @@ MSG_UNPACK_FAILED = (
     "the file could not be unpacked into {folder} ({reason}): free space there or set "
     "DPMF_STAGING_DIR, then try again"
 )
-MSG_BAD_INNER = "decrypted content is not {layer} as the envelope says"
-MSG_NOT_SQLITE = "the unpacked content is not a SQLite database"
+MSG_BAD_INNER = "decrypted content is not {layer} as the envelope says: ask for a new export"
+MSG_NOT_SQLITE = "the unpacked content is not a SQLite database: ask for a new export"
 MSG_UNREADABLE = "unreadable DPMF container: {detail}"
-MSG_NOT_CONTAINER = "not a DPMF container: missing {tables}"
+MSG_NOT_CONTAINER = "not a DPMF container: missing {tables}; ask for a new export"
 MSG_META_LACKS = "_meta lacks {keys}"
 MSG_META_NOT_TEXT = "the file's _meta entry {key} is not text: ask for a new export"
 MSG_TYPE_NAME = "invalid entity type name {name}"
@@ -114,7 +131,7 @@ MSG_TYPE_NAME_LONG = "entity type name {name} is longer than {limit} characters"
 MSG_SOURCE_LONG = "source system {name} is longer than {limit} characters"
 MSG_TYPE_TABLE = "entity type {name} has no table"
 # The encryption envelope: MSG_BAD_ENVELOPE with one of the MSG_ENV_* as its detail.
-MSG_BAD_ENVELOPE = "invalid encryption envelope: {detail}"
+MSG_BAD_ENVELOPE = "invalid encryption envelope ({detail}): ask for a new export"
 MSG_ENV_NOT_STRING = "{name} is not a base64 string"
 MSG_ENV_NOT_BASE64 = "{name} is not valid base64"
 MSG_ENV_HEADER_LENGTH = "header length {length} exceeds 64 KiB"

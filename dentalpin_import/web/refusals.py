@@ -20,19 +20,34 @@ from django.utils.translation import gettext, gettext_noop
 
 TEMPLATES = (
     # reader/errors.py
-    gettext_noop("not a DPMF file (magic {magic})"),
+    gettext_noop(
+        "not a DPMF file (magic {magic}): choose the .dpm, .dpm.zst, .dpm.enc or "
+        ".dpm.zst.enc file the export wrote"
+    ),
     gettext_noop(
         "wrong passphrase: the file does not open with it; type it again exactly as it was given "
         "(capitals, accents and spaces count); if it is surely right, the file was damaged: ask "
         "for a new export"
     ),
     gettext_noop("the file is encrypted and no passphrase was given"),
-    gettext_noop("unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1)"),
-    gettext_noop("the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES)"),
-    gettext_noop("format version {version} is not supported (this importer reads 0.x)"),
-    gettext_noop("integrity hash mismatch: declared {declared}, computed {computed}"),
-    gettext_noop("the file has no integrity hash, so it cannot be verified"),
-    gettext_noop("unsupported integrity hash algorithm {algo}"),
+    gettext_noop(
+        "unsupported scrypt parameters (n={n}, r={r}, p={p}; DPMF uses 131072/8/1): ask for "
+        "a new export"
+    ),
+    gettext_noop(
+        "the file unpacks to more than {limit:,} bytes (DPMF_MAX_UNPACKED_BYTES): raise "
+        "that setting, then try again"
+    ),
+    gettext_noop(
+        "format version {version} is not supported (this importer reads 0.x): update the "
+        "importer, or ask for an export in format 0.x"
+    ),
+    gettext_noop(
+        "integrity hash mismatch: declared {declared}, computed {computed}; the records "
+        "were changed after the export: ask for a new export"
+    ),
+    gettext_noop("the file has no integrity hash, so it cannot be verified: ask for a new export"),
+    gettext_noop("unsupported integrity hash algorithm {algo}: ask for a new export"),
     gettext_noop(
         "the encrypted file is incomplete (cut short while it was copied or downloaded); the "
         "passphrase is right: copy the file again, or ask for a new export"
@@ -53,12 +68,14 @@ TEMPLATES = (
         "the file is incomplete: it stops within the first bytes of a DPMF export (cut short "
         "while it was copied or downloaded); copy the file again, or ask for a new export"
     ),
-    gettext_noop("corrupt zstd data: {detail}"),
-    gettext_noop("unexpected bytes after a zstd frame"),
-    gettext_noop("decrypted content is not {layer} as the envelope says"),
-    gettext_noop("the unpacked content is not a SQLite database"),
+    gettext_noop("corrupt zstd data ({detail}): copy the file again, or ask for a new export"),
+    gettext_noop(
+        "unexpected bytes after a zstd frame: copy the file again, or ask for a new export"
+    ),
+    gettext_noop("decrypted content is not {layer} as the envelope says: ask for a new export"),
+    gettext_noop("the unpacked content is not a SQLite database: ask for a new export"),
     gettext_noop("unreadable DPMF container: {detail}"),
-    gettext_noop("not a DPMF container: missing {tables}"),
+    gettext_noop("not a DPMF container: missing {tables}; ask for a new export"),
     gettext_noop("_meta lacks {keys}"),
     gettext_noop("the file's _meta entry {key} is not text: ask for a new export"),
     gettext_noop("invalid entity type name {name}"),
@@ -66,7 +83,7 @@ TEMPLATES = (
     gettext_noop("entity type name {name} is longer than {limit} characters"),
     gettext_noop("source system {name} is longer than {limit} characters"),
     gettext_noop("entity type {name} has no table"),
-    gettext_noop("invalid encryption envelope: {detail}"),
+    gettext_noop("invalid encryption envelope ({detail}): ask for a new export"),
     gettext_noop("{name} is not a base64 string"),
     gettext_noop("{name} is not valid base64"),
     gettext_noop("header length {length} exceeds 64 KiB"),
@@ -86,7 +103,7 @@ TEMPLATES = (
     gettext_noop("a frame holds more or less than the size it declares"),
     gettext_noop(
         "the file declares {size:,} bytes of content, more than the {limit:,} allowed "
-        "(DPMF_MAX_UNPACKED_BYTES)"
+        "(DPMF_MAX_UNPACKED_BYTES): raise that setting, then try again"
     ),
     gettext_noop(
         "the encrypted file was changed or damaged after it was encrypted (the passphrase is "

@@ -122,11 +122,15 @@ def test_reader_lines_with_values_are_translated_with_their_values_kept():
     columns = csv_sheets.MSG_MISSING.format(label="Medications", missing="Drug Name, Frequency")
     with translation.override("es"):
         assert translate_refusal(mismatch) == (
-            f"el hash de integridad no coincide: declarado {'ab' * 32}, calculado {'cd' * 32}"
+            f"el hash de integridad no coincide: declarado {'ab' * 32}, calculado {'cd' * 32}; "
+            "los registros se cambiaron después de la exportación: pida una nueva exportación"
         )
-        assert translate_refusal(envelope) == "sobre de cifrado no válido: salt no es base64 válido"
+        assert translate_refusal(envelope) == (
+            "sobre de cifrado no válido (salt no es base64 válido): pida una nueva exportación"
+        )
         assert translate_refusal(E.MSG_VERSION.format(version="(missing)")) == (
-            "la versión de formato (ausente) no está admitida (este importador lee 0.x)"
+            "la versión de formato (ausente) no está admitida (este importador lee 0.x): "
+            "actualice el importador o pida una exportación en formato 0.x"
         )
         assert translate_refusal(columns) == (
             "a la hoja «Medicación» le faltan columnas obligatorias: Drug Name, Frequency"

@@ -24,12 +24,25 @@ def job_list(request):
     return render(request, "dentalpin_import/job_list.html", {"jobs": jobs})
 
 
+# Every counter of a row of the file the run has dealt with (loader/counts.py `processed`).
+DONE = (
+    "created",
+    "updated",
+    "conflicts",
+    "already_mapped",
+    "raw",
+    "skipped",
+    "failed",
+    "ruled_out",
+)
+
+
 def _progress_rows(job):
     rows = []
     elapsed = job.elapsed_seconds() or 0
     for entity_type in import_order(job.counters):
         c = job.counters[entity_type]
-        done = sum(c.get(k, 0) for k in ("created", "already_mapped", "raw", "skipped", "failed"))
+        done = sum(c.get(k, 0) for k in DONE)
         total = c.get("in_file", 0)
         rows.append(
             {

@@ -62,8 +62,10 @@ def field_label(value: str) -> str:
         except (LookupError, FieldDoesNotExist):
             pass
         else:
-            return f"{table_label(model._meta.db_table)}: {field.verbose_name}"
-    return plain_words(value)
+            return f"{table_label(model._meta.db_table)}: {_(str(field.verbose_name))}"
+    # A field of the file, in words; in the reader's language when the pages already name it so
+    # (the catalogue's "date of birth", "phone"…).
+    return _(plain_words(value))
 
 
 def _shown(key: str, value) -> str:

@@ -1,5 +1,7 @@
 """Undo a job from the web: a confirmation page listing what would go, then the undo itself."""
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +14,16 @@ from dentalpin_import.models import ImportJob
 from dentalpin_import.web.refusals import translate_refusal
 from dentalpin_import.web.warning_lines import named_rows
 
+# A clinic row as the undo's refusal lists it ("clinics_patient#478").
+ROW = re.compile(r"\b(clinics_[a-z]+)#(\d+)\b")
+
+
+def named_in(clinic, text: str) -> str:
+    """`text` with each "clinics_patient#478" replaced by the row's name (its patient, its date)."""
+    pairs = [(m.group(1), int(m.group(2))) for m in ROW.finditer(text)]
+    names = dict(zip(pairs, named_rows(clinic, pairs), strict=True))
+    return ROW.sub(lambda m: f"“{names[(m.group(1), int(m.group(2)))]}”", text)
+
 
 @clinic_permission_required("job_execute")
 @require_http_methods(["GET", "POST"])
@@ -23,7 +35,7 @@ def job_undo(request, job_id):
         try:
             plan = undo.undo_job(job=job, force=force, user=request.user)
         except undo.UndoRefused as exc:
-            reason = translate_refusal(str(exc))
+            reason = named_in(request.clinic, translate_refusal(str(exc)))
             messages.error(request, _("The undo was refused: %(reason)s") % {"reason": reason})
         else:
             messages.success(

@@ -4,11 +4,13 @@ import json
 import re
 
 import pytest
+from django.utils import translation
 from django_scopes import scope
 
 from clinics.models import Patient
 from dentalpin_import.jobs import retention
 from dentalpin_import.models import AuditEntry, ImportJob
+from dentalpin_import.names import record_name
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 
@@ -76,8 +78,10 @@ def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic,
     assert "The undo was refused" in refused and patients(clinic) == 3
     # In Spanish, the refusal's reason is Spanish too, with its rows listed.
     spanish = staff_client.post(url, {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="es")
+    with scope(clinic=clinic), translation.override("es"):
+        named = record_name(patient)  # the row by its name, never "clinics_patient#…"
     assert (
-        f"1 filas se editaron después de la importación (clinics_patient#{patient.pk}); "
+        f"1 filas se editaron después de la importación (“{named}”); "
         "para borrarlas de todos modos, use --force (en esta página: «Borrar también las "
         "filas editadas»)"
     ) in spanish.content.decode()

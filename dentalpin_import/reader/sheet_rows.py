@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_fields import FIELDS
-from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, recognise
+from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, normalise, recognise
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
 from dentalpin_import.reader.sheet_spill import SpilledRecords
@@ -120,6 +120,14 @@ def start(header: list[str], *, sheet, mapping, decoded: Decoded, delimiter="", 
     return ParsedSheet(spec, decoded, delimiter, header, ignored, match=found, **more)
 
 
+# Date headers in languages that write the day first (Fecha…, F. nac., Data…, Date de…, Né le).
+DAY_FIRST_HEADERS = ("fecha", "fnac", "fec", "data", "datede", "nele")
+
+
+def _day_first(header: str) -> bool:
+    return normalise(header).startswith(DAY_FIRST_HEADERS)
+
+
 class _Keys:
     """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
 
@@ -151,6 +159,7 @@ def read_rows(
     keys = _Keys()
     positions = parsed.match.positions
     labels = {name: parsed.header[i].strip() for name, i in positions.items()}
+    day_first = frozenset(name for name, label in labels.items() if _day_first(label))
     # The raw cells' names, worked out once: a blank header is "column n".
     names = [h.strip() or f"column {i + 1}" for i, h in enumerate(parsed.header)]
     for line, cells in rows:
@@ -158,7 +167,7 @@ def read_rows(
             continue  # blank lines hold nothing to lose
         if len(parsed.samples) < SAMPLE_ROWS:
             parsed.samples.append(list(cells))
-        row = Cells(line, {}, labels)
+        row = Cells(line, {}, labels, day_first)
         yield _record(parsed, row, cells, positions, keys, source_system, clean, names)
 
 

@@ -124,8 +124,13 @@ def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def parse_day(text: str) -> tuple[dt.date | None, str | None]:
-    """Return (date, problem code): ISO is clean, an unambiguous other order is `non_iso_date`."""
+def parse_day(text: str, day_first: bool = False) -> tuple[dt.date | None, str | None]:
+    """Return (date, problem code): ISO is clean, an unambiguous other order is `non_iso_date`.
+
+    `day_first` (a column headed in Spanish, Portuguese or French, where dates
+    are written day first) reads `05/03/2024` as 5 March instead of refusing it
+    as ambiguous; it is still noted as `non_iso_date`.
+    """
     iso = ISO_DATE.match(text)
     if iso:
         day = _date_or_none(*(int(g) for g in iso.groups()))
@@ -134,21 +139,28 @@ def parse_day(text: str) -> tuple[dt.date | None, str | None]:
     if not other:
         return None, BAD_DATE
     a, b, year = (int(g) for g in other.groups())
-    day_first = _date_or_none(year, b, a)
-    month_first = _date_or_none(year, a, b)
-    if day_first and month_first and day_first != month_first:
+    as_day_first = _date_or_none(year, b, a)
+    as_month_first = _date_or_none(year, a, b)
+    if as_day_first and as_month_first and as_day_first != as_month_first and not day_first:
         return None, AMBIGUOUS_DATE
-    found = day_first or month_first
+    found = as_day_first or as_month_first
     return (found, NON_ISO_DATE) if found else (None, BAD_DATE)
 
 
 class Cells:
     """Typed access to one row's cells (keyed by the sheet's column names) for one line."""
 
-    def __init__(self, line: int, values: dict[str, str], labels: dict[str, str] | None = None):
+    def __init__(
+        self,
+        line: int,
+        values: dict[str, str],
+        labels: dict[str, str] | None = None,
+        day_first: frozenset[str] = frozenset(),
+    ):
         self.line = line
         self.values = values
         self.labels = labels or {}  # field name -> its header as written in the file
+        self.day_first = day_first  # date fields whose header says dates are day first
         self.problems: list[RowProblem] = []
 
     def problem(self, column: str, value: str, code: str, *, blocking=False, detail="") -> None:
@@ -167,7 +179,7 @@ class Cells:
         value = self.text(column, required=required)
         if not value:
             return None
-        day, code = parse_day(value.split("T")[0].split(" ")[0])
+        day, code = parse_day(value.split("T")[0].split(" ")[0], column in self.day_first)
         self._report_date(column, value, day, code)
         return day
 
@@ -177,7 +189,7 @@ class Cells:
         if not value:
             return None
         day_part, _, time_part = value.replace("T", " ").partition(" ")
-        day, code = parse_day(day_part)
+        day, code = parse_day(day_part, column in self.day_first)
         clock = TIME.match(time_part.strip()) if time_part.strip() else None
         if time_part.strip() and (clock is None or int(clock[1]) > 23 or int(clock[2]) > 59):
             day, code = None, BAD_DATE

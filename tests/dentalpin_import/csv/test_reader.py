@@ -238,3 +238,20 @@ def test_a_utf8_file_with_stray_bytes_of_another_encoding_is_refused_not_garbled
     assert refused.value.code == csv_sheets.UNDECODABLE
     assert "mixes UTF-8 with another encoding" in str(refused.value)
     assert names(read_sheet(path, encoding="cp1252"))[0] == ("JosÃ©", "MuÃ±oz PeÃ±a")
+
+
+def test_a_date_under_a_spanish_portuguese_or_french_header_is_read_day_first(tmp_path):
+    rows = [
+        ["ID paciente", "Nombre", "Apellidos", "Fecha de nacimiento"],
+        ["P1", "Ana", "Gil", "03/04/1975"],
+        ["P2", "Luis", "Sanz", "12/25/1980"],
+    ]
+    sheet = read_sheet(write(tmp_path / "p.csv", rows))
+    ana, luis = sheet.parsed.records
+    assert str(ana.date_of_birth) == "1975-04-03"
+    assert str(luis.date_of_birth) == "1980-12-25"  # no 25th month: read the only way it can be
+    assert [p.code for p in sheet.problems] == ["non_iso_date", "non_iso_date"]
+    english = [["LegacyPatientID", "First Name", "Last Name", "Date of Birth"], rows[1]]
+    sheet = read_sheet(write(tmp_path / "e.csv", english))
+    assert sheet.parsed.records[0].date_of_birth is None
+    assert [p.code for p in sheet.problems] == ["ambiguous_date"]

@@ -58,6 +58,9 @@ def test_a_spanish_sheet_imports_with_its_dni_sealed_and_notes_find_the_patient_
     with scopes_disabled():
         note = ClinicalNote.objects.get(patient=found["H-1"])
     assert note.text == "Revisión anual"
+    # "Fecha" is a Spanish header: 05/03/2024 is 5 March.
+    local = note.written_at.astimezone(zoneinfo.ZoneInfo(clinic.timezone))
+    assert local.date() == dt.date(2024, 3, 5)
     assert ImportWarning.objects.filter(code="csv.patient_matched_by_national_id").exists()
 
 

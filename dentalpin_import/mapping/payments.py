@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import BigIntegerField, Subquery
+from django.db.models.functions import Cast
+
 from clinics.models import AppliedTreatment, Payment, PaymentMethod
 from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.clients import patients_by_client
 from dentalpin_import.mapping.debts import earned_by_patient
 from dentalpin_import.mapping.instances import build
+from dentalpin_import.models import EntityMapping
 from dentalpin_import.reader.records import SourcePayment
 from dentalpin_import.reader.values import to_cents
 
@@ -236,6 +240,21 @@ class RefundOriginals:
             rows = Payment.objects.filter(
                 clinic=ctx.clinic, refund_of__in_ids=candidates
             ).order_by()
+            if ctx.updating:
+                # Refunds a later file changed are mapped again: what they refunded before
+                # is not refunded on top of what they refund now.
+                rows = rows.exclude(pk__in=Subquery(again(ctx, refunds)))
             for original_id, amount in rows.values_list("refund_of_id", "amount"):
                 found.refunded[original_id] = found.refunded.get(original_id, 0) + amount
         return found
+
+
+def again(ctx: MappingContext, records):
+    """Ids of the payments these records were mapped to (a cutover maps them again)."""
+    mapped = EntityMapping.objects.filter(
+        clinic=ctx.clinic,
+        source_system=ctx.source_system,
+        entity_type="payment",
+        canonical_uuid__in=[r.canonical_uuid for r in records],
+    )
+    return mapped.values(target=Cast("target_id", BigIntegerField()))

@@ -10,6 +10,7 @@ from dentalpin_import.models import (
     EntityMapping,
     ImportConflict,
     ImportJob,
+    ImportWarning,
     MissingRecord,
     RowUpdate,
 )
@@ -174,3 +175,17 @@ def test_dry_run_figures_equal_the_real_run_and_a_second_cutover_changes_nothing
     second, _ = imported(tmp_path, clinic, rows, "second")
     for figures in second["entities"].values():
         assert figures["updated"] == figures["conflicts"] == figures["created"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_refund_is_updated_and_money_still_adds_up(tmp_path, clinic, first):
+    # 70 of the 100 paid: the refund's earlier 40 must not count on top of it.
+    report, _ = imported(
+        tmp_path, clinic, later_rows({("payment", "3"): {"amount": "-70.00"}}), "later"
+    )
+    refund = mapped(clinic, Payment, "payment", 3)
+    assert refund.is_refund and str(refund.amount) == "70.00"
+    assert refund.refund_of_id == mapped(clinic, Payment, "payment", 1).pk
+    assert report["entities"]["payment"]["updated"] == 1
+    assert not ImportWarning.objects.filter(job_id=report["job_id"], code="payment.refund_exceeds")
+    assert report["reconciliation"]["adds_up"] is True, report["reconciliation"]

@@ -24,6 +24,13 @@ MAX_EXAMPLES = 5
 MAX_PROBLEMS = 200
 
 
+# What a PatientID that finds no patient, or several, says in the preview.
+PATIENT_TEXTS = {
+    "patient_not_found": "PatientID matches no patient of the clinic (yet)",
+    "patient_ambiguous": "PatientID matches several patients of the clinic",
+}
+
+
 def problem_groups(sheet: SheetSource, clinic) -> list[dict]:
     """Problems grouped by code, pre-flight style: `kind`, `count`, `text`, `examples`."""
     groups: dict[str, list[str]] = defaultdict(list)
@@ -34,10 +41,7 @@ def problem_groups(sheet: SheetSource, clinic) -> list[dict]:
         texts[key] = f"{p.column}: {SUMMARY[p.code]}"
     for code, lines in unmatched_patients(sheet, clinic).items():
         groups[code] += lines
-        texts[code] = {
-            "patient_not_found": "PatientID matches no patient of the clinic (yet)",
-            "patient_ambiguous": "PatientID matches several patients of the clinic",
-        }[code]
+        texts[code] = PATIENT_TEXTS[code]
     return [
         {
             "kind": key.split(":", 1)[0],

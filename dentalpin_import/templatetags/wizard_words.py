@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from dentalpin_import.names import entity_label
+from dentalpin_import.reader.sheet_values import SUMMARY
 
 register = template.Library()
 
@@ -45,6 +46,23 @@ FIELD_LABELS = {
     "concept": gettext_lazy("Concept"),
 }
 # The runner's phases: "level N <group>" (mapping/registry.py LEVELS) and a few named ones.
+# What is wrong in a sheet's column (reader/sheet_values.py SUMMARY, jobs/sheet_preview.py),
+# repeated as literals so makemessages finds them; a test keeps them equal to SUMMARY.
+SHEET_PROBLEMS = {
+    "missing_value": gettext_lazy("no value"),
+    "bad_date": gettext_lazy("not a date"),
+    "ambiguous_date": gettext_lazy("ambiguous date (day and month could be either way round)"),
+    "non_iso_date": gettext_lazy("date not written YYYY-MM-DD (read anyway)"),
+    "unknown_value": gettext_lazy("unknown value"),
+    "invalid_nhs_number": gettext_lazy("not a valid NHS number"),
+    "invalid_national_id": gettext_lazy("not a valid national id (kept out of the patient)"),
+    "bad_email": gettext_lazy("not an e-mail address"),
+    "bad_clinical_code": gettext_lazy("not a SNOMED CT or ICD-10 code"),
+    "extra_values": gettext_lazy("more values than the header has columns"),
+    "duplicate_key": gettext_lazy("the same row again (skipped)"),
+    "patient_not_found": gettext_lazy("PatientID matches no patient of the clinic (yet)"),
+    "patient_ambiguous": gettext_lazy("PatientID matches several patients of the clinic"),
+}
 # The delimiter a sheet was read with, as reader/csv_sheets.py DELIMITERS names it.
 DELIMITERS = {
     "comma": gettext_lazy("comma"),
@@ -145,6 +163,26 @@ def delimiter_name(name: str) -> str:
     """A sheet's delimiter in the page's language ("semicolon" is "punto y coma")."""
     label = DELIMITERS.get(str(name))
     return str(label) if label is not None else str(name)
+
+
+@register.filter
+def sheet_problem_group(group: dict) -> str:
+    """A sheet preview's group of problems ("3 rows: DateOfBirth: not a date") in words.
+
+    The group keeps its line as text (jobs/sheet_preview.py); the column is read back
+    from it, the count and the problem are told in the page's language.
+    """
+    count, kind, text = group.get("count", 0), group.get("kind", ""), group.get("text", "")
+    problem = SHEET_PROBLEMS.get(kind)
+    if problem is None:
+        return text
+    head, tail = f"{count} rows: ", f": {SUMMARY.get(kind, '')}"
+    column = text[len(head) : -len(tail)] if text.startswith(head) and text.endswith(tail) else ""
+    what = f"{column}: {problem}" if column else str(problem)
+    return ngettext("%(count)s row: %(what)s", "%(count)s rows: %(what)s", count) % {
+        "count": f"{count:,}",
+        "what": what,
+    }
 
 
 @register.filter

@@ -3,6 +3,8 @@
 import pytest
 from django.utils import translation
 
+from dentalpin_import.jobs.sheet_preview import PATIENT_TEXTS
+from dentalpin_import.reader.sheet_values import SUMMARY
 from dentalpin_import.templatetags import wizard_words as W
 
 DANGLING = {
@@ -88,7 +90,8 @@ def test_phases_and_delimiters_in_spanish():
 def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
     sheet = tmp_path / "pacientes.csv"
     sheet.write_text(
-        "PatientID;FirstName;LastName;DateOfBirth\nP1;Ana;Ruiz;1980-01-02\n", encoding="utf-8"
+        "PatientID;FirstName;LastName;DateOfBirth\nP1;Ana;Ruiz;1980-01-02\nP2;Eva;Gil;ayer\n",
+        encoding="utf-8",
     )
     with open(sheet, "rb") as fh:
         response = staff_client.post(
@@ -96,3 +99,30 @@ def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
         )
     page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<dd class="delimiter">punto y coma</dd>' in page
+    assert "<li>1 fila: DateOfBirth: no es una fecha — " in page
+
+
+def test_the_sheet_problems_the_page_translates_are_the_readers_own():
+    assert {k: str(v) for k, v in W.SHEET_PROBLEMS.items()} == {**SUMMARY, **PATIENT_TEXTS}
+
+
+@pytest.mark.parametrize(
+    "group, english, spanish",
+    [
+        (
+            {"kind": "bad_date", "count": 3, "text": "3 rows: DateOfBirth: not a date"},
+            "3 rows: DateOfBirth: not a date",
+            "3 filas: DateOfBirth: no es una fecha",
+        ),
+        (
+            {"kind": "patient_not_found", "count": 1, "text": "1 rows: PatientID matches …"},
+            "1 row: PatientID matches no patient of the clinic (yet)",
+            "1 fila: PatientID no coincide con ningún paciente de la clínica (todavía)",
+        ),
+    ],
+)
+def test_a_sheets_problems_are_counted_and_named_in_the_pages_language(group, english, spanish):
+    with translation.override("en"):
+        assert W.sheet_problem_group(group) == english
+    with translation.override("es"):
+        assert W.sheet_problem_group(group) == spanish

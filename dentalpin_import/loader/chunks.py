@@ -263,8 +263,9 @@ class ChunkWriter:
             with transaction.atomic():
                 self.prepare(records)
                 outcomes = [(r, self.map_one(r, result)) for r in records]
-                pending, notes = self.pending_updates(outcomes, known)
+                pending, notes, reshaped = self.pending_updates(outcomes, known)
                 merged = merge.merge(self.ctx, self.entity, pending, self.ctx.on_conflict)
+                merge.reshaped(self.ctx, self.entity, reshaped, merged)
         except Exception as exc:
             if stops_the_job(exc):
                 raise
@@ -283,9 +284,10 @@ class ChunkWriter:
                 setattr(self.counts, kind, getattr(self.counts, kind) + 1)
         result.warnings += self.note_warnings(notes)
 
-    def pending_updates(self, outcomes, known: dict) -> tuple[list, list]:
-        """What to merge of each mapped outcome: its main row, and its further rows
-        (family shares) when the earlier file produced as many of the same kind."""
+    def pending_updates(self, outcomes, known: dict) -> tuple[list, list, list]:
+        """What to merge of each mapped outcome: its main row, and its further rows (family
+        shares, alerts found in a patient's notes) when the earlier file produced as many of
+        the same kinds; and the rows the later file would turn into other kinds of rows."""
         extra_type = self.entity + EXTRA_SUFFIX
         wanted = [
             f"{record.canonical_uuid}:{i}"
@@ -294,33 +296,44 @@ class ChunkWriter:
             for i in range(1, len(outcome.instances))
         ]
         extras = mappings_to_compare(self.ctx, extra_type, wanted) if wanted else {}
-        pending, notes = [], []
+        pending, notes, reshaped = [], [], []
         for record, outcome in outcomes:
             if outcome is None:
                 continue  # failed or deferred: counted and warned
             key = record.canonical_uuid
             _, _, _, pk, digest, written, table, target = known[key]
             instances = outcome.instances
-            if not instances or instances[0].pk is not None or instances[0]._meta.db_table != table:
-                # Now left out by the rules, linked to another row, or another kind of row
-                # than before: the clinic's row stays as it is, the mapping too.
+            if not instances or instances[0].pk is not None:
+                # Now left out by the rules, or linked to another row: the clinic's row
+                # stays as it is, the mapping too.
+                continue
+            main = instances[0]
+            if main._meta.db_table != table:
+                # Another kind of row than before (an alert whose new text is no longer
+                # medical): never replaced on its own, listed for staff.
+                reshaped.append((record, table, target, merge.KIND, table, main._meta.db_table))
                 continue
             further = [extras.get(f"{key}:{i}") for i in range(1, len(instances))]
-            if any(
-                m is None or m[6] != obj._meta.db_table
+            same_shape = all(
+                m is not None and m[6] == obj._meta.db_table
                 for m, obj in zip(further, instances[1:], strict=True)
-            ):
-                continue  # split otherwise than before: staff see it in the changes
-            new_digest = record_digest(record)
-            instances[0].pk = int(target)
-            main = merge.Pending(key, record, instances[0], pk, digest, written, new_digest)
-            pending.append(main)
+            )
+            if not same_shape:
+                before = len(extras_of(extras, key))
+                reshaped.append((record, table, target, merge.FURTHER, before, len(instances) - 1))
+                if any(type(obj) is type(main) for obj in instances[1:]):
+                    continue  # a split otherwise than before (family shares): all or nothing
+                further, instances = [], instances[:1]
+            main.pk = int(target)
+            pending.append(
+                merge.Pending(key, record, main, pk, digest, written, record_digest(record))
+            )
             for i, (m, obj) in enumerate(zip(further, instances[1:], strict=True), 1):
                 obj.pk = int(m[7])
                 pending.append(merge.Pending(f"{key}:{i}", record, obj, m[3], "", m[5], ""))
             merge.link_to_saved(instances)
             notes.append(outcome)
-        return pending, notes
+        return pending, notes, reshaped
 
     def count_known(
         self, mine: bool, is_marker: bool, linked: bool = False, copy: str | None = None
@@ -644,6 +657,11 @@ class ChunkWriter:
                 self.count_saved([], [outcome], result)
         if raced:
             self.look_up = True
+
+
+def extras_of(extras: dict, key: str) -> list:
+    """The further rows' mappings of `key` among those looked up."""
+    return [m for k, m in extras.items() if k.rsplit(":", 1)[0] == key]
 
 
 def deliberate(w: MappingWarning) -> bool:

@@ -49,6 +49,9 @@ ON_CONFLICT = (KEEP_CLINIC, TAKE_FILE)
 # Outcomes of one changed row, as the report counts them.
 UPDATED, CONFLICT, UNCHANGED = "updated", "conflicts", "already_mapped"
 RANK = {UNCHANGED: 0, UPDATED: 1, CONFLICT: 2}  # a source row counts as its worst part
+# The `field` of a conflict about a row's shape rather than one of its values: the later
+# file makes it another kind of row, or gives it another number of further rows.
+KIND, FURTHER = "__kind__", "__further_rows__"
 
 
 @dataclass
@@ -137,6 +140,36 @@ def link_to_saved(instances) -> None:
                 target = cache[f.name]
                 if target is not None and target.pk is not None:
                     setattr(obj, f.attname, target.pk)
+
+
+def reshaped(ctx, entity_type: str, rows: list, result: MergeResult) -> None:
+    """Record, as conflicts the clinic's side wins, the rows the later file reshapes.
+
+    `rows` are (record, table, target id, field, value before, value in the file): the
+    row would become another kind of row, or its further rows (family shares, alerts
+    found in a patient's notes) would be others. Nothing is deleted or replaced; staff
+    see them with the conflicts. Taking the file's value is not offered for them.
+    """
+    conflicts = []
+    for record, table, target, name, before, now in rows:
+        result.outcomes[record.canonical_uuid] = CONFLICT
+        conflicts.append(
+            ImportConflict(
+                job=ctx.job,
+                clinic=ctx.clinic,
+                entity_type=entity_type,
+                canonical_uuid=record.canonical_uuid,
+                source_id=str(record.source_id)[:200],
+                target_table=table,
+                target_id=str(target),
+                field=name,
+                value_at_import=_json_text(before),
+                clinic_value=_json_text(before),
+                file_value=_json_text(now),
+                resolution=Resolution.KEPT_CLINIC,
+            )
+        )
+    ImportConflict.objects.bulk_create(conflicts, batch_size=500)
 
 
 def _current(model, names, pks) -> dict[int, dict]:

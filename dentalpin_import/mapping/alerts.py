@@ -84,7 +84,9 @@ class PatientAlertMapper(BaseMapper):
         found = rules.classify(record.text)
         if found.is_medical:
             known = ctx.chunk["known"].get((patient_id, rules.fold(record.text)))
-            if known is not None and known.kind == found.kind:
+            # While updating (a later file changed it), the row is built anew to be merged
+            # into the alert it became, which `known` may well be.
+            if known is not None and known.kind == found.kind and not ctx.updating:
                 return known
             return medical_alert(
                 ctx,

@@ -107,8 +107,11 @@ class Line:
     severity: str
 
 
-def _mapped(clinic, pairs) -> dict[tuple[str, str], tuple[str, str]]:
-    """(entity type, canonical id) → (table, id) for the pairs that became clinic rows."""
+def _mapped(clinic, pairs, source_system: str = "") -> dict[tuple[str, str], tuple[str, str]]:
+    """(entity type, canonical id) → (table, id) for the pairs that became clinic rows.
+
+    With the job's source system the look-up follows the mappings' unique index all the way.
+    """
     by_type = defaultdict(set)
     for entity_type, uuid in pairs:
         if entity_type and uuid:
@@ -118,6 +121,8 @@ def _mapped(clinic, pairs) -> dict[tuple[str, str], tuple[str, str]]:
         rows = EntityMapping.objects.filter(
             clinic=clinic, entity_type=entity_type, canonical_uuid__in=uuids
         ).exclude(target_table=SKIP_TABLE)
+        if source_system:
+            rows = rows.filter(source_system=source_system)
         for uuid, table, target in rows.values_list("canonical_uuid", "target_table", "target_id"):
             found[(entity_type, uuid)] = (table, target)
     return found
@@ -154,10 +159,11 @@ def _key(warning, source_system: str) -> str:
 def record_names(clinic, warnings, source_system: str = "") -> dict[int, str]:
     """warning id → how staff would name the record it is about ("" when it cannot be told)."""
     keys = {w.pk: _key(w, source_system) for w in warnings}
-    own = _mapped(clinic, ((w.entity_type, keys[w.pk]) for w in warnings))
+    own = _mapped(clinic, ((w.entity_type, keys[w.pk]) for w in warnings), source_system)
     patients = _mapped(
         clinic,
         (("patient", (w.params or {}).get("patient_uuid")) for w in warnings),
+        source_system,
     )
     rows = _rows(clinic, list(own.values()) + list(patients.values()))
     names = {}

@@ -14,7 +14,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from dentalpin_import.names import entity_label
+from dentalpin_import.names import ENTITY_LABELS, entity_label, plain_words
 from dentalpin_import.reader.sheet_values import SUMMARY
 
 register = template.Library()
@@ -105,15 +105,35 @@ def sample_table(samples) -> dict:
     return {"columns": [(key, field_label(key)) for key in columns], "rows": rows}
 
 
+def field_words(field: str) -> str:
+    """A payload field in words: a link by the kind it points at, else its column name."""
+    base = field.removesuffix("_uuid")
+    if base != field:
+        return entity_label(base, 1) if base in ENTITY_LABELS else plain_words(base)
+    label = FIELD_LABELS.get(field)
+    return str(label).lower() if label is not None else plain_words(field)
+
+
 @register.filter
 def preflight_text(problem: dict) -> str:
     """A pre-flight problem as a sentence, its record kinds by name and counted right."""
     count = problem.get("count", 0)
     kind = entity_label(problem.get("entity_type", ""), count)
-    values = {"count": f"{count:,}", "kind": kind, "field": problem.get("field", "")}
+    field = problem.get("field", "")
+    values = {"count": f"{count:,}", "kind": kind, "field": field_words(field)}
     what = problem.get("kind")
     if what == "dangling_reference":
-        values["target"] = entity_label(problem.get("target", ""), 2)
+        target = problem.get("target", "")
+        values["target"] = entity_label(target, 2)
+        if field == f"{target}_uuid":  # the field says no more than the kind it points at
+            return (
+                ngettext(
+                    "%(count)s %(kind)s points at %(target)s that are not in the file",
+                    "%(count)s %(kind)s point at %(target)s that are not in the file",
+                    count,
+                )
+                % values
+            )
         return (
             ngettext(
                 "%(count)s %(kind)s points at %(target)s that are not in the file (%(field)s)",

@@ -60,8 +60,8 @@ def test_the_preview_leads_with_a_summary_and_what_happens_next(staff_client, tm
     assert order == sorted(order)
     assert "The file holds 22 records from gesden." in page
     assert "2 problems were found in the records: the import will report them as warnings" in page
-    assert "1 appointment has no professional_uuid" in page
-    assert "1 appointment points at patients that are not in the file (patient_uuid)" in page
+    assert "1 appointment has no professional — e.g. 90" in page
+    assert "1 appointment points at patients that are not in the file — e.g. 90" in page
     # A warning about the whole file names no record: never "(None None)".
     assert "the whole file: export started" in page and "None" not in page
     assert '<details class="file-warnings">' in page

@@ -18,10 +18,10 @@ DANGLING = {
 @pytest.mark.parametrize(
     "language, count, expected",
     [
-        ("en", 1, "1 appointment points at patients that are not in the file (patient_uuid)"),
-        ("en", 3, "3 appointments point at patients that are not in the file (patient_uuid)"),
-        ("es", 1, "1 cita apunta a pacientes que no están en el archivo (patient_uuid)"),
-        ("es", 1200, "1,200 citas apuntan a pacientes que no están en el archivo (patient_uuid)"),
+        ("en", 1, "1 appointment points at patients that are not in the file"),
+        ("en", 3, "3 appointments point at patients that are not in the file"),
+        ("es", 1, "1 cita apunta a pacientes que no están en el archivo"),
+        ("es", 1200, "1,200 citas apuntan a pacientes que no están en el archivo"),
     ],
 )
 def test_a_preflight_problem_reads_as_a_sentence_in_the_right_number(language, count, expected):
@@ -126,3 +126,22 @@ def test_a_sheets_problems_are_counted_and_named_in_the_pages_language(group, en
         assert W.sheet_problem_group(group) == english
     with translation.override("es"):
         assert W.sheet_problem_group(group) == spanish
+
+
+def test_fields_are_named_in_words_never_by_their_code():
+    with translation.override("en"):
+        missing = {"kind": "missing_field", "entity_type": "appointment", "count": 2}
+        assert W.preflight_text({**missing, "field": "professional_uuid"}) == (
+            "2 appointments have no professional"
+        )
+        assert W.preflight_text({**missing, "field": "document_uuid"}) == (
+            "2 appointments have no document"
+        )
+        other_link = {**DANGLING, "field": "payer_patient_uuid", "count": 1}
+        assert W.preflight_text(other_link) == (
+            "1 appointment points at patients that are not in the file (payer patient)"
+        )
+    with translation.override("es"):
+        assert W.preflight_text({**missing, "field": "amount", "count": 1}) == (
+            "1 cita no tiene importe"
+        )

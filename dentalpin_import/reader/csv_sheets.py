@@ -134,6 +134,11 @@ def decode(data: bytes, encoding: str | None = None) -> Decoded:
     return _guess_single_byte(data)
 
 
+NON_ASCII = bytes(range(0x80, 0x100))
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+C1_BYTES = re.compile(rb"[\x80-\x9f]")
+SCORED = 262144  # bytes, hence characters, of each reading compared
+CHARDET_SAMPLE = 1 << 20
 UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -145,31 +150,33 @@ def _refuse_mixed(data: bytes, first_bad: int) -> None:
     Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
     without a word of warning; better to say so and let the sender re-save it.
     """
-    utf8 = len(UTF8_SEQUENCE.findall(data))
-    non_ascii = sum(1 for b in data if b >= 0x80)
-    stray = non_ascii - sum(len(m) for m in UTF8_SEQUENCE.findall(data))
-    if utf8 >= 2 and utf8 >= stray:
+    sequences = UTF8_SEQUENCE.findall(data)
+    non_ascii = len(data) - len(data.translate(None, NON_ASCII))
+    stray = non_ascii - sum(len(m) for m in sequences)
+    if len(sequences) >= 2 and len(sequences) >= stray:
         raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
 
 
 def _guess_single_byte(data: bytes) -> Decoded:
-    guess = chardet.detect(data, include_encodings=("utf-8",) + SINGLE_BYTE)
+    """Choose among the single-byte encodings by how the start of the file reads in each.
+
+    Only the start is decoded for each candidate (a single-byte encoding gives
+    one character per byte), and the whole file once, in the one chosen.
+    """
+    guess = chardet.detect(data[:CHARDET_SAMPLE], include_encodings=("utf-8",) + SINGLE_BYTE)
     if guess["encoding"] is None:
         raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
     proposed = CHARDET_NAMES.get(guess["encoding"].lower().replace("_", "-"))
-    readings = {}
-    for name in dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE):
-        try:
-            readings[name] = data.decode(name)
-        except UnicodeDecodeError:
-            continue  # Windows-1252 leaves five bytes undefined: not this one
-    order = list(readings)
-    best = min(order, key=lambda e: (implausibility(readings[e][:262144]), order.index(e)))
+    order = list(dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE))
+    if CP1252_UNDEFINED.search(data):
+        order.remove("windows-1252")  # Windows-1252 leaves five bytes undefined: not this one
+    start = data[:SCORED]
+    best = min(order, key=lambda e: (implausibility(start.decode(e)), order.index(e)))
     how = f"detected (chardet proposed {guess['encoding']})"
-    if best in ("windows-1252", "iso-8859-1") and not any(0x80 <= b <= 0x9F for b in data):
+    if best in ("windows-1252", "iso-8859-1") and not C1_BYTES.search(data):
         # Without bytes 0x80–0x9F the two read identically: name the superset.
         best, how = "windows-1252", how + "; Latin-1 reads the same"
-    return Decoded(readings[best], best, how)
+    return Decoded(data.decode(best), best, how)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -193,6 +200,7 @@ def parse(
 ) -> ParsedSheet:
     """Decode and read a whole sheet into typed records; raise `ReadError` to refuse it."""
     decoded = decode(data, encoding)
+    del data  # the text holds it all now; the caller keeps no other reference (read_sheet)
     delimiter = sniff_delimiter(decoded.text)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     # Strict: a quote opened and never closed must refuse the file, not swallow every

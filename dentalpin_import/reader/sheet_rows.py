@@ -9,6 +9,7 @@ No Django models here. See docs/manual.en.md, "Spreadsheets".
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -129,20 +130,25 @@ def _day_first(header: str) -> bool:
 
 
 class _Keys:
-    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`."""
+    """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`.
+
+    Keys are remembered by a 16-byte digest (a sheet's keys can be long: a note's
+    is its patient, date and text digest), so a large sheet's keys stay small.
+    """
 
     def __init__(self):
-        self.first_line: dict[str, int] = {}
-        self.seen: dict[str, int] = {}
+        self.first_line: dict[bytes, int] = {}
+        self.repeats: dict[bytes, int] = {}
 
     def source_id(self, key: str, row: Cells) -> str:
-        self.seen[key] = self.seen.get(key, 0) + 1
-        if key not in self.first_line:
-            self.first_line[key] = row.line
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        first = self.first_line.setdefault(digest, row.line)
+        if first == row.line:
             return key
-        detail = WHAT[DUPLICATE_KEY].format(first=self.first_line[key])
+        seen = self.repeats[digest] = self.repeats.get(digest, 1) + 1
+        detail = WHAT[DUPLICATE_KEY].format(first=first)
         row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
-        return f"{key}#{self.seen[key]}"
+        return f"{key}#{seen}"
 
 
 def read_rows(

@@ -195,5 +195,6 @@ def read_sheet(
             path, sheet=sheet, worksheet=worksheet, mapping=mapping, max_bytes=max_bytes
         )
         return SheetSource(parsed, path)
-    data = read_file(path, max_bytes)
-    return SheetSource(parse(data, sheet=sheet, encoding=encoding, mapping=mapping), path, data)
+    # No name holds the bytes: `parse` lets them go once decoded.
+    parsed = parse(read_file(path, max_bytes), sheet=sheet, encoding=encoding, mapping=mapping)
+    return SheetSource(parsed, path)

@@ -33,7 +33,9 @@ class SpilledRecords:
         self._file = tempfile.TemporaryFile(prefix="dentalpin-sheet-")
         self._aead = AESGCM(AESGCM.generate_key(bit_length=128))
         self._chunks: list[tuple[int, int]] = []  # (offset, length) of each sealed chunk
-        self._chunk_of: dict[str, int] = {}  # canonical id -> chunk number
+        # hash(canonical id) -> chunk number: small whatever the ids; a rare collision
+        # only reads one chunk more (`among` checks the ids themselves).
+        self._chunk_of: dict[int, int] = {}
         self._pending: list[SheetRecord] = []
         self.counts: Counter[str] = Counter()
         self.extend(records)
@@ -46,7 +48,7 @@ class SpilledRecords:
     def append(self, record: SheetRecord) -> None:
         self._pending.append(record)
         self.counts[record.entity_type] += 1
-        self._chunk_of[record.canonical_uuid] = len(self._chunks)
+        self._chunk_of[hash(record.canonical_uuid)] = len(self._chunks)
         if len(self._pending) >= CHUNK:
             self._flush()
 
@@ -96,8 +98,8 @@ class SpilledRecords:
 
     def among(self, keys: Iterable[str]) -> list[SheetRecord]:
         """The records whose canonical id is in `keys`, in file order, reading only their chunks."""
-        wanted = {k for k in keys if k in self._chunk_of}
-        numbers = sorted({self._chunk_of[k] for k in wanted})
+        wanted = {k for k in keys if hash(k) in self._chunk_of}
+        numbers = sorted({self._chunk_of[hash(k)] for k in wanted})
         found = []
         for number in numbers:
             chunk = self._chunk(number) if number < len(self._chunks) else self._pending

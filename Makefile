@@ -67,6 +67,7 @@ format: install
 
 bench: install
 	$(PY) benchmarks/import_speed.py
+	$(PY) benchmarks/cutover_speed.py
 
 clean:
 	rm -rf var/dentalpin.sqlite3* var/staging var/media

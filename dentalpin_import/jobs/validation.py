@@ -158,6 +158,8 @@ def failed_check(job: ImportJob) -> tuple[str, tuple[str, ...]] | None:
     if state.get("state") != "failed":
         return None
     code = state.get("code", "")
+    if not code:  # the server's trouble (a full disk, a stopped worker), not the file's
+        return "", ()
     failed, passed = FAILED_CHECK.get(code, (CONTENTS, _BEFORE_CONTENTS))
     if code == E.TRUNCATED and job.error == E.MSG_TRUNCATED_ENC:
         passed = (FILE_TYPE, PASSPHRASE)  # decrypted to the right start: the passphrase is right

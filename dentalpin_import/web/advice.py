@@ -24,7 +24,16 @@ DAMAGED = (
     ),
 )
 NOT_MADE_AS_DPMF = (_("The file was not made the way a DPMF export is."), NEW_EXPORT)
+# A refusal without a code is the server's: a full disk, a validation that stopped.
+SERVER = (
+    _("The server could not finish checking the file."),
+    _(
+        "The file is not to blame. Tell your administrator (the reason is under Technical "
+        "details), then upload the file again."
+    ),
+)
 ADVICE = {
+    "": SERVER,
     E.TRUNCATED: (
         _("The file is incomplete."),
         _(

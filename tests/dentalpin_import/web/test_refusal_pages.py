@@ -6,7 +6,9 @@ changed file says the passphrase is right; a wrong passphrase asks to retype it.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dentalpin_import.jobs import services
 from dentalpin_import.models import ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.web.helpers import upload
@@ -110,3 +112,17 @@ def test_a_file_of_another_kind_says_which_files_to_choose(staff_client, tmp_pat
     assert state(page, "file_type") == "failed"
     assert "This is not a DPMF export." in page and ".dpm.zst.enc" in page
     assert state(page, "complete") == "not run"
+
+
+@pytest.mark.django_db
+def test_a_server_problem_is_not_blamed_on_the_file(staff_client, clinic, staff_user, tmp_path):
+    path = b.small_clinic(tmp_path)
+    job = services.stage_upload(
+        clinic=clinic, user=staff_user, uploaded=SimpleUploadedFile(path.name, path.read_bytes())
+    )
+    services.refuse_job(job=job, error="validation stopped: MemoryError")
+    page = staff_client.get(f"/import/jobs/{job.pk}/validate/").content.decode()
+    assert "The server could not finish checking the file." in page
+    assert "The file is not to blame." in page
+    assert 'data-state="failed"' not in page and state(page, "complete") == "not run"
+    assert "validation stopped: MemoryError" in page.split('<details class="technical">')[1]

@@ -65,6 +65,9 @@ from dentalpin_import.reader.typed_stream import Unreadable, Waiting
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
+# What a skip marker's `written` holds when a rule left its row out (a voided debt):
+# a resumed job counts it as it counted it the first time.
+RULED_OUT = "ruled_out"
 MAPPING_COLUMNS = (
     "clinic",
     "source_system",
@@ -229,7 +232,8 @@ class ChunkWriter:
                 mine, marker, linked = known[key][:3]
                 copy = self.copies.check(key, self.ctx.final_pass)
                 if mine or marker or copy:
-                    self.count_known(mine, marker, linked, copy=copy)
+                    ruled = marker and known[key][5] == RULED_OUT
+                    self.count_known(mine, marker, linked, copy=copy, ruled_out=ruled)
                 else:
                     compare.append(key)
             elif not missing or missing[-1] != key:
@@ -336,14 +340,22 @@ class ChunkWriter:
         return pending, notes, reshaped
 
     def count_known(
-        self, mine: bool, is_marker: bool, linked: bool = False, copy: str | None = None
+        self,
+        mine: bool,
+        is_marker: bool,
+        linked: bool = False,
+        copy: str | None = None,
+        ruled_out: bool = False,
     ) -> None:
         """Count a row that is mapped already, by this job (an earlier attempt) or before it.
 
-        A `copy` of a row (`Copies`) this job mapped was skipped by its earlier attempt.
+        A `copy` of a row (`Copies`) this job mapped was skipped by its earlier attempt;
+        a skip marker says whether a rule left the row out (`RULED_OUT`).
         """
         if not mine:
             self.counts.already_mapped += 1
+        elif is_marker and ruled_out and not copy:
+            self.counts.ruled_out += 1  # this job's own earlier attempt
         elif is_marker or copy:
             self.counts.skipped += 1  # this job's own earlier attempt
         else:
@@ -526,7 +538,14 @@ class ChunkWriter:
             )
         rows += [
             self.mapping_values(
-                o, SKIP_TABLE, SKIP_TARGET_ID, False, now, job, self.entity + SKIP_SUFFIX
+                o,
+                SKIP_TABLE,
+                SKIP_TARGET_ID,
+                False,
+                now,
+                job,
+                self.entity + SKIP_SUFFIX,
+                written=("", RULED_OUT if o.ruled_out else ""),
             )
             for o in markers
         ]

@@ -249,6 +249,6 @@ def technical(job: ImportJob) -> list[tuple[str, str, bool]]:
         ),
         (_("Integrity hash declared (SHA-256)"), meta.get("integrity_hash", "")),
         (_("Integrity hash computed"), meta.get("integrity_hash_computed", "")),
-        (_("Refusal, as the command line prints it"), job.error),
+        (_("The refusal in full"), job.error),
     ]
     return [(label, str(value), value is job.error) for label, value in facts if value]

@@ -87,6 +87,10 @@ MSG_TRUNCATED_DB = (
     "{expected:,} (cut short while it was copied or downloaded); copy the file again, or ask for "
     "a new export"
 )
+MSG_TRUNCATED_PAGE = (
+    "the file is incomplete: its database ends in the middle of a page (cut short while it was "
+    "copied or downloaded); copy the file again, or ask for a new export"
+)
 MSG_TRUNCATED_START = (
     "the file is incomplete: it stops within the first bytes of a DPMF export (cut short while "
     "it was copied or downloaded); copy the file again, or ask for a new export"

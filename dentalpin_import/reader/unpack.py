@@ -86,6 +86,10 @@ def sqlite_header_problem(head: bytes, size: int) -> ReadError | None:
         return ReadError(
             E.TRUNCATED, E.MSG_TRUNCATED_DB.format(size=size, expected=pages * page_size)
         )
+    if size % page_size:
+        # A database is whole pages: one that ends inside a page was cut, even when its
+        # header's page count is stale (a writer that does not keep it current).
+        return ReadError(E.TRUNCATED, E.MSG_TRUNCATED_PAGE)
     return None
 
 

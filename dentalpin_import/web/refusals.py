@@ -65,6 +65,10 @@ TEMPLATES = (
         "short while it was copied or downloaded); copy the file again, or ask for a new export"
     ),
     gettext_noop(
+        "the file is incomplete: its database ends in the middle of a page (cut short while it "
+        "was copied or downloaded); copy the file again, or ask for a new export"
+    ),
+    gettext_noop(
         "the file is incomplete: it stops within the first bytes of a DPMF export (cut short "
         "while it was copied or downloaded); copy the file again, or ask for a new export"
     ),

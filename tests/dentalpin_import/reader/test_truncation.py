@@ -103,3 +103,14 @@ def test_a_tampered_file_is_not_called_incomplete(tmp_path, files):
     error = refused(tmp_path, bytes(changed))
     assert error.code == E.TAMPERED and "do not retype" not in str(error)
     assert "the passphrase is right" in str(error)
+
+
+@pytest.mark.parametrize("layer", ["raw", "zstd"])
+def test_a_cut_database_whose_header_count_is_stale_is_still_incomplete(tmp_path, files, layer):
+    """Some writers leave the header's page count stale; a cut inside a page still shows."""
+    plain = bytearray(files["raw"])
+    plain[92:96] = (int.from_bytes(plain[24:28], "big") + 1).to_bytes(4, "big")
+    cut = bytes(plain[: len(plain) // 2 + 100])
+    data = cut if layer == "raw" else D.zstd(cut)
+    error = refused(tmp_path, data)
+    assert (error.code, str(error)) == (E.TRUNCATED, E.MSG_TRUNCATED_PAGE)

@@ -81,3 +81,17 @@ def test_the_preview_in_spanish_shows_its_summary_and_continue_without_scrolling
     expect(sample.get_by_role("columnheader", name="Identificador en el sistema anterior"))
     page.get_by_role("button", name="Continuar", exact=True).click()
     expect(page.get_by_role("button", name="Empezar la importación")).to_be_visible()
+
+
+def test_the_preview_with_every_sample_open_fits_a_phone(
+    live_server, spanish_page, staff_user, tmp_path
+):
+    page = spanish_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, staff_user.username)
+    upload(page, live_server.url, b.small_clinic(tmp_path))
+    page.get_by_role("button", name="Continuar a la vista previa").click()
+    for summary in page.locator("details.samples > summary").all():
+        summary.click()
+    expect(page.locator("table.sample").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -262,7 +262,7 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
-        if self.mapped:
+        if self.mapped and self.later_export():
             # A later export of the clinic: what the earlier files had and this one lacks.
             with self.phase("rows missing from the file", []), self.chunk():
                 for entity_type in order:
@@ -283,6 +283,17 @@ class Runner:
         # What the job row says at the end: every warning stored for the job, those an
         # earlier attempt of it stored included.
         self.result.warnings = ImportWarning.objects.filter(job=self.job).count()
+
+    def later_export(self) -> bool:
+        """True when earlier jobs (not attempts of this one) imported rows of this source.
+
+        Only then can rows be missing from the file; a resumed first import keeps the
+        phases of an uninterrupted one.
+        """
+        earlier = EntityMapping.objects.filter(
+            clinic=self.job.clinic, source_system=self.ctx.source_system
+        ).exclude(job__in=self.ctx.finishing_jobs or (self.job.pk,))
+        return earlier.exists()
 
     def refresh_statistics(self, mappers) -> None:
         """Statistics of the tables the levels filled, for the second passes and the checks.

@@ -12,7 +12,7 @@ import re
 
 from django import template
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from dentalpin_import.names import ENTITY_LABELS, entity_label, plain_words
 from dentalpin_import.reader.sheet_values import SUMMARY
@@ -63,6 +63,40 @@ SHEET_PROBLEMS = {
     "patient_not_found": gettext_lazy("PatientID matches no patient of the clinic (yet)"),
     "patient_ambiguous": gettext_lazy("PatientID matches several patients of the clinic"),
 }
+# The same problems one line at a time (reader/sheet_values.py WHAT), and what became of the
+# value; `RowProblem.message` joins them as "line N, Column: what ('value'); consequence".
+SHEET_WHAT = {
+    "missing_value": gettext_noop("no value"),
+    "bad_date": gettext_noop("not a date (expected YYYY-MM-DD)"),
+    "ambiguous_date": gettext_noop(
+        "ambiguous date: day and month could be either way round (use YYYY-MM-DD)"
+    ),
+    "non_iso_date": gettext_noop("not YYYY-MM-DD, read as {read}"),
+    "unknown_value": gettext_noop("unknown value (expected one of {expected})"),
+    "invalid_nhs_number": gettext_noop(
+        "not a valid NHS number (10 digits with a mod-11 check digit)"
+    ),
+    "invalid_national_id": gettext_noop("not a valid national id"),
+    "bad_email": gettext_noop("not an e-mail address"),
+    "bad_clinical_code": gettext_noop(
+        "not a SNOMED CT (digits) or ICD-10 (letter and digits) code"
+    ),
+    "extra_values": gettext_noop("the row has more values than the header has columns"),
+    "duplicate_key": gettext_noop(
+        "the same key appears on line {first}; only the first row is imported"
+    ),
+}
+CONSEQUENCES = {
+    "the row is not imported": gettext_noop("the row is not imported"),
+    "left empty": gettext_noop("left empty"),
+}
+LINE_PROBLEM = re.compile(
+    r"^line (?P<line>\d+), (?P<column>.*?): (?P<what>.*) "
+    r"\((?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\)"
+    r"(?:; (?P<consequence>the row is not imported|left empty))?$",
+    re.S,
+)
+PLACE = re.compile(r"\{(\w+)\}")
 # The delimiter a sheet was read with, as reader/csv_sheets.py DELIMITERS names it.
 DELIMITERS = {
     "comma": gettext_lazy("comma"),
@@ -203,6 +237,42 @@ def sheet_problem_group(group: dict) -> str:
         "count": f"{count:,}",
         "what": what,
     }
+
+
+@register.filter
+def sheet_problem(problem: dict) -> str:
+    """One sheet problem ("line 3, DateOfBirth: not a date …") in the page's language.
+
+    A reason the reader words itself (a national id's) stays as it is.
+    """
+    message = str(problem.get("message", ""))
+    found = LINE_PROBLEM.match(message)
+    if found is None:
+        return message
+    what = _what(problem.get("code", ""), found.group("what"))
+    text = _("line %(line)s, %(column)s: %(what)s (%(value)s)") % {
+        "line": found.group("line"),
+        "column": found.group("column"),
+        "what": what,
+        "value": found.group("value"),
+    }
+    consequence = found.group("consequence")
+    return f"{text}; {_(CONSEQUENCES[consequence])}" if consequence else text
+
+
+def _what(code: str, what: str) -> str:
+    """`what` translated when it is the reader's own words for `code`, values put back."""
+    english = SHEET_WHAT.get(code)
+    if english is None:
+        return what
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+        for i, part in enumerate(PLACE.split(english))
+    )
+    found = re.fullmatch(pattern, what, re.S)
+    if found is None:
+        return what
+    return PLACE.sub(lambda m: found.group(m.group(1)), _(english))
 
 
 @register.filter

@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from dentalpin_import.jobs.sheet_preview import PATIENT_TEXTS
-from dentalpin_import.reader.sheet_values import SUMMARY
+from dentalpin_import.reader.sheet_values import SUMMARY, WHAT, RowProblem
 from dentalpin_import.templatetags import wizard_words as W
 
 DANGLING = {
@@ -100,6 +100,9 @@ def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
     page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<dd class="delimiter">punto y coma</dd>' in page
     assert "<li>1 fila: DateOfBirth: no es una fecha — " in page
+    line = "línea 3, DateOfBirth: no es una fecha (se esperaba AAAA-MM-DD) (&#x27;ayer&#x27;)"
+    assert line in page
+    assert "not a date" not in page and "left empty" not in page
 
 
 def test_the_sheet_problems_the_page_translates_are_the_readers_own():
@@ -145,3 +148,41 @@ def test_fields_are_named_in_words_never_by_their_code():
         assert W.preflight_text({**missing, "field": "amount", "count": 1}) == (
             "1 cita no tiene importe"
         )
+
+
+def test_the_line_problems_the_page_translates_are_the_readers_own():
+    assert W.SHEET_WHAT == WHAT
+
+
+@pytest.mark.parametrize(
+    "problem, spanish",
+    [
+        (
+            RowProblem(4, "DateOfBirth", "31/31/1980", "bad_date"),
+            "línea 4, DateOfBirth: no es una fecha (se esperaba AAAA-MM-DD) ('31/31/1980'); "
+            "se deja vacío",
+        ),
+        (
+            RowProblem(
+                5, "Sex", "X", "unknown_value", detail=WHAT["unknown_value"].format(expected="F, M")
+            ),
+            "línea 5, Sex: valor desconocido (se esperaba uno de F, M) ('X'); se deja vacío",
+        ),
+        (
+            RowProblem(
+                7, "(row)", "P1", "duplicate_key", True, WHAT["duplicate_key"].format(first=2)
+            ),
+            "línea 7, (row): la misma clave aparece en la línea 2; solo se importa la primera "
+            "fila ('P1')",
+        ),
+        (
+            RowProblem(8, "NationalID", "***12Z", "invalid_national_id", detail="bad letter"),
+            "línea 8, NationalID: bad letter ('***12Z'); se deja vacío",
+        ),
+    ],
+)
+def test_a_sheets_problem_by_line_reads_in_spanish(problem, spanish):
+    with translation.override("es"):
+        assert W.sheet_problem(problem.as_dict()) == spanish
+    with translation.override("en"):
+        assert W.sheet_problem(problem.as_dict()) == problem.message

@@ -275,6 +275,34 @@ def _what(code: str, what: str) -> str:
     return PLACE.sub(lambda m: found.group(m.group(1)), _(english))
 
 
+# How a sheet's encoding was chosen (reader/csv_sheets.py, reader/workbooks.py `Decoded.how`).
+HOW_WORDS = {
+    "given": gettext_lazy("as chosen"),
+    "byte order mark": gettext_lazy("byte order mark"),
+    "valid UTF-8": gettext_lazy("valid UTF-8"),
+}
+DETECTED = re.compile(
+    r"^detected \(chardet proposed (?P<name>[^)]*)\)(?P<latin>; Latin-1 reads the same)?$"
+)
+WORKBOOK = re.compile(r"^workbook \((?P<kind>[^)]*)\), sheet (?P<name>.*)$", re.S)
+
+
+@register.filter
+def encoding_how(how: str) -> str:
+    """Why a sheet was read in its encoding, in the page's language."""
+    how = str(how)
+    if how in HOW_WORDS:
+        return str(HOW_WORDS[how])
+    found = DETECTED.match(how)
+    if found:
+        text = _("detected (chardet proposed %(name)s)") % {"name": found.group("name")}
+        return text + ("; " + _("Latin-1 reads the same") if found.group("latin") else "")
+    found = WORKBOOK.match(how)
+    if found:
+        return _("workbook (%(kind)s), sheet %(name)s") % found.groupdict()
+    return how
+
+
 @register.filter
 def phase_name(phase: str) -> str:
     """A phase of the job's log in words: "level 2 patients and payers" → "2. patients…"."""

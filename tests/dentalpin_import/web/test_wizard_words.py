@@ -186,3 +186,22 @@ def test_a_sheets_problem_by_line_reads_in_spanish(problem, spanish):
         assert W.sheet_problem(problem.as_dict()) == spanish
     with translation.override("en"):
         assert W.sheet_problem(problem.as_dict()) == problem.message
+
+
+@pytest.mark.parametrize(
+    "how, spanish",
+    [
+        ("valid UTF-8", "UTF-8 válido"),
+        ("byte order mark", "marca de orden de bytes"),
+        ("given", "según lo elegido"),
+        (
+            "detected (chardet proposed ISO-8859-1); Latin-1 reads the same",
+            "detectada (chardet propuso ISO-8859-1); Latin-1 se lee igual",
+        ),
+        ("workbook (xlsx), sheet Pacientes", "libro (xlsx), hoja Pacientes"),
+        ("something new", "something new"),
+    ],
+)
+def test_how_a_sheets_encoding_was_chosen_in_spanish(how, spanish):
+    with translation.override("es"):
+        assert W.encoding_how(how) == spanish

@@ -5,6 +5,7 @@ from django.utils import translation
 
 from dentalpin_import.jobs.sheet_preview import PATIENT_TEXTS
 from dentalpin_import.reader.sheet_values import SUMMARY, WHAT, RowProblem
+from dentalpin_import.templatetags import sheet_words as S
 from dentalpin_import.templatetags import wizard_words as W
 
 DANGLING = {
@@ -82,8 +83,8 @@ def test_phases_and_delimiters_in_spanish():
         assert W.phase_name("level 9 unknown types (raw)") == "9. tipos guardados tal cual"
         assert W.phase_name("level 5") == "registros, nivel 5"
         assert W.phase_name("something new") == "something new"
-        assert W.delimiter_name("semicolon") == "punto y coma"
-        assert W.delimiter_name("tab") == "tabulador"
+        assert S.delimiter_name("semicolon") == "punto y coma"
+        assert S.delimiter_name("tab") == "tabulador"
 
 
 @pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
 
 
 def test_the_sheet_problems_the_page_translates_are_the_readers_own():
-    assert {k: str(v) for k, v in W.SHEET_PROBLEMS.items()} == {**SUMMARY, **PATIENT_TEXTS}
+    assert {k: str(v) for k, v in S.SHEET_PROBLEMS.items()} == {**SUMMARY, **PATIENT_TEXTS}
 
 
 @pytest.mark.parametrize(
@@ -126,9 +127,9 @@ def test_the_sheet_problems_the_page_translates_are_the_readers_own():
 )
 def test_a_sheets_problems_are_counted_and_named_in_the_pages_language(group, english, spanish):
     with translation.override("en"):
-        assert W.sheet_problem_group(group) == english
+        assert S.sheet_problem_group(group) == english
     with translation.override("es"):
-        assert W.sheet_problem_group(group) == spanish
+        assert S.sheet_problem_group(group) == spanish
 
 
 def test_fields_are_named_in_words_never_by_their_code():
@@ -151,7 +152,7 @@ def test_fields_are_named_in_words_never_by_their_code():
 
 
 def test_the_line_problems_the_page_translates_are_the_readers_own():
-    assert W.SHEET_WHAT == WHAT
+    assert S.SHEET_WHAT == WHAT
 
 
 @pytest.mark.parametrize(
@@ -183,9 +184,9 @@ def test_the_line_problems_the_page_translates_are_the_readers_own():
 )
 def test_a_sheets_problem_by_line_reads_in_spanish(problem, spanish):
     with translation.override("es"):
-        assert W.sheet_problem(problem.as_dict()) == spanish
+        assert S.sheet_problem(problem.as_dict()) == spanish
     with translation.override("en"):
-        assert W.sheet_problem(problem.as_dict()) == problem.message
+        assert S.sheet_problem(problem.as_dict()) == problem.message
 
 
 @pytest.mark.parametrize(
@@ -204,4 +205,4 @@ def test_a_sheets_problem_by_line_reads_in_spanish(problem, spanish):
 )
 def test_how_a_sheets_encoding_was_chosen_in_spanish(how, spanish):
     with translation.override("es"):
-        assert W.encoding_how(how) == spanish
+        assert S.encoding_how(how) == spanish

@@ -315,7 +315,8 @@ class ChunkWriter:
             if main._meta.db_table != table:
                 # Another kind of row than before (an alert whose new text is no longer
                 # medical): never replaced on its own, listed for staff.
-                reshaped.append((record, table, target, merge.KIND, table, main._meta.db_table))
+                shape = (merge.KIND, table, main._meta.db_table)
+                reshaped.append((record, table, target, pk, *shape))
                 continue
             further = [extras.get(f"{key}:{i}") for i in range(1, len(instances))]
             same_shape = all(
@@ -324,7 +325,8 @@ class ChunkWriter:
             )
             if not same_shape:
                 before = len(extras_of(extras, key))
-                reshaped.append((record, table, target, merge.FURTHER, before, len(instances) - 1))
+                shape = (merge.FURTHER, before, len(instances) - 1)
+                reshaped.append((record, table, target, pk, *shape))
                 if any(type(obj) is type(main) for obj in instances[1:]):
                     continue  # a split otherwise than before (family shares): all or nothing
                 further, instances = [], instances[:1]

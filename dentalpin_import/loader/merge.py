@@ -21,15 +21,16 @@ from dataclasses import dataclass, field
 
 import orjson
 from django.apps import apps
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.loader import fit
+from dentalpin_import.loader import fit, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
     plain,
+    record_digest,
     seal_batch,
     tracked_fields,
     written_values,
@@ -145,13 +146,15 @@ def link_to_saved(instances) -> None:
 def reshaped(ctx, entity_type: str, rows: list, result: MergeResult) -> None:
     """Record, as conflicts the clinic's side wins, the rows the later file reshapes.
 
-    `rows` are (record, table, target id, field, value before, value in the file): the
+    `rows` are (record, table, target id, mapping id, field, value before, value in the
+    file): the
     row would become another kind of row, or its further rows (family shares, alerts
     found in a patient's notes) would be others. Nothing is deleted or replaced; staff
     see them with the conflicts. Taking the file's value is not offered for them.
     """
-    conflicts = []
-    for record, table, target, name, before, now in rows:
+    conflicts, digests = [], []
+    for record, table, target, mapping, name, before, now in rows:
+        digests.append((record_digest(record), mapping))
         result.outcomes[record.canonical_uuid] = CONFLICT
         conflicts.append(
             ImportConflict(
@@ -170,6 +173,8 @@ def reshaped(ctx, entity_type: str, rows: list, result: MergeResult) -> None:
             )
         )
     ImportConflict.objects.bulk_create(conflicts, batch_size=500)
+    # Listed once: the same later file imported again finds these rows unchanged.
+    sql.update_by_pk(EntityMapping._meta.db_table, "id", ["source_digest"], digests)
 
 
 def _current(model, names, pks) -> dict[int, dict]:
@@ -242,23 +247,24 @@ def _row_update(ctx, entity_type, p: Pending, before: dict, after: dict) -> RowU
 
 def _write(model, names: list[str], objs: list, now) -> None:
     """Update `names` of these rows to the file's values; `updated_at` says when."""
-    fields = [model._meta.get_field(n).name for n in names]
+    fields = [model._meta.get_field(n) for n in names]
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
         for obj in objs:
             obj.updated_at = now
-        fields.append("updated_at")
-    for obj in objs:
-        obj._state.adding = False
-    model._base_manager.bulk_update(objs, fields, batch_size=500)
+        fields.append(model._meta.get_field("updated_at"))
+    rows = [
+        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
+        for obj in objs
+    ]
+    pk = model._meta.pk.column
+    sql.update_by_pk(model._meta.db_table, pk, [f.column for f in fields], rows)
 
 
 def _remember(ctx, entity_type: str, pending: list[Pending]) -> None:
     """The mappings now hold the later file's digest and values: the next file's base."""
     batch = seal_batch(ctx, entity_type, [(p.key, p.obj) for p in pending])
-    mappings = [
-        EntityMapping(pk=p.mapping_pk, source_digest=p.new_digest, written=batch) for p in pending
-    ]
-    EntityMapping.objects.bulk_update(mappings, ["source_digest", "written"], batch_size=500)
+    rows = [(p.new_digest, batch, p.mapping_pk) for p in pending]
+    sql.update_by_pk(EntityMapping._meta.db_table, "id", ["source_digest", "written"], rows)
 
 
 def after_updates(clinic, touched: dict[type, set[int]]) -> None:

@@ -119,7 +119,7 @@ class SheetSource:
         if entity_type not in self.spec.entity_types:
             raise KeyError(f"no entity type {entity_type!r} in this sheet")
         rows: list[SheetRow] = []
-        for chunk in self.parsed.records.chunks():
+        for chunk in self.parsed.records.chunks(entity_type):
             rows += [SheetRow(r) for r in chunk if r.entity_type == entity_type]
             while len(rows) >= chunk_size:
                 yield rows[:chunk_size]

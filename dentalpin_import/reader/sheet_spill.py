@@ -37,6 +37,7 @@ class SpilledRecords:
         # only reads one chunk more (`among` checks the ids themselves).
         self._chunk_of: dict[int, int] = {}
         self._pending: list[SheetRecord] = []
+        self._types: list[frozenset[str]] = []  # the entity types each chunk holds
         self.counts: Counter[str] = Counter()
         self.extend(records)
 
@@ -59,6 +60,7 @@ class SpilledRecords:
         sealed = nonce + self._aead.encrypt(nonce, pickle.dumps(self._pending, protocol=5), None)
         self._file.seek(0, os.SEEK_END)
         self._chunks.append((self._file.tell(), len(sealed)))
+        self._types.append(frozenset(r.entity_type for r in self._pending))
         self._file.write(sealed)
         self._pending = []
 
@@ -70,10 +72,13 @@ class SpilledRecords:
         # does not authenticate raises rather than being read.
         return pickle.loads(self._aead.decrypt(sealed[:NONCE], sealed[NONCE:], None))
 
-    def chunks(self) -> Iterator[list[SheetRecord]]:
-        """Every chunk of records, in file order (the pending ones last)."""
+    def chunks(self, entity_type: str | None = None) -> Iterator[list[SheetRecord]]:
+        """Every chunk of records in file order (the pending ones last); with `entity_type`,
+        only the chunks that hold some of that type (a sheet's two staff rows are not
+        looked for in every chunk of patients)."""
         for number in range(len(self._chunks)):
-            yield self._chunk(number)
+            if entity_type is None or entity_type in self._types[number]:
+                yield self._chunk(number)
         if self._pending:
             yield list(self._pending)
 

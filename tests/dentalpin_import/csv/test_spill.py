@@ -49,3 +49,15 @@ def test_an_empty_sheet_has_no_records():
     assert len(records) == 0 and not records and list(records) == []
     with pytest.raises(IndexError):
         records[0]
+
+
+def test_a_type_is_read_only_from_the_chunks_that_hold_it():
+    header = "LegacyPatientID,First Name,Last Name,Date of Birth,Role"
+    lines = [header] + [f"P{i},Ana,Gil,1980-01-01," for i in range(1200)]
+    lines.insert(700, "S1,Eva,Sanz,,DENTIST")
+    records = parse(("\r\n".join(lines) + "\r\n").encode()).records
+    staff = list(records.chunks("csv_staff"))
+    assert len(staff) == 1 and [r.legacy_id for r in staff[0] if r.entity_type == "csv_staff"] == [
+        "S1"
+    ]
+    assert sum(len(c) for c in records.chunks("csv_patient")) == 1201

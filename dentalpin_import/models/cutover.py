@@ -21,18 +21,28 @@ class Resolution(models.TextChoices):
     TOOK_FILE = "took_file", _("File value taken")
 
 
-class ImportConflict(models.Model):
+class ClinicRowRecord(models.Model):
+    """What the three records below share: the clinic row of a source row of a job."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    entity_type = models.CharField(max_length=80)
+    canonical_uuid = models.CharField(max_length=80)
+    target_table = models.CharField(max_length=80)
+    target_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class ImportConflict(ClinicRowRecord):
     """A field changed both in the old system (the file) and in the clinic since the import."""
 
     job = models.ForeignKey(
         "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="conflicts"
     )
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
     source_id = models.CharField(max_length=200, blank=True)
-    target_table = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
     field = models.CharField(max_length=80)  # the model field's name
     # Each value as JSON text (None is "null"), sealed.
     value_at_import = EncryptedTextField(blank=True)
@@ -43,45 +53,36 @@ class ImportConflict(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ClinicRowRecord.Meta):
         indexes = [models.Index(fields=["job", "entity_type"])]
 
     def __str__(self) -> str:
         return f"{self.entity_type}:{self.canonical_uuid}.{self.field} ({self.resolution})"
 
 
-class RowUpdate(models.Model):
+class RowUpdate(ClinicRowRecord):
     """A before-image: the fields a job overwrote on one clinic row, and what it wrote.
 
-    `before`/`after` are sealed JSON objects {field: value}; `mapping_digest`,
-    `mapping_written` and `mapping_job_id` are what the row's `EntityMapping`
-    held before the update, so undo puts the mapping back as well.
+    `before`/`after` are sealed JSON objects {field: value}; `mapping_digest` and
+    `mapping_written` are what the row's `EntityMapping` (`mapping_id`) held before
+    the update, so undo puts the mapping back as well.
     """
 
     job = models.ForeignKey(
         "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="row_updates"
     )
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
-    target_table = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
     before = EncryptedTextField(blank=True)
     after = EncryptedTextField(blank=True)
     mapping_id = models.BigIntegerField(null=True, blank=True)
     mapping_digest = models.CharField(max_length=64, blank=True)
-    mapping_written = models.TextField(blank=True)  # already sealed, as the mapping held it
-    created_at = models.DateTimeField(auto_now_add=True)
+    mapping_written = models.TextField(blank=True)  # a `WrittenBatch` id, as the mapping held it
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ClinicRowRecord.Meta):
         indexes = [models.Index(fields=["job", "entity_type"])]
 
 
-class MissingRecord(models.Model):
+class MissingRecord(ClinicRowRecord):
     """A row an earlier file brought that a later file of the same source no longer has.
 
     Never deleted: staff decide. One per job that noticed it.
@@ -90,15 +91,8 @@ class MissingRecord(models.Model):
     job = models.ForeignKey(
         "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="missing_records"
     )
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
-    target_table = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(ClinicRowRecord.Meta):
         indexes = [models.Index(fields=["job", "entity_type"])]
 
 
@@ -107,7 +101,8 @@ class WrittenBatch(models.Model):
 
     An `EntityMapping.written` names its batch: sealing each row alone cost a
     sixth of a first import, one token per chunk costs nothing noticeable. The
-    values are {canonical_uuid: {field: value as JSON}} (`loader/changes.py`).
+    values are {"f": {table: [field, …]}, "r": {canonical id: [table, [value, …]]}}, each
+    value as `loader/changes.py` `dumps` writes it.
     """
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")

@@ -137,6 +137,7 @@ class ChunkWriter(ChunkUpdates):
         # A runner that asked for every type at its start says so (`look_up`).
         self.look_up = has_mappings(ctx, self.entity) if look_up is None else look_up
         self.copies = Copies()
+        self.seen: set[str] = set()  # the keys of a type read by key (`process_keys`)
 
     def warning(self, record_or_row, code, message, severity="warn", raw_data=None, params=None):
         return row_warning(

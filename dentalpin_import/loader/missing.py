@@ -9,15 +9,12 @@ from __future__ import annotations
 from dentalpin_import.models import EntityMapping, MissingRecord
 
 
-def record_missing(ctx, source, entity_type: str, chunk_size: int) -> int:
-    """Record the clinic's rows of `entity_type` from this source that the file lacks.
+def record_missing(ctx, in_file: set[str], entity_type: str) -> int:
+    """Record the clinic's rows of `entity_type` from this source whose keys are not `in_file`.
 
-    The file's keys of the type are held as a set while the clinic's mappings are
-    walked once; rows mapped by this very job are in the file by definition.
+    The clinic's mappings of the type are walked once; rows mapped by this very job
+    are in the file by definition.
     """
-    in_file: set[str] = set()
-    for part in source.key_chunks(entity_type, chunk_size=chunk_size):
-        in_file.update(part)
     mappings = (
         EntityMapping.objects.filter(
             clinic=ctx.clinic, source_system=ctx.source_system, entity_type=entity_type

@@ -146,6 +146,7 @@ class Runner:
         self.group_rows, self.group_began = 0, 0.0
         self.source = container  # what the types' rows are read from (typed ahead where it pays)
         self.mapped: set[str] = set()  # types the clinic had mappings of when the run began
+        self.later = False  # earlier jobs imported this source: rows may be missing
         self.ctx = MappingContext(
             clinic=job.clinic,
             job=job,
@@ -249,6 +250,9 @@ class Runner:
         # Only this run writes a type's mappings before the type's turn, so the
         # answer at the start holds for each type.
         self.mapped = mapped_types(self.ctx, order)
+        # A later export of the clinic: each type then records what earlier files had
+        # and this one lacks.
+        self.later = bool(self.mapped) and self.later_export()
         plan = self.typing_plan(order)
         with read_ahead(self.container, plan, self.chunk_size) as self.source:
             for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
@@ -262,14 +266,6 @@ class Runner:
                         self.result.timings[entity_type] = time.monotonic() - began
                         if mapper is not None:
                             mappers.append(mapper)
-        if self.mapped and self.later_export():
-            # A later export of the clinic: what the earlier files had and this one lacks.
-            with self.phase("rows missing from the file", []), self.chunk():
-                for entity_type in order:
-                    if entity_type in self.mapped and entity_type in MAPPERS:
-                        self.result.counts[entity_type].missing = record_missing(
-                            self.ctx, self.container, entity_type, self.chunk_size
-                        )
         self.refresh_statistics(mappers)
         with self.phase("binaries and file warnings", []), self.chunk():
             # A file staged is never staged again, but one refused is: said once per job.
@@ -393,6 +389,10 @@ class Runner:
             finally:
                 self.ctx.final_pass = False
         self.keyless_rows(entity_type)
+        if self.later and isinstance(writer, ChunkWriter) and writer.look_up:
+            with self.chunk():
+                # The keys the type's chunks were read by: the file's keys of the type.
+                counts.missing = record_missing(self.ctx, writer.seen, entity_type)
 
     def keyless_rows(self, entity_type: str) -> None:
         """Rows without a canonical id fail, one warning each (by source id, no payload).

@@ -42,6 +42,7 @@ class ChunkUpdates:
         its clinic row (`loader/merge.py`). Rows not mapped yet are imported.
         """
         result = ChunkResult()
+        self.seen.update(keys)  # the file's keys, for the rows missing from it (loader/missing.py)
         known, missing, compare = self.triage(keys)
         if compare:
             self.update_changed(source.rows_among(self.entity, compare), known, result)

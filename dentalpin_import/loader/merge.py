@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.loader import fit, sql
+from dentalpin_import.loader import fit, inserts, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
@@ -124,8 +124,9 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
                 result.outcomes.setdefault(row_key, outcome)
         for names_changed, group in groups.items():
             _write(model, list(names_changed), [p.obj for p in group], now)
-    RowUpdate.objects.bulk_create(updates, batch_size=500)
-    ImportConflict.objects.bulk_create(conflicts, batch_size=500)
+    # The engine's own insert: Django's bulk_create compiled each row, a third of a cutover.
+    inserts.insert_instances(updates)
+    inserts.insert_instances(conflicts)
     _remember(ctx, entity_type, pending)
     after_updates(ctx.clinic, result.touched)
     return result
@@ -172,7 +173,7 @@ def reshaped(ctx, entity_type: str, rows: list, result: MergeResult) -> None:
                 resolution=Resolution.KEPT_CLINIC,
             )
         )
-    ImportConflict.objects.bulk_create(conflicts, batch_size=500)
+    inserts.insert_instances(conflicts)
     # Listed once: the same later file imported again finds these rows unchanged.
     sql.update_by_pk(EntityMapping._meta.db_table, "id", ["source_digest"], digests)
 

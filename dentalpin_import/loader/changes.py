@@ -158,7 +158,9 @@ class WrittenValues:
         wanted = {b for b in batch_ids if b and b not in self.batches}
         if not wanted:
             return
-        if len(self.batches) > 64:  # memory stays flat over a long file
+        # A chunk of a later file mostly needs the batch its rows were written in, by the
+        # same key order: a few batches held keep memory flat (each is a chunk's values).
+        if len(self.batches) > 8:
             self.batches.clear()
         found = WrittenBatch.objects.filter(pk__in=[int(b) for b in wanted if b.isdigit()])
         for pk, text in found.values_list("pk", "values"):

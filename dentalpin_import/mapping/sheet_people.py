@@ -2,8 +2,9 @@
 
 A patient already in the clinic with the same legacy id, or else the same
 national id (NHS number, DNI, NIF…) and no legacy id of its own, is linked
-rather than duplicated (and gets the legacy id, so the other sheets find it). Staff rows are linked by e-mail (in
-any case), like the DPMF staff mappers do; a new one keeps its legacy id as code.
+rather than duplicated (and gets the legacy id, so the other sheets find it). Staff
+rows are linked by e-mail (in any case), like the DPMF staff mappers do; a new one
+keeps its legacy id as code.
 """
 
 from __future__ import annotations

@@ -23,22 +23,21 @@ from dentalpin_import.models import (
     SheetColumnMapping,
 )
 
-# Every JSON field of the importer's models is shown pretty-printed (`<name>_json`).
-JSON_FIELDS = sorted(
-    {
-        field.name
-        for model in apps.get_app_config("dentalpin_import").get_models()
-        for field in model._meta.fields
-        if isinstance(field, models.JSONField)
-    }
-)
+# Every JSON field of the importer's models is shown pretty-printed (`<name>_json`), headed
+# by its translated name (a name means the same on every model that has it).
+JSON_FIELDS = {
+    field.name: field.verbose_name
+    for model in apps.get_app_config("dentalpin_import").get_models()
+    for field in model._meta.fields
+    if isinstance(field, models.JSONField)
+}
 # Filters list only values present in the visible rows, never another clinic's jobs.
 BY_JOB = ("job", admin.RelatedOnlyFieldListFilter)
 BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
 
 
-def _pretty(name: str):
-    @admin.display(description=name.replace("_", " "))
+def _pretty(name: str, heading):
+    @admin.display(description=heading)
     def show(self, obj):
         value = json.dumps(
             getattr(obj, name), indent=2, ensure_ascii=False, sort_keys=True, default=str
@@ -70,8 +69,8 @@ class ReadOnlyAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
         return False
 
 
-for _name in JSON_FIELDS:
-    setattr(ReadOnlyAdmin, f"{_name}_json", _pretty(_name))
+for _name, _heading in JSON_FIELDS.items():
+    setattr(ReadOnlyAdmin, f"{_name}_json", _pretty(_name, _heading))
 
 
 @admin.register(ImportJob)

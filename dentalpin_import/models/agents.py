@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Membership
 from dentalpin_import.models.jobs import JobStatus
@@ -64,19 +65,33 @@ class AgentToken(models.Model):
     """Lets one sync agent upload binaries for one job of one clinic, until revoked or expired."""
 
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="agent_tokens"
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="agent_tokens",
+        verbose_name=_("import"),
     )
-    digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=12)  # first characters, to tell tokens apart
+    digest = models.CharField(max_length=64, unique=True, verbose_name=_("token fingerprint"))
+    hint = models.CharField(
+        max_length=12, verbose_name=_("first characters")
+    )  # first characters, to tell tokens apart
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("issued at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     objects = AgentTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sync agent token")
+        verbose_name_plural = _("sync agent tokens")
 
     def __str__(self) -> str:
         return f"{self.hint}… for job {self.job_id}"

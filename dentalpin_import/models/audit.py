@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class AuditAction(models.TextChoices):
@@ -31,9 +32,14 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Who did what to which import, when, with which file and options, and the outcome."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    action = models.CharField(max_length=12, choices=AuditAction.choices)
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("when"))
+    action = models.CharField(max_length=12, choices=AuditAction.choices, verbose_name=_("action"))
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
+    )
     job = models.ForeignKey(
         "dentalpin_import.ImportJob",
         null=True,
@@ -41,21 +47,32 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="audit_entries",
         db_constraint=False,
+        verbose_name=_("import"),
     )
-    job_ref = models.CharField(max_length=40, blank=True)  # survives the job row
+    job_ref = models.CharField(
+        max_length=40, blank=True, verbose_name=_("import reference")
+    )  # survives the job row
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    file_sha256 = models.CharField(max_length=64, blank=True)
-    options = models.JSONField(default=dict, blank=True)
-    outcome = models.CharField(max_length=40)
-    details = models.JSONField(default=dict, blank=True)
+    file_sha256 = models.CharField(
+        max_length=64, blank=True, verbose_name=_("file fingerprint (SHA-256)")
+    )
+    options = models.JSONField(default=dict, blank=True, verbose_name=_("options"))
+    outcome = models.CharField(max_length=40, verbose_name=_("outcome"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         ordering = ["at", "id"]
-        verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

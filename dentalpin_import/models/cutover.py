@@ -12,6 +12,7 @@ Values are sealed (`EncryptedTextField`): they may be clinical text or national 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.fields import EncryptedTextField
 
@@ -24,12 +25,17 @@ class Resolution(models.TextChoices):
 class ClinicRowRecord(models.Model):
     """What the three records below share: the clinic row of a source row of a job."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
-    target_table = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
+    )
+    entity_type = models.CharField(max_length=80, verbose_name=_("record kind"))
+    canonical_uuid = models.CharField(max_length=80, verbose_name=_("source key"))
+    target_table = models.CharField(max_length=80, verbose_name=_("clinic table"))
+    target_id = models.CharField(max_length=64, verbose_name=_("clinic row id"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         abstract = True
@@ -40,21 +46,33 @@ class ImportConflict(ClinicRowRecord):
     """A field changed both in the old system (the file) and in the clinic since the import."""
 
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="conflicts"
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+        verbose_name=_("import"),
     )
-    source_id = models.CharField(max_length=200, blank=True)
-    field = models.CharField(max_length=80)  # the model field's name
+    source_id = models.CharField(max_length=200, blank=True, verbose_name=_("source id"))
+    field = models.CharField(max_length=80, verbose_name=_("field"))  # the model field's name
     # Each value as JSON text (None is "null"), sealed.
-    value_at_import = EncryptedTextField(blank=True)
-    clinic_value = EncryptedTextField(blank=True)
-    file_value = EncryptedTextField(blank=True)
-    resolution = models.CharField(max_length=12, choices=Resolution.choices)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    value_at_import = EncryptedTextField(blank=True, verbose_name=_("value at the import"))
+    clinic_value = EncryptedTextField(blank=True, verbose_name=_("value in the clinic"))
+    file_value = EncryptedTextField(blank=True, verbose_name=_("value in the file"))
+    resolution = models.CharField(
+        max_length=12, choices=Resolution.choices, verbose_name=_("resolution")
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
 
     class Meta(ClinicRowRecord.Meta):
+        verbose_name = _("conflicting change")
+        verbose_name_plural = _("conflicting changes")
         indexes = [models.Index(fields=["job", "entity_type"])]
 
     def __str__(self) -> str:
@@ -70,15 +88,24 @@ class RowUpdate(ClinicRowRecord):
     """
 
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="row_updates"
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="row_updates",
+        verbose_name=_("import"),
     )
-    before = EncryptedTextField(blank=True)
-    after = EncryptedTextField(blank=True)
-    mapping_id = models.BigIntegerField(null=True, blank=True)
-    mapping_digest = models.CharField(max_length=64, blank=True)
-    mapping_written = models.TextField(blank=True)  # a `WrittenBatch` id, as the mapping held it
+    before = EncryptedTextField(blank=True, verbose_name=_("values before"))
+    after = EncryptedTextField(blank=True, verbose_name=_("values written"))
+    mapping_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("mapping id"))
+    mapping_digest = models.CharField(
+        max_length=64, blank=True, verbose_name=_("source row fingerprint before")
+    )
+    mapping_written = models.TextField(
+        blank=True, verbose_name=_("written values before")
+    )  # a `WrittenBatch` id, as the mapping held it
 
     class Meta(ClinicRowRecord.Meta):
+        verbose_name = _("row updated by a later file")
+        verbose_name_plural = _("rows updated by a later file")
         indexes = [models.Index(fields=["job", "entity_type"])]
 
 
@@ -89,10 +116,15 @@ class MissingRecord(ClinicRowRecord):
     """
 
     job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="missing_records"
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="missing_records",
+        verbose_name=_("import"),
     )
 
     class Meta(ClinicRowRecord.Meta):
+        verbose_name = _("record missing from a later file")
+        verbose_name_plural = _("records missing from a later file")
         indexes = [models.Index(fields=["job", "entity_type"])]
 
 
@@ -105,10 +137,22 @@ class WrittenBatch(models.Model):
     value as `loader/changes.py` `dumps` writes it.
     """
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.CASCADE, related_name="+"
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
-    entity_type = models.CharField(max_length=80)
-    values = EncryptedTextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+    entity_type = models.CharField(max_length=80, verbose_name=_("record kind"))
+    values = EncryptedTextField(verbose_name=_("values"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("batch of written values")
+        verbose_name_plural = _("batches of written values")

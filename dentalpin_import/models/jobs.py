@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class JobStatus(models.TextChoices):
@@ -59,41 +60,69 @@ class ImportJob(models.Model):
     """An import of one file into one clinic; counters and state live on this row."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
-    source_kind = models.CharField(max_length=10, choices=SourceKind.choices, default="dpmf")
-    original_name = models.CharField(max_length=255, blank=True)
-    stored_path = models.CharField(max_length=500, blank=True)
-    file_sha256 = models.CharField(max_length=64, blank=True)
-    file_size = models.BigIntegerField(null=True, blank=True)
-    layering = models.CharField(max_length=10, blank=True)
-    meta = models.JSONField(default=dict, blank=True)
-    source_system = models.CharField(max_length=40, blank=True)
-    status = models.CharField(max_length=12, choices=JobStatus.choices, default=S.UPLOADED)
-    dry_run = models.BooleanField(default=False)
-    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    source_kind = models.CharField(
+        max_length=10, choices=SourceKind.choices, default="dpmf", verbose_name=_("kind of file")
+    )
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("file name"))
+    stored_path = models.CharField(max_length=500, blank=True, verbose_name=_("stored at"))
+    file_sha256 = models.CharField(
+        max_length=64, blank=True, verbose_name=_("file fingerprint (SHA-256)")
+    )
+    file_size = models.BigIntegerField(null=True, blank=True, verbose_name=_("file size (bytes)"))
+    layering = models.CharField(
+        max_length=10, blank=True, verbose_name=_("compression and encryption")
+    )
+    meta = models.JSONField(default=dict, blank=True, verbose_name=_("file details"))
+    source_system = models.CharField(max_length=40, blank=True, verbose_name=_("old system"))
+    status = models.CharField(
+        max_length=12, choices=JobStatus.choices, default=S.UPLOADED, verbose_name=_("status")
+    )
+    dry_run = models.BooleanField(default=False, verbose_name=_("dry run"))
+    options = models.JSONField(default=dict, blank=True, verbose_name=_("options"))
     # {entity_type: {in_file, created, already_mapped, raw, skipped, failed}}
-    counters = models.JSONField(default=dict, blank=True)
-    total_entities = models.PositiveBigIntegerField(default=0)
-    processed_entities = models.PositiveBigIntegerField(default=0)
-    warnings_count = models.PositiveIntegerField(default=0)
-    current_entity_type = models.CharField(max_length=64, blank=True)
+    counters = models.JSONField(default=dict, blank=True, verbose_name=_("counts by record kind"))
+    total_entities = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("records in the file")
+    )
+    processed_entities = models.PositiveBigIntegerField(
+        default=0, verbose_name=_("records processed")
+    )
+    warnings_count = models.PositiveIntegerField(default=0, verbose_name=_("number of warnings"))
+    current_entity_type = models.CharField(
+        max_length=64, blank=True, verbose_name=_("record kind in progress")
+    )
     # Time-stamped lines: validation, each dependency level, binaries, reconciliation.
-    phase_log = models.JSONField(default=list, blank=True)
-    reconciliation = models.JSONField(default=dict, blank=True)
+    phase_log = models.JSONField(default=list, blank=True, verbose_name=_("steps log"))
+    reconciliation = models.JSONField(default=dict, blank=True, verbose_name=_("reconciliation"))
     # Problems found before importing: dangling references, empty required fields, duplicates.
-    preflight = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    preflight = models.JSONField(
+        default=list, blank=True, verbose_name=_("problems found before importing")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last sign of life"))
 
     objects = ImportJobQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
         ordering = ["-created_at"]
         permissions = [
             ("job_read", "Can read import jobs"),

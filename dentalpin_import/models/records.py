@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 SKIP_TABLE = "__skipped__"
 SKIP_SUFFIX = ".__skipped__"
@@ -21,28 +22,46 @@ class EntityMapping(models.Model):
     # the clinic and the (job, entity_type) index with the job, and every index
     # is written once per imported row (the largest table of an import).
     clinic = models.ForeignKey(
-        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
-    source_system = models.CharField(max_length=40)
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
-    target_table = models.CharField(max_length=80)
-    target_id = models.CharField(max_length=64)
+    source_system = models.CharField(max_length=40, verbose_name=_("old system"))
+    entity_type = models.CharField(max_length=80, verbose_name=_("record kind"))
+    canonical_uuid = models.CharField(max_length=80, verbose_name=_("source key"))
+    target_table = models.CharField(max_length=80, verbose_name=_("clinic table"))
+    target_id = models.CharField(max_length=64, verbose_name=_("clinic row id"))
     # False when the source row was linked to a clinic row that already existed
     # (same staff e-mail, the clinic itself): undo must leave such rows alone.
-    created_row = models.BooleanField(default=True)
+    created_row = models.BooleanField(default=True, verbose_name=_("row created by the import"))
     # Cutover imports (models/cutover.py): a digest of the source row this mapping
     # was built from, and the sealed JSON of the values the importer wrote, so a
     # later file can tell, field by field, what changed in the file and in the clinic.
     # Defaults in the database too: the engine inserts mappings with its own SQL.
-    source_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
-    written = models.TextField(blank=True, default="", db_default="")
-    job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+", db_index=False
+    source_digest = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("source row fingerprint"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    written = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("written values")
+    )
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("import"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
         constraints = [
             models.UniqueConstraint(
                 fields=["clinic", "source_system", "entity_type", "canonical_uuid"],
@@ -58,20 +77,29 @@ class EntityMapping(models.Model):
 class RawEntity(models.Model):
     """A source row of a type this importer has no mapper for, kept verbatim."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="+"
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
-    source_system = models.CharField(max_length=40)
-    entity_type = models.CharField(max_length=80)
-    canonical_uuid = models.CharField(max_length=80)
-    source_id = models.CharField(max_length=200)
-    payload = models.JSONField(null=True)
-    raw_data = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("import"),
+    )
+    source_system = models.CharField(max_length=40, verbose_name=_("old system"))
+    entity_type = models.CharField(max_length=80, verbose_name=_("record kind"))
+    canonical_uuid = models.CharField(max_length=80, verbose_name=_("source key"))
+    source_id = models.CharField(max_length=200, verbose_name=_("source id"))
+    payload = models.JSONField(null=True, verbose_name=_("contents"))
+    raw_data = models.JSONField(null=True, verbose_name=_("original data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "raw entities"
+        verbose_name = _("record kept as it is")
+        verbose_name_plural = _("records kept as they are")
         constraints = [
             models.UniqueConstraint(
                 fields=["clinic", "source_system", "entity_type", "canonical_uuid"],
@@ -99,23 +127,33 @@ class ImportWarning(models.Model):
         on_delete=models.CASCADE,
         related_name="warnings",
         db_index=False,
+        verbose_name=_("import"),
     )
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    entity_type = models.CharField(max_length=80, blank=True)
-    source_id = models.CharField(max_length=200, blank=True)
-    canonical_uuid = models.CharField(max_length=80, blank=True)
-    severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.WARN)
-    code = models.CharField(max_length=120)
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
+    )
+    entity_type = models.CharField(max_length=80, blank=True, verbose_name=_("record kind"))
+    source_id = models.CharField(max_length=200, blank=True, verbose_name=_("source id"))
+    canonical_uuid = models.CharField(max_length=80, blank=True, verbose_name=_("source key"))
+    severity = models.CharField(
+        max_length=5, choices=Severity.choices, default=Severity.WARN, verbose_name=_("severity")
+    )
+    code = models.CharField(max_length=120, verbose_name=_("code"))
     # English, for the CLI, the CSV and warnings stored before `params` existed.
-    message = models.TextField()
+    message = models.TextField(verbose_name=_("message (English)"))
     # What the message says, as values for the code's translated text (`warning_texts`);
     # None on older rows, which pages show by their `message`. Never a national id or
     # clinical text in clear.
-    params = models.JSONField(null=True, blank=True)
-    raw_data = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    params = models.JSONField(null=True, blank=True, verbose_name=_("message details"))
+    raw_data = models.JSONField(null=True, blank=True, verbose_name=_("original data"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("import warning")
+        verbose_name_plural = _("import warnings")
         ordering = ["id"]
         indexes = [models.Index(fields=["job", "code"]), models.Index(fields=["job", "severity"])]
 
@@ -133,29 +171,54 @@ class StagingStatus(models.TextChoices):
 class FileStaging(models.Model):
     """A binary the file says exists (`_files`), waiting for the sync agent (§9)."""
 
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
-    job = models.ForeignKey(
-        "dentalpin_import.ImportJob", on_delete=models.PROTECT, related_name="staged_files"
+    clinic = models.ForeignKey(
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
-    file_uuid = models.CharField(max_length=80)
-    parent_entity_type = models.CharField(max_length=80)
-    parent_canonical_uuid = models.CharField(max_length=80)
-    relative_path = models.TextField()
-    declared_size_bytes = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
-    mime_hint = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=StagingStatus.choices)
-    reason = models.TextField(blank=True)
+    job = models.ForeignKey(
+        "dentalpin_import.ImportJob",
+        on_delete=models.PROTECT,
+        related_name="staged_files",
+        verbose_name=_("import"),
+    )
+    file_uuid = models.CharField(max_length=80, verbose_name=_("file key"))
+    parent_entity_type = models.CharField(max_length=80, verbose_name=_("owner's record kind"))
+    parent_canonical_uuid = models.CharField(max_length=80, verbose_name=_("owner's source key"))
+    relative_path = models.TextField(verbose_name=_("path in the export"))
+    declared_size_bytes = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("declared size (bytes)")
+    )
+    sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("fingerprint (SHA-256)")
+    )
+    mime_hint = models.CharField(max_length=100, blank=True, verbose_name=_("file type"))
+    status = models.CharField(
+        max_length=10, choices=StagingStatus.choices, verbose_name=_("status")
+    )
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     patient = models.ForeignKey(
-        "clinics.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     document = models.ForeignKey(
-        "clinics.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Document",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("document"),
     )
-    received_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
 
     class Meta:
-        verbose_name_plural = "staged files"
+        verbose_name = _("expected document")
+        verbose_name_plural = _("expected documents")
         constraints = [
             models.UniqueConstraint(fields=["clinic", "file_uuid"], name="one_staging_per_file")
         ]

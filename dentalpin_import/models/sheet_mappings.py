@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from dentalpin_import.reader.sheet_headers import SheetMapping
 
@@ -25,7 +26,10 @@ class SheetColumnMapping(models.Model):
     """How one clinic's sheets with one set of headers are read, column by column."""
 
     clinic = models.ForeignKey(
-        "clinics.Clinic", on_delete=models.CASCADE, related_name="+", verbose_name=_("clinic")
+        "clinics.Clinic",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=ngettext_lazy("clinic", "clinics", 1),
     )
     sheet_type = models.CharField(_("kind of sheet"), max_length=40)
     signature = models.CharField(_("headers signature"), max_length=64)

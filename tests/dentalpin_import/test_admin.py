@@ -95,3 +95,21 @@ def test_the_clinical_models_are_browsable(client, job):
     client.force_login(UserFactory(username="root", is_superuser=True))
     for model in ("medicalalert", "clinicalnote", "medication", "invoice", "appointment"):
         assert client.get(f"/admin/clinics/{model}/").status_code == 200, model
+
+
+@pytest.mark.django_db
+def test_the_importers_admin_speaks_spanish_model_names_field_names_and_json_headings(client, job):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    spanish = {"HTTP_ACCEPT_LANGUAGE": "es"}
+    index = client.get("/admin/", **spanish).content.decode()
+    for plural in ("Importaciones", "Registros importados", "Avisos de importación"):
+        assert plural in index, plural
+    assert "Entity mappings" not in index and "Import jobs" not in index
+    listing = client.get("/admin/dentalpin_import/importwarning/", **spanish).content.decode()
+    assert "Gravedad" in listing and "Tipo de registro" in listing
+    detail = client.get(
+        f"/admin/dentalpin_import/importjob/{job.pk}/change/", **spanish
+    ).content.decode()
+    for label in ("Recuentos por tipo de registro", "Nombre del archivo", "Conciliación"):
+        assert label in detail, label
+    assert ">Counters:<" not in detail and ">Phase log:<" not in detail

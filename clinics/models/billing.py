@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models import labels
 from clinics.models.base import ClinicOwned
@@ -66,6 +67,8 @@ class Payment(ClinicOwned):
     notes = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("payment", "payments", 1)
+        verbose_name_plural = ngettext_lazy("payment", "payments", 2)
         ordering = ["-paid_on"]
 
     def __str__(self) -> str:
@@ -107,6 +110,8 @@ class Invoice(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("invoice", "invoices", 1)
+        verbose_name_plural = ngettext_lazy("invoice", "invoices", 2)
         ordering = ["-issued_on", "number"]
 
     def __str__(self) -> str:
@@ -128,6 +133,8 @@ class InvoiceLine(ClinicOwned):
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
+        verbose_name = ngettext_lazy("invoice line", "invoice lines", 1)
+        verbose_name_plural = ngettext_lazy("invoice line", "invoice lines", 2)
         ordering = ["invoice", "line_number"]
 
     def __str__(self) -> str:

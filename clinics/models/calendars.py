@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import dates
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models import labels
 from clinics.models.base import ClinicOwned
@@ -23,6 +24,8 @@ class WorkCalendar(ClinicOwned):
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("work calendar", "work calendars", 1)
+        verbose_name_plural = ngettext_lazy("work calendar", "work calendars", 2)
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -37,6 +40,8 @@ class WorkCalendarDay(ClinicOwned):
     is_working_day = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("working day", "working days", 1)
+        verbose_name_plural = ngettext_lazy("working day", "working days", 2)
         ordering = ["calendar", "weekday"]
 
     def __str__(self) -> str:
@@ -54,6 +59,8 @@ class WorkCalendarShift(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("work shift", "work shifts", 1)
+        verbose_name_plural = ngettext_lazy("work shift", "work shifts", 2)
         ordering = ["day", "starts_at"]
 
     def __str__(self) -> str:
@@ -79,6 +86,10 @@ class AppointmentRecurrence(ClinicOwned):
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("repeating appointment rule", "repeating appointment rules", 1)
+        verbose_name_plural = ngettext_lazy(
+            "repeating appointment rule", "repeating appointment rules", 2
+        )
         ordering = ["starts_on"]
 
     def __str__(self) -> str:

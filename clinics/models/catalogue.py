@@ -11,6 +11,7 @@ a kind keeps a new kind from needing a migration.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -25,6 +26,8 @@ class Chair(ClinicOwned):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("chair", "chairs", 1)
+        verbose_name_plural = ngettext_lazy("chair", "chairs", 2)
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -40,6 +43,8 @@ class CatalogItem(ClinicOwned):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("catalogue value", "catalogue values", 1)
+        verbose_name_plural = ngettext_lazy("catalogue value", "catalogue values", 2)
         ordering = ["kind", "name"]
 
     def __str__(self) -> str:
@@ -61,6 +66,10 @@ class TreatmentCatalogItem(ClinicOwned):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("treatment in the catalogue", "treatments in the catalogue", 1)
+        verbose_name_plural = ngettext_lazy(
+            "treatment in the catalogue", "treatments in the catalogue", 2
+        )
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -78,6 +87,12 @@ class TreatmentCatalogVariant(ClinicOwned):
     unit_price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy(
+            "treatment variant in the catalogue", "treatment variants in the catalogue", 1
+        )
+        verbose_name_plural = ngettext_lazy(
+            "treatment variant in the catalogue", "treatment variants in the catalogue", 2
+        )
         ordering = ["item", "tariff_code"]
 
     def __str__(self) -> str:
@@ -95,6 +110,10 @@ class TreatmentPhaseTemplate(ClinicOwned):
     percent_to_bill = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("treatment phase template", "treatment phase templates", 1)
+        verbose_name_plural = ngettext_lazy(
+            "treatment phase template", "treatment phase templates", 2
+        )
         ordering = ["item", "phase_number"]
 
     def __str__(self) -> str:

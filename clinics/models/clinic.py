@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 class Clinic(models.Model):
@@ -22,6 +23,8 @@ class Clinic(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("clinic", "clinics", 1)
+        verbose_name_plural = ngettext_lazy("clinic", "clinics", 2)
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -55,6 +58,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("clinic membership", "clinic memberships", 1)
+        verbose_name_plural = ngettext_lazy("clinic membership", "clinic memberships", 2)
         constraints = [
             models.UniqueConstraint(fields=["user", "clinic"], name="one_membership_per_clinic")
         ]

@@ -8,6 +8,7 @@ system it came from.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.fields import EncryptedTextField
 from clinics.models.base import ClinicOwned
@@ -68,6 +69,8 @@ class MedicalAlert(ClinicOwned):
     recorded_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("medical alert", "medical alerts", 1)
+        verbose_name_plural = ngettext_lazy("medical alert", "medical alerts", 2)
         ordering = ["patient", "kind", "name"]
 
     def __str__(self) -> str:
@@ -118,6 +121,8 @@ class ClinicalNote(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("clinical note", "clinical notes", 1)
+        verbose_name_plural = ngettext_lazy("clinical note", "clinical notes", 2)
         ordering = ["patient", "-written_at"]
 
     def __str__(self) -> str:
@@ -156,6 +161,8 @@ class Medication(ClinicOwned):
     notes = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("medication", "medications", 1)
+        verbose_name_plural = ngettext_lazy("medication", "medications", 2)
         ordering = ["patient", "-started_on"]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -51,6 +52,8 @@ class Communication(ClinicOwned):
     source_extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("message to a patient", "messages to patients", 1)
+        verbose_name_plural = ngettext_lazy("message to a patient", "messages to patients", 2)
         ordering = ["-sent_at"]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 """Informed consents a patient signed (and perhaps revoked)."""
 
 from django.db import models
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -24,6 +25,8 @@ class Consent(ClinicOwned):
     source_extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("consent", "consents", 1)
+        verbose_name_plural = ngettext_lazy("consent", "consents", 2)
         ordering = ["patient", "-signed_on"]
 
     def __str__(self) -> str:

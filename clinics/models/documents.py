@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -35,6 +36,8 @@ class Document(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("patient document", "patient documents", 1)
+        verbose_name_plural = ngettext_lazy("patient document", "patient documents", 2)
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ catalogue price is never booked here, only what was really charged.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -44,8 +45,9 @@ class LedgerEntry(ClinicOwned):
     label = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("debt", "debts", 1)
+        verbose_name_plural = ngettext_lazy("debt", "debts", 2)
         ordering = ["patient", "entry_date", "pk"]
-        verbose_name_plural = "ledger entries"
 
     def __str__(self) -> str:
         return f"{self.label or self.get_kind_display()}: {self.amount}"
@@ -62,6 +64,10 @@ class DebtPaymentApplication(ClinicOwned):
     applied_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("payment applied to a debt", "payments applied to debts", 1)
+        verbose_name_plural = ngettext_lazy(
+            "payment applied to a debt", "payments applied to debts", 2
+        )
         ordering = ["debt", "applied_on"]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.identifiers import DigestField, SealedCharField, SealedIdentifierField
 from clinics.models.base import ClinicOwned
@@ -39,6 +40,8 @@ class Professional(ClinicOwned):
     notes = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("staff member", "staff members", 1)
+        verbose_name_plural = ngettext_lazy("staff member", "staff members", 2)
         ordering = ["family_name", "given_name"]
 
     def __str__(self) -> str:
@@ -83,6 +86,8 @@ class Patient(ClinicOwned):
     do_not_contact = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = ngettext_lazy("patient", "patients", 1)
+        verbose_name_plural = ngettext_lazy("patient", "patients", 2)
         ordering = ["family_name", "given_name"]
         # A sheet's rows name their patient by legacy id or national id, a chunk at a
         # time: without the clinic in front, SQLite walks the clinic's whole patient list
@@ -114,6 +119,10 @@ class Client(ClinicOwned):
     address_postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=120, blank=True)
 
+    class Meta:
+        verbose_name = ngettext_lazy("payer", "payers", 1)
+        verbose_name_plural = ngettext_lazy("payer", "payers", 2)
+
     def __str__(self) -> str:
         return self.legal_name or f"{self.given_name} {self.family_name}".strip() or "—"
 
@@ -127,6 +136,14 @@ class PatientClientLink(ClinicOwned):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = ngettext_lazy(
+            "link between a patient and a payer", "links between patients and payers", 1
+        )
+        verbose_name_plural = ngettext_lazy(
+            "link between a patient and a payer", "links between patients and payers", 2
+        )
 
     def __str__(self) -> str:
         names = {"patient": self.patient, "client": self.client}

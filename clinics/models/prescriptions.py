@@ -1,6 +1,7 @@
 """Prescriptions a clinician wrote for a patient, and the drugs on each."""
 
 from django.db import models
+from django.utils.translation import ngettext_lazy
 
 from clinics.models.base import ClinicOwned
 
@@ -22,6 +23,8 @@ class Prescription(ClinicOwned):
     source_extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("prescription", "prescriptions", 1)
+        verbose_name_plural = ngettext_lazy("prescription", "prescriptions", 2)
         ordering = ["patient", "-prescribed_on"]
 
     def __str__(self) -> str:
@@ -43,6 +46,8 @@ class PrescriptionItem(ClinicOwned):
     source_extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("prescribed medicine", "prescribed medicines", 1)
+        verbose_name_plural = ngettext_lazy("prescribed medicine", "prescribed medicines", 2)
         ordering = ["prescription", "pk"]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models import labels
 from clinics.models.base import ClinicOwned
@@ -36,6 +37,8 @@ class Recall(ClinicOwned):
     observations = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("recall", "recalls", 1)
+        verbose_name_plural = ngettext_lazy("recall", "recalls", 2)
         ordering = ["due_on"]
 
     def __str__(self) -> str:

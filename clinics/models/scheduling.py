@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.models import labels
 from clinics.models.base import ClinicOwned
@@ -46,6 +47,8 @@ class Appointment(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("appointment", "appointments", 1)
+        verbose_name_plural = ngettext_lazy("appointment", "appointments", 2)
         ordering = ["-starts_at"]
 
     def __str__(self) -> str:

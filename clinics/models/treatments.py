@@ -6,6 +6,7 @@ prices such as 49.995); computed totals are rounded half-up to the cent.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from clinics.fields import EncryptedTextField
 from clinics.models.base import ClinicOwned
@@ -44,6 +45,8 @@ class Budget(ClinicOwned):
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
+        verbose_name = ngettext_lazy("budget", "budgets", 1)
+        verbose_name_plural = ngettext_lazy("budget", "budgets", 2)
         ordering = ["-quoted_on", "number"]
 
     def __str__(self) -> str:
@@ -93,6 +96,8 @@ class BudgetLine(ClinicOwned):
     notes = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("budget line", "budget lines", 1)
+        verbose_name_plural = ngettext_lazy("budget line", "budget lines", 2)
         ordering = ["budget", "position", "id"]
 
     def __str__(self) -> str:
@@ -159,6 +164,8 @@ class AppliedTreatment(ClinicOwned):
     )
 
     class Meta:
+        verbose_name = ngettext_lazy("treatment done", "treatments done", 1)
+        verbose_name_plural = ngettext_lazy("treatment done", "treatments done", 2)
         ordering = ["patient", "-started_on"]
 
     def __str__(self) -> str:
@@ -182,6 +189,8 @@ class AppliedTreatmentPhase(ClinicOwned):
     notes = EncryptedTextField(blank=True)
 
     class Meta:
+        verbose_name = ngettext_lazy("session of a treatment", "sessions of treatments", 1)
+        verbose_name_plural = ngettext_lazy("session of a treatment", "sessions of treatments", 2)
         ordering = ["treatment", "phase_number"]
 
     def __str__(self) -> str:

@@ -105,6 +105,8 @@ def test_the_importers_admin_speaks_spanish_model_names_field_names_and_json_hea
     for plural in ("Importaciones", "Registros importados", "Avisos de importación"):
         assert plural in index, plural
     assert "Entity mappings" not in index and "Import jobs" not in index
+    # The clinic's own records, named as the import's pages name them.
+    assert "Pacientes" in index and "Citas" in index and "Ledger entries" not in index
     listing = client.get("/admin/dentalpin_import/importwarning/", **spanish).content.decode()
     assert "Gravedad" in listing and "Tipo de registro" in listing
     detail = client.get(

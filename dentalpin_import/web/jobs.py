@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clinics.permissions import clinic_permission_required
@@ -137,15 +138,46 @@ def job_warnings(request, job_id):
     )
 
 
+# The warnings spreadsheet: first the columns support and scripts read (codes, the old system's
+# ids, the English text, as the manual promises), then the warning as the page says it, in the
+# reader's language. Headings in the reader's language.
+CSV_HEADINGS = (
+    gettext_lazy("record kind (code)"),
+    gettext_lazy("source id"),
+    gettext_lazy("source key"),
+    gettext_lazy("severity"),
+    gettext_lazy("code"),
+    gettext_lazy("message (English)"),
+    gettext_lazy("record kind"),
+    gettext_lazy("record"),
+    gettext_lazy("what happened"),
+)
+CSV_CHUNK = 500  # warnings named per look-up of their records
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @clinic_permission_required("job_read")
 def job_warnings_csv(request, job_id):
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     warnings, _, _ = _filtered_warnings(request, job)
     response, writer = spreadsheet.csv_download(request, f"warnings-{job.pk}.csv")
-    writer.writerow(["entity_type", "source_id", "canonical_uuid", "severity", "code", "message"])
-    for w in warnings.iterator():
-        row = [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]
-        writer.writerow([inert_cell(value) for value in row])
+    writer.writerow([str(heading) for heading in CSV_HEADINGS])
+    for chunk in _chunks(warnings.iterator(), CSV_CHUNK):
+        for line in warning_lines.lines(request.clinic, chunk, job.source_system):
+            w = line.warning
+            row = [w.entity_type, w.source_id, w.canonical_uuid, w.severity, w.code, w.message]
+            row += [line.kind, line.record, line.text]
+            writer.writerow([inert_cell(value) for value in row])
     return response
 
 

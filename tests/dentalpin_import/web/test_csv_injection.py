@@ -31,6 +31,6 @@ def test_every_cell_that_a_spreadsheet_would_evaluate_is_kept_as_text(staff_clie
     rows = list(csv.reader(io.StringIO(response.content.decode())))[1:]
     assert len(rows) == len(HOSTILE) + 1
     for row, value in zip(rows, HOSTILE, strict=False):
-        entity_type, source_id, _, _, _, message = row
-        assert entity_type == source_id == message == "'" + value
+        entity_type, source_id, _, _, _, message, _, _, text = row
+        assert entity_type == source_id == message == text == "'" + value
     assert rows[-1][:2] == ["patient", "P-1"]  # ordinary values are left as they are

@@ -117,7 +117,7 @@ def test_warnings_filter_page_and_csv_by_source_ids(staff_client, tmp_path):
     csv_text = staff_client.get(
         f"/import/jobs/{job.pk}/warnings.csv", {"severity": "warn"}
     ).content.decode("utf-8-sig")  # Excel's byte order mark first (web/spreadsheet.py)
-    assert csv_text.splitlines()[0].startswith("entity_type,source_id,canonical_uuid")
+    assert csv_text.splitlines()[0].startswith("record kind (code),source id,source key")
     assert ",g59," in csv_text
     assert ImportWarning.objects.filter(job=job, severity="warn").count() == (
         len(csv_text.splitlines()) - 1

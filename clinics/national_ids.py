@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class NationalIdType(models.TextChoices):
@@ -36,25 +37,37 @@ UNKNOWN_KIND = "unknown_kind"
 TOO_LONG = "too_long"
 MAX_LENGTH = 40
 
-# What is wrong, per type (the reader's warning says it after the column).
+# What is wrong, per type (the reader's warning says it after the column): English where it is
+# written (CLI, stored problems), marked so a page says it in its language (sheet_words).
 WRONG = {
-    (NationalIdType.DNI, BAD_SHAPE): "not a DNI (8 digits and a letter)",
-    (NationalIdType.DNI, BAD_CHECK): "DNI with a wrong check letter",
-    (NationalIdType.NIE, BAD_SHAPE): "not a NIE (X, Y or Z, 7 digits and a letter)",
-    (NationalIdType.NIE, BAD_CHECK): "NIE with a wrong check letter",
-    (NationalIdType.NIF, BAD_SHAPE): "not a Spanish NIF",
-    (NationalIdType.NIF, BAD_CHECK): "Spanish NIF with a wrong check letter",
-    (NationalIdType.CIF, BAD_SHAPE): "not a Spanish company NIF (a letter, 7 digits, a check)",
-    (NationalIdType.CIF, BAD_CHECK): "Spanish company NIF with a wrong check character",
-    (NationalIdType.PT_NIF, BAD_SHAPE): "not a Portuguese NIF (9 digits)",
-    (NationalIdType.PT_NIF, BAD_CHECK): "Portuguese NIF with a wrong check digit",
-    (NationalIdType.FR_NIR, BAD_SHAPE): "not a French NIR (13 digits and a 2-digit key)",
-    (NationalIdType.FR_NIR, BAD_CHECK): "French NIR with a wrong key",
-    (NationalIdType.NHS, BAD_SHAPE): "not an NHS number (10 digits)",
-    (NationalIdType.NHS, BAD_CHECK): "NHS number with a wrong check digit (mod 11)",
+    (NationalIdType.DNI, BAD_SHAPE): gettext_noop("not a DNI (8 digits and a letter)"),
+    (NationalIdType.DNI, BAD_CHECK): gettext_noop("DNI with a wrong check letter"),
+    (NationalIdType.NIE, BAD_SHAPE): gettext_noop("not a NIE (X, Y or Z, 7 digits and a letter)"),
+    (NationalIdType.NIE, BAD_CHECK): gettext_noop("NIE with a wrong check letter"),
+    (NationalIdType.NIF, BAD_SHAPE): gettext_noop("not a Spanish NIF"),
+    (NationalIdType.NIF, BAD_CHECK): gettext_noop("Spanish NIF with a wrong check letter"),
+    (NationalIdType.CIF, BAD_SHAPE): gettext_noop(
+        "not a Spanish company NIF (a letter, 7 digits, a check)"
+    ),
+    (NationalIdType.CIF, BAD_CHECK): gettext_noop(
+        "Spanish company NIF with a wrong check character"
+    ),
+    (NationalIdType.PT_NIF, BAD_SHAPE): gettext_noop("not a Portuguese NIF (9 digits)"),
+    (NationalIdType.PT_NIF, BAD_CHECK): gettext_noop("Portuguese NIF with a wrong check digit"),
+    (NationalIdType.FR_NIR, BAD_SHAPE): gettext_noop(
+        "not a French NIR (13 digits and a 2-digit key)"
+    ),
+    (NationalIdType.FR_NIR, BAD_CHECK): gettext_noop("French NIR with a wrong key"),
+    (NationalIdType.NHS, BAD_SHAPE): gettext_noop("not an NHS number (10 digits)"),
+    (NationalIdType.NHS, BAD_CHECK): gettext_noop("NHS number with a wrong check digit (mod 11)"),
 }
-MSG_UNKNOWN_KIND = "not a national id of a known type (name its type in National ID Type)"
-MSG_TOO_LONG = f"longer than {MAX_LENGTH} characters"
+MSG_UNKNOWN_KIND = gettext_noop(
+    "not a national id of a known type (name its type in National ID Type)"
+)
+# MAX_LENGTH written out, for the catalogue.
+MSG_TOO_LONG = gettext_noop("longer than 40 characters")
+# Every reason a number is refused, as `InvalidNationalId.reason` holds it.
+REASONS = frozenset([*WRONG.values(), MSG_UNKNOWN_KIND, MSG_TOO_LONG])
 
 LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 DNI = re.compile(r"^(\d{8})([A-Z])$")

@@ -3,8 +3,8 @@
 The reader words a sheet's problems in English (`RowProblem.message`, the grouped
 summaries of jobs/sheet_preview.py) and keeps them as text; these filters read the
 reader's own words back (tests keep the lists here equal to the reader's) and say
-them in the page's language, counted right. A reason the reader words itself (why
-a national id is not valid) stays as it is.
+them in the page's language, counted right, with the reasons the reader words itself
+(why a national id is not valid, `clinics.national_ids.REASONS`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
+from clinics.national_ids import REASONS as NATIONAL_ID_REASONS
 from dentalpin_import.reader.sheet_values import SUMMARY
+from dentalpin_import.web.warning_lines import SEVERITY_WORDS
 
 register = template.Library()
 
@@ -131,7 +133,7 @@ def sheet_problem_group(group: dict) -> str:
 def sheet_problem(problem: dict) -> str:
     """One sheet problem ("line 3, DateOfBirth: not a date …") in the page's language.
 
-    A reason the reader words itself (a national id's) stays as it is.
+    The value is shown as the reader kept it (a national id: its last three characters).
     """
     message = str(problem.get("message", ""))
     found = LINE_PROBLEM.match(message)
@@ -150,6 +152,8 @@ def sheet_problem(problem: dict) -> str:
 
 def _what(code: str, what: str) -> str:
     """`what` translated when it is the reader's own words for `code`, values put back."""
+    if code == "invalid_national_id" and what in NATIONAL_ID_REASONS:
+        return _(what)
     english = SHEET_WHAT.get(code)
     if english is None:
         return what
@@ -168,3 +172,10 @@ def delimiter_name(name: str) -> str:
     """A sheet's delimiter in the page's language ("semicolon" is "punto y coma")."""
     label = DELIMITERS.get(str(name))
     return str(label) if label is not None else str(name)
+
+
+@register.filter
+def severity_word(severity: str) -> str:
+    """A problem's severity (`info`, `warn`, `error`) in the page's language."""
+    word = SEVERITY_WORDS.get(str(severity))
+    return str(word) if word is not None else str(severity)

@@ -107,7 +107,9 @@ def test_a_sheets_delimiter_is_named_in_spanish(staff_client, tmp_path):
 
 
 def test_the_sheet_problems_the_page_translates_are_the_readers_own():
-    assert {k: str(v) for k, v in S.SHEET_PROBLEMS.items()} == {**SUMMARY, **PATIENT_TEXTS}
+    # In English whatever language an earlier request left active in this thread.
+    with translation.override("en"):
+        assert {k: str(v) for k, v in S.SHEET_PROBLEMS.items()} == {**SUMMARY, **PATIENT_TEXTS}
 
 
 @pytest.mark.parametrize(
@@ -206,3 +208,27 @@ def test_a_sheets_problem_by_line_reads_in_spanish(problem, spanish):
 def test_how_a_sheets_encoding_was_chosen_in_spanish(how, spanish):
     with translation.override("es"):
         assert S.encoding_how(how) == spanish
+
+
+@pytest.mark.django_db
+def test_why_a_dni_or_a_date_is_refused_reads_in_spanish_without_the_number(staff_client, tmp_path):
+    sheet = tmp_path / "pacientes.csv"
+    sheet.write_text(
+        "PatientID;FirstName;LastName;DateOfBirth;National ID;National ID Type\n"
+        "P1;Ana;Ruiz;1980-01-02;12345678A;DNI\n"
+        "P2;Eva;Gil;31/31/1980;;\n",
+        encoding="utf-8",
+    )
+    with open(sheet, "rb") as fh:
+        response = staff_client.post(
+            "/import/sheets/new/", {"file": fh, "sheet": "patients"}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+    page = staff_client.get(response.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    # The problems list (the sample rows above it show the sheet as staff wrote it).
+    page = page.split('class="problems">')[1].split("</ul>")[0]
+    line = "línea 2, National ID: DNI con la letra de control equivocada (&#x27;••••••78A&#x27;)"
+    assert line in page
+    assert "línea 3, DateOfBirth: no es una fecha (se esperaba AAAA-MM-DD)" in page
+    assert "[aviso]" in page and "[warn]" not in page
+    assert "check letter" not in page and "not a date" not in page
+    assert "12345678A" not in page and "123456" not in page  # the last three characters only

@@ -33,7 +33,9 @@ def test_a_dry_run_then_import_for_real_without_uploading_again(
     page.get_by_role("button", name="Continue to the preview").click()
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Dry run first (nothing is saved)").click()
-    page.get_by_role("link", name="Follow the import").click()
+    heading = "The dry run has started — nothing will be saved"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    page.get_by_role("link", name="Follow the dry run").click()
     banner = page.get_by_role("status").filter(has_text="Dry run: nothing was saved.")
     expect(banner).to_be_visible()
     expect(page.get_by_role("heading", name="Report")).to_be_visible(timeout=60_000)

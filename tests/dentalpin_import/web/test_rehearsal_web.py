@@ -27,6 +27,9 @@ def rehearse(client, path, passphrase=""):
     assert started.status_code == 200
     assert "dpa_" not in started.content.decode()  # a rehearsal uploads no documents
     assert "This is a dry run: nothing will be saved." in started.content.decode()
+    assert "<h1>The dry run has started — nothing will be saved</h1>" in started.content.decode()
+    assert "The import has started" not in started.content.decode()
+    assert "Follow the dry run" in started.content.decode()
     dispatch.wait_for_background_jobs()
     job.refresh_from_db()
     return job
@@ -73,6 +76,8 @@ def test_import_for_real_runs_the_same_validated_file_without_a_new_upload_or_pa
     started = staff_client.post(f"/import/jobs/{job.pk}/import-for-real/")
     assert started.status_code == 200
     assert "dpa_" in started.content.decode()  # the real import lists documents: a token
+    assert "<h1>The import has started</h1>" in started.content.decode()
+    assert "nothing will be saved" not in started.content.decode()
     dispatch.wait_for_background_jobs()
     real = ImportJob.objects.exclude(pk=job.pk).get()
     assert not real.dry_run and real.status == "succeeded", real.error
@@ -135,3 +140,17 @@ def test_a_csv_sheets_dry_run_is_imported_for_real_the_same_way(staff_client, cl
     with scope(clinic=clinic):
         assert Patient.objects.count() == 2  # the sheet's two patient rows (two are staff)
     assert real.counters == job.counters and real.warnings_count == job.warnings_count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_started_in_spanish_says_nothing_will_be_saved(staff_client, tmp_path):
+    staff_client.cookies["django_language"] = "es"
+    upload(staff_client, with_problems(tmp_path))
+    job = ImportJob.objects.get()
+    step(staff_client, job, "validate")
+    step(staff_client, job, "preview")
+    started = step(staff_client, job, "confirm", {"dry_run": "1"}).content.decode()
+    dispatch.wait_for_background_jobs()
+    assert "<h1>La simulación ha empezado: no se guardará nada</h1>" in started
+    assert "Seguir la simulación" in started
+    assert "La importación ha empezado" not in started and "has started" not in started

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -179,4 +180,15 @@ def drop(request, job_id):
         )
     with scope(clinic=job.clinic):
         results = _one_file(job, request.user, upload)
-    return JsonResponse({"results": results, "binaries": services.binaries_summary(job)})
+    figures = render_to_string(
+        "dentalpin_import/partials/binaries_status.html", {"documents": expected(job)}, request
+    )
+    return JsonResponse(
+        {
+            "results": results,
+            "binaries": services.binaries_summary(job),
+            # The page's "N received of M expected" line, in its language, put in place by the
+            # page's script (static/dentalpin_import/documents.js) without a reload.
+            "binaries_html": figures.strip(),
+        }
+    )

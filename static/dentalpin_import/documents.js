@@ -41,6 +41,16 @@
     });
   }
 
+  function refreshFigures(html) {
+    // The job page's "N received of M expected" line, as the server words it after each file.
+    var old = document.getElementById("binaries");
+    if (!old || !html) return;
+    var holder = document.createElement("template");
+    holder.innerHTML = html;
+    var fresh = holder.content.firstElementChild;
+    if (fresh) old.replaceWith(fresh);
+  }
+
   function setUp(zone) {
     var words = JSON.parse(document.getElementById("drop-words").textContent);
     var csrf = zone.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -105,7 +115,10 @@
         var answer = {};
         try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
         bar.value = 100;
-        if (answer.results) show(tr, answer.results);
+        if (answer.results) {
+          show(tr, answer.results);
+          refreshFigures(answer.binaries_html);
+        }
         else {
           tr.querySelector(".result").textContent = answer.error || words.failed;
           tr.dataset.outcome = "rejected";

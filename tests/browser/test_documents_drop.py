@@ -44,6 +44,7 @@ def test_files_and_a_zip_dropped_on_the_job_page_are_matched_one_by_one(
     page.get_by_text("With the sync agent").click()
     expect(page.locator("#agent-command")).to_contain_text(f"--job {job.pk} --token-file")
     expect(page.get_by_role("button", name="Copy the command")).to_be_visible()
+    expect(page.locator("#binaries")).to_contain_text("0 received of ")
 
     # Chosen with the file picker: one matched, one refused with its reason.
     page.locator("input[data-pick]:not([webkitdirectory])").set_input_files(
@@ -56,6 +57,8 @@ def test_files_and_a_zip_dropped_on_the_job_page_are_matched_one_by_one(
     expect(results.locator("tr", has_text="rx 1.png")).to_contain_text("Matched")
     expect(results.locator("tr", has_text="fake.pdf")).to_contain_text("executable program")
     expect(page.locator("[data-status]")).to_have_text("2 of 2 files sent")
+    # The figures above follow each file, without a reload.
+    expect(page.locator("#binaries")).to_contain_text("1 received of ")
 
     # A zip dragged onto the page: each member gets its row.
     packed = io.BytesIO()
@@ -70,4 +73,5 @@ def test_files_and_a_zip_dropped_on_the_job_page_are_matched_one_by_one(
         re.compile("out of the folder")
     )
     expect(page.locator("[data-status]")).to_have_text("3 of 3 files sent")
+    expect(page.locator("#binaries")).to_contain_text("2 received of ")
     assert FileStaging.objects.filter(job=job, status="received").count() == 2

@@ -65,6 +65,8 @@ def test_a_dropped_file_is_matched_by_its_content_whatever_its_name(staff_client
     assert outcomes(answer) == {"whatever.bin": "matched"}
     assert "Matched" in answer.json()["results"][0]["message"]
     assert answer.json()["binaries"]["received"] == 1
+    # The page's figures line, worded for the page to put in place without a reload.
+    assert answer.json()["binaries_html"].startswith('<p id="binaries">1 received of ')
     staged = FileStaging.objects.get(sha256=sha(PNG))
     assert staged.status == "received"
     with scope(clinic=clinic):
@@ -224,3 +226,11 @@ def test_a_drop_over_the_request_cap_is_a_413_with_the_cap_in_words(staff_client
     answer = drop(staff_client, job, b"%PDF-1.4 " + b"x" * 5000, "big.pdf")
     assert answer.status_code == 413 and "DPMF_MAX_UPLOAD_BYTES" in answer.json()["error"]
     assert "1,000 bytes" in answer.json()["error"]
+
+
+@pytest.mark.django_db
+def test_the_figures_line_a_drop_answers_with_is_in_the_pages_language(staff_client, job):
+    staff_client.cookies["django_language"] = "es"
+    answer = drop(staff_client, job, PNG, "rx.png").json()
+    assert answer["binaries_html"].startswith('<p id="binaries">1 recibidos de ')
+    assert "received of" not in answer["binaries_html"]

@@ -232,5 +232,6 @@ def test_a_drop_over_the_request_cap_is_a_413_with_the_cap_in_words(staff_client
 def test_the_figures_line_a_drop_answers_with_is_in_the_pages_language(staff_client, job):
     staff_client.cookies["django_language"] = "es"
     answer = drop(staff_client, job, PNG, "rx.png").json()
-    assert answer["binaries_html"].startswith('<p id="binaries">1 recibidos de ')
+    # Worded so that one document reads right as well ("1 recibidos" did not).
+    assert answer["binaries_html"].startswith('<p id="binaries">Documentos recibidos: 1 de ')
     assert "received of" not in answer["binaries_html"]

@@ -50,6 +50,11 @@ JOB_URLS = {
     "sheet-mapping": "GET",
     "sheet-rows": "GET",
     "sheet-read-again": "POST",
+    "job-conflicts": "GET",
+    "job-conflicts-csv": "GET",
+    "job-conflicts-take": "POST",
+    "job-missing": "GET",
+    "job-missing-csv": "GET",
 }
 STEP_DATA = {
     "job-validate": "validate",

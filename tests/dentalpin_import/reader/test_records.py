@@ -6,7 +6,7 @@ import pytest
 
 from dentalpin_import.mapping.registry import ENTITY_ORDER, mapper_for
 from dentalpin_import.reader.container import open_dpmf
-from dentalpin_import.reader.records import SourcePatient, new_record
+from dentalpin_import.reader.records import SourcePatient, new_record, row_digest
 from dentalpin_import.reader.values import Payload
 from dentalpin_import.sample.generator import generate_sample
 
@@ -21,6 +21,7 @@ def by_constructor(cls, row):
         source_system=row.source_system,
         raw=row.raw_source_data or {},
         problems=tuple(payload.problems),
+        digest=row_digest(row),
         **values,
     )
 

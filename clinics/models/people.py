@@ -58,32 +58,48 @@ class Sex(models.TextChoices):
 class Patient(ClinicOwned):
     """A person treated by the clinic."""
 
-    given_name = models.CharField(max_length=150)
-    family_name = models.CharField(max_length=150, blank=True)
+    given_name = models.CharField(max_length=150, verbose_name=_("given name"))
+    family_name = models.CharField(max_length=150, blank=True, verbose_name=_("family name"))
     # Encrypted; found by exact value through the digest (clinics/identifiers.py).
     national_id = SealedIdentifierField(
-        max_length=40, blank=True, digest_field="national_id_digest"
+        max_length=40, blank=True, digest_field="national_id_digest", verbose_name=_("national id")
     )
-    national_id_digest = DigestField(digest_of="national_id", db_index=True)
-    national_id_type = models.CharField(max_length=10, choices=NationalIdType.choices, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
-    sex = models.CharField(max_length=12, choices=Sex.choices, blank=True)
-    phone = models.CharField(max_length=20, blank=True)
-    email = models.CharField(max_length=254, blank=True, db_index=True)
-    address_street = models.CharField(max_length=300, blank=True)
-    address_postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=120, blank=True)
-    chart_number = models.CharField(max_length=40, blank=True)
+    national_id_digest = DigestField(
+        digest_of="national_id", db_index=True, verbose_name=_("national id digest")
+    )
+    national_id_type = models.CharField(
+        max_length=10,
+        choices=NationalIdType.choices,
+        blank=True,
+        verbose_name=_("national id type"),
+    )
+    date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
+    sex = models.CharField(max_length=12, choices=Sex.choices, blank=True, verbose_name=_("sex"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    email = models.CharField(max_length=254, blank=True, db_index=True, verbose_name=_("email"))
+    address_street = models.CharField(max_length=300, blank=True, verbose_name=_("address street"))
+    address_postal_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("address postal code")
+    )
+    city = models.CharField(max_length=120, blank=True, verbose_name=_("city"))
+    chart_number = models.CharField(max_length=40, blank=True, verbose_name=_("chart number"))
     # The id the patient had in a legacy system without canonical ids (CSV sheets).
-    legacy_id = models.CharField(max_length=60, blank=True, db_index=True)
-    emergency_contact_name = models.CharField(max_length=200, blank=True)
-    emergency_contact_phone = models.CharField(max_length=40, blank=True)
-    registered_on = models.DateField(null=True, blank=True)
-    billing_name = models.CharField(max_length=300, blank=True)
-    billing_tax_id = SealedCharField(max_length=40, blank=True)  # a payer's national id
-    notes = models.TextField(blank=True)
-    is_archived = models.BooleanField(default=False)
-    do_not_contact = models.BooleanField(default=False)
+    legacy_id = models.CharField(
+        max_length=60, blank=True, db_index=True, verbose_name=_("legacy id")
+    )
+    emergency_contact_name = models.CharField(
+        max_length=200, blank=True, verbose_name=_("emergency contact name")
+    )
+    emergency_contact_phone = models.CharField(
+        max_length=40, blank=True, verbose_name=_("emergency contact phone")
+    )
+    registered_on = models.DateField(null=True, blank=True, verbose_name=_("registered on"))
+    billing_name = models.CharField(max_length=300, blank=True, verbose_name=_("billing name"))
+    # A payer's national id.
+    billing_tax_id = SealedCharField(max_length=40, blank=True, verbose_name=_("billing tax id"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    is_archived = models.BooleanField(default=False, verbose_name=_("is archived"))
+    do_not_contact = models.BooleanField(default=False, verbose_name=_("do not contact"))
 
     class Meta:
         verbose_name = ngettext_lazy("patient", "patients", 1)

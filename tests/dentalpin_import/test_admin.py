@@ -115,3 +115,13 @@ def test_the_importers_admin_speaks_spanish_model_names_field_names_and_json_hea
     for label in ("Recuentos por tipo de registro", "Nombre del archivo", "Conciliación"):
         assert label in detail, label
     assert ">Counters:<" not in detail and ">Phase log:<" not in detail
+
+
+@pytest.mark.django_db
+def test_the_patient_list_is_headed_in_spanish(client, job):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    listing = client.get("/admin/clinics/patient/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    for heading in ("Apellidos", "Nombre", "Documento de identidad", "Fecha de nacimiento"):
+        assert f">{heading}</a>" in listing, heading
+    assert "Clínica</a>" in listing
+    assert "Family name" not in listing and "Date of birth" not in listing

@@ -18,10 +18,11 @@ class WorkCalendar(ClinicOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="work_calendars",
+        verbose_name=ngettext_lazy("professional", "professionals", 1),
     )
-    name = models.CharField(max_length=200)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
 
     class Meta:
         verbose_name = ngettext_lazy("work calendar", "work calendars", 1)
@@ -35,9 +36,11 @@ class WorkCalendar(ClinicOwned):
 class WorkCalendarDay(ClinicOwned):
     """One weekday of a calendar (1 = Monday … 7 = Sunday)."""
 
-    calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="days")
-    weekday = models.PositiveSmallIntegerField()
-    is_working_day = models.BooleanField(default=True)
+    calendar = models.ForeignKey(
+        WorkCalendar, on_delete=models.CASCADE, related_name="days", verbose_name=_("calendar")
+    )
+    weekday = models.PositiveSmallIntegerField(verbose_name=_("weekday"))
+    is_working_day = models.BooleanField(default=True, verbose_name=_("is working day"))
 
     class Meta:
         verbose_name = ngettext_lazy("working day", "working days", 1)
@@ -51,11 +54,18 @@ class WorkCalendarDay(ClinicOwned):
 class WorkCalendarShift(ClinicOwned):
     """A span of working time on a calendar day, optionally in one chair."""
 
-    day = models.ForeignKey(WorkCalendarDay, on_delete=models.CASCADE, related_name="shifts")
-    starts_at = models.TimeField()
-    ends_at = models.TimeField()
+    day = models.ForeignKey(
+        WorkCalendarDay, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("day")
+    )
+    starts_at = models.TimeField(verbose_name=_("starts at"))
+    ends_at = models.TimeField(verbose_name=_("ends at"))
     chair = models.ForeignKey(
-        "clinics.Chair", null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
+        "clinics.Chair",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shifts",
+        verbose_name=ngettext_lazy("chair", "chairs", 1),
     )
 
     class Meta:
@@ -76,14 +86,22 @@ class AppointmentRecurrence(ClinicOwned):
         blank=True,
         on_delete=models.CASCADE,
         related_name="appointment_recurrences",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     professional = models.ForeignKey(
-        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Professional",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=ngettext_lazy("professional", "professionals", 1),
     )
-    rule = models.CharField(max_length=500, blank=True)
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
-    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    rule = models.CharField(max_length=500, blank=True, verbose_name=_("rule"))
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("starts on"))
+    ends_on = models.DateField(null=True, blank=True, verbose_name=_("ends on"))
+    duration_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("duration minutes")
+    )
 
     class Meta:
         verbose_name = ngettext_lazy("repeating appointment rule", "repeating appointment rules", 1)

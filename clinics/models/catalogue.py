@@ -21,9 +21,9 @@ CHAIR_NAME_LENGTH = 50
 class Chair(ClinicOwned):
     """A treatment room or "box" (gabinete) of the clinic."""
 
-    name = models.CharField(max_length=CHAIR_NAME_LENGTH)
-    code = models.CharField(max_length=40, blank=True)
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(max_length=CHAIR_NAME_LENGTH, verbose_name=_("name"))
+    code = models.CharField(max_length=40, blank=True, verbose_name=_("code"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
         verbose_name = ngettext_lazy("chair", "chairs", 1)
@@ -37,10 +37,10 @@ class Chair(ClinicOwned):
 class CatalogItem(ClinicOwned):
     """One value of a small source master other than chairs, discriminated by `kind`."""
 
-    kind = models.CharField(max_length=40, db_index=True)
-    name = models.CharField(max_length=200)
-    code = models.CharField(max_length=40, blank=True)
-    is_active = models.BooleanField(default=True)
+    kind = models.CharField(max_length=40, db_index=True, verbose_name=_("kind"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    code = models.CharField(max_length=40, blank=True, verbose_name=_("code"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
         verbose_name = ngettext_lazy("catalogue value", "catalogue values", 1)
@@ -54,16 +54,24 @@ class CatalogItem(ClinicOwned):
 class TreatmentCatalogItem(ClinicOwned):
     """A treatment the clinic offers, with its list price (the tariff master)."""
 
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    code = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    code = models.CharField(max_length=40, blank=True, verbose_name=_("code"))
     # Prices keep the source's precision (three-decimal prices exist).
-    reference_price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
-    vat_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    reference_price = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True, verbose_name=_("reference price")
+    )
+    vat_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, verbose_name=_("vat percent")
+    )
+    duration_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("duration minutes")
+    )
     # Gesdén odontogram type (`IdTipoOdg`): what kind of act this is.
-    odontogram_type = models.PositiveSmallIntegerField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    odontogram_type = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("odontogram type")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
         verbose_name = ngettext_lazy("treatment in the catalogue", "treatments in the catalogue", 1)
@@ -80,11 +88,16 @@ class TreatmentCatalogVariant(ClinicOwned):
     """A per-tariff price of a catalogue treatment (standard, an insurer's…)."""
 
     item = models.ForeignKey(
-        TreatmentCatalogItem, on_delete=models.CASCADE, related_name="variants"
+        TreatmentCatalogItem,
+        on_delete=models.CASCADE,
+        related_name="variants",
+        verbose_name=_("item"),
     )
-    tariff_code = models.CharField(max_length=40, blank=True)
-    code = models.CharField(max_length=60, blank=True)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    tariff_code = models.CharField(max_length=40, blank=True, verbose_name=_("tariff code"))
+    code = models.CharField(max_length=60, blank=True, verbose_name=_("code"))
+    unit_price = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True, verbose_name=_("unit price")
+    )
 
     class Meta:
         verbose_name = ngettext_lazy(
@@ -103,11 +116,16 @@ class TreatmentPhaseTemplate(ClinicOwned):
     """A planned stage of a catalogue treatment and the share of its price it bills."""
 
     item = models.ForeignKey(
-        TreatmentCatalogItem, on_delete=models.CASCADE, related_name="phase_templates"
+        TreatmentCatalogItem,
+        on_delete=models.CASCADE,
+        related_name="phase_templates",
+        verbose_name=_("item"),
     )
-    phase_number = models.PositiveIntegerField(default=1)
-    description = models.TextField(blank=True)
-    percent_to_bill = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    phase_number = models.PositiveIntegerField(default=1, verbose_name=_("phase number"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    percent_to_bill = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, verbose_name=_("percent to bill")
+    )
 
     class Meta:
         verbose_name = ngettext_lazy("treatment phase template", "treatment phase templates", 1)

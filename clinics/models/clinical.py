@@ -48,25 +48,38 @@ class MedicalAlert(ClinicOwned):
     """Something every clinician must see before treating: an allergy, a condition, a flag."""
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.CASCADE, related_name="medical_alerts"
+        "clinics.Patient",
+        on_delete=models.CASCADE,
+        related_name="medical_alerts",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
-    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    kind = models.CharField(max_length=24, choices=AlertKind.choices, verbose_name=_("kind"))
     # The allergen, condition or drug, short; `text` keeps the source's words.
-    name = models.CharField(max_length=300)
-    text = models.TextField(blank=True)
+    name = models.CharField(max_length=300, verbose_name=_("name"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
     severity = models.CharField(
-        max_length=12, choices=Severity.choices, default=Severity.UNSPECIFIED
+        max_length=12,
+        choices=Severity.choices,
+        default=Severity.UNSPECIFIED,
+        verbose_name=_("severity"),
     )
     status = models.CharField(
-        max_length=10, choices=AlertStatus.choices, default=AlertStatus.ACTIVE
+        max_length=10,
+        choices=AlertStatus.choices,
+        default=AlertStatus.ACTIVE,
+        verbose_name=_("status"),
     )
-    onset_date = models.DateField(null=True, blank=True)
-    clinical_code = models.CharField(max_length=20, blank=True)
+    onset_date = models.DateField(null=True, blank=True, verbose_name=_("onset date"))
+    clinical_code = models.CharField(max_length=20, blank=True, verbose_name=_("clinical code"))
     code_system = models.CharField(
-        max_length=8, choices=CodeSystem.choices, default=CodeSystem.NONE, blank=True
+        max_length=8,
+        choices=CodeSystem.choices,
+        default=CodeSystem.NONE,
+        blank=True,
+        verbose_name=_("code system"),
     )
-    flagged = models.BooleanField(default=False)
-    recorded_on = models.DateField(null=True, blank=True)
+    flagged = models.BooleanField(default=False, verbose_name=_("flagged"))
+    recorded_on = models.DateField(null=True, blank=True, verbose_name=_("recorded on"))
 
     class Meta:
         verbose_name = ngettext_lazy("medical alert", "medical alerts", 1)
@@ -96,10 +109,18 @@ class ClinicalNote(ClinicOwned):
     """A dated note on a patient. Text and diagnosis are encrypted at rest."""
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.CASCADE, related_name="clinical_notes"
+        "clinics.Patient",
+        on_delete=models.CASCADE,
+        related_name="clinical_notes",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     author = models.ForeignKey(
-        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Professional",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
     appointment = models.ForeignKey(
         "clinics.Appointment",
@@ -107,17 +128,28 @@ class ClinicalNote(ClinicOwned):
         blank=True,
         on_delete=models.CASCADE,
         related_name="clinical_notes",
+        verbose_name=ngettext_lazy("appointment", "appointments", 1),
     )
-    kind = models.CharField(max_length=16, choices=NoteKind.choices, default=NoteKind.CLINICAL)
+    kind = models.CharField(
+        max_length=16, choices=NoteKind.choices, default=NoteKind.CLINICAL, verbose_name=_("kind")
+    )
     note_type = models.CharField(
-        max_length=16, choices=NoteType.choices, default=NoteType.OTHER, blank=True
+        max_length=16,
+        choices=NoteType.choices,
+        default=NoteType.OTHER,
+        blank=True,
+        verbose_name=_("note type"),
     )
-    written_at = models.DateTimeField(null=True, blank=True)
-    text = EncryptedTextField()
-    diagnosis = EncryptedTextField(blank=True)
-    clinical_code = models.CharField(max_length=20, blank=True)
+    written_at = models.DateTimeField(null=True, blank=True, verbose_name=_("written at"))
+    text = EncryptedTextField(verbose_name=_("text"))
+    diagnosis = EncryptedTextField(blank=True, verbose_name=_("diagnosis"))
+    clinical_code = models.CharField(max_length=20, blank=True, verbose_name=_("clinical code"))
     code_system = models.CharField(
-        max_length=8, choices=CodeSystem.choices, default=CodeSystem.NONE, blank=True
+        max_length=8,
+        choices=CodeSystem.choices,
+        default=CodeSystem.NONE,
+        blank=True,
+        verbose_name=_("code system"),
     )
 
     class Meta:
@@ -144,21 +176,32 @@ class Medication(ClinicOwned):
     """A drug the patient takes or was prescribed (the pharmacological history)."""
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.CASCADE, related_name="medications"
+        "clinics.Patient",
+        on_delete=models.CASCADE,
+        related_name="medications",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     prescriber = models.ForeignKey(
-        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Professional",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("prescriber"),
     )
-    drug_name = models.CharField(max_length=300)
-    dose = models.CharField(max_length=120, blank=True)
-    instructions = models.TextField(blank=True)
-    route = models.CharField(max_length=60, blank=True)
-    started_on = models.DateField(null=True, blank=True)
+    drug_name = models.CharField(max_length=300, verbose_name=_("drug name"))
+    dose = models.CharField(max_length=120, blank=True, verbose_name=_("dose"))
+    instructions = models.TextField(blank=True, verbose_name=_("instructions"))
+    route = models.CharField(max_length=60, blank=True, verbose_name=_("route"))
+    started_on = models.DateField(null=True, blank=True, verbose_name=_("started on"))
     status = models.CharField(
-        max_length=12, choices=MedicationStatus.choices, default=MedicationStatus.ACTIVE
+        max_length=12,
+        choices=MedicationStatus.choices,
+        default=MedicationStatus.ACTIVE,
+        verbose_name=_("status"),
     )
-    quantity = models.CharField(max_length=60, blank=True)
-    notes = models.TextField(blank=True)
+    quantity = models.CharField(max_length=60, blank=True, verbose_name=_("quantity"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     class Meta:
         verbose_name = ngettext_lazy("medication", "medications", 1)

@@ -31,25 +31,35 @@ class Communication(ClinicOwned):
         blank=True,
         on_delete=models.CASCADE,
         related_name="communications",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     client = models.ForeignKey(
-        "clinics.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "clinics.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
     )
     channel = models.CharField(
-        max_length=10, choices=CommunicationChannel.choices, default=CommunicationChannel.OTHER
+        max_length=10,
+        choices=CommunicationChannel.choices,
+        default=CommunicationChannel.OTHER,
+        verbose_name=_("channel"),
     )
     direction = models.CharField(
         max_length=10,
         choices=CommunicationDirection.choices,
         default=CommunicationDirection.UNKNOWN,
+        verbose_name=_("direction"),
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(blank=True)
-    status = models.CharField(max_length=40, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    status = models.CharField(max_length=40, blank=True, verbose_name=_("status"))
     # Payload keys this importer does not read (the spec's fields here are only
     # illustrative, FORMAT.md §14.21), kept verbatim so nothing of the row is lost.
-    source_extra = models.JSONField(default=dict, blank=True)
+    source_extra = models.JSONField(default=dict, blank=True, verbose_name=_("source extra"))
 
     class Meta:
         verbose_name = ngettext_lazy("message to a patient", "messages to patients", 1)

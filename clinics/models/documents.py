@@ -20,19 +20,29 @@ class Document(ClinicOwned):
     """
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.CASCADE, related_name="documents"
+        "clinics.Patient",
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
-    title = models.CharField(max_length=255)
-    kind = models.CharField(max_length=40, blank=True)
-    description = models.TextField(blank=True)
-    captured_on = models.DateField(null=True, blank=True)
-    file = models.FileField(upload_to="documents/", max_length=500, blank=True)
-    thumbnail = models.FileField(upload_to="thumbnails/", max_length=500, blank=True)
-    mime_type = models.CharField(max_length=100, blank=True)
-    size_bytes = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    title = models.CharField(max_length=255, verbose_name=_("title"))
+    kind = models.CharField(max_length=40, blank=True, verbose_name=_("kind"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    captured_on = models.DateField(null=True, blank=True, verbose_name=_("captured on"))
+    file = models.FileField(
+        upload_to="documents/", max_length=500, blank=True, verbose_name=_("file")
+    )
+    thumbnail = models.FileField(
+        upload_to="thumbnails/", max_length=500, blank=True, verbose_name=_("thumbnail")
+    )
+    mime_type = models.CharField(max_length=100, blank=True, verbose_name=_("mime type"))
+    size_bytes = models.BigIntegerField(null=True, blank=True, verbose_name=_("size bytes"))
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("sha256"))
     status = models.CharField(
-        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.AWAITING_BINARY
+        max_length=10,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.AWAITING_BINARY,
+        verbose_name=_("status"),
     )
 
     class Meta:

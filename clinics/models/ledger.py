@@ -20,14 +20,24 @@ class LedgerEntry(ClinicOwned):
     """A charge to one patient (one imported debt), dated when it fell due."""
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.PROTECT, related_name="ledger_entries"
+        "clinics.Patient",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     client = models.ForeignKey(
-        "clinics.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.Client",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("client"),
     )
-    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.EARNED)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    entry_date = models.DateField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=10, choices=EntryKind.choices, default=EntryKind.EARNED, verbose_name=_("kind")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    entry_date = models.DateField(null=True, blank=True, verbose_name=_("entry date"))
     # The treatment this charge bills: the row when it was imported as a treatment,
     # and always the file's own key. One key per debt keeps several debts of one
     # treatment apart.
@@ -37,12 +47,17 @@ class LedgerEntry(ClinicOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="ledger_entries",
+        verbose_name=_("applied treatment"),
     )
-    applied_treatment_uuid = models.CharField(max_length=64, blank=True, db_index=True)
-    session_key = models.CharField(max_length=80, blank=True)
-    treatment_number = models.CharField(max_length=40, blank=True)
-    phase_number = models.CharField(max_length=40, blank=True)
-    label = models.CharField(max_length=300, blank=True)
+    applied_treatment_uuid = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("applied treatment uuid")
+    )
+    session_key = models.CharField(max_length=80, blank=True, verbose_name=_("session key"))
+    treatment_number = models.CharField(
+        max_length=40, blank=True, verbose_name=_("treatment number")
+    )
+    phase_number = models.CharField(max_length=40, blank=True, verbose_name=_("phase number"))
+    label = models.CharField(max_length=300, blank=True, verbose_name=_("label"))
 
     class Meta:
         verbose_name = ngettext_lazy("debt", "debts", 1)
@@ -56,12 +71,22 @@ class LedgerEntry(ClinicOwned):
 class DebtPaymentApplication(ClinicOwned):
     """How much of a payment went to settle one debt."""
 
-    debt = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="applications")
-    payment = models.ForeignKey(
-        "clinics.Payment", on_delete=models.CASCADE, related_name="applications"
+    debt = models.ForeignKey(
+        LedgerEntry,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=ngettext_lazy("debt", "debts", 1),
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    applied_on = models.DateField(null=True, blank=True)
+    payment = models.ForeignKey(
+        "clinics.Payment",
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=ngettext_lazy("payment", "payments", 1),
+    )
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("amount")
+    )
+    applied_on = models.DateField(null=True, blank=True, verbose_name=_("applied on"))
 
     class Meta:
         verbose_name = ngettext_lazy("payment applied to a debt", "payments applied to debts", 1)

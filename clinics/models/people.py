@@ -22,22 +22,34 @@ class Professional(ClinicOwned):
     """A staff member of the clinic; optionally linked to a login user."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    given_name = models.CharField(max_length=150)
-    family_name = models.CharField(max_length=150, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    role = models.CharField(max_length=20, choices=StaffRole.choices, default=StaffRole.ASSISTANT)
-    code = models.CharField(max_length=40, blank=True)
+    given_name = models.CharField(max_length=150, verbose_name=_("given name"))
+    family_name = models.CharField(max_length=150, blank=True, verbose_name=_("family name"))
+    email = models.CharField(max_length=254, blank=True, verbose_name=_("email"))
+    role = models.CharField(
+        max_length=20,
+        choices=StaffRole.choices,
+        default=StaffRole.ASSISTANT,
+        verbose_name=_("role"),
+    )
+    code = models.CharField(max_length=40, blank=True, verbose_name=_("code"))
     # Encrypted; found by exact value through the digest (clinics/identifiers.py).
     national_id = SealedIdentifierField(
-        max_length=40, blank=True, digest_field="national_id_digest"
+        max_length=40, blank=True, digest_field="national_id_digest", verbose_name=_("national id")
     )
-    national_id_digest = DigestField(digest_of="national_id", db_index=True)
-    phone = models.CharField(max_length=20, blank=True)
-    is_active = models.BooleanField(default=True)
-    last_activity_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    national_id_digest = DigestField(
+        digest_of="national_id", db_index=True, verbose_name=_("national id digest")
+    )
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    last_activity_on = models.DateField(null=True, blank=True, verbose_name=_("last activity on"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     class Meta:
         verbose_name = ngettext_lazy("staff member", "staff members", 1)
@@ -120,20 +132,24 @@ class Patient(ClinicOwned):
 class Client(ClinicOwned):
     """A payer: the person or company that pays for one or more patients."""
 
-    kind = models.CharField(max_length=20, default="person")
-    given_name = models.CharField(max_length=150, blank=True)
-    family_name = models.CharField(max_length=150, blank=True)
-    legal_name = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=20, default="person", verbose_name=_("kind"))
+    given_name = models.CharField(max_length=150, blank=True, verbose_name=_("given name"))
+    family_name = models.CharField(max_length=150, blank=True, verbose_name=_("family name"))
+    legal_name = models.CharField(max_length=300, blank=True, verbose_name=_("legal name"))
     # Encrypted; found by exact value through the digest (clinics/identifiers.py).
     national_id = SealedIdentifierField(
-        max_length=40, blank=True, digest_field="national_id_digest"
+        max_length=40, blank=True, digest_field="national_id_digest", verbose_name=_("national id")
     )
-    national_id_digest = DigestField(digest_of="national_id", db_index=True)
-    email = models.CharField(max_length=254, blank=True)
-    phone = models.CharField(max_length=20, blank=True)
-    address_street = models.CharField(max_length=300, blank=True)
-    address_postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=120, blank=True)
+    national_id_digest = DigestField(
+        digest_of="national_id", db_index=True, verbose_name=_("national id digest")
+    )
+    email = models.CharField(max_length=254, blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=20, blank=True, verbose_name=_("phone"))
+    address_street = models.CharField(max_length=300, blank=True, verbose_name=_("address street"))
+    address_postal_code = models.CharField(
+        max_length=20, blank=True, verbose_name=_("address postal code")
+    )
+    city = models.CharField(max_length=120, blank=True, verbose_name=_("city"))
 
     class Meta:
         verbose_name = ngettext_lazy("payer", "payers", 1)
@@ -146,12 +162,19 @@ class Client(ClinicOwned):
 class PatientClientLink(ClinicOwned):
     """Who pays for whom (many to many, with validity)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="client_links")
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="patient_links")
-    relationship = models.CharField(max_length=20, blank=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True)
-    is_default = models.BooleanField(default=False)
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.CASCADE,
+        related_name="client_links",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="patient_links", verbose_name=_("client")
+    )
+    relationship = models.CharField(max_length=20, blank=True, verbose_name=_("relationship"))
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_to = models.DateField(null=True, blank=True, verbose_name=_("valid to"))
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
 
     class Meta:
         verbose_name = ngettext_lazy(

@@ -18,23 +18,46 @@ class RecallStatus(models.TextChoices):
 class Recall(ClinicOwned):
     """A patient due for a call on `due_on`, why, and how the last call went."""
 
-    patient = models.ForeignKey("clinics.Patient", on_delete=models.CASCADE, related_name="recalls")
-    professional = models.ForeignKey(
-        "clinics.Professional", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    patient = models.ForeignKey(
+        "clinics.Patient",
+        on_delete=models.CASCADE,
+        related_name="recalls",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
-    due_on = models.DateField(null=True, blank=True)
-    last_contact_at = models.DateTimeField(null=True, blank=True)
+    professional = models.ForeignKey(
+        "clinics.Professional",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=ngettext_lazy("professional", "professionals", 1),
+    )
+    due_on = models.DateField(null=True, blank=True, verbose_name=_("due on"))
+    last_contact_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last contact at"))
     status = models.CharField(
-        max_length=12, choices=RecallStatus.choices, default=RecallStatus.PENDING
+        max_length=12,
+        choices=RecallStatus.choices,
+        default=RecallStatus.PENDING,
+        verbose_name=_("status"),
     )
     reason = models.ForeignKey(
-        "clinics.CatalogItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.CatalogItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reason"),
     )
     result = models.ForeignKey(
-        "clinics.CatalogItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clinics.CatalogItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("result"),
     )
-    comments = models.TextField(blank=True)
-    observations = models.TextField(blank=True)
+    comments = models.TextField(blank=True, verbose_name=_("comments"))
+    observations = models.TextField(blank=True, verbose_name=_("observations"))
 
     class Meta:
         verbose_name = ngettext_lazy("recall", "recalls", 1)

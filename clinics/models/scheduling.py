@@ -20,23 +20,33 @@ class Appointment(ClinicOwned):
     """A booked visit of a patient with a professional."""
 
     patient = models.ForeignKey(
-        "clinics.Patient", on_delete=models.PROTECT, related_name="appointments"
+        "clinics.Patient",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=ngettext_lazy("patient", "patients", 1),
     )
     professional = models.ForeignKey(
-        "clinics.Professional", on_delete=models.PROTECT, related_name="appointments"
+        "clinics.Professional",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=ngettext_lazy("professional", "professionals", 1),
     )
-    starts_at = models.DateTimeField()
-    duration_minutes = models.PositiveIntegerField(default=30)
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    duration_minutes = models.PositiveIntegerField(default=30, verbose_name=_("duration minutes"))
     status = models.CharField(
-        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+        max_length=12,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.SCHEDULED,
+        verbose_name=_("status"),
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
     chair = models.ForeignKey(
         "clinics.Chair",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="appointments",
+        verbose_name=ngettext_lazy("chair", "chairs", 1),
     )
     recurrence = models.ForeignKey(
         "clinics.AppointmentRecurrence",
@@ -44,6 +54,7 @@ class Appointment(ClinicOwned):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="appointments",
+        verbose_name=_("recurrence"),
     )
 
     class Meta:

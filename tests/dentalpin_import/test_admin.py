@@ -118,10 +118,14 @@ def test_the_importers_admin_speaks_spanish_model_names_field_names_and_json_hea
 
 
 @pytest.mark.django_db
-def test_the_patient_list_is_headed_in_spanish(client, job):
+def test_the_patient_and_payment_lists_are_headed_in_spanish(client, job):
     client.force_login(UserFactory(username="root", is_superuser=True))
     listing = client.get("/admin/clinics/patient/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     for heading in ("Apellidos", "Nombre", "Documento de identidad", "Fecha de nacimiento"):
         assert f">{heading}</a>" in listing, heading
     assert "Clínica</a>" in listing
     assert "Family name" not in listing and "Date of birth" not in listing
+    payments = client.get("/admin/clinics/payment/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    for heading in ("Pagado el", "Paciente", "Es una devolución", "Forma de pago"):
+        assert f">{heading}</a>" in payments, heading
+    assert "Paid on" not in payments and "Is refund" not in payments

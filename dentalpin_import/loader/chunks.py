@@ -332,7 +332,9 @@ class ChunkWriter(ChunkUpdates):
         notes = list(ctx.notes)
         if record.problems:
             notes += problem_notes(self.entity, record.problems)
-        return Outcome(record, instances, notes)
+        # A mapper that returns nothing without a warning leaves the row out by a rule of
+        # the format (a debt of 0 is "skipped silently", FORMAT.md §8.7), not for a problem.
+        return Outcome(record, instances, notes, ruled_out=mapped is None)
 
     def save(self, outcomes: list[Outcome], markers: list[Outcome], saved: Saved | None = None):
         """Insert new instances model by model, then their mappings and skip markers.

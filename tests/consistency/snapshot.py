@@ -58,6 +58,12 @@ CLOCK_FIELDS = {
 }
 CLINIC_ROW_LEFT_OUT = {"id", "slug", "name", "created_at"}
 MAPPING = "dentalpin_import.EntityMapping"
+# What a cutover records about one clinic row, which it names by table and id.
+CLINIC_ROW_RECORDS = {
+    "dentalpin_import.ImportConflict",
+    "dentalpin_import.RowUpdate",
+    "dentalpin_import.MissingRecord",
+}
 WARNING = "dentalpin_import.ImportWarning"
 CLINIC = "clinics.Clinic"
 # Warning messages that name a row by its id ("client #8 pays for 2 patients").
@@ -208,6 +214,8 @@ def snapshot(clinic: Clinic) -> dict:
             shaped = [mapping_row(keys, r) for r in table_rows.values()]
         elif label == WARNING:
             shaped = [warning_row(keys, clinic, r) for r in table_rows.values()]
+        elif label in CLINIC_ROW_RECORDS:
+            shaped = [clinic_row_record(keys, model, r) for r in table_rows.values()]
         else:
             shaped = [
                 {"_key": keys.of(model, pk), **keys.content(model, r)}
@@ -219,24 +227,59 @@ def snapshot(clinic: Clinic) -> dict:
     return {"tables": tables, "report": last_report(clinic)}
 
 
-def mapping_row(keys: NaturalKeys, row: dict) -> dict:
-    """A mapping with the natural key of the row it points at instead of that row's id."""
+def target_key(keys: NaturalKeys, row: dict) -> str:
+    """The natural key of the clinic row a record names by `target_table` and `target_id`."""
     model = keys.model_of_table(row["target_table"])
     if model is None:  # a skip marker or another table outside the clinic's rows
-        target = f"{row['target_table']}#{row['target_id']}"
-    else:
-        try:
-            target = keys.of(model, model._meta.pk.to_python(row["target_id"]))
-        except Exception:
-            target = f"<not an id: {row['target_id']!r}>"
+        return f"{row['target_table']}#{row['target_id']}"
+    try:
+        return keys.of(model, model._meta.pk.to_python(row["target_id"]))
+    except Exception:
+        return f"<not an id: {row['target_id']!r}>"
+
+
+def mapping_row(keys: NaturalKeys, row: dict) -> dict:
+    """A mapping with the natural key of the row it points at instead of that row's id."""
     return {
         "source_system": row["source_system"],
         "entity_type": row["entity_type"],
         "canonical_uuid": row["canonical_uuid"],
         "target_table": row["target_table"],
-        "target": target,
+        "target": target_key(keys, row),
         "created_row": row["created_row"],
     }
+
+
+def clinic_row_record(keys: NaturalKeys, model, row: dict) -> dict:
+    """A cutover's record of one clinic row (a conflict, a before-image, a row missing from
+    the file) with ids as natural keys: the target row, the mapping, and in the values the
+    rows the target's foreign keys point at."""
+    target_model = keys.model_of_table(row["target_table"])
+    relations = {
+        f.attname: f.related_model
+        for f in (target_model._meta.concrete_fields if target_model else ())
+        if f.is_relation
+    }
+
+    def named(attname, value):
+        related = relations.get(attname)
+        return keys.of(related, value) if related is not None and value is not None else value
+
+    out = keys.content(model, {**row, "target_id": target_key(keys, row)})
+    if "field" in row:  # a conflict: three values of one field, as JSON text
+        for name in ("value_at_import", "clinic_value", "file_value"):
+            value = json.loads(row[name]) if row[name] else None
+            out[name] = named(row["field"], value)
+    for name in ("before", "after"):  # a before-image: {field: value} as JSON text
+        if name in row:
+            values = json.loads(row[name]) if row[name] else {}
+            out[name] = {k: named(k, v) for k, v in sorted(values.items())}
+    if "mapping_id" in row:
+        mapping = keys.rows[apps.get_model(MAPPING)].get(row["mapping_id"])
+        out["mapping_id"] = mapping and f"{mapping['entity_type']}:{mapping['canonical_uuid']}"
+        # Which sealed batch held the mapping's values: chunking, not content (LEFT_OUT).
+        out["mapping_written"] = bool(row["mapping_written"])
+    return out
 
 
 def warning_row(keys: NaturalKeys, clinic: Clinic, row: dict) -> dict:

@@ -18,6 +18,7 @@ from django.db import connection
 
 from clinics.models import Clinic
 from dentalpin_import.sample.generator import generate_sample
+from dentalpin_import.sample.later import write_later_export
 from tests.consistency.commands import CLINIC_NAME, Commands, import_args
 from tests.consistency.databases import other_database
 from tests.consistency.samples import add_future_type
@@ -53,6 +54,39 @@ def test_the_same_file_gives_the_same_clinic_on_postgresql_and_on_sqlite(tmp_pat
         there.must("migrate", "--noinput")
         there.must("create_clinic", "same", "--name", CLINIC_NAME)
         there.must("import_dpmf", *args)
+        dump = tmp_path / "there.json"
+        outcome = there.run(["-m", "tests.consistency.dump_snapshot", "same", str(dump)])
+        assert outcome.status == 0, outcome.output
+        theirs = json.loads(dump.read_text(encoding="utf-8"))
+
+    assert_same_content(ours, theirs, names=(connection.vendor, vendor))
+
+
+def test_a_later_export_changes_the_clinic_alike_on_postgresql_and_on_sqlite(tmp_path):
+    """A cutover (updates, conflicts, before-images, rows missing from the file) writes the
+    same rows on both databases: the first import, then a later export of the same clinic."""
+    first = generate_sample(tmp_path / "first.dpm", patients=80, seed=SEED, binaries=False)
+    later = write_later_export(
+        first.path, tmp_path / "later.dpm", changed="10%", new=8, removed=8, binaries=False
+    )
+    steps = [import_args(first.path, "same", encrypted=False)]
+    steps.append(import_args(later.path, "same", encrypted=False))
+
+    here = Commands(tmp_path / "here", shared_database_url(), dict(SETTINGS))
+    call_command("create_clinic", "same", "--name", CLINIC_NAME)
+    for args in steps:
+        here.must("import_dpmf", *args)
+    ours = json.loads(json.dumps(snapshot(Clinic.objects.get(slug="same"))))
+    assert ours["report"]["entities"]["patient"]["updated"] > 0, ours["report"]
+    for label in ("RowUpdate", "MissingRecord", "ImportConflict"):
+        assert ours["tables"][f"dentalpin_import.{label}"], label  # compared, and not empty
+
+    with other_database() as (vendor, url):
+        there = Commands(tmp_path / "there", url, dict(SETTINGS))
+        there.must("migrate", "--noinput")
+        there.must("create_clinic", "same", "--name", CLINIC_NAME)
+        for args in steps:
+            there.must("import_dpmf", *args)
         dump = tmp_path / "there.json"
         outcome = there.run(["-m", "tests.consistency.dump_snapshot", "same", str(dump)])
         assert outcome.status == 0, outcome.output

@@ -259,6 +259,13 @@ TEXTS = {
     ),
     "csv.bad_email": _("Line %(line)s, %(column)s: not an e-mail address; %(consequence)s."),
     "csv.bad_clinical_code": _(
+    "csv.unknown_value#listed": _(
+        "Line %(line)s, %(column)s: unknown value (accepted: %(expected)s); %(consequence)s."
+    ),
+    "csv.ambiguous_value": _(
+        "Line %(line)s, %(column)s: M may be Mujer (female) or Masculino (male) in a sheet "
+        "with Spanish headers: write the word; %(consequence)s."
+    ),
         "Line %(line)s, %(column)s: not a SNOMED CT or ICD-10 code; %(consequence)s."
     ),
     "csv.extra_values": _(

@@ -21,6 +21,7 @@ from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import PATIENTS
 from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, compact_id, masked
+from dentalpin_import.reader.sheet_vocabularies import listed_in
 
 PATIENT_NOT_FOUND = "csv.patient_not_found"
 PATIENT_AMBIGUOUS = "csv.patient_ambiguous"
@@ -38,11 +39,14 @@ def problem_params(problem) -> dict:
     Never the value itself: it may be an identifier (the reader masks those in
     the English message) and the line and column find it in the sheet.
     """
-    return {
+    params = {
         "line": problem.line,
         "column": problem.column,
         "consequence": "not_imported" if problem.blocking else "left_empty",
     }
+    if expected := listed_in(problem.message):  # an unknown value: the accepted ones
+        params.update(variant="listed", expected=expected)
+    return params
 
 
 def shown_ref(ref: str) -> str:

@@ -3,8 +3,10 @@
 Field names are stable (mapping files and saved mappings hold them). Each field
 has its template header per language (`headers`, which `sheet_headers.recognise`
 accepts) and the other headers clinics and vendors write (`aliases`): English,
-Spanish, Portuguese and French. Labels are translated for the pages; the
-reader itself speaks in field names and the headers as written in the file.
+Spanish, Portuguese and French, each tagged with its language(s) ("es,pt:Sexo")
+so a sheet's language can be told from its headers (`sheet_headers.language_of`);
+an untagged alias ("Email") belongs to none. Labels are translated for the
+pages; the reader itself speaks in field names and the headers as written.
 See docs/manual.en.md, "Spreadsheets".
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("en", "es")
+HEADER_LANGUAGES = ("en", "es", "pt", "fr")
 
 
 @dataclass(frozen=True)
@@ -27,36 +30,44 @@ class Field:
     example: str
     headers: dict[str, str]  # template header per language
     aliases: tuple[str, ...] = ()
+    # (alias, languages it is written in), the template headers included
+    languages: tuple[tuple[str, frozenset[str]], ...] = ()
+    examples: dict[str, str] | None = None  # a template's example per language, if not `example`
 
     @property
     def column(self) -> str:
         """The English template header (the documented column name)."""
         return self.headers["en"]
 
+    def example_in(self, language: str) -> str:
+        return (self.examples or {}).get(language, self.example)
 
-def _f(name, label, required, example, en, es, *aliases: str) -> Field:
-    """A field; each of `aliases` may list several headers separated by "|"."""
-    names = tuple(a for listed in aliases for a in listed.split("|"))
-    return Field(name, label, required, example, {"en": en, "es": es}, names)
+
+def _tagged(listed: str) -> tuple[frozenset[str], list[str]]:
+    """ "es,pt:Sexo|Género" → ({"es", "pt"}, ["Sexo", "Género"]); untagged: no language."""
+    tag, colon, rest = listed.partition(":")
+    languages = frozenset(tag.split(","))
+    if colon and languages <= set(HEADER_LANGUAGES):
+        return languages, rest.split("|")
+    return frozenset(), listed.split("|")
+
+
+def _f(name, label, required, example, en, es, *aliases: str, examples=None) -> Field:
+    """A field; each of `aliases` lists headers separated by "|", after their "xx:" languages."""
+    tagged = [(a, langs) for listed in aliases for langs, names in [_tagged(listed)] for a in names]
+    languages = ((en, frozenset({"en"})), (es, frozenset({"es"})), *tagged)
+    names = tuple(a for a, _langs in tagged)
+    return Field(name, label, required, example, {"en": en, "es": es}, names, languages, examples)
 
 
 PATIENT_REF_ALIASES = (
-    "Patient ID",
-    "Patient",
-    "Paciente",
-    "Id paciente",
-    "Código paciente",
-    "Nº historia",
-    "N° historia",
-    "Número de historia",
-    "Historia",
-    "ID do paciente",
-    "Nº processo",
-    "Processo",
-    "ID patient",
-    "N° dossier",
-    "LegacyPatientID",
-    "Legacy Patient ID",
+    "en:Patient ID",
+    "en,fr:Patient",
+    "es,pt:Paciente",
+    "es:Id paciente|Código paciente|Nº historia|N° historia|Número de historia|Historia",
+    "pt:ID do paciente|Nº processo|Processo",
+    "fr:ID patient|N° dossier",
+    "en:LegacyPatientID|Legacy Patient ID",
 )
 CLINICAL_CODE = _f(
     "clinical_code",
@@ -65,10 +76,14 @@ CLINICAL_CODE = _f(
     "K02.1",
     "ClinicalCode",
     "Código clínico",
-    "Clinical Code|Code|SNOMED|SNOMED CT|ICD-10|ICD10|CIE-10|CIE10|Código|Código CID|CID-10|"
-    "Code clinique|CIM-10",
+    "en:Clinical Code|Code|ICD-10|ICD10",
+    "SNOMED|SNOMED CT",
+    "es:CIE-10|CIE10",
+    "es,pt:Código",
+    "pt:Código CID|CID-10",
+    "fr:Code clinique|CIM-10",
 )
-STATUS_ALIASES = ("Estado", "Situación", "Situação", "Statut", "État")
+STATUS_ALIASES = ("pt:Estado", "es:Situación", "pt:Situação", "fr:Statut|État")
 
 
 def _patient_ref() -> Field:
@@ -91,8 +106,11 @@ def _practitioner() -> Field:
         "D-01",
         "Practitioner ID",
         "ID profesional",
-        "Practitioner|Doctor|Dentist|Prescriber|Profesional|Odontólogo|Dentista|Doctor ID|"
-        "Profissional|Médico|Praticien|Médecin",
+        "en:Practitioner|Doctor|Dentist|Prescriber|Doctor ID",
+        "es:Profesional|Odontólogo",
+        "es,pt:Dentista|Médico",
+        "pt:Profissional",
+        "fr:Praticien|Médecin",
     )
 
 
@@ -104,19 +122,12 @@ PATIENT_FIELDS = (
         "P-0001",
         "LegacyPatientID",
         "ID paciente",
-        "PatientID",
-        *(a for a in PATIENT_REF_ALIASES if a not in ("Patient", "Paciente")),
-        "Legacy ID",
-        "Patient Number",
-        "Patient Code",
-        "Chart Number",
-        "Record Number",
-        "Número de historia clínica",
-        "Historia clínica",
-        "Nº HC",
-        "Número de processo",
-        "Numéro de dossier",
-        "Identifiant patient",
+        "en:PatientID",
+        *(a for a in PATIENT_REF_ALIASES if not a.endswith((":Patient", ":Paciente"))),
+        "en:Legacy ID|Patient Number|Patient Code|Chart Number|Record Number",
+        "es:Número de historia clínica|Historia clínica|Nº HC",
+        "pt:Número de processo",
+        "fr:Numéro de dossier|Identifiant patient",
     ),
     _f(
         "first_name",
@@ -125,7 +136,9 @@ PATIENT_FIELDS = (
         "María",
         "First Name",
         "Nombre",
-        "Given Name|Forename|Nome|Primeiro nome|Nome próprio|Prénom",
+        "en:Given Name|Forename",
+        "pt:Nome|Primeiro nome|Nome próprio",
+        "fr:Prénom",
     ),
     _f(
         "last_name",
@@ -134,7 +147,10 @@ PATIENT_FIELDS = (
         "García López",
         "Last Name",
         "Apellidos",
-        "Surname|Family Name|Apellido|Apelidos|Apelido|Sobrenome|Nom|Nom de famille",
+        "en:Surname|Family Name",
+        "es:Apellido",
+        "pt:Apelidos|Apelido|Sobrenome",
+        "fr:Nom|Nom de famille",
     ),
     _f(
         "date_of_birth",
@@ -143,8 +159,10 @@ PATIENT_FIELDS = (
         "1980-04-23",
         "Date of Birth",
         "Fecha de nacimiento",
-        "DOB|Birth Date|Birthdate|Fecha nacimiento|F. nacimiento|F. nac.|Fec. nac.|"
-        "Data de nascimento|Data nascimento|Date de naissance|Né le",
+        "en:DOB|Birth Date|Birthdate",
+        "es:Fecha nacimiento|F. nacimiento|F. nac.|Fec. nac.",
+        "pt:Data de nascimento|Data nascimento",
+        "fr:Date de naissance|Né le",
     ),
     _f(
         "national_id",
@@ -153,9 +171,11 @@ PATIENT_FIELDS = (
         "12345678Z",
         "National ID",
         "Documento de identidad",
-        "National Identifier|ID Number|DNI|NIE|NIF|DNI/NIE|DNI/NIF|DNI/NIE/NIF|Documento|"
-        "Nº documento|Número de documento|Número de contribuinte|Contribuinte|NIR|"
-        "Numéro de sécurité sociale|N° sécurité sociale|Numéro INSEE",
+        "en:National Identifier|ID Number",
+        "es:DNI|NIE|DNI/NIE|DNI/NIF|DNI/NIE/NIF|Documento|Nº documento|Número de documento",
+        "es,pt:NIF",
+        "pt:Número de contribuinte|Contribuinte",
+        "fr:NIR|Numéro de sécurité sociale|N° sécurité sociale|Numéro INSEE",
     ),
     _f(
         "national_id_type",
@@ -164,8 +184,10 @@ PATIENT_FIELDS = (
         "DNI",
         "National ID Type",
         "Tipo de documento",
-        "ID Type|Tipo documento|Tipo de identificación|Tipo de documento de identidad|"
-        "Tipo de identificação|Type de pièce|Type d'identifiant",
+        "en:ID Type",
+        "es:Tipo documento|Tipo de identificación|Tipo de documento de identidad",
+        "pt:Tipo de documento|Tipo de identificação",
+        "fr:Type de pièce|Type d'identifiant",
     ),
     _f(
         "nhs_number",
@@ -174,7 +196,7 @@ PATIENT_FIELDS = (
         "",
         "NHS Number",
         "Número NHS",
-        "NHS No|NHS",
+        "en:NHS No|NHS",
     ),
     _f(
         "email",
@@ -183,7 +205,10 @@ PATIENT_FIELDS = (
         "maria@example.com",
         "Email Address",
         "Correo electrónico",
-        "Email|E-mail|Mail|Correo|Endereço de email|Courriel|Adresse e-mail",
+        "Email|E-mail|Mail",
+        "es:Correo",
+        "pt:Endereço de email",
+        "fr:Courriel|Adresse e-mail",
     ),
     _f(
         "mobile_phone",
@@ -192,7 +217,12 @@ PATIENT_FIELDS = (
         "+34 600 123 456",
         "Mobile Phone",
         "Teléfono móvil",
-        "Mobile|Phone|Telephone|Teléfono|Móvil|Celular|Telemóvel|Telefone|Téléphone|Portable|Tel",
+        "en:Mobile|Phone|Telephone",
+        "es:Teléfono|Móvil",
+        "es,pt:Celular",
+        "pt:Telemóvel|Telefone",
+        "fr:Téléphone|Portable",
+        "Tel",
     ),
     _f(
         "gender",
@@ -201,7 +231,11 @@ PATIENT_FIELDS = (
         "F",
         "Gender",
         "Sexo",
-        "Sex|Género|Sexe|Genre",
+        "en:Sex",
+        "es:Género",
+        "pt:Sexo|Género",
+        "fr:Sexe|Genre",
+        examples={"es": "Mujer"},
     ),
     _f(
         "street_address",
@@ -210,7 +244,10 @@ PATIENT_FIELDS = (
         "Calle Mayor 1, 2º B",
         "Street Address",
         "Dirección",
-        "Address|Domicilio|Morada|Endereço|Adresse",
+        "en:Address",
+        "es:Domicilio",
+        "pt:Morada|Endereço",
+        "fr:Adresse",
     ),
     _f(
         "city",
@@ -219,7 +256,10 @@ PATIENT_FIELDS = (
         "Madrid",
         "City",
         "Población",
-        "Town|Ciudad|Localidad|Municipio|Cidade|Localidade|Ville",
+        "en:Town",
+        "es:Ciudad|Localidad|Municipio",
+        "pt:Cidade|Localidade",
+        "fr:Ville",
     ),
     _f(
         "postcode",
@@ -228,7 +268,10 @@ PATIENT_FIELDS = (
         "28013",
         "Postcode",
         "Código postal",
-        "Postal Code|ZIP|ZIP Code|CP|Code postal",
+        "en:Postal Code|ZIP|ZIP Code",
+        "es,fr:CP",
+        "pt:Código postal",
+        "fr:Code postal",
     ),
     _f(
         "emergency_contact_name",
@@ -237,8 +280,10 @@ PATIENT_FIELDS = (
         "Juan García",
         "Emergency Contact Name",
         "Contacto de emergencia",
-        "Emergency Contact|Persona de contacto|Contacto de emergência|Personne à prévenir|"
-        "Contact d'urgence",
+        "en:Emergency Contact",
+        "es:Persona de contacto",
+        "pt:Contacto de emergência",
+        "fr:Personne à prévenir|Contact d'urgence",
     ),
     _f(
         "emergency_contact_phone",
@@ -247,9 +292,20 @@ PATIENT_FIELDS = (
         "+34 600 654 321",
         "Emergency Contact Phone",
         "Teléfono de emergencia",
-        "Telefone de emergência|Téléphone d'urgence",
+        "pt:Telefone de emergência",
+        "fr:Téléphone d'urgence",
     ),
-    _f("role", _("Role (blank for a patient)"), False, "", "Role", "Rol", "Cargo|Função|Rôle"),
+    _f(
+        "role",
+        _("Role (blank for a patient)"),
+        False,
+        "",
+        "Role",
+        "Rol",
+        "es,pt:Cargo",
+        "pt:Função",
+        "fr:Rôle",
+    ),
 )
 
 BACKGROUND_FIELDS = (
@@ -261,7 +317,11 @@ BACKGROUND_FIELDS = (
         "Penicilina",
         "Name",
         "Nombre",
-        "Description|Condition|Allergy|Descripción|Antecedente|Alergia|Nome|Descrição|Libellé",
+        "en:Description|Condition|Allergy",
+        "es:Descripción|Antecedente",
+        "es,pt:Alergia",
+        "pt:Nome|Descrição",
+        "fr:Libellé",
     ),
     _f(
         "type",
@@ -270,7 +330,13 @@ BACKGROUND_FIELDS = (
         "ALLERGY",
         "Type",
         "Tipo",
-        "Kind|Category|Categoría|Categoria|Catégorie",
+        "en:Kind|Category",
+        "fr:Type",
+        "pt:Tipo",
+        "es:Categoría",
+        "pt:Categoria",
+        "fr:Catégorie",
+        examples={"es": "Alergia"},
     ),
     _f(
         "onset_date",
@@ -279,8 +345,10 @@ BACKGROUND_FIELDS = (
         "2015-06-01",
         "OnsetDate",
         "Fecha de inicio",
-        "Onset|Onset Date|Date of Onset|Fecha inicio|Fecha de diagnóstico|Data de início|"
-        "Date de début",
+        "en:Onset|Onset Date|Date of Onset",
+        "es:Fecha inicio|Fecha de diagnóstico",
+        "pt:Data de início",
+        "fr:Date de début",
     ),
     _f(
         "severity",
@@ -289,9 +357,21 @@ BACKGROUND_FIELDS = (
         "SEVERE",
         "Severity",
         "Gravedad",
-        "Severidad|Gravidade|Gravité",
+        "es:Severidad",
+        "pt:Gravidade",
+        "fr:Gravité",
+        examples={"es": "Grave"},
     ),
-    _f("status", _("Status"), False, "ACTIVE", "Status", "Estado", *STATUS_ALIASES[1:]),
+    _f(
+        "status",
+        _("Status"),
+        False,
+        "ACTIVE",
+        "Status",
+        "Estado",
+        *STATUS_ALIASES,
+        examples={"es": "Activo"},
+    ),
     CLINICAL_CODE,
 )
 
@@ -304,8 +384,11 @@ NOTE_FIELDS = (
         "2024-03-05 10:30",
         "Consultation Date",
         "Fecha de consulta",
-        "Date|Fecha|Visit Date|Fecha visita|Fecha de visita|Data da consulta|Data|"
-        "Date de consultation",
+        "en,fr:Date",
+        "en:Visit Date",
+        "es:Fecha|Fecha visita|Fecha de visita",
+        "pt:Data da consulta|Data",
+        "fr:Date de consultation",
     ),
     _f(
         "note_text",
@@ -314,8 +397,11 @@ NOTE_FIELDS = (
         "Revisión. Sin hallazgos.",
         "Clinical Note Text",
         "Nota clínica",
-        "Note|Notes|Note Text|Clinical Note|Nota|Notas|Texto|Observaciones|Evolución|Anotación|"
-        "Observações|Texte|Note clinique|Observations",
+        "en:Note|Notes|Note Text|Clinical Note",
+        "es,pt:Nota|Notas|Texto",
+        "es:Observaciones|Evolución|Anotación",
+        "pt:Observações",
+        "fr:Texte|Note clinique|Observations",
     ),
     _practitioner(),
     _f(
@@ -325,9 +411,20 @@ NOTE_FIELDS = (
         "CONSULTATION",
         "Note Type",
         "Tipo de nota",
-        "Tipo nota|Type de note",
+        "es:Tipo nota",
+        "fr:Type de note",
+        examples={"es": "Consulta"},
     ),
-    _f("diagnosis", _("Diagnosis"), False, "", "Diagnosis", "Diagnóstico", "Diagnostic"),
+    _f(
+        "diagnosis",
+        _("Diagnosis"),
+        False,
+        "",
+        "Diagnosis",
+        "Diagnóstico",
+        "pt:Diagnóstico",
+        "fr:Diagnostic",
+    ),
     CLINICAL_CODE,
 )
 
@@ -340,7 +437,10 @@ MEDICATION_FIELDS = (
         "Amoxicilina",
         "Drug Name",
         "Medicamento",
-        "Drug|Medication|Medicine|Fármaco|Médicament",
+        "en:Drug|Medication|Medicine",
+        "es:Fármaco",
+        "pt:Medicamento",
+        "fr:Médicament",
     ),
     _f(
         "instructions",
@@ -349,7 +449,11 @@ MEDICATION_FIELDS = (
         "1 cada 8 horas, 7 días",
         "Frequency / Instructions",
         "Posología",
-        "Frequency|Instructions|Pauta|Indicaciones|Frecuencia|Posologia|Posologie",
+        "en,fr:Instructions",
+        "en:Frequency",
+        "es:Pauta|Indicaciones|Frecuencia",
+        "pt:Posologia",
+        "fr:Posologie",
     ),
     _f(
         "prescription_date",
@@ -358,7 +462,10 @@ MEDICATION_FIELDS = (
         "2024-03-05",
         "Prescription Date",
         "Fecha de prescripción",
-        "Fecha receta|Date Prescribed|Prescribed On|Data de prescrição|Date de prescription",
+        "es:Fecha receta",
+        "en:Date Prescribed|Prescribed On",
+        "pt:Data de prescrição",
+        "fr:Date de prescription",
     ),
     _f(
         "dosage",
@@ -367,9 +474,20 @@ MEDICATION_FIELDS = (
         "500 mg",
         "Dosage / Strength",
         "Dosis",
-        "Dose|Strength|Dosage|Dosagem",
+        "en,pt,fr:Dose",
+        "en:Strength|Dosage",
+        "pt:Dosagem",
     ),
-    _f("status", _("Status"), False, "ACTIVE", "Status", "Estado", *STATUS_ALIASES[1:]),
+    _f(
+        "status",
+        _("Status"),
+        False,
+        "ACTIVE",
+        "Status",
+        "Estado",
+        *STATUS_ALIASES,
+        examples={"es": "Activo"},
+    ),
     _f(
         "quantity",
         _("Quantity authorised"),
@@ -377,7 +495,9 @@ MEDICATION_FIELDS = (
         "21",
         "Quantity Authorised",
         "Cantidad",
-        "Quantity|Qty|Quantidade|Quantité",
+        "en:Quantity|Qty",
+        "pt:Quantidade",
+        "fr:Quantité",
     ),
     _practitioner(),
 )

@@ -65,6 +65,34 @@ ALIASES = _alias_index()
 KNOWN_HEADERS = frozenset(a for known in ALIASES.values() for a in known)
 
 
+def _language_index() -> dict[str, frozenset[str]]:
+    """{normalised header: the languages it is written in} ("sexo": es and pt)."""
+    index: dict[str, frozenset[str]] = {}
+    for fields in FIELDS.values():
+        for f in fields:
+            for alias, languages in f.languages:
+                key = normalise(alias)
+                index[key] = index.get(key, frozenset()) | languages
+    return index
+
+
+HEADER_LANGUAGES = _language_index()
+
+
+def languages_of(headers) -> list[str]:
+    """The languages most of `headers` are written in (several when they tie; [] for none).
+
+    Headers every language writes ("Email", "CP") say nothing; one written in
+    two ("Sexo") counts for both.
+    """
+    votes: dict[str, int] = {}
+    for header in headers:
+        for language in HEADER_LANGUAGES.get(normalise(header), ()):
+            votes[language] = votes.get(language, 0) + 1
+    most = max(votes.values(), default=0)
+    return sorted(language for language, n in votes.items() if n == most)
+
+
 def fields_of(sheet_type: str) -> tuple[Field, ...]:
     """The fields of one sheet type, in template order (KeyError for an unknown type)."""
     return FIELDS[sheet_type]

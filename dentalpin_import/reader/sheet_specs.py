@@ -1,7 +1,8 @@
-"""The four CSV sheets: their columns, their vocabularies, and how a row becomes a record.
+"""The four CSV sheets: their columns, and how a row becomes a record.
 
 Cells are read by field name (`sheet_fields`); which column holds which field
-is `sheet_headers.recognise`'s business. Each sheet says which key identifies a
+is `sheet_headers.recognise`'s business, the words a coded column accepts
+`sheet_vocabularies`'. Each sheet says which key identifies a
 row: the canonical id is derived from the sheet's name and that key, so the
 same row imported twice is recognised.
 """
@@ -21,28 +22,20 @@ from dentalpin_import.reader.sheet_records import (
     SourceSheetPatient,
     SourceSheetStaff,
 )
-from dentalpin_import.reader.sheet_values import Cells
-
-
-def _vocabulary(*words: str) -> dict[str, str]:
-    """{'MEDICAL CONDITION': 'medical_condition', …} for values written in capitals."""
-    return {w: w.lower().replace(" ", "_") for w in words}
-
-
-GENDERS = {
-    **_vocabulary("MALE", "FEMALE", "UNKNOWN", "OTHER", "NOT STATED"),
-    "M": "male",
-    "F": "female",
-}
-BACKGROUND_TYPES = _vocabulary("ALLERGY", "MEDICAL CONDITION")
-SEVERITIES = _vocabulary("MILD", "MODERATE", "SEVERE", "UNSPECIFIED")
-ALERT_STATUSES = _vocabulary("ACTIVE", "RESOLVED")
-NOTE_TYPES = _vocabulary(
-    "GP NOTE", "CONSULTATION", "TRIAGE", "REFERRAL", "DENTAL PROGRESS", "OTHER"
+from dentalpin_import.reader.sheet_values import AMBIGUOUS_VALUE, Cells
+from dentalpin_import.reader.sheet_vocabularies import (
+    ALERT_STATUSES,
+    AMBIGUOUS_SEX_LETTER,
+    BACKGROUND_KINDS,
+    MEDICATION_STATUSES,
+    NOTE_TYPES,
+    PATIENT_WORDS,
+    ROLES,
+    SEVERITIES,
+    SEXES,
+    word_key,
 )
-MEDICATION_STATUSES = _vocabulary(
-    "ACTIVE", "ACUTE", "REPEAT", "DISPENSED", "DISCONTINUED", "CANCELLED", "EXPIRED"
-)
+
 PATIENT_ROLE = "PATIENT"
 
 
@@ -63,9 +56,29 @@ class SheetSpec:
         return self.required + self.optional
 
 
+def _role(text: str) -> str:
+    """The role a role cell names: PATIENT (blank too), a known staff role, else as written."""
+    if not text or word_key(text) in PATIENT_WORDS:
+        return PATIENT_ROLE
+    known = ROLES.read(text)
+    return known.upper() if known else " ".join(text.replace("_", " ").upper().split())
+
+
+def _sex(c: Cells) -> str:
+    """The sex cell's value; a bare M is refused where the headers may be Spanish (Mujer)."""
+    value = c.text("gender")
+    if word_key(value) == AMBIGUOUS_SEX_LETTER.lower():
+        languages = c.language()
+        if not languages or "es" in languages:
+            c.problem("gender", value, AMBIGUOUS_VALUE)
+            return ""
+        return "male"
+    return c.choice("gender", SEXES, "")
+
+
 def read_person(c: Cells):
     role_text = c.text("role")
-    role = " ".join(role_text.replace("_", " ").upper().split()) or PATIENT_ROLE
+    role = _role(role_text)
     legacy_id = c.text("legacy_id", required=True, blocking=True)
     common = dict(
         legacy_id=legacy_id,
@@ -83,7 +96,7 @@ def read_person(c: Cells):
         common,
         date_of_birth=c.date("date_of_birth", required=True),
         **_national_id(c),
-        sex=c.choice("gender", GENDERS, ""),
+        sex=_sex(c),
         address_street=c.text("street_address"),
         city=c.text("city"),
         postal_code=c.text("postcode"),
@@ -107,14 +120,16 @@ def read_background(c: Cells):
     fields = dict(
         patient_ref=c.text("patient_id", required=True, blocking=True),
         name=c.text("name", required=True, blocking=True),
-        kind=c.choice("type", BACKGROUND_TYPES, "", blocking=True),
+        kind=c.choice("type", BACKGROUND_KINDS, "", blocking=True),
         onset_date=c.date("onset_date", required=True),
         severity=c.choice("severity", SEVERITIES, "unspecified"),
         status=c.choice("status", ALERT_STATUSES, "active"),
         clinical_code=code,
         code_system=system,
     )
-    key = "|".join((fields["patient_ref"], c.text("type").upper(), fields["name"].casefold()))
+    # The kind by its English name: "Alergia" and "ALLERGY" are one row.
+    kind = BACKGROUND_KINDS.values[fields["kind"]][0] if fields["kind"] else ""
+    key = "|".join((fields["patient_ref"], kind, fields["name"].casefold()))
     return SourceSheetAlert, fields, key
 
 

@@ -29,8 +29,9 @@ def header_row(sheet_type: str, language: str = "en") -> list[str]:
     return [f.headers[lang] for f in FIELDS[sheet_type]]
 
 
-def example_row(sheet_type: str) -> list[str]:
-    return [f.example for f in FIELDS[sheet_type]]
+def example_row(sheet_type: str, language: str = "en") -> list[str]:
+    """The example row, its coded values in the template's language (which the reader accepts)."""
+    return [f.example_in(language) for f in FIELDS[sheet_type]]
 
 
 def file_name(sheet_type: str, fmt: str, language: str = "en") -> str:
@@ -39,7 +40,7 @@ def file_name(sheet_type: str, fmt: str, language: str = "en") -> str:
 
 def template_bytes(sheet_type: str, fmt: str = "csv", language: str = "en") -> bytes:
     """The template file's content; ValueError for an unknown format, KeyError for a type."""
-    header, example = header_row(sheet_type, language), example_row(sheet_type)
+    header, example = header_row(sheet_type, language), example_row(sheet_type, language)
     if fmt == "csv":
         text = io.StringIO(newline="")
         csv.writer(text, lineterminator="\r\n").writerows([header, example])

@@ -15,12 +15,15 @@ import re
 from dataclasses import dataclass
 
 from clinics import national_ids
+from dentalpin_import.reader.sheet_headers import languages_of
+from dentalpin_import.reader.sheet_vocabularies import Vocabulary
 
 MISSING_VALUE = "missing_value"
 BAD_DATE = "bad_date"
 AMBIGUOUS_DATE = "ambiguous_date"
 NON_ISO_DATE = "non_iso_date"
 UNKNOWN_VALUE = "unknown_value"
+AMBIGUOUS_VALUE = "ambiguous_value"
 INVALID_NHS_NUMBER = "invalid_nhs_number"
 INVALID_NATIONAL_ID = "invalid_national_id"
 BAD_EMAIL = "bad_email"
@@ -34,6 +37,10 @@ WHAT = {
     AMBIGUOUS_DATE: "ambiguous date: day and month could be either way round (use YYYY-MM-DD)",
     NON_ISO_DATE: "not YYYY-MM-DD, read as {read}",
     UNKNOWN_VALUE: "unknown value (expected one of {expected})",
+    AMBIGUOUS_VALUE: (
+        "ambiguous in a sheet with Spanish headers: M may be Mujer (female) or Masculino "
+        "(male); write the word"
+    ),
     INVALID_NHS_NUMBER: "not a valid NHS number (10 digits with a mod-11 check digit)",
     INVALID_NATIONAL_ID: "not a valid national id",
     BAD_EMAIL: "not an e-mail address",
@@ -49,6 +56,7 @@ SUMMARY = {
     AMBIGUOUS_DATE: "ambiguous date (day and month could be either way round)",
     NON_ISO_DATE: "date not written YYYY-MM-DD (read anyway)",
     UNKNOWN_VALUE: "unknown value",
+    AMBIGUOUS_VALUE: "ambiguous value (write the word)",
     INVALID_NHS_NUMBER: "not a valid NHS number",
     INVALID_NATIONAL_ID: "not a valid national id (kept out of the patient)",
     BAD_EMAIL: "not an e-mail address",
@@ -205,27 +213,25 @@ class Cells:
         elif code:
             self.problem(column, value, code)
 
-    def choice(self, column: str, choices: dict[str, str], default: str, *, blocking=False):
-        """Return `choices[VALUE]` (upper case, `_` read as a space) or `default` if blank.
+    def choice(self, column: str, choices: Vocabulary, default: str, *, blocking=False):
+        """Return the value `choices` reads in the cell (any language) or `default` if blank.
 
-        An unknown value is a problem; it is `blocking` (and None returned) when
-        the row means nothing without it.
+        An unknown value is a problem listing the accepted ones; it is
+        `blocking` (and None returned) when the row means nothing without it.
         """
         value = self.text(column, required=blocking, blocking=blocking)
         if not value:
             return default
-        key = " ".join(value.replace("_", " ").upper().split())
-        if key in choices:
-            return choices[key]
-        expected = ", ".join(sorted(dict.fromkeys(choices)))
-        self.problem(
-            column,
-            value,
-            UNKNOWN_VALUE,
-            blocking=blocking,
-            detail=WHAT[UNKNOWN_VALUE].format(expected=expected),
-        )
+        found = choices.read(value)
+        if found is not None:
+            return found
+        detail = WHAT[UNKNOWN_VALUE].format(expected=choices.expected)
+        self.problem(column, value, UNKNOWN_VALUE, blocking=blocking, detail=detail)
         return None if blocking else default
+
+    def language(self) -> list[str]:
+        """The language(s) the row's recognised headers are mostly written in."""
+        return languages_of(self.labels.values())
 
     def nhs_number(self, column: str) -> str:
         value = self.text(column)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from clinics.national_ids import REASONS as NATIONAL_ID_REASONS
 from dentalpin_import.reader.sheet_values import SUMMARY
+from dentalpin_import.reader.sheet_vocabularies import translated_expected
 from dentalpin_import.web.warning_lines import SEVERITY_WORDS
 
 register = template.Library()
@@ -29,6 +30,7 @@ SHEET_PROBLEMS = {
     "ambiguous_date": gettext_lazy("ambiguous date (day and month could be either way round)"),
     "non_iso_date": gettext_lazy("date not written YYYY-MM-DD (read anyway)"),
     "unknown_value": gettext_lazy("unknown value"),
+    "ambiguous_value": gettext_lazy("ambiguous value (write the word)"),
     "invalid_nhs_number": gettext_lazy("not a valid NHS number"),
     "invalid_national_id": gettext_lazy("not a valid national id (kept out of the patient)"),
     "bad_email": gettext_lazy("not an e-mail address"),
@@ -48,6 +50,10 @@ SHEET_WHAT = {
     ),
     "non_iso_date": gettext_noop("not YYYY-MM-DD, read as {read}"),
     "unknown_value": gettext_noop("unknown value (expected one of {expected})"),
+    "ambiguous_value": gettext_noop(
+        "ambiguous in a sheet with Spanish headers: M may be Mujer (female) or Masculino "
+        "(male); write the word"
+    ),
     "invalid_nhs_number": gettext_noop(
         "not a valid NHS number (10 digits with a mod-11 check digit)"
     ),
@@ -164,7 +170,10 @@ def _what(code: str, what: str) -> str:
     found = re.fullmatch(pattern, what, re.S)
     if found is None:
         return what
-    return PLACE.sub(lambda m: found.group(m.group(1)), _(english))
+    values = found.groupdict()
+    if "expected" in values:  # the accepted values, in the page's language too
+        values["expected"] = translated_expected(values["expected"])
+    return PLACE.sub(lambda m: values[m.group(1)], _(english))
 
 
 @register.filter

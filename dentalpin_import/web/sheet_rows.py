@@ -18,6 +18,7 @@ from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import sheet_rows
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind
+from dentalpin_import.reader.sheet_vocabularies import expected_in
 
 VERDICT_LABELS = {
     sheet_rows.ALL: _("All rows"),
@@ -43,6 +44,12 @@ REASONS = {
     ),
     "non_iso_date": _("%(column)s “%(value)s” was read as a date, but is not YYYY-MM-DD"),
     "unknown_value": _("%(column)s: “%(value)s” is not one of the accepted values"),
+    "unknown_value#listed": _(
+        "%(column)s: “%(value)s” is not one of the accepted values: %(expected)s"
+    ),
+    "ambiguous_value": _(
+        "%(column)s: “%(value)s” may be Mujer (female) or Masculino (male): write the word"
+    ),
     "invalid_nhs_number": _("%(column)s “%(value)s” is not a valid NHS number"),
     "bad_email": _("%(column)s “%(value)s” is not an e-mail address"),
     "bad_clinical_code": _("%(column)s “%(value)s” is not a SNOMED CT or ICD-10 code"),
@@ -69,12 +76,14 @@ REASONS = {
 
 
 def reason_text(reason: dict) -> str:
-    template = REASONS.get(reason.get("code", ""))
+    code, expected = reason.get("code", ""), expected_in(reason.get("message", ""))
+    template = (expected and REASONS.get(f"{code}#listed")) or REASONS.get(code)
     if template is None:
         return reason.get("message", "")
     return str(template) % {
         "column": reason.get("column") or gettext("a column"),
         "value": reason.get("value", ""),
+        "expected": expected,
     }
 
 

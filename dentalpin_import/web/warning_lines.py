@@ -27,6 +27,7 @@ from dentalpin_import.names import (
     table_label,
 )
 from dentalpin_import.reader.records import canonical_uuid
+from dentalpin_import.reader.sheet_vocabularies import translated_expected
 from dentalpin_import.warning_texts import FAMILIES, TEXTS, WORDS
 
 SEVERITY_WORDS = {
@@ -76,6 +77,8 @@ def _shown(key: str, value) -> str:
     if key in ("consequence", "how"):
         word = WORDS.get(str(value))
         return str(word) if word is not None else str(value)
+    if key == "expected":  # a sheet column's accepted values
+        return translated_expected(str(value))
     return str(value)
 
 

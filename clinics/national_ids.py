@@ -66,8 +66,9 @@ MSG_UNKNOWN_KIND = gettext_noop(
 )
 # MAX_LENGTH written out, for the catalogue.
 MSG_TOO_LONG = gettext_noop("longer than 40 characters")
+MSG_NOT_ALNUM = gettext_noop("not letters and digits only")
 # Every reason a number is refused, as `InvalidNationalId.reason` holds it.
-REASONS = frozenset([*WRONG.values(), MSG_UNKNOWN_KIND, MSG_TOO_LONG])
+REASONS = frozenset([*WRONG.values(), MSG_UNKNOWN_KIND, MSG_TOO_LONG, MSG_NOT_ALNUM])
 
 LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 DNI = re.compile(r"^(\d{8})([A-Z])$")
@@ -230,14 +231,57 @@ def _checked(value: str, kind: NationalIdType) -> bool | None:
     return None
 
 
+# Other usual ways of writing a number: a DNI without its leading zeros (7 or 6 digits), an
+# old NIE with 8 digits (X0…), a VAT-style country prefix (ES…, PT…).
+SHORT_DNI = re.compile(r"^\d{6,7}[A-Z]$")
+OLD_NIE = re.compile(r"^([XYZ])0(\d{7}[A-Z])$")
+PREFIXED = re.compile(r"^(ES|PT)(\w{8,9})$")
+
+
+def _usual_forms(text: str) -> list[str]:
+    """`text` (compacted) as it would be stored when written one of the usual other ways."""
+    forms = []
+    if found := PREFIXED.match(text):
+        text = found[2]
+        forms.append(text)
+    if SHORT_DNI.match(text):
+        forms.append(text.zfill(9))
+    if found := OLD_NIE.match(text):
+        forms.append(found[1] + found[2])
+    return forms
+
+
 def check(value: str, kind: str | None = None) -> NationalId:
     """The number as stored with its type; `InvalidNationalId` when it is not a valid one.
 
     Without `kind` the type is detected from the shape. "NIF" names the Spanish
     NIF, or the Portuguese one when the number is 9 digits (the Spanish always
-    has a letter).
+    has a letter). A number written another usual way (`1234567L` for the DNI
+    `01234567L`, `X01234567L`, `ES12345678Z`, `PT123456789`) is accepted when
+    that form passes its check, and stored as that form.
     """
     text = compact(value)
+    try:
+        return _check(text, kind)
+    except InvalidNationalId as refused:
+        for form in _usual_forms(text):
+            try:
+                return _check(form, kind)
+            except InvalidNationalId as other:
+                if other.code == BAD_CHECK and refused.code != BAD_CHECK:
+                    refused = other  # the check of what it was meant to be
+        raise refused from None
+
+
+def canonical(value: str) -> str:
+    """The number as `check` would store it, or just compacted when it is not a valid one."""
+    try:
+        return check(value).value
+    except InvalidNationalId:
+        return compact(value)
+
+
+def _check(text: str, kind: str | None) -> NationalId:
     if len(text) > MAX_LENGTH:
         raise InvalidNationalId(TOO_LONG, MSG_TOO_LONG, kind or "")
     kind = NationalIdType(kind) if kind else detect(text)
@@ -247,7 +291,7 @@ def check(value: str, kind: str | None = None) -> NationalId:
         kind = NationalIdType.PT_NIF
     if kind in (NationalIdType.PASSPORT, NationalIdType.OTHER):
         if not text.isalnum():
-            raise InvalidNationalId(BAD_SHAPE, "not letters and digits only", kind)
+            raise InvalidNationalId(BAD_SHAPE, MSG_NOT_ALNUM, kind)
         return NationalId(text, NationalIdType(kind).value)
     verdict = _checked(text, kind)
     if verdict is None:

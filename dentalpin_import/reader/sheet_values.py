@@ -121,8 +121,9 @@ def masked(value: str) -> str:
 
 
 def compact_id(value: str) -> str:
-    """An identity number without spaces and hyphens, as NHS numbers are stored."""
-    return re.sub(r"[\s-]", "", value)
+    """An identity number as it is stored: without spaces, dots or hyphens, in capitals, and a
+    valid one written another usual way in its stored form (`1234567L` is `01234567L`)."""
+    return national_ids.canonical(value)
 
 
 def _date_or_none(year: int, month: int, day: int) -> dt.date | None:

@@ -46,7 +46,7 @@ def test_a_corsican_nir_is_checked_with_its_department_as_digits():
     "written, kind, code, words",
     [
         ("12345678A", None, N.BAD_CHECK, "DNI with a wrong check letter"),
-        ("1234567Z", "dni", N.BAD_SHAPE, "not a DNI"),
+        ("12345Z", "dni", N.BAD_SHAPE, "not a DNI"),
         ("X1234567A", None, N.BAD_CHECK, "NIE with a wrong check letter"),
         ("X1234567L", "dni", N.BAD_SHAPE, "not a DNI"),
         ("K1234567A", "nif", N.BAD_CHECK, "Spanish NIF with a wrong check"),

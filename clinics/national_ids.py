@@ -274,11 +274,18 @@ def check(value: str, kind: str | None = None) -> NationalId:
 
 
 def canonical(value: str) -> str:
-    """The number as `check` would store it, or just compacted when it is not a valid one."""
-    try:
-        return check(value).value
-    except InvalidNationalId:
-        return compact(value)
+    """The number as `check` would store it, or just compacted when it is not a valid one.
+
+    Cheap for the common case (it runs for every row that names a patient): only a
+    value written one of the usual other ways is checked.
+    """
+    text = compact(value)
+    for form in _usual_forms(text):
+        try:
+            return _check(form, None).value
+        except InvalidNationalId:
+            continue
+    return text
 
 
 def _check(text: str, kind: str | None) -> NationalId:

@@ -3,8 +3,9 @@
 A workbook is recognised by its first bytes (a zip holding an OpenDocument
 mimetype or Excel parts, or an OLE2 compound file), never by its name: the
 web flow keeps files under names of its own. The zip's unpacked size is checked
-against the sheet size cap before anything is unpacked. Each worksheet's first
-non-blank row is its header; the one whose headers are recognised is proposed
+against the sheet size cap before anything is unpacked. Each worksheet's header
+is its first non-blank row, or the first of its first rows that makes a known
+sheet (a report's title above it); the one whose headers are recognised is proposed
 (`worksheets`). Cells come as calamine reads them: formulas as their cached
 values, dates as dates (written ISO), numbers without a spurious ".0", and a
 plain number in a date column as an Excel serial day. A header cell merged with
@@ -33,6 +34,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 DATE_FIELDS = frozenset({"date_of_birth", "onset_date", "consultation_date", "prescription_date"})
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 LAST_SERIAL = 2958465  # 9999-12-31
+TITLE_ROWS = 10  # rows a report's title, date or notes may take above the header
 
 UNREADABLE_WORKBOOK = "unreadable_workbook"
 PROTECTED_WORKBOOK = "protected_workbook"
@@ -161,16 +163,37 @@ def _rows(sheet) -> Iterator[tuple[int, list]]:
         yield first + offset + 1, cells
 
 
+def _header_cells(cells) -> list[str]:
+    header = [text_of(c).strip() for c in cells]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
 def _header(sheet) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
-    """(row number, header cells, the rows after it); the header is the first non-blank row."""
+    """(row number, header cells, the rows after it).
+
+    The header is the first of the first `TITLE_ROWS` non-blank rows that makes a known
+    sheet (a report's title or date above it is left out), else the first non-blank row.
+    """
+    first = chosen = None
+    for number, cells in _rows(sheet):
+        header = _header_cells(cells)
+        if header:
+            first = first or (number, header)
+            if recognise(header).sheet_type is not None:
+                chosen = (number, header)
+                break
+        if first and number - first[0] >= TITLE_ROWS:
+            break
+    if first is None:
+        return 0, [], iter(())
+    number, header = chosen or first
     rows = _rows(sheet)
-    for number, cells in rows:
-        header = [text_of(c).strip() for c in cells]
-        if any(header):
-            while header and not header[-1]:
-                header.pop()
-            return number, header, rows
-    return 0, [], rows
+    for found, _cells in rows:
+        if found == number:
+            break
+    return number, header, rows
 
 
 def _check_header(sheet, number: int, header: list[str]) -> None:

@@ -65,6 +65,9 @@ SUMMARY = {
     DUPLICATE_KEY: "the same row again (skipped)",
 }
 
+# The words a type column takes, as a warning lists them (every one is read by `read_type`).
+NATIONAL_ID_TYPES = "DNI, NIE, NIF, CIF, NIF PT, NIR, NHS, PASSPORT, OTHER"
+
 ISO_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -255,8 +258,7 @@ class Cells:
         word = self.text(type_column)
         kind = national_ids.read_type(word) if word else None
         if word and kind is None:
-            expected = ", ".join(sorted(national_ids.NationalIdType.values))
-            detail = WHAT[UNKNOWN_VALUE].format(expected=expected)
+            detail = WHAT[UNKNOWN_VALUE].format(expected=NATIONAL_ID_TYPES)
             self.problem(type_column, word, UNKNOWN_VALUE, detail=detail)
         if not value:
             return "", ""

@@ -74,6 +74,7 @@ NAMES = {
     "DISCONTINUED": gettext_noop("DISCONTINUED"),
     "CANCELLED": gettext_noop("CANCELLED"),
     "EXPIRED": gettext_noop("EXPIRED"),
+    "PASSPORT": gettext_noop("PASSPORT"),
 }
 
 

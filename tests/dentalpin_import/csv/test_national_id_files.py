@@ -2,11 +2,13 @@
 other ways of writing them, the types Spanish staff write, and every type's invalid numbers."""
 
 import pytest
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from clinics import national_ids as N
 from clinics.models import ClinicalNote, Patient
 from dentalpin_import.models import ImportWarning
+from dentalpin_import.web.warning_lines import warning_text
 from tests.dentalpin_import.csv import workbooks as w
 from tests.dentalpin_import.csv.sheets import run, write
 
@@ -120,3 +122,16 @@ def test_a_short_dni_with_a_wrong_letter_says_so_rather_than_its_shape():
     with pytest.raises(N.InvalidNationalId) as refused:
         N.check("1234567A")
     assert refused.value.reason == "DNI with a wrong check letter"
+
+
+@pytest.mark.django_db
+def test_an_unknown_type_word_lists_the_types_and_the_number_tells_its_own(clinic, tmp_path):
+    rows = [HEADER, ["1", "Ana", "Gil", "1980-01-01", "12345678Z", "Carnet de biblioteca"]]
+    imported("import_patients", write(tmp_path / "p.csv", rows), clinic, tmp_path)
+    assert ids(clinic) == {"1": ("12345678Z", "dni")}
+    warning = ImportWarning.objects.get(code="csv.unknown_value")
+    assert "expected one of DNI, NIE, NIF, CIF, NIF PT, NIR, NHS, PASSPORT, OTHER" in (
+        warning.message
+    )
+    with translation.override("es"):
+        assert "NHS, PASAPORTE, OTRO" in warning_text(warning)

@@ -12,6 +12,7 @@ No Django models here. See docs/manual.en.md, "Spreadsheets".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -85,12 +86,17 @@ def languages_of(headers) -> list[str]:
     Headers every language writes ("Email", "CP") say nothing; one written in
     two ("Sexo") counts for both.
     """
+    return list(_languages(tuple(headers)))
+
+
+@functools.lru_cache(maxsize=64)
+def _languages(headers: tuple[str, ...]) -> tuple[str, ...]:
     votes: dict[str, int] = {}
     for header in headers:
         for language in HEADER_LANGUAGES.get(normalise(header), ()):
             votes[language] = votes.get(language, 0) + 1
     most = max(votes.values(), default=0)
-    return sorted(language for language, n in votes.items() if n == most)
+    return tuple(sorted(language for language, n in votes.items() if n == most))
 
 
 def fields_of(sheet_type: str) -> tuple[Field, ...]:

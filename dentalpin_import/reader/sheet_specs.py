@@ -67,7 +67,7 @@ def _role(text: str) -> str:
 def _sex(c: Cells) -> str:
     """The sex cell's value; a bare M is refused where the headers may be Spanish (Mujer)."""
     value = c.text("gender")
-    if word_key(value) == AMBIGUOUS_SEX_LETTER.lower():
+    if len(value) <= 3 and word_key(value) == AMBIGUOUS_SEX_LETTER.lower():
         languages = c.language()
         if not languages or "es" in languages:
             c.problem("gender", value, AMBIGUOUS_VALUE)

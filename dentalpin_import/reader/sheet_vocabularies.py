@@ -22,6 +22,8 @@ from django.utils.translation import gettext, gettext_noop
 
 from dentalpin_import.reader.sheet_headers import normalise as word_key
 
+MEMO_SIZE = 4096
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -38,9 +40,21 @@ class Vocabulary:
                 found.setdefault(word_key(word), stored)
         return found
 
+    @cached_property
+    def _seen(self) -> dict[str, str | None]:
+        return {}
+
     def read(self, value: str) -> str | None:
         """The stored value `value` names, or None."""
-        return self.index.get(word_key(value))
+        # A column repeats a handful of values: each is normalised once (bounded, for a
+        # column of free text).
+        seen = self._seen
+        if value in seen:
+            return seen[value]
+        found = self.index.get(word_key(value))
+        if len(seen) < MEMO_SIZE:
+            seen[value] = found
+        return found
 
     @property
     def expected(self) -> str:

@@ -12,8 +12,9 @@ class Command(BaseCommand):
     help = (
         "Write a blank template of one kind of sheet (patients, clinical_background, "
         "clinical_notes, medications) with one example row, to OUT: CSV or XLSX by OUT's "
-        "extension. The headers are in English, or in Spanish with --language es; the import "
-        "commands and the wizard recognise either. Exit status: 0 written, 2 refused."
+        "extension. The headers and the example's values are in English, or in Spanish with "
+        "--language es; the import commands and the wizard recognise either. Exit status: 0 "
+        "written, 2 refused."
     )
 
     def add_arguments(self, parser):

@@ -95,3 +95,17 @@ def resolve_references(ctx: MappingContext, pairs) -> None:
         rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
         for uuid, target, target_table in rows:
             keys.add(entity_type, uuid, int(target), target_table)
+
+
+def resolve_left_out(ctx: MappingContext, pairs, mark: str) -> None:
+    """Remember which referenced keys still unresolved name rows a rule left out: their
+    skip marker's `written` is `mark`. One query per type with such keys; none otherwise."""
+    keys = ctx.keys
+    for entity_type, uuids in keys.missing(pairs).items():
+        marker = (entity_type + SKIP_SUFFIX,)
+        rows = _by_source_key(
+            EntityMapping, "canonical_uuid, written", [], ctx, marker, list(uuids)
+        )
+        for uuid, written in rows:
+            if written == mark:
+                keys.leave_out(entity_type, uuid)

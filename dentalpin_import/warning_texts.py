@@ -5,8 +5,8 @@ and older rows) and `params`, the values its text needs. Pages render
 `TEXTS[code]` with those values in the language of the request; a code with a
 `variant` parameter says it by `TEXTS["code#variant"]`. Codes the `require`
 and `optional_link` helpers build for every type (`budget.no_patient`,
-`appointment.unmapped_chair`) share `FAMILIES`. Warnings of the export tool
-itself (`dpmf.*`) are shown in the tool's own words.
+`appointment.unmapped_chair`, `budget_line.left_out_budget`) share `FAMILIES`.
+Warnings of the export tool itself (`dpmf.*`) are shown in the tool's own words.
 
 Values named `kind` are record kinds (said by `names.entity_label`), `field`
 a model field ("Patient.given_name"); words a mapper passes as `consequence`
@@ -213,6 +213,15 @@ TEXTS = {
     "debt.orphan_treatment": _(
         "Its treatment is not in the file or was not imported; the debt was kept without it."
     ),
+    "debt_payment_application.left_out_debt": _(
+        "Left out by rule: the debt this payment was applied to was left out (voided, written "
+        "off or of 0 in the old system); this application of the payment is left out by the "
+        "same rule."
+    ),
+    "debt_payment_application.left_out_payment": _(
+        "Left out by rule: the payment applied to this debt was left out (a payment of 0); "
+        "this application of it is left out by the same rule."
+    ),
     "payment.invalid_amount": _("The amount “%(amount)s” is not a number: not imported."),
     "payment.amount_rounded": _("%(amount)s rounded to %(rounded)s."),
     "payment.zero_amount": _("Payment of 0: left out."),
@@ -251,6 +260,13 @@ TEXTS = {
     ),
     "csv.non_iso_date": _("Line %(line)s, %(column)s: date not written YYYY-MM-DD, read anyway."),
     "csv.unknown_value": _("Line %(line)s, %(column)s: unknown value; %(consequence)s."),
+    "csv.unknown_value#listed": _(
+        "Line %(line)s, %(column)s: unknown value (accepted: %(expected)s); %(consequence)s."
+    ),
+    "csv.ambiguous_value": _(
+        "Line %(line)s, %(column)s: M may be Mujer (female) or Masculino (male) in a sheet "
+        "with Spanish headers: write the word; %(consequence)s."
+    ),
     "csv.invalid_nhs_number": _(
         "Line %(line)s, %(column)s: not a valid NHS number; %(consequence)s."
     ),
@@ -259,13 +275,6 @@ TEXTS = {
     ),
     "csv.bad_email": _("Line %(line)s, %(column)s: not an e-mail address; %(consequence)s."),
     "csv.bad_clinical_code": _(
-    "csv.unknown_value#listed": _(
-        "Line %(line)s, %(column)s: unknown value (accepted: %(expected)s); %(consequence)s."
-    ),
-    "csv.ambiguous_value": _(
-        "Line %(line)s, %(column)s: M may be Mujer (female) or Masculino (male) in a sheet "
-        "with Spanish headers: write the word; %(consequence)s."
-    ),
         "Line %(line)s, %(column)s: not a SNOMED CT or ICD-10 code; %(consequence)s."
     ),
     "csv.extra_values": _(
@@ -315,6 +324,14 @@ FAMILIES = (
         re.compile(r"\.unmapped_[a-z_]+$"),
         "family.unmapped#kept",
         _("Its %(kind)s is not in the file or was not imported; kept without it."),
+    ),
+    (
+        re.compile(r"\.left_out_[a-z_]+$"),
+        "family.left_out",
+        _(
+            "Left out by rule: the import rules left out its %(kind)s; this record is left out "
+            "by the same rule."
+        ),
     ),
     (
         re.compile(r"^csv\."),

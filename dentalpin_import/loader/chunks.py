@@ -48,6 +48,7 @@ from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from h
     has_mappings,
     mapped_types,
     mappings_to_compare,
+    resolve_left_out,
     resolve_references,
 )
 from dentalpin_import.loader.updates import RULED_OUT, ChunkUpdates
@@ -186,9 +187,15 @@ class ChunkWriter(ChunkUpdates):
         return result
 
     def prepare(self, records) -> None:
-        """Resolve the records' references and let the mapper load what it needs."""
+        """Resolve the records' references and let the mapper load what it needs.
+
+        A reference that resolves to no clinic row may name a row the rules left
+        out: the mapper then leaves its row out by the same rule (`require`).
+        """
         mapper = self.mapper
-        resolve_references(self.ctx, (p for r in records for p in mapper.references(r)))
+        pairs = [p for r in records for p in mapper.references(r)]
+        resolve_references(self.ctx, pairs)
+        resolve_left_out(self.ctx, pairs, RULED_OUT)
         mapper.prepare(records, self.ctx)
 
     def count_known(
@@ -467,6 +474,10 @@ class ChunkWriter(ChunkUpdates):
                 row = outcome.instances[0]
                 keys.add(self.entity, outcome.record.canonical_uuid, row.pk, row._meta.db_table)
         result.warnings += self.note_warnings(outcomes)
+        if self.keep_keys:
+            for marker in markers:
+                if marker.ruled_out:
+                    keys.leave_out(self.entity, marker.record.canonical_uuid)
         ruled_out = sum(1 for m in markers if m.ruled_out)
         self.counts.ruled_out += ruled_out
         self.counts.skipped += len(markers) - ruled_out
@@ -534,8 +545,11 @@ class ChunkWriter(ChunkUpdates):
 
 def deliberate(w: MappingWarning) -> bool:
     """True for a row a rule leaves out on purpose (a voided or written-off debt, a
-    payment of 0, an empty alert): an informative warning, or a `*.skipped_*` code.
+    payment of 0, an empty alert, a payment applied to a voided debt): as the mapper
+    says (`by_rule`), else an informative warning or a `*.skipped_*` code.
     Any other skipped row was left out for a problem and is reported as failed."""
+    if w.by_rule is not None:
+        return w.by_rule
     return w.severity == "info" or ".skipped_" in w.code
 
 

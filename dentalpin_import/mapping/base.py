@@ -25,7 +25,10 @@ class MappingWarning(Exception):
 
     With `skip=True` (the default) the row gets a skip marker so a re-run
     passes it silently; `skip=False` leaves it unmapped so a later run (for
-    example once the missing parent exists) tries again.
+    example once the missing parent exists) tries again. `by_rule` says whether
+    a rule leaves the row out on purpose (reported as skipped) or a problem of
+    the file does (reported as failed); None judges by the code and severity
+    (`loader.chunks.deliberate`).
     """
 
     def __init__(
@@ -37,12 +40,14 @@ class MappingWarning(Exception):
         skip: bool = True,
         raw_data: Any = None,
         params: dict | None = None,
+        by_rule: bool | None = None,
     ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.severity = severity
         self.skip = skip
+        self.by_rule = by_rule
         self.raw_data = raw_data
         # The message's values, for its text in the reader's language (`warning_texts`).
         self.params = params
@@ -152,12 +157,32 @@ class MappingContext:
             raise MappingWarning(f"{code}.no_{what}", f"no {what} given", params=params)
         target = self.resolve(entity_type, canonical_uuid)
         if target is None:
+            self.check_left_out(entity_type, canonical_uuid, code=code, what=what)
             raise MappingWarning(
                 f"{code}.unmapped_{what}",
                 f"{what} {canonical_uuid} is not in the file or was not imported",
                 params=params,
             )
         return target
+
+    def check_left_out(
+        self, entity_type: str, canonical_uuid: str | None, *, code: str, what: str
+    ) -> None:
+        """Raise the `*.left_out_*` skip when a reference names a row the rules left out.
+
+        A row whose parent a rule left out (a payment applied to a voided debt or
+        to a payment of 0) goes with it, by the same rule: skipped, not failed. A
+        reference to a row absent from the file, or that failed, is not this.
+        """
+        if canonical_uuid and self.keys.left_out(entity_type, canonical_uuid):
+            raise MappingWarning(
+                f"{code}.left_out_{what}",
+                f"{what} {canonical_uuid} was left out by the import rules; "
+                "this row is left out with it",
+                severity="info",
+                params={"kind": entity_type},
+                by_rule=True,
+            )
 
 
 MapResult = models.Model | list[models.Model] | None

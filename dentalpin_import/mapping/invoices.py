@@ -136,6 +136,9 @@ class FiscalDocumentLineMapper(BaseMapper):
             raise MappingWarning("fiscal_document_line.no_document", "line without a document")
         invoice_id = ctx.resolve("fiscal_document", record.document_uuid)
         if invoice_id is None:
+            ctx.check_left_out(
+                "fiscal_document", record.document_uuid, code=self.entity, what="document"
+            )
             raise MappingWarning(
                 "fiscal_document_line.unmapped_document",
                 f"document {record.document_uuid} is not in the file or not imported",

@@ -41,8 +41,9 @@ class RecallMapper(BaseMapper):
 
     def map(self, record: SourceRecall, ctx: MappingContext) -> Recall:
         if not record.patient_uuid:
+            # Informative in the format's catalogue, but a problem of the file, not a rule.
             raise MappingWarning(
-                "recall.missing_patient", "recall without a patient", severity="info"
+                "recall.missing_patient", "recall without a patient", severity="info", by_rule=False
             )
         patient_id = ctx.resolve("patient", record.patient_uuid)
         if patient_id is None:
@@ -50,6 +51,7 @@ class RecallMapper(BaseMapper):
                 "recall.unmapped_patient",
                 f"patient {record.patient_uuid} is not in the file or not imported",
                 severity="info",
+                by_rule=False,
             )
         return build(
             Recall,

@@ -365,6 +365,9 @@ class AppliedTreatmentPhaseMapper(BaseMapper):
         if not record.applied_treatment_uuid:
             raise MappingWarning("phase.no_parent", "phase without an applied treatment")
         if ctx.resolve("applied_treatment", record.applied_treatment_uuid) is None:
+            ctx.check_left_out(
+                "applied_treatment", record.applied_treatment_uuid, code="phase", what="parent"
+            )
             raise MappingWarning(
                 "phase.unmapped_parent",
                 f"applied treatment {record.applied_treatment_uuid} is not in the file or "

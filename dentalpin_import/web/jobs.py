@@ -113,10 +113,11 @@ def _filtered_warnings(request, job):
         warnings = warnings.filter(severity=severity)
     elif severity == "attention":  # what the report's headline counts
         warnings = warnings.filter(severity__in=("warn", "error"))
-    if request.GET.get("outcome") == "left_out":  # the rows a rule left out: skip markers
-        warnings = warnings.filter(
-            Q(canonical_uuid__in=warning_lines.left_out_keys(job)) | Q(code=ROW_DUPLICATE)
-        )
+    outcome = request.GET.get("outcome")
+    if outcome in warning_lines.OUTCOMES:  # rows left out by a rule or for a problem: skip markers
+        by_rule = outcome == "left_out" if warning_lines.told_apart(job) else None
+        left_out = Q(canonical_uuid__in=warning_lines.left_out_keys(job, by_rule))
+        warnings = warnings.filter(left_out if by_rule else left_out | Q(code=ROW_DUPLICATE))
     return warnings, code, severity
 
 

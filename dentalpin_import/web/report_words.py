@@ -205,6 +205,8 @@ def kind_rows(job: ImportJob, figures: dict[str, dict[str, int]]) -> list[KindRo
         .values_list("entity_type", flat=True)
         .distinct()
     )
+    # Where rules and problems are told apart, each figure opens its own rows.
+    by_problem = "problem" if any("ruled_out" in c for c in figures.values()) else "left_out"
     rows = []
     for kind in import_order(figures):
         c = figures[kind]
@@ -213,9 +215,9 @@ def kind_rows(job: ImportJob, figures: dict[str, dict[str, int]]) -> list[KindRo
             row.figures[name] = Figure(c.get(name, 0))
         if kind in with_warnings:
             row.warnings_link = warnings_url(job, type=kind)
-            for left_out in ("ruled_out", "skipped"):
+            for left_out, outcome in (("ruled_out", "left_out"), ("skipped", by_problem)):
                 if c.get(left_out):
-                    row.figures[left_out].link = warnings_url(job, type=kind, outcome="left_out")
+                    row.figures[left_out].link = warnings_url(job, type=kind, outcome=outcome)
             if c.get("failed"):
                 row.figures["failed"].link = warnings_url(job, type=kind, severity="error")
         rows.append(row)

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinics.models import Patient
+from dentalpin_import.loader.updates import RULED_OUT
 from dentalpin_import.models import EntityMapping
 from dentalpin_import.models.records import SKIP_TABLE
 from dentalpin_import.names import (
@@ -30,6 +32,8 @@ from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_vocabularies import translated_expected
 from dentalpin_import.warning_texts import FAMILIES, TEXTS, WORDS
 
+# The rows a figure of the report links to: left out by a rule, or for a problem.
+OUTCOMES = ("left_out", "problem")
 SEVERITY_WORDS = {
     "info": gettext_lazy("for information"),
     "warn": gettext_lazy("warning"),
@@ -216,20 +220,29 @@ def page_context(request, job, page) -> dict:
         "lines": lines(request.clinic, page.object_list, job.source_system),
         "kinds": [(k, entity_label(k, 2)) for k in kinds if k],
         "kind": chosen,
-        "outcome": "left_out" if request.GET.get("outcome") == "left_out" else "",
+        "outcome": outcome if (outcome := request.GET.get("outcome")) in OUTCOMES else "",
         "kind_label": entity_label(chosen, 2) if chosen else "",
         # A figure may link to one code: say in words which problem is shown.
         "code_example": warning_text(example) if example else "",
     }
 
 
-def left_out_keys(job):
-    """The canonical ids this job left out by rule (its skip markers), for a subquery."""
-    return (
-        EntityMapping.objects.filter(job=job, clinic_id=job.clinic_id, target_table=SKIP_TABLE)
-        .order_by()
-        .values("canonical_uuid")
+def left_out_keys(job, by_rule: bool | None = None):
+    """The canonical ids this job left out (its skip markers), for a subquery: by a rule
+    (`by_rule`), for a problem of theirs (`by_rule=False`), or either (None)."""
+    markers = EntityMapping.objects.filter(
+        job=job, clinic_id=job.clinic_id, target_table=SKIP_TABLE
     )
+    if by_rule is not None:
+        rule = Q(written=RULED_OUT)
+        markers = markers.filter(rule if by_rule else ~rule)
+    return markers.order_by().values("canonical_uuid")
+
+
+def told_apart(job) -> bool:
+    """True when the job's counters tell rows left out by a rule from those left out for a
+    problem (an older job counted both as skipped)."""
+    return any(isinstance(c, dict) and "ruled_out" in c for c in (job.counters or {}).values())
 
 
 def named_rows(clinic, pairs) -> list[str]:

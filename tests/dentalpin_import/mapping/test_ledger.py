@@ -226,10 +226,14 @@ def test_applications_link_a_debt_to_the_share_of_its_own_patient(imported):
     assert application.payment.patient == patient(2)
     assert application.payment.split_of == mapped(Payment, "payment", "pay-family")
     assert (application.amount, application.applied_on) == (D("10.00"), dt.date(2026, 3, 5))
+    # x2 was applied to a voided debt: left out by the same rule; x3 names a payment the
+    # file does not have: a problem of the file.
     assert warnings("debt_payment_application") == [
-        ("x2", "debt_payment_application.unmapped_debt"),
+        ("x2", "debt_payment_application.left_out_debt"),
         ("x3", "debt_payment_application.unmapped_payment"),
     ]
+    counts = imported["entities"]["debt_payment_application"]
+    assert (counts["created"], counts["skipped"], counts["failed"]) == (1, 1, 1)
 
 
 def test_money_in_the_clinic_equals_the_files_to_the_cent(imported):

@@ -269,3 +269,15 @@ def test_an_m_with_no_telling_headers_is_refused():
     cells.problems.clear()
     assert read_person(cells)[1]["sex"] == "male" and not cells.problems
     assert dt.date(2000, 1, 1) == read_person(cells)[1]["date_of_birth"]
+
+
+def test_every_listed_value_is_accepted_as_a_page_lists_it_in_either_language():
+    from dentalpin_import.reader import sheet_vocabularies as V
+
+    listed = (V.SEXES, V.BACKGROUND_KINDS, V.SEVERITIES, V.ALERT_STATUSES, V.NOTE_TYPES,
+              V.MEDICATION_STATUSES)  # fmt: skip
+    for language in ("en", "es"):
+        with translation.override(language):
+            for vocabulary in listed:
+                said = translated_expected(vocabulary.expected).split(", ")
+                assert [vocabulary.read(word) for word in said] == list(vocabulary.values)

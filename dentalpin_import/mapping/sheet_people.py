@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from clinics.models import Patient, Professional, Sex, StaffRole
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.instances import build
-from dentalpin_import.mapping.sheet_common import check_issues
+from dentalpin_import.mapping.sheet_common import check_issues, clinic_patients
 from dentalpin_import.mapping.text import cut, join_lines
 from dentalpin_import.reader.sheet_records import SourceSheetPatient, SourceSheetStaff
 
@@ -57,7 +57,7 @@ class SheetPatientMapper(BaseMapper):
     model = Patient
 
     def prepare(self, records, ctx: MappingContext) -> None:
-        patients = Patient.objects.filter(clinic=ctx.clinic)
+        patients = clinic_patients(ctx)
         legacy = {r.legacy_id for r in records if r.legacy_id}
         national = {r.national_id for r in records if r.national_id}
         ctx.chunk["by_legacy"] = _by(patients.filter(legacy_id__in=legacy), "legacy_id")

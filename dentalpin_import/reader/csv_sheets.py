@@ -7,14 +7,25 @@ otherwise chardet proposes and the decoding that reads most like text wins
 An explicit encoding overrides all of this. Delimiters: comma, semicolon, tab
 and pipe, chosen by which one splits the header into known column names.
 No Django models here; `SheetSource` (sheet_source.py) feeds the runner.
+
+A sheet is read as a stream: the encoding is settled by passes over the bytes
+a block at a time (the whole file must decode before a row is kept), then the
+rows are decoded, parsed and handed on one at a time. Memory holds a block,
+a row and the first bytes chardet looks at, whatever the file's size.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import chardet
 
@@ -100,38 +111,117 @@ def _joins_words(before: str, sign: str, after: str) -> bool:
     return sign in "’'" or (sign == "·" and before.lower() == after.lower() == "l")
 
 
-def _strict(data: bytes, name: str) -> str:
+BLOCK = 1 << 20  # bytes read at a time by every pass over the file
+BINARY_PREFIX = 65536
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file decodes: the codec name, why it was chosen, and what the text holds."""
+
+    name: str
+    how: str
+    nul: bool  # the text holds a NUL character (its cells are cleaned, `values.clean_text`)
+    strip_bom: bool = False  # a U+FEFF left at the start by a given codec is not text
+    codec: str = ""  # the codec that reads it a block at a time, when not `name`
+
+    @property
+    def reader(self) -> str:
+        return self.codec or self.name
+
+
+UNMARKED = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+            "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}  # fmt: skip
+
+
+def _block_codec(name: str, head: bytes) -> str:
+    """The codec that reads a file a block at a time as `bytes.decode(name)` reads it whole.
+
+    Python's UTF-16 and UTF-32 read a file without a byte order mark in the
+    machine's byte order, but their incremental decoders refuse such a file.
+    """
+    if name in UNMARKED and not head.startswith(UNMARKED[name]):
+        return f"{name}-{'le' if sys.byteorder == 'little' else 'be'}"
+    return name
+
+
+def _blocks(fh: BinaryIO) -> Iterator[bytes]:
+    fh.seek(0)
+    while block := fh.read(BLOCK):
+        yield block
+
+
+def _check_decodes(fh: BinaryIO, name: str, codec: str = "") -> bool:
+    """Decode the whole file in `name` (with `codec`, when that reads it a block at a time),
+    a block at a time; True when the text holds a NUL.
+
+    Raises `ReadError` naming the first byte that does not decode and its offset
+    in the file (the decoder's error counts from the bytes it still held).
+    """
+    decoder = codecs.getincrementaldecoder(codec or name)("strict")
+    fed, nul = 0, False
     try:
-        text = data.decode(name)
+        for block in _blocks(fh):
+            fed += len(block)
+            nul = "\x00" in decoder.decode(block) or nul
+        nul = "\x00" in decoder.decode(b"", final=True) or nul
     except UnicodeDecodeError as exc:
+        offset = fed - len(exc.object) + exc.start
+        byte = f"0x{exc.object[exc.start]:02x}"
         raise ReadError(
-            UNDECODABLE,
-            MSG_NOT_ENCODED.format(
-                name=name, byte=f"0x{exc.object[exc.start]:02x}", offset=exc.start
-            ),
+            UNDECODABLE, MSG_NOT_ENCODED.format(name=name, byte=byte, offset=offset)
         ) from None
-    return text.removeprefix("\ufeff")
+    return nul
+
+
+def _first_bad_utf8(fh: BinaryIO) -> tuple[int | None, bool]:
+    """(offset of the first byte that is not UTF-8 or None, whether a NUL byte is there)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    fed, nul = 0, False
+    try:
+        for block in _blocks(fh):
+            fed += len(block)
+            nul = nul or b"\x00" in block
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return fed - len(exc.object) + exc.start, nul
+    return None, nul
+
+
+def detect(fh: BinaryIO, encoding: str | None = None) -> Encoding:
+    """The encoding of the file `fh` (seekable, read from its start); raise `ReadError`
+    (undecodable, unknown encoding) otherwise. The file is read in blocks, never whole."""
+    fh.seek(0)
+    head = fh.read(BINARY_PREFIX)
+    if encoding:
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            info = None
+        if info is None or not info._is_text_encoding:  # "hex", "zlib": bytes, not text
+            raise ReadError(UNKNOWN_ENCODING, MSG_UNKNOWN_ENCODING.format(name=encoding))
+        name = PREFERRED_NAMES.get(info.name, info.name)
+        codec = _block_codec(name, head)
+        return Encoding(name, "given", _check_decodes(fh, name, codec), strip_bom=True, codec=codec)
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return Encoding(name, "byte order mark", _check_decodes(fh, name), strip_bom=True)
+    if b"\x00" in head:
+        raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
+    first_bad, nul = _first_bad_utf8(fh)
+    if first_bad is None:
+        return Encoding("utf-8", "valid UTF-8", nul)
+    facts = _ByteFacts.of(fh)
+    facts.refuse_mixed(first_bad)
+    return _guess_single_byte(facts)
 
 
 def decode(data: bytes, encoding: str | None = None) -> Decoded:
-    """Decode the whole file; raise `ReadError` (undecodable, unknown encoding) otherwise."""
-    if encoding:
-        try:
-            name = codecs.lookup(encoding).name
-            name = PREFERRED_NAMES.get(name, name)
-        except LookupError:
-            raise ReadError(UNKNOWN_ENCODING, MSG_UNKNOWN_ENCODING.format(name=encoding)) from None
-        return Decoded(_strict(data, name), name, "given")
-    for bom, name in BOMS:
-        if data.startswith(bom):
-            return Decoded(_strict(data, name), name, "byte order mark")
-    if b"\x00" in data[:65536]:
-        raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
-    try:
-        return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8")
-    except UnicodeDecodeError as exc:
-        _refuse_mixed(data, exc.start)
-    return _guess_single_byte(data)
+    """Decode a whole file held in memory (a sample); `detect` says how, or refuses it."""
+    found = detect(io.BytesIO(data), encoding)
+    text = data.decode(found.name)  # whole, as the sample needs it
+    return Decoded(text.removeprefix("\ufeff") if found.strip_bom else text, found.name, found.how)
 
 
 NON_ASCII = bytes(range(0x80, 0x100))
@@ -144,39 +234,81 @@ UTF8_SEQUENCE = re.compile(
 )
 
 
-def _refuse_mixed(data: bytes, first_bad: int) -> None:
-    """Refuse a file that is mostly UTF-8 with a few bytes of another encoding.
+@dataclass
+class _ByteFacts:
+    """What the single-byte choice needs to know of the whole file, counted a block at a time."""
 
-    Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
-    without a word of warning; better to say so and let the sender re-save it.
-    """
-    sequences = UTF8_SEQUENCE.findall(data)
-    non_ascii = len(data) - len(data.translate(None, NON_ASCII))
-    stray = non_ascii - sum(len(m) for m in sequences)
-    if len(sequences) >= 2 and len(sequences) >= stray:
-        raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
+    start: bytes  # the first CHARDET_SAMPLE bytes
+    sequences: int = 0  # UTF-8 multi-byte sequences
+    in_sequences: int = 0  # bytes in them
+    non_ascii: int = 0
+    cp1252_undefined: bool = False
+    c1: bool = False
+    nul: bool = False
+
+    @classmethod
+    def of(cls, fh: BinaryIO) -> _ByteFacts:
+        fh.seek(0)
+        facts = cls(fh.read(CHARDET_SAMPLE))
+        carry = b""
+        for block in _blocks(fh):
+            block = carry + block
+            # A UTF-8 sequence is a run of bytes >= 0x80: cut after the last ASCII
+            # byte and no run is split between blocks.
+            cut = len(block)
+            while cut and block[cut - 1] >= 0x80:
+                cut -= 1
+            if cut == 0 and len(block) < 4 * BLOCK:
+                carry = block  # no ASCII yet: wait for the end of the run
+                continue
+            if cut == 0:  # megabytes without an ASCII byte are no sheet's text: count as is
+                cut = len(block)
+            block, carry = block[:cut], block[cut:]
+            facts.count(block)
+        facts.count(carry)
+        return facts
+
+    def count(self, block: bytes) -> None:
+        found = UTF8_SEQUENCE.findall(block)
+        self.sequences += len(found)
+        self.in_sequences += sum(len(m) for m in found)
+        self.non_ascii += len(block) - len(block.translate(None, NON_ASCII))
+        self.cp1252_undefined = self.cp1252_undefined or bool(CP1252_UNDEFINED.search(block))
+        self.c1 = self.c1 or bool(C1_BYTES.search(block))
+        self.nul = self.nul or b"\x00" in block
+
+    def refuse_mixed(self, first_bad: int) -> None:
+        """Refuse a file that is mostly UTF-8 with a few bytes of another encoding.
+
+        Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
+        without a word of warning; better to say so and let the sender re-save it.
+        """
+        stray = self.non_ascii - self.in_sequences
+        if self.sequences >= 2 and self.sequences >= stray:
+            raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
 
 
-def _guess_single_byte(data: bytes) -> Decoded:
+def _guess_single_byte(facts: _ByteFacts) -> Encoding:
     """Choose among the single-byte encodings by how the start of the file reads in each.
 
     Only the start is decoded for each candidate (a single-byte encoding gives
-    one character per byte), and the whole file once, in the one chosen.
+    one character per byte); the whole file is then read in the one chosen.
     """
-    guess = chardet.detect(data[:CHARDET_SAMPLE], include_encodings=("utf-8",) + SINGLE_BYTE)
+    guess = chardet.detect(facts.start, include_encodings=("utf-8",) + SINGLE_BYTE)
     if guess["encoding"] is None:
         raise ReadError(UNDECODABLE, MSG_NOT_TEXT)
     proposed = CHARDET_NAMES.get(guess["encoding"].lower().replace("_", "-"))
     order = list(dict.fromkeys([proposed, *SINGLE_BYTE] if proposed else SINGLE_BYTE))
-    if CP1252_UNDEFINED.search(data):
+    if facts.cp1252_undefined:
         order.remove("windows-1252")  # Windows-1252 leaves five bytes undefined: not this one
-    start = data[:SCORED]
+    start = facts.start[:SCORED]
     best = min(order, key=lambda e: (implausibility(start.decode(e)), order.index(e)))
     how = f"detected (chardet proposed {guess['encoding']})"
-    if best in ("windows-1252", "iso-8859-1") and not C1_BYTES.search(data):
+    if best in ("windows-1252", "iso-8859-1") and not facts.c1:
         # Without bytes 0x80–0x9F the two read identically: name the superset.
         best, how = "windows-1252", how + "; Latin-1 reads the same"
-    return Decoded(data.decode(best), best, how)
+    # Every byte decodes in the three (Windows-1252 was dropped if one of its five is there).
+    return Encoding(best, how, facts.nul)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -190,45 +322,54 @@ def sniff_delimiter(text: str) -> str:
     return max(DELIMITERS, key=score)
 
 
-def parse(
-    data: bytes,
+def parse(data: bytes, **options) -> ParsedSheet:
+    """Read a whole sheet held in memory into typed records (tests, samples); see `parse_stream`."""
+    return parse_stream(io.BytesIO(data), **options)
+
+
+def parse_file(path: str | Path, max_bytes: int | None = None, **options) -> ParsedSheet:
+    """Read the sheet at `path` as a stream; `ReadError` when it is over `max_bytes`."""
+    if max_bytes is not None and Path(path).stat().st_size > max_bytes:
+        raise ReadError(TOO_LARGE, MSG_TOO_LARGE.format(limit=max_bytes))
+    with open(path, "rb") as fh:
+        return parse_stream(fh, **options)
+
+
+def parse_stream(
+    fh: BinaryIO,
     *,
     sheet: str | None = None,
     encoding: str | None = None,
     source_system: str = SOURCE_SYSTEM,
     mapping: SheetMapping | None = None,
 ) -> ParsedSheet:
-    """Decode and read a whole sheet into typed records; raise `ReadError` to refuse it."""
-    decoded = decode(data, encoding)
-    del data  # the text holds it all now; the caller keeps no other reference (read_sheet)
-    delimiter = sniff_delimiter(decoded.text)
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
-    # Strict: a quote opened and never closed must refuse the file, not swallow every
-    # row after it into one note.
-    reader = csv.reader(_physical_lines(decoded.text), delimiter=delimiter, strict=True)
-    header = _next_row(reader, 1) or []
-    parsed = sheet_rows.start(
-        header, sheet=sheet, mapping=mapping, decoded=decoded, delimiter=delimiter
-    )
-    nul = "\x00" in decoded.text  # asked once: most sheets need no cell cleaned
-    rows = sheet_rows.read_rows(parsed, _lines(reader), source_system=source_system, clean=nul)
-    parsed.records.extend(rows)
-    # The decoded text is as large as the file: only its encoding is kept.
-    parsed.decoded = Decoded("", decoded.encoding, decoded.how)
+    """Read the sheet in `fh` (binary, seekable) into typed records; raise `ReadError` to
+    refuse it. The records go to the sheet's spill as they are read (`sheet_spill`)."""
+    found = detect(fh, encoding)
+    fh.seek(0)
+    # newline="" hands the csv module each line with its ending, as the csv docs ask.
+    text = io.TextIOWrapper(fh, encoding=found.reader, errors="strict", newline="")
+    try:
+        first = text.readline()
+        if found.strip_bom:
+            first = first.removeprefix("\ufeff")
+        delimiter = sniff_delimiter(first.rstrip("\r\n"))
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+        # Strict: a quote opened and never closed must refuse the file, not swallow every
+        # row after it into one note.
+        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=True)
+        header = _next_row(reader, 1) or []
+        decoded = Decoded("", found.name, found.how)
+        parsed = sheet_rows.start(
+            header, sheet=sheet, mapping=mapping, decoded=decoded, delimiter=delimiter
+        )
+        rows = sheet_rows.read_rows(
+            parsed, _lines(reader), source_system=source_system, clean=found.nul
+        )
+        parsed.records.extend(rows)
+    finally:
+        text.detach()  # the caller's file stays the caller's to close
     return parsed
-
-
-LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _physical_lines(text: str):
-    """The lines of `text` with their endings, one at a time, as `newline=""` reads them.
-
-    A generator rather than `io.StringIO`, which copies the whole text into a
-    buffer four bytes a character wide.
-    """
-    for found in LINE.finditer(text):
-        yield found.group()
 
 
 def _lines(reader):
@@ -250,7 +391,7 @@ def _next_row(reader, line: int) -> list[str] | None:
 
 
 def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
-    """The whole file; `ReadError` when it is over `max_bytes` (it is parsed in memory)."""
+    """The whole file (for a sample); `ReadError` when it is over `max_bytes`."""
     if max_bytes is not None and Path(path).stat().st_size > max_bytes:
         raise ReadError(TOO_LARGE, MSG_TOO_LARGE.format(limit=max_bytes))
     with open(path, "rb") as fh:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dentalpin_import.reader import workbooks
-from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM, ParsedSheet, parse, read_file
+from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM, ParsedSheet, parse_file
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.rows import EntityTypeInfo, FilesSummary, SourceFile, SourceWarning
 from dentalpin_import.reader.sheet_headers import SheetMapping
@@ -195,6 +195,5 @@ def read_sheet(
             path, sheet=sheet, worksheet=worksheet, mapping=mapping, max_bytes=max_bytes
         )
         return SheetSource(parsed, path)
-    # No name holds the bytes: `parse` lets them go once decoded.
-    parsed = parse(read_file(path, max_bytes), sheet=sheet, encoding=encoding, mapping=mapping)
+    parsed = parse_file(path, max_bytes, sheet=sheet, encoding=encoding, mapping=mapping)
     return SheetSource(parsed, path)

@@ -1,8 +1,9 @@
 """A sheet's records kept out of memory: written once, in chunks, to an encrypted temporary file.
 
 A sheet is read once; its records are then read again by each pass of the
-import (counts, the preview, each entity type, rows by key), a chunk at a time,
-so memory holds one chunk whatever the sheet's size. The file is anonymous
+import (counts, the preview, each entity type, rows by key), a chunk at a time
+(500 records, fewer when their cells are long), so memory holds one chunk
+whatever the sheet's size. The file is anonymous
 (gone when closed or when the process ends) and each chunk is sealed with
 AES-GCM under a key that exists only in this object: the records hold clinical
 text, which is never written to disk in clear. Only the keys' chunk numbers stay
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from dentalpin_import.reader.sheet_records import SheetRecord
 
 CHUNK = 500
+CHUNK_CHARS = 1 << 20  # a chunk of long notes is sealed sooner: memory holds about this much
 NONCE = 12
 
 
@@ -37,6 +39,7 @@ class SpilledRecords:
         # only reads one chunk more (`among` checks the ids themselves).
         self._chunk_of: dict[int, int] = {}
         self._pending: list[SheetRecord] = []
+        self._pending_chars = 0
         self._types: list[frozenset[str]] = []  # the entity types each chunk holds
         self.counts: Counter[str] = Counter()
         self.extend(records)
@@ -50,7 +53,8 @@ class SpilledRecords:
         self._pending.append(record)
         self.counts[record.entity_type] += 1
         self._chunk_of[hash(record.canonical_uuid)] = len(self._chunks)
-        if len(self._pending) >= CHUNK:
+        self._pending_chars += sum(map(len, record.raw.values()))
+        if len(self._pending) >= CHUNK or self._pending_chars >= CHUNK_CHARS:
             self._flush()
 
     def _flush(self) -> None:
@@ -63,6 +67,7 @@ class SpilledRecords:
         self._types.append(frozenset(r.entity_type for r in self._pending))
         self._file.write(sealed)
         self._pending = []
+        self._pending_chars = 0
 
     def _chunk(self, number: int) -> list[SheetRecord]:
         offset, length = self._chunks[number]

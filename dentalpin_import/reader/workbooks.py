@@ -11,6 +11,12 @@ values, dates as dates (written ISO), numbers without a spurious ".0", and a
 plain number in a date column as an Excel serial day. A header cell merged with
 its neighbours, or an empty header between named ones, refuses the sheet.
 See docs/manual.en.md, "Spreadsheets".
+
+Memory: python-calamine (0.9) reads a worksheet's cells whole before the first
+row can be read; its rows are then turned into records and spilled one at a
+time. So a workbook costs about one worksheet's cells, which the cap on the
+unpacked size (CSV_MAX_SHEET_BYTES) bounds; a sheet too large for that is
+better saved as CSV, which is read as a stream.
 """
 
 from __future__ import annotations
@@ -241,20 +247,22 @@ def _choose(book, worksheet: str | None, mapping: SheetMapping | None, sheet_typ
                 UNKNOWN_WORKSHEET, MSG_UNKNOWN_WORKSHEET.format(name=worksheet, names=listed)
             )
         return book.get_sheet_by_name(worksheet)
+    # Only names are kept: calamine holds each sheet's cells while it is referenced, and
+    # the one chosen is loaded again rather than every sheet of the workbook at once.
     candidates = []
     for name in names:
-        sheet = book.get_sheet_by_name(name)
-        _, header, _ = _header(sheet)
+        _, header, _ = _header(book.get_sheet_by_name(name))
         if header:
-            candidates.append((sheet, recognise(header, mapping, sheet_type=sheet_type)))
+            candidates.append((name, recognise(header, mapping, sheet_type=sheet_type)))
     if not candidates:
         raise ReadError(NO_WORKSHEET, MSG_NO_WORKSHEET)
     known = [(s, m) for s, m in candidates if m.sheet_type is not None]
     if known:
-        return max(known, key=lambda pair: len(pair[1].positions))[0]
+        return book.get_sheet_by_name(max(known, key=lambda pair: len(pair[1].positions))[0])
     if len(candidates) == 1:
-        return candidates[0][0]  # the one sheet: refused below naming what it lacks
-    listed = ", ".join(s.name for s, _ in candidates)
+        # The one sheet: refused below naming what it lacks.
+        return book.get_sheet_by_name(candidates[0][0])
+    listed = ", ".join(name for name, _ in candidates)
     raise ReadError(UNKNOWN_WORKSHEET, MSG_NO_MATCH.format(names=listed))
 
 

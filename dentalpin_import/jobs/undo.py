@@ -22,6 +22,7 @@ from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, liveness, retention
+from dentalpin_import.loader import reshape
 from dentalpin_import.loader.changes import open_json
 from dentalpin_import.loader.merge import after_updates
 from dentalpin_import.mapping.registry import ENTITY_ORDER
@@ -140,7 +141,7 @@ def plan_undo(job: ImportJob) -> UndoPlan:
 
 def _plan_restores(plan: UndoPlan, tables) -> None:
     """Count the rows a cutover job overwrote; those edited since it are `changed`."""
-    updates = RowUpdate.objects.filter(job=plan.job, clinic=plan.job.clinic)
+    updates = RowUpdate.objects.filter(job=plan.job, clinic=plan.job.clinic, mapping_only=False)
     by_table: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
     for table, target, at in updates.values_list("target_table", "target_id", "created_at"):
         by_table[table][int(target)] = max(at, by_table[table].get(int(target), at))
@@ -160,11 +161,11 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
 def _restore(job: ImportJob, tables) -> None:
     """Put back the values a cutover job overwrote, and what its mappings held before."""
     touched: dict[type, set[int]] = defaultdict(set)
-    updates = RowUpdate.objects.filter(job=job, clinic=job.clinic).order_by("-id")
+    updates = RowUpdate.objects.filter(job=job, clinic=job.clinic, removed=False).order_by("-id")
     for update in updates.iterator():
         model = tables.get(update.target_table)
         obj = model._base_manager.filter(pk=int(update.target_id)).first() if model else None
-        if obj is not None:
+        if obj is not None and not update.mapping_only:
             before = open_json(update.before) or {}
             fields = []
             for name, value in before.items():
@@ -288,6 +289,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()
+            reshape.reinstate(job, tables)  # rows a later file reshaped, once theirs are gone
             job.transition_to(JobStatus.UNDONE)
     except ProtectedError as exc:
         blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]

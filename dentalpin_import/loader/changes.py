@@ -155,13 +155,15 @@ class WrittenValues:
         self.batches: dict[str, dict] = {}
 
     def load(self, batch_ids) -> None:
-        wanted = {b for b in batch_ids if b and b not in self.batches}
+        needed = {b for b in batch_ids if b}
+        wanted = needed - self.batches.keys()
         if not wanted:
             return
         # A chunk of a later file mostly needs the batch its rows were written in, by the
         # same key order: a few batches held keep memory flat (each is a chunk's values).
+        # Those this chunk needs stay: dropping one would lose what its rows were written as.
         if len(self.batches) > 8:
-            self.batches.clear()
+            self.batches = {b: v for b, v in self.batches.items() if b in needed}
         found = WrittenBatch.objects.filter(pk__in=[int(b) for b in wanted if b.isdigit()])
         for pk, text in found.values_list("pk", "values"):
             self.batches[str(pk)] = orjson.loads(text)

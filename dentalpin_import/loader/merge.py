@@ -25,12 +25,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.loader import fit, inserts, sql
+from dentalpin_import.loader import fit, inserts, reshape, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
     plain,
-    record_digest,
     seal_batch,
     tracked_fields,
     written_values,
@@ -52,7 +51,7 @@ UPDATED, CONFLICT, UNCHANGED = "updated", "conflicts", "already_mapped"
 RANK = {UNCHANGED: 0, UPDATED: 1, CONFLICT: 2}  # a source row counts as its worst part
 # The `field` of a conflict about a row's shape rather than one of its values: the later
 # file makes it another kind of row, or gives it another number of further rows.
-KIND, FURTHER = "__kind__", "__further_rows__"
+KIND, FURTHER = reshape.KIND, reshape.FURTHER
 
 
 @dataclass
@@ -100,6 +99,7 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
             clinic = current.get(p.obj.pk)
             if clinic is None:  # deleted in the clinic since: nothing to update
                 result.outcomes.setdefault(row_key, UNCHANGED)
+                updates.append(mapping_image(ctx, entity_type, p, model._meta.db_table))
                 continue
             file = dict(zip(names, plain(written_values(p.obj)), strict=True))
             base = written.of(p.written, p.key, model._meta.db_table)
@@ -117,6 +117,8 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
                 after = {f: file[f] for f in change}
                 updates.append(_row_update(ctx, entity_type, p, before, after))
                 result.touched[model].add(p.obj.pk)
+            else:
+                updates.append(mapping_image(ctx, entity_type, p, model._meta.db_table))
             outcome = CONFLICT if clash else (UPDATED if change else UNCHANGED)
             if RANK[outcome] > RANK[result.outcomes.get(row_key, UNCHANGED)]:
                 result.outcomes[row_key] = outcome
@@ -144,38 +146,11 @@ def link_to_saved(instances) -> None:
                     setattr(obj, f.attname, target.pk)
 
 
-def reshaped(ctx, entity_type: str, rows: list, result: MergeResult) -> None:
-    """Record, as conflicts the clinic's side wins, the rows the later file reshapes.
-
-    `rows` are (record, table, target id, mapping id, field, value before, value in the
-    file): the
-    row would become another kind of row, or its further rows (family shares, alerts
-    found in a patient's notes) would be others. Nothing is deleted or replaced; staff
-    see them with the conflicts. Taking the file's value is not offered for them.
-    """
-    conflicts, digests = [], []
-    for record, table, target, mapping, name, before, now in rows:
-        digests.append((record_digest(record), mapping))
-        result.outcomes[record.canonical_uuid] = CONFLICT
-        conflicts.append(
-            ImportConflict(
-                job=ctx.job,
-                clinic=ctx.clinic,
-                entity_type=entity_type,
-                canonical_uuid=record.canonical_uuid,
-                source_id=str(record.source_id)[:200],
-                target_table=table,
-                target_id=str(target),
-                field=name,
-                value_at_import=_json_text(before),
-                clinic_value=_json_text(before),
-                file_value=_json_text(now),
-                resolution=Resolution.KEPT_CLINIC,
-            )
-        )
-    inserts.insert_instances(conflicts)
-    # Listed once: the same later file imported again finds these rows unchanged.
-    sql.update_by_pk(EntityMapping._meta.db_table, "id", ["source_digest"], digests)
+def rank_into(outcomes: dict[str, str], more: dict[str, str]) -> None:
+    """Add `more` outcomes to `outcomes`: a source row counts as its worst part."""
+    for key, outcome in more.items():
+        if RANK[outcome] >= RANK[outcomes.get(key, UNCHANGED)]:
+            outcomes[key] = outcome
 
 
 def _current(model, names, pks) -> dict[int, dict]:
@@ -246,6 +221,25 @@ def _row_update(ctx, entity_type, p: Pending, before: dict, after: dict) -> RowU
     )
 
 
+def mapping_image(ctx, entity_type, p: Pending, table: str) -> RowUpdate:
+    """A before-image of a mapping alone, for undo (`RowUpdate.mapping_only`): the row keeps
+    its values, its mapping takes the file's digest."""
+    return RowUpdate(
+        job=ctx.job,
+        clinic=ctx.clinic,
+        entity_type=entity_type,
+        canonical_uuid=p.key,
+        target_table=table,
+        target_id=str(p.obj.pk),
+        before="{}",
+        after="{}",
+        mapping_id=p.mapping_pk,
+        mapping_digest=p.digest,
+        mapping_written=p.written,
+        mapping_only=True,
+    )
+
+
 def _write(model, names: list[str], objs: list, now) -> None:
     """Update `names` of these rows to the file's values; `updated_at` says when."""
     fields = [model._meta.get_field(n) for n in names]
@@ -294,6 +288,8 @@ def take_file_values(conflicts_qs, user) -> int:
     with transaction.atomic():
         pending = list(
             conflicts_qs.filter(resolution=Resolution.KEPT_CLINIC)
+            # A row's shape is taken only with the file at hand (`--on-conflict take-file`).
+            .exclude(field__in=(KIND, FURTHER))
             .select_for_update()
             .order_by("id")
         )

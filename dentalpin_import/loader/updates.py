@@ -12,7 +12,7 @@ import logging
 
 from django.db import transaction
 
-from dentalpin_import.loader import merge
+from dentalpin_import.loader import merge, reshape
 from dentalpin_import.loader.changes import record_digest, source_row_digest
 from dentalpin_import.loader.row_errors import (
     ROW_FAILED,
@@ -109,9 +109,13 @@ class ChunkUpdates:
             with transaction.atomic():
                 self.prepare(records)
                 outcomes = [(r, self.map_one(r, result)) for r in records]
-                pending, notes, reshaped = self.pending_updates(outcomes, known)
-                merged = merge.merge(self.ctx, self.entity, pending, self.ctx.on_conflict)
-                merge.reshaped(self.ctx, self.entity, reshaped, merged)
+                pending, notes, units = self.pending_updates(outcomes, known)
+                shaped = reshape.apply(self.ctx, self.entity, units, self.ctx.on_conflict)
+                merged = merge.merge(
+                    self.ctx, self.entity, pending + shaped.pending, self.ctx.on_conflict
+                )
+                merge.rank_into(merged.outcomes, shaped.outcomes)
+                notes += shaped.notes
         except Exception as exc:
             if stops_the_job(exc):
                 raise
@@ -131,59 +135,38 @@ class ChunkUpdates:
         result.warnings += self.note_warnings(notes)
 
     def pending_updates(self, outcomes, known: dict) -> tuple[list, list, list]:
-        """What to merge of each mapped outcome: its main row, and its further rows (family
+        """What to merge of each mapped outcome: its main row and its further rows (family
         shares, alerts found in a patient's notes) when the earlier file produced as many of
-        the same kinds; and the rows the later file would turn into other kinds of rows."""
-        extra_type = self.entity + EXTRA_SUFFIX
-        wanted = [
-            f"{record.canonical_uuid}:{i}"
+        the same kinds; else the source row is reshaped (`loader/reshape.py`)."""
+        live = [
+            (record, outcome)
             for record, outcome in outcomes
-            if outcome is not None
-            for i in range(1, len(outcome.instances))
+            # Failed or deferred (counted and warned), now left out by the rules, or linked
+            # to another row: the clinic's row stays as it is, the mapping too.
+            if outcome is not None and outcome.instances and outcome.instances[0].pk is None
         ]
-        extras = mappings_to_compare(self.ctx, extra_type, wanted) if wanted else {}
-        pending, notes, reshaped = [], [], []
-        for record, outcome in outcomes:
-            if outcome is None:
-                continue  # failed or deferred: counted and warned
+        wanted = [(r.canonical_uuid, len(o.instances)) for r, o in live]
+        further = reshape.further_mappings(self.ctx, self.entity + EXTRA_SUFFIX, wanted)
+        pending, notes, units = [], [], []
+        for record, outcome in live:
             key = record.canonical_uuid
-            _, _, _, pk, digest, written, table, target = known[key]
-            instances = outcome.instances
-            if not instances or instances[0].pk is not None:
-                # Now left out by the rules, or linked to another row: the clinic's row
-                # stays as it is, the mapping too.
-                continue
-            main = instances[0]
-            if main._meta.db_table != table:
-                # Another kind of row than before (an alert whose new text is no longer
-                # medical): never replaced on its own, listed for staff.
-                shape = (merge.KIND, table, main._meta.db_table)
-                reshaped.append((record, table, target, pk, *shape))
-                continue
-            further = [extras.get(f"{key}:{i}") for i in range(1, len(instances))]
-            same_shape = all(
-                m is not None and m[6] == obj._meta.db_table
-                for m, obj in zip(further, instances[1:], strict=True)
+            main_mapping = known[key]
+            unit = reshape.Unit(
+                record, outcome, self.entity, {0: main_mapping, **further.get(key, {})}
             )
-            if not same_shape:
-                before = len(extras_of(extras, key))
-                shape = (merge.FURTHER, before, len(instances) - 1)
-                reshaped.append((record, table, target, pk, *shape))
-                if any(type(obj) is type(main) for obj in instances[1:]):
-                    continue  # a split otherwise than before (family shares): all or nothing
-                further, instances = [], instances[:1]
+            if unit.is_reshaped():
+                units.append(unit)
+                continue
+            _, _, _, pk, digest, written, _, target = main_mapping
+            main, *rest = outcome.instances
             main.pk = int(target)
             pending.append(
                 merge.Pending(key, record, main, pk, digest, written, record_digest(record))
             )
-            for i, (m, obj) in enumerate(zip(further, instances[1:], strict=True), 1):
+            for i, obj in enumerate(rest, 1):
+                m = unit.old[i]
                 obj.pk = int(m[7])
                 pending.append(merge.Pending(f"{key}:{i}", record, obj, m[3], "", m[5], ""))
-            merge.link_to_saved(instances)
+            merge.link_to_saved(outcome.instances)
             notes.append(outcome)
-        return pending, notes, reshaped
-
-
-def extras_of(extras: dict, key: str) -> list:
-    """The further rows' mappings of `key` among those looked up."""
-    return [m for k, m in extras.items() if k.rsplit(":", 1)[0] == key]
+        return pending, notes, units

@@ -102,6 +102,12 @@ class RowUpdate(ClinicRowRecord):
     mapping_written = models.TextField(
         blank=True, verbose_name=_("written values before")
     )  # a `WrittenBatch` id, as the mapping held it
+    # The later file no longer produces the row (it became another kind of row, or one
+    # of fewer further rows): `before` holds the whole row and its mapping, undo puts both back.
+    removed = models.BooleanField(default=False, verbose_name=_("row removed by the later file"))
+    # Only the mapping changed (the row kept its values: a conflict, a field not compared):
+    # undo gives the mapping back what it held, so the same file finds the row changed again.
+    mapping_only = models.BooleanField(default=False, verbose_name=_("mapping alone"))
 
     class Meta(ClinicRowRecord.Meta):
         verbose_name = _("row updated by a later file")

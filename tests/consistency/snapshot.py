@@ -274,6 +274,14 @@ def clinic_row_record(keys: NaturalKeys, model, row: dict) -> dict:
         if name in row:
             values = json.loads(row[name]) if row[name] else {}
             out[name] = {k: named(k, v) for k, v in sorted(values.items())}
+    if row.get("removed"):  # a whole row a later file removed, with its mapping (reshape.py)
+        image = json.loads(row["before"]) if row["before"] else {}
+        gone = image.get("mapping") or {}
+        whole = image.get("row")
+        out["before"] = {
+            "row": keys.content(target_model, whole) if target_model and whole else whole,
+            "mapping": f"{gone.get('entity_type')}:{gone.get('canonical_uuid')}",
+        }
     if "mapping_id" in row:
         mapping = keys.rows[apps.get_model(MAPPING)].get(row["mapping_id"])
         out["mapping_id"] = mapping and f"{mapping['entity_type']}:{mapping['canonical_uuid']}"

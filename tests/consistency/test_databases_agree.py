@@ -78,8 +78,10 @@ def test_a_later_export_changes_the_clinic_alike_on_postgresql_and_on_sqlite(tmp
         here.must("import_dpmf", *args)
     ours = json.loads(json.dumps(snapshot(Clinic.objects.get(slug="same"))))
     assert ours["report"]["entities"]["patient"]["updated"] > 0, ours["report"]
-    for label in ("RowUpdate", "MissingRecord", "ImportConflict"):
-        assert ours["tables"][f"dentalpin_import.{label}"], label  # compared, and not empty
+    # Compared, and not empty. Conflicts are compared too, but nobody edited this clinic:
+    # a cutover that lists none is right.
+    for label in ("RowUpdate", "MissingRecord"):
+        assert ours["tables"][f"dentalpin_import.{label}"], label
 
     with other_database() as (vendor, url):
         there = Commands(tmp_path / "there", url, dict(SETTINGS))

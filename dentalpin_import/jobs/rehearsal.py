@@ -21,10 +21,11 @@ from collections import Counter
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dentalpin_import.jobs import audit
+from dentalpin_import.jobs import audit, cutover_rehearsal
 from dentalpin_import.loader.runner import Runner
 from dentalpin_import.models import AuditAction, ImportJob, ImportWarning, JobStatus
 
@@ -82,6 +83,7 @@ class RehearsalRunner(Runner):
         # Still inside the dry run's transaction: the warnings are there to be read.
         rows = ImportWarning.objects.filter(job=self.job).order_by("id")
         self.kept = list(rows.values_list(*WARNING_FIELDS).iterator(chunk_size=KEEP_BATCH))
+        self.cutover = cutover_rehearsal.read_out(self.job)  # what it would overwrite
 
 
 def keep_warnings(runner: Runner) -> int:
@@ -94,6 +96,7 @@ def keep_warnings(runner: Runner) -> int:
                 ImportWarning(job=job, **dict(zip(WARNING_FIELDS, row, strict=True)))
                 for row in kept[start : start + KEEP_BATCH]
             )
+        cutover_rehearsal.keep(job, getattr(runner, "cutover", None))
     return len(kept)
 
 
@@ -185,7 +188,8 @@ def forget_old_rehearsals(cutoff, *, dry_run: bool = False) -> list[dict]:
     its figures stay, saying when its warnings went.
     """
     removed = []
-    old = ImportJob.objects.filter(dry_run=True, finished_at__lt=cutoff, warnings__isnull=False)
+    kept = Q(warnings__isnull=False) | Q(conflicts__isnull=False)  # conflicts: cutover_rehearsal
+    old = ImportJob.objects.filter(kept, dry_run=True, finished_at__lt=cutoff)
     for job in old.distinct().order_by("finished_at"):
         count = job.warnings.count()
         removed.append(
@@ -194,6 +198,7 @@ def forget_old_rehearsals(cutoff, *, dry_run: bool = False) -> list[dict]:
         if dry_run:
             continue
         job.warnings.all().delete()
+        job.conflicts.all().delete()  # their values are the clinic's and the file's
         options = dict(job.options, warnings_purged_at=timezone.now().isoformat())
         ImportJob.objects.filter(pk=job.pk).update(options=options)
         audit.record(

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from clinics.models import Clinic
-from dentalpin_import.jobs import liveness, services
+from dentalpin_import.jobs import cutover_rehearsal, liveness, services
 from dentalpin_import.loader.runner import JobCancelled
 from dentalpin_import.management.output import (
     TOP_CODES,
@@ -190,6 +190,7 @@ def run_and_report(
     out.write("\n".join(["", "Report:"] + report_lines(report, codes)))
     if job.dry_run:  # a rehearsal: what to read, and how to import for real
         out.write("\n".join(rehearsal_lines(job, codes, examples=warning_examples(job, codes))))
+        out.write("\n".join(cutover_rehearsal.cutover_lines(job)))
     return report
 
 

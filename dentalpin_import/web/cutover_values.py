@@ -53,6 +53,8 @@ FIELD_WORDS = {
     "due_on": gettext_lazy("due date"),
     "text": gettext_lazy("text"),
     "title": gettext_lazy("title"),
+    "__kind__": gettext_lazy("kind of record"),  # a later file made it another kind of record
+    "__further_rows__": gettext_lazy("number of records derived from it"),
 }
 
 
@@ -167,6 +169,8 @@ def shown_conflicts(clinic, conflicts) -> list[Shown]:
 
     def text(c, value) -> str:
         field = fields[c.pk]
+        if c.field == "__kind__" and isinstance(value, str) and model_of_table(value):
+            return str(model_of_table(value)._meta.verbose_name)  # an alert, a note
         if isinstance(field, models.ForeignKey) and value is not None:
             return related.get((field.related_model, value), _("a row no longer in the clinic"))
         return _plain(field, value)

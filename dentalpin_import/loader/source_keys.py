@@ -8,6 +8,11 @@ from dentalpin_import.loader import sql
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping, ImportJob
 
+# A range of keys is read for at least this many adjacent keys, and given up for a probe per
+# key when a type has more than this many times as many mappings in it (rows the file no
+# longer has, or a database that orders text otherwise than the file).
+SPAN_MIN_KEYS, SPAN_SLACK = 50, 2
+
 
 def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
     """Rows of `model`'s table for these source keys of the run's clinic and source system."""
@@ -45,9 +50,16 @@ def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -
     }
 
 
-def mappings_to_compare(ctx: MappingContext, entity_type: str, uuids: list[str]) -> dict:
+def mappings_to_compare(
+    ctx: MappingContext, entity_type: str, uuids: list[str], *, adjacent: bool = False
+) -> dict:
     """`existing_mappings`, with what a cutover compares: {canonical_uuid: (mine, is_marker,
-    linked, mapping id, source digest, written batch, target table, target id)}."""
+    linked, mapping id, source digest, written batch, target table, target id)}.
+
+    `adjacent` keys follow one another in the file (a chunk of its keys): their mappings
+    are read as one range of keys (`sql.rows_in_key_span`), unless too many other keys
+    lie between them.
+    """
     job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
     select = (
         "canonical_uuid, CASE WHEN job_id = %s THEN 1 ELSE 0 END, entity_type, "
@@ -55,7 +67,17 @@ def mappings_to_compare(ctx: MappingContext, entity_type: str, uuids: list[str])
         "target_id"
     )
     types = (entity_type, entity_type + SKIP_SUFFIX)
-    rows = _by_source_key(EntityMapping, select, [job], ctx, types, uuids)
+    rows = None
+    if adjacent and len(uuids) >= SPAN_MIN_KEYS:
+        table = EntityMapping._meta.db_table
+        most = SPAN_SLACK * len(uuids)
+        args = (table, select, [job], ctx.clinic.pk, ctx.source_system, types, uuids, most)
+        rows = sql.rows_in_key_span(*args)
+        if rows is not None:
+            wanted = set(uuids)
+            rows = [row for row in rows if row[0] in wanted]
+    if rows is None:
+        rows = _by_source_key(EntityMapping, select, [job], ctx, types, uuids)
     return {
         uuid: (bool(mine), et.endswith(SKIP_SUFFIX), bool(linked), *rest)
         for uuid, mine, et, linked, *rest in rows

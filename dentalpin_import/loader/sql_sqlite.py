@@ -85,6 +85,24 @@ def rows_by_source_key(where: str, params: list, entity_types, uuids) -> tuple[s
     return sql, [*params, *entity_types, *uuids]
 
 
+def rows_in_key_span(
+    where: str, params: list, entity_types, uuids: list, most: int
+) -> tuple[str, list]:
+    """`where` (with `{n}`) narrowed to these types and to the keys from the least of `uuids`
+    to the greatest, at most `most` + 1 rows a type. SQLite compares text byte by byte
+    (BINARY), in the order of Python's `min` and `max`."""
+    branch = (
+        f"SELECT * FROM ({where} AND entity_type = %s AND canonical_uuid >= %s "
+        "AND canonical_uuid <= %s LIMIT %s)"
+    )
+    sql = " UNION ALL ".join(branch.format(n=n) for n in range(len(entity_types)))
+    low, high = min(uuids), max(uuids)
+    values = []
+    for entity_type in entity_types:
+        values += [*params, entity_type, low, high, most + 1]
+    return sql, values
+
+
 def among(column: str, values: list) -> list[tuple[str, list]]:
     """`column IN (...)` over `values`, cut into statements of IN_BATCH values."""
     return [

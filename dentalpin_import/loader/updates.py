@@ -43,7 +43,7 @@ class ChunkUpdates:
         """
         result = ChunkResult()
         self.seen.update(keys)  # the file's keys, for the rows missing from it (loader/missing.py)
-        known, missing, compare = self.triage(keys)
+        known, missing, compare = self.triage(keys, adjacent=True)
         if compare:
             self.update_changed(source.rows_among(self.entity, compare), known, result)
         if not missing:
@@ -61,13 +61,14 @@ class ChunkUpdates:
         new = [r for r in rows if r.canonical_uuid in wanted]
         return self.process_records(self.new_records(new, result, known={}), result)
 
-    def triage(self, keys: list[str]) -> tuple[dict, list[str], list[str]]:
+    def triage(self, keys: list[str], adjacent: bool = False) -> tuple[dict, list[str], list[str]]:
         """The keys' mappings; the keys not mapped yet; those an earlier job mapped.
 
         Rows this job mapped (an earlier attempt), skip markers and copies are
-        counted here.
+        counted here. `adjacent` keys are a chunk of the file's keys, in order.
         """
-        known = mappings_to_compare(self.ctx, self.entity, [k for k in keys if usable_key(k)])
+        usable = [k for k in keys if usable_key(k)]
+        known = mappings_to_compare(self.ctx, self.entity, usable, adjacent=adjacent)
         missing, compare = [], []
         for key in keys:
             if key in known:

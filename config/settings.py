@@ -188,11 +188,6 @@ DPMF_COMMIT_SECONDS = env_float("DPMF_COMMIT_SECONDS", 2.0)
 # forgets them and reloads what each chunk refers to, so memory does not grow with the
 # file. A 10,000-patient file needs at most about 100,000 at once.
 DPMF_ID_CACHE_SIZE = env_int("DPMF_ID_CACHE_SIZE", 150_000)
-# A helper process reads and types the file's rows on another core while the import
-# writes (a first import of a type only). Below DPMF_TYPING_PROCESS_MIN_ROWS rows to
-# type, the process's start-up costs more than it saves.
-DPMF_TYPING_PROCESS = env_bool("DPMF_TYPING_PROCESS", True)
-DPMF_TYPING_PROCESS_MIN_ROWS = env_int("DPMF_TYPING_PROCESS_MIN_ROWS", 20_000)
 # SQLite page cache of the connection running an import, in MiB (SQLite's default is 2).
 # The source-key indexes are probed at random; at 10,000 patients 16 MiB halves the
 # pages read back from the operating system. 0 leaves the connection's own setting.

@@ -53,7 +53,6 @@ PROCESS_FIXTURES = {
     "broker",  # redis-server
     "workers",  # Celery workers
     "s3_server",
-    "helper_runs",  # the typing helper process in every run
 }
 PROCESS_MARKS = {"browser", "services"}
 

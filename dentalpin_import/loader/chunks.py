@@ -62,8 +62,6 @@ from dentalpin_import.models import (
     EntityMapping,
     ImportWarning,
 )
-from dentalpin_import.reader.typed_ahead import TypedChunk
-from dentalpin_import.reader.typed_stream import Unreadable, Waiting
 from dentalpin_import.reader.values import Payload
 
 log = logging.getLogger(__name__)
@@ -226,9 +224,6 @@ class ChunkWriter(ChunkUpdates):
     ) -> list:
         """The typed records of the rows not mapped yet; unreadable rows become warnings.
 
-        `rows` are source rows, or a `TypedChunk` already typed by the helper
-        process: it held back the rows `waits` defers when that is a reader function
-        (`Waiting`), otherwise `map()` defers them.
         `known` is given when the caller already looked the rows' mappings up.
         A row whose id is unusable fails, and a second row of the same id is a
         copy: skipped with a warning (`Copies`). `checked` rows were past both already.
@@ -238,10 +233,9 @@ class ChunkWriter(ChunkUpdates):
             if self.look_up:
                 keys = [r.canonical_uuid for r in rows if usable_key(r.canonical_uuid)]
                 known = existing_mappings(self.ctx, self.entity, keys)
-        typed = isinstance(rows, TypedChunk)
         final = self.ctx.final_pass
         waits = None
-        if not (typed or final) and type(self.mapper).waits is not BaseMapper.waits:
+        if not final and type(self.mapper).waits is not BaseMapper.waits:
             waits = self.mapper.waits
         records = []
         copies = self.copies
@@ -266,14 +260,6 @@ class ChunkWriter(ChunkUpdates):
                 self.counts.skipped += 1
                 continue
             if copy == Copies.DROP:
-                continue
-            if typed:
-                if type(row) is Unreadable:
-                    self.fail(result, row, row.code, row.message)
-                elif type(row) is Waiting:
-                    result.deferred.append(key)
-                else:
-                    records.append(row)
                 continue
             try:
                 if row.decode_error:

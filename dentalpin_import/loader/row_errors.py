@@ -38,13 +38,10 @@ from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import ImportWarning
-from dentalpin_import.reader.typed_stream import (  # noqa: F401 (codes shared with the helper)
-    DECODE_ERROR,
-    ROW_FAILED,
-    unread,
-)
 from dentalpin_import.reader.values import NUL_REMOVED, SURROGATE_REPLACED, clean_text
 
+ROW_FAILED = "row.failed"
+DECODE_ERROR = "payload.decode_error"
 ROW_DUPLICATE = "row.duplicate"
 ROW_BAD_KEY = "row.bad_key"
 ROW_UNRESOLVED = "row.unresolved"
@@ -60,7 +57,7 @@ TEXT_FIXES = {
 
 
 # What each stage did, in the warning's words.
-STAGES = {"map": "turned into clinic records", "save": "saved"}
+STAGES = {"read": "read", "map": "turned into clinic records", "save": "saved"}
 NOT_ABOUT_A_ROW = (MemoryError, OSError, ImproperlyConfigured)
 # PostgreSQL SQLSTATE of a value over a limit of the server (an index entry too large).
 PROGRAM_LIMIT = "54000"
@@ -93,8 +90,6 @@ def failure_message(stage: str, exc: BaseException) -> str:
     An error's text may quote the row's values (a name, an id, a date), so only
     the error's class name is kept, for whoever reads the logs.
     """
-    if stage == "read":
-        return unread(exc)  # as the typing process words it: the same warning either way
     return (
         f"This row could not be {STAGES[stage]} ({type(exc).__name__}); "
         "the rest of the import went on."

@@ -32,13 +32,11 @@ from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.registry import (
     LEVELS,
-    MAPPERS,
     import_order,
     mapper_for,
     referenced_after,
 )
 from dentalpin_import.models import EntityMapping, ImportJob, ImportWarning, JobStatus
-from dentalpin_import.reader.typed_ahead import Planned, read_ahead, reader_waits
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
@@ -144,7 +142,7 @@ class Runner:
         self.committed: dict[str, TypeCounts] = {}  # the counters as of the last commit
         self.group: ExitStack | None = None  # the open transaction of uncommitted chunks
         self.group_rows, self.group_began = 0, 0.0
-        self.source = container  # what the types' rows are read from (typed ahead where it pays)
+        self.source = container  # what the types' rows are read from
         self.mapped: set[str] = set()  # types the clinic had mappings of when the run began
         self.later = False  # earlier jobs imported this source: rows may be missing
         self.ctx = MappingContext(
@@ -253,19 +251,17 @@ class Runner:
         # A later export of the clinic: each type then records what earlier files had
         # and this one lacks.
         self.later = bool(self.mapped) and self.later_export()
-        plan = self.typing_plan(order)
-        with read_ahead(self.container, plan, self.chunk_size) as self.source:
-            for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
-                types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
-                with self.phase(f"level {level}", types):
-                    for entity_type in types:
-                        mapper = mapper_for(entity_type)
-                        began = time.monotonic()
-                        self.run_type(entity_type, mapper)
-                        self.ctx.keys.keep_only(still_needed[entity_type])
-                        self.result.timings[entity_type] = time.monotonic() - began
-                        if mapper is not None:
-                            mappers.append(mapper)
+        for level in dict.fromkeys(LEVELS.get(t, "9 unknown types (raw)") for t in order):
+            types = [t for t in order if LEVELS.get(t, "9 unknown types (raw)") == level]
+            with self.phase(f"level {level}", types):
+                for entity_type in types:
+                    mapper = mapper_for(entity_type)
+                    began = time.monotonic()
+                    self.run_type(entity_type, mapper)
+                    self.ctx.keys.keep_only(still_needed[entity_type])
+                    self.result.timings[entity_type] = time.monotonic() - began
+                    if mapper is not None:
+                        mappers.append(mapper)
         self.refresh_statistics(mappers)
         with self.phase("binaries and file warnings", []), self.chunk():
             # A file staged is never staged again, but one refused is: said once per job.
@@ -337,26 +333,6 @@ class Runner:
         self.commit()
         if self.on_phase:
             self.on_phase(entry)
-
-    def typing_plan(self, order: list[str]) -> list[Planned]:
-        """The types whose rows are worth typing ahead in a helper (see `read_ahead`).
-
-        Only a first import of a type gains: a type this clinic already has rows
-        of skips most of its rows before typing them. Types smaller than a chunk,
-        and files too small to repay the process's start, are typed here.
-        """
-        if not settings.DPMF_TYPING_PROCESS:
-            return []
-        counts = self.result.counts
-        planned = [
-            Planned(t, MAPPERS[t].record, reader_waits(MAPPERS[t]))
-            for t in order
-            if t in MAPPERS and counts[t].in_file >= self.chunk_size and t not in self.mapped
-        ]
-        rows = sum(counts[p.entity_type].in_file for p in planned)
-        if rows < settings.DPMF_TYPING_PROCESS_MIN_ROWS:
-            return []
-        return planned
 
     def start_counts(self) -> None:
         for info in self.container.entity_types:

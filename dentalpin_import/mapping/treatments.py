@@ -154,8 +154,8 @@ class AppliedTreatmentMapper(BaseMapper):
         yield "treatment_catalog_variant", record.treatment_variant_uuid
         yield "budget_line", record.budget_line_uuid
 
-    # A planned row (rule 5) only defers in the first pass. A reader function, so
-    # the typing process can set such rows aside too (see Runner.typing_plan).
+    # A planned row (rule 5) only defers in the first pass: set aside before it is
+    # typed (ChunkWriter.new_records).
     waits = staticmethod(planned_payload)
 
     def prepare(self, records, ctx: MappingContext) -> None:

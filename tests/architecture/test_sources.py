@@ -5,20 +5,17 @@ from pathlib import Path
 
 from dentalpin_import.reader.container import Container
 from dentalpin_import.reader.sheet_source import SheetSource
-from dentalpin_import.reader.typed_ahead import TypedAhead
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the runner and the chunk writer call on the source of a run.
 READING = ("chunks", "key_chunks", "final_chunks", "rows_among", "keyless_source_ids")
-SOURCE_KINDS = {"Container", "SheetSource", "TypedAhead"}
+SOURCE_KINDS = {"Container", "SheetSource"}
 
 
 def test_every_kind_of_source_answers_what_the_runner_reads():
     for source in (Container, SheetSource):
         missing = [name for name in READING if not callable(getattr(source, name, None))]
         assert missing == [], f"{source.__name__} lacks {missing}"
-    # The typed-ahead source adds its own chunks and lends the container the rest.
-    assert {"chunks", "final_chunks", "__getattr__"} <= set(vars(TypedAhead))
 
 
 def test_the_engine_never_names_a_kind_of_source():

@@ -1,7 +1,7 @@
 """Run the real commands in other processes, on this test's database or on another one.
 
 Each process starts in its own process group and the whole group is killed
-when it is done with, so no helper it started (the typing process) outlives it.
+when it is done with, so nothing it started outlives it.
 """
 
 from __future__ import annotations

@@ -32,9 +32,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.django_db(tran
 # no mapper knows, kept raw.
 PATIENTS = 200
 SEED = 9
-# Several chunks per type, and the typing process on for every type of a chunk or
-# more: parallel reading must not change what is written.
-SETTINGS = {"DPMF_CHUNK_SIZE": "100", "DPMF_TYPING_PROCESS_MIN_ROWS": "0"}
+# Several chunks per type.
+SETTINGS = {"DPMF_CHUNK_SIZE": "100"}
 
 
 def test_the_same_file_gives_the_same_clinic_on_postgresql_and_on_sqlite(tmp_path):

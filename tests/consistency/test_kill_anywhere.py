@@ -15,8 +15,8 @@ the second passes run
 after every type ("binaries and file warnings": staged files, payer links,
 budget links and totals), reconciliation, and the moment between the run's end
 and its status being written. One kill is chosen by polling the job's phase log
-from here, one file is encrypted, one run has the typing process on, and one
-clinic is killed twice before its run finishes.
+from here, one file is encrypted, and one clinic is killed twice before its run
+finishes.
 """
 
 from __future__ import annotations
@@ -187,11 +187,6 @@ SCENARIOS = [
         "encrypted file, level 4, after 4 chunks of appointments committed",
         (commit(4, "after", "appointment", LEVEL[3.5]),),
         layer="zstd-enc",
-    ),
-    Scenario(
-        "typing process on, level 4, after 6 chunks of applied treatments committed",
-        (commit(6, "after", "applied_treatment", LEVEL[3.5]),),
-        env={"DPMF_TYPING_PROCESS_MIN_ROWS": "0"},
     ),
 ]
 # {(layer, env): the snapshot of an uninterrupted import}, made once per database run.

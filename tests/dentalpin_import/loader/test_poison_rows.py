@@ -193,16 +193,13 @@ def test_raw_data_nested_too_deep_leaves_the_row_importable(tmp_path, clinic):
     assert poison_warnings(warnings) == {}
 
 
-@pytest.mark.parametrize("helper", [False, True], ids=["typed here", "typing process"])
 @pytest.mark.parametrize("across", [False, True], ids=["one chunk", "copy in the next chunk"])
 def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
-    tmp_path, clinic, settings, across, helper
+    tmp_path, clinic, settings, across
 ):
     # Across: a chunk ends with the first row of patient 2, its copy would start the next.
     keys = sorted(b.uid("patient", i) for i in range(1, 5))
     settings.DPMF_CHUNK_SIZE = keys.index(b.uid("patient", POISON)) + 1 if across else 1000
-    settings.DPMF_TYPING_PROCESS = helper
-    settings.DPMF_TYPING_PROCESS_MIN_ROWS = 0
     path = b.build(tmp_path, clinic_rows())
     copy = (
         "INSERT INTO patient SELECT canonical_uuid, source_id, source_system, payload, "

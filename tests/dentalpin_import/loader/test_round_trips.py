@@ -41,7 +41,6 @@ def whole_types(settings, monkeypatch):
     settings.DPMF_CHUNK_SIZE = 1000
     settings.DPMF_COMMIT_ROWS = 10**9
     settings.DPMF_COMMIT_SECONDS = 10.0**9
-    settings.DPMF_TYPING_PROCESS = False
     monkeypatch.setattr(runner, "PROGRESS_EVERY_S", 10.0**9)
 
 

@@ -16,7 +16,9 @@ compared with took, half right before the import and half right after it: one pa
 bursts (its ratio moved by half from one import to the next while the imports did not).
 
 Usage: .venv/bin/python benchmarks/import_speed.py [--sizes 1000,10000] [--repeat 3]
-           [--databases sqlite,postgres] [--keep DIR]
+           [--databases sqlite,postgres] [--keep DIR] [--compare SETTING=A,B]
+`--compare` measures every size and database once per value of the setting (given to the
+imports' environment), in turn, and prints a table for each: a setting's gain within one run.
 PostgreSQL runs on the server DATABASE_URL points at (a fresh database per import, named after
 it plus the size and the repeat; with such a URL and no --databases, only PostgreSQL is run, as
 before); without one, on a throw-away server started here (pg_server.py), or the run says why
@@ -152,7 +154,7 @@ class Database:
     server: str | None = None  # a PostgreSQL URL; its database name prefixes the ones made
     label: str = "SQLite"  # the table's title
 
-    def url(self, workdir: Path, size: int, n: int) -> str:
+    def url(self, workdir: Path, size: int, n) -> str:
         if self.server is None:
             return f"sqlite:///{workdir / f'bench-{size}-{n}.sqlite3'}"
         return f"{self.server.rstrip('/')}_bench_{size}_{n}"
@@ -199,20 +201,22 @@ def make_samples(size: int, workdir: Path, env: dict) -> tuple[Path, dict]:
     return raw, {"patients": size, "mb_s": raw.stat().st_size / 1e6 / secs, "rss": rss}
 
 
-def measure(db: Database, size: int, raw: Path, workdir: Path, env: dict, repeat: int) -> dict:
-    env = dict(env, DENTALPIN_VAR_DIR=str(workdir / f"var-{db.name}-{size}"))
+def measure(
+    db: Database, size: int, raw: Path, workdir: Path, env: dict, repeat: int, tag: str = ""
+) -> dict:
+    env = dict(env, DENTALPIN_VAR_DIR=str(workdir / f"var-{db.name}{tag}-{size}"))
     # Each repeat imports into a fresh database (a true first import), bracketed by the
     # limit, so every ratio compares runs made under the same load on this shared machine.
     imports, first_env = [], None
     expected_s = 0.0  # the last import's time: half of it is measured before the next one
     for n in range(1, repeat + 1):
-        env = dict(env, DATABASE_URL=db.url(workdir, size, n))
+        env = dict(env, DATABASE_URL=db.url(workdir, size, f"{n}{tag}"))
         if db.server is not None:
             fresh_postgres_db(env["DATABASE_URL"])
         run(manage("migrate", "--noinput"), env)
         run(manage("create_clinic", "bench", "--name", "Bench"), env)
         first_env = first_env or env
-        report = workdir / f"report-{db.name}-{size}-{n}.json"
+        report = workdir / f"report-{db.name}{tag}-{size}-{n}.json"
         limit = LimitWindow(lambda: db.limit_pass(raw, workdir))
         limit.measure(expected_s / 2)
         before_s = limit.seconds
@@ -238,7 +242,7 @@ def measure(db: Database, size: int, raw: Path, workdir: Path, env: dict, repeat
     # a fifth of a second, short enough for one burst to halve its speed-up, so medians.
     reruns = []
     for n in range(1, repeat + 1):
-        again = workdir / f"report-{db.name}-{size}-rerun-{n}.json"
+        again = workdir / f"report-{db.name}{tag}-{size}-rerun-{n}.json"
         run(
             manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(again)),
             first_env,
@@ -333,6 +337,16 @@ def database_names(parser: argparse.ArgumentParser, value: str | None) -> list[s
     return names
 
 
+def compared(parser: argparse.ArgumentParser, value: str | None) -> list[tuple[str, dict]]:
+    """(table label suffix, environment) of each value `--compare` names; one plain run without."""
+    if not value:
+        return [("", {})]
+    name, _, values = value.partition("=")
+    if not name or not values:
+        parser.error("--compare takes SETTING=A,B")
+    return [(f", {name}={v}", {name: v}) for v in values.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
@@ -343,18 +357,29 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="imports per size (the median ratio is shown)"
     )
+    parser.add_argument(
+        "--compare",
+        metavar="SETTING=A,B",
+        help="measure each size and database once per value of this setting (its environment "
+        "variable), e.g. DPMF_TYPING_PROCESS=1,0",
+    )
     args = parser.parse_args()
     env, names = bench_env(), database_names(parser, args.databases)
+    variants = compared(parser, args.compare)
     with ExitStack() as stack:
         workdir = stack.enter_context(work_dir(args.keep, "dentalpin-bench-"))
         databases = [open_database(name, env, stack) for name in names]
-        results: dict[str, list[dict]] = {db.label: [] for db in databases}
+        results: dict[str, list[dict]] = {}
         validations = []
         for size in [int(s) for s in args.sizes.split(",")]:
             raw, validation = make_samples(size, workdir, env)
             validations.append(validation)
             for db in databases:
-                results[db.label].append(measure(db, size, raw, workdir, env, args.repeat))
+                for n, (label, setting) in enumerate(variants):
+                    result = measure(
+                        db, size, raw, workdir, dict(env, **setting), args.repeat, f"v{n}"
+                    )
+                    results.setdefault(f"{db.label}{label}", []).append(result)
     for label, rows in results.items():
         print_table(label, rows, where(workdir, bool(args.keep)))
     print()

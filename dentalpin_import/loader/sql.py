@@ -62,13 +62,18 @@ def update_by_pk(table: str, pk_column: str, column_names: Sequence[str], rows: 
 
     A cutover's changed rows: Django's `bulk_update` builds a CASE expression per row
     and field, which cost a millisecond a row. PostgreSQL takes the rows by COPY and
-    updates them in one statement (`sql_postgres.update_by_pk`); elsewhere, and for rows
-    naming one key twice (each update then applies in turn), one prepared statement is
-    run per row (executemany).
+    updates them in one statement (`sql_postgres.update_by_pk`, inside a transaction: its
+    temporary table is emptied at each commit); elsewhere, and for rows naming one key
+    twice (each update then applies in turn), one prepared statement is run per row
+    (executemany).
     """
     if not rows:
         return
-    if connection.vendor == "postgresql" and len({row[-1] for row in rows}) == len(rows):
+    if (
+        connection.vendor == "postgresql"
+        and connection.in_atomic_block
+        and len({row[-1] for row in rows}) == len(rows)
+    ):
         with _logged(f"COPY to update {q(table)}: {len(rows)} rows"):
             sql_postgres.update_by_pk(table, pk_column, list(column_names), rows)
         return

@@ -344,7 +344,7 @@ class ChunkWriter(ChunkUpdates):
                     saved.inserted[id(obj)] = obj
                     saved.latest.append(obj)
                     groups.setdefault(type(obj), []).append(obj)
-        for model in parents_first(groups):
+        for model in inserts.parents_first(groups):
             objs = groups[model]
             self.fit(objs, outcomes)
             inserts.insert_instances(objs)
@@ -537,27 +537,3 @@ def deliberate(w: MappingWarning) -> bool:
     if w.by_rule is not None:
         return w.by_rule
     return w.severity == "info" or ".skipped_" in w.code
-
-
-def parents_first(groups: dict[type, list]) -> list[type]:
-    """Order the models of a chunk so a row's foreign-key targets are inserted before it.
-
-    One source row may produce rows pointing at each other (a treatment and its
-    note); inserting the child first would store a null link.
-    """
-    ordered: list[type] = []
-    for model in groups:
-        _visit(model, groups, ordered, ())
-    return ordered
-
-
-def _visit(model: type, groups: dict[type, list], ordered: list[type], path: tuple) -> None:
-    # A module-level function, not a closure: a closure that calls itself is a
-    # reference cycle holding `groups`, and with it every instance of the chunk
-    # until the garbage collector runs.
-    if model in ordered or model in path:
-        return
-    for f in model._meta.concrete_fields:
-        if f.is_relation and f.related_model in groups and f.related_model is not model:
-            _visit(f.related_model, groups, ordered, (*path, model))
-    ordered.append(model)

@@ -324,3 +324,27 @@ def insert_values(
         for f, values in zip(fields, by_column, strict=True)
     ]
     write_rows(model, fields, list(zip(*prepared, strict=True)))
+
+
+def parents_first(groups: dict[type, list]) -> list[type]:
+    """Order the models of a chunk so a row's foreign-key targets are inserted before it.
+
+    One source row may produce rows pointing at each other (a treatment and its
+    note); inserting the child first would store a null link.
+    """
+    ordered: list[type] = []
+    for model in groups:
+        _visit(model, groups, ordered, ())
+    return ordered
+
+
+def _visit(model: type, groups: dict[type, list], ordered: list[type], path: tuple) -> None:
+    # A module-level function, not a closure: a closure that calls itself is a
+    # reference cycle holding `groups`, and with it every instance of the chunk
+    # until the garbage collector runs.
+    if model in ordered or model in path:
+        return
+    for f in model._meta.concrete_fields:
+        if f.is_relation and f.related_model in groups and f.related_model is not model:
+            _visit(f.related_model, groups, ordered, (*path, model))
+    ordered.append(model)

@@ -25,7 +25,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
-from dentalpin_import.loader import fit, inserts, reshape, sql
+from dentalpin_import.loader import fit, inserts, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
@@ -51,7 +51,7 @@ UPDATED, CONFLICT, UNCHANGED = "updated", "conflicts", "already_mapped"
 RANK = {UNCHANGED: 0, UPDATED: 1, CONFLICT: 2}  # a source row counts as its worst part
 # The `field` of a conflict about a row's shape rather than one of its values: the later
 # file makes it another kind of row, or gives it another number of further rows.
-KIND, FURTHER = reshape.KIND, reshape.FURTHER
+KIND, FURTHER = "__kind__", "__further_rows__"
 
 
 @dataclass

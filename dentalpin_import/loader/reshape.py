@@ -38,6 +38,15 @@ from dentalpin_import.loader.changes import (
     seal_batch,
     tracked_fields,
 )
+from dentalpin_import.loader.inserts import parents_first
+from dentalpin_import.loader.merge import (
+    FURTHER,
+    KIND,
+    TAKE_FILE,
+    Pending,
+    link_to_saved,
+    mapping_image,
+)
 from dentalpin_import.loader.source_keys import mappings_to_compare
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -49,7 +58,6 @@ from dentalpin_import.models import (
 from dentalpin_import.reader.batches import batched
 
 IMPORTER = "dentalpin_import"
-KIND, FURTHER = "__kind__", "__further_rows__"
 UPDATED, CONFLICT = "updated", "conflicts"
 MAPPING_FIELDS = (
     "clinic_id",
@@ -185,7 +193,6 @@ def apply(ctx, entity_type: str, units: list[Unit], on_conflict: str) -> Shaped:
 
     Returns the positions left to merge and each unit's outcome.
     """
-    from dentalpin_import.loader.merge import TAKE_FILE, Pending, link_to_saved, mapping_image
 
     shaped = Shaped()
     if not units:
@@ -377,7 +384,6 @@ def _create(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]]) -
     groups: dict[type, list] = defaultdict(list)
     for _, _, obj in rows:
         groups[type(obj)].append(obj)
-    from dentalpin_import.loader.chunks import parents_first
 
     for model in parents_first(groups):
         objs = groups[model]

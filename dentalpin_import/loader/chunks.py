@@ -48,7 +48,6 @@ from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from h
     has_mappings,
     mapped_types,
     mappings_to_compare,
-    resolve_left_out,
     resolve_references,
 )
 from dentalpin_import.loader.updates import RULED_OUT, ChunkUpdates
@@ -191,9 +190,8 @@ class ChunkWriter(ChunkUpdates):
         out: the mapper then leaves its row out by the same rule (`require`).
         """
         mapper = self.mapper
-        pairs = [p for r in records for p in mapper.references(r)]
-        resolve_references(self.ctx, pairs)
-        resolve_left_out(self.ctx, pairs, RULED_OUT)
+        pairs = (p for r in records for p in mapper.references(r))
+        resolve_references(self.ctx, pairs, left_out=RULED_OUT)
         mapper.prepare(records, self.ctx)
 
     def count_known(

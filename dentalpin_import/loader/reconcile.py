@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
-
 from clinics.models import (
     AppliedTreatment,
     AppliedTreatmentPhase,
@@ -30,8 +28,7 @@ from clinics.models import (
 from dentalpin_import.loader import sql
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.derived import derived
-from dentalpin_import.loader.missing import PAGE
-from dentalpin_import.models import EntityMapping, ImportJob
+from dentalpin_import.loader.source_keys import each_mapping
 from dentalpin_import.reader.batches import batched
 from dentalpin_import.reader.values import Payload, to_cents
 
@@ -76,20 +73,11 @@ def orphans(clinic) -> dict[str, int]:
 
 
 def _mapped_ids(ctx, entity_type: str, uuids: list[str]) -> dict[str, int]:
-    # One pass over the type's mappings, a page at a time in plain SQL: cheaper than
-    # thousands of IN lists, and than a model row built per mapping.
+    # One pass over the type's mappings: cheaper than thousands of IN lists.
     wanted = set(uuids)
-    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
-    table = EntityMapping._meta.db_table
-    found, after = {}, None
-    while True:
-        page = sql.mappings_of_type(
-            table, ctx.clinic.pk, ctx.source_system, entity_type, job, after, PAGE
-        )
-        found.update((key, int(target)) for key, _, target, _ in page if key in wanted)
-        if len(page) < PAGE:
-            return found
-        after = page[-1][0]
+    return {
+        key: int(target) for key, _, target, _ in each_mapping(ctx, entity_type) if key in wanted
+    }
 
 
 def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:

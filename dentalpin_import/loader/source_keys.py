@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.db import connection
 
 from dentalpin_import.loader import sql
@@ -12,6 +14,9 @@ from dentalpin_import.models import SKIP_SUFFIX, EntityMapping, ImportJob
 # key when a type has more than this many times as many mappings in it (rows the file no
 # longer has, or a database that orders text otherwise than the file).
 SPAN_MIN_KEYS, SPAN_SLACK = 50, 2
+# Mappings read per query when a type's are walked whole: a page of the unique index, so
+# memory stays flat.
+PAGE = 10_000
 
 
 def _by_source_key(model, select: str, params: list, ctx, entity_types, uuids) -> list[tuple]:
@@ -109,25 +114,47 @@ def mapped_types(ctx: MappingContext, entity_types) -> set[str]:
     return found
 
 
-def resolve_references(ctx: MappingContext, pairs) -> None:
-    """Load the mappings of every referenced source key, one query per entity type."""
+def resolve_references(ctx: MappingContext, pairs, left_out: str | None = None) -> None:
+    """Load the mappings of every referenced source key, one query per entity type.
+
+    With `left_out` (the `written` of a rule's skip marker), the keys still unresolved
+    are then looked up among the type's skip markers, one more query per type with
+    such keys: a reference to a row the rules left out is told from one to a row
+    absent from the file or failed (`MappingContext.check_left_out`).
+    """
     keys = ctx.keys
     for entity_type, uuids in keys.missing(pairs).items():
         select = "canonical_uuid, target_id, target_table"
         rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
         for uuid, target, target_table in rows:
             keys.add(entity_type, uuid, int(target), target_table)
-
-
-def resolve_left_out(ctx: MappingContext, pairs, mark: str) -> None:
-    """Remember which referenced keys still unresolved name rows a rule left out: their
-    skip marker's `written` is `mark`. One query per type with such keys; none otherwise."""
-    keys = ctx.keys
-    for entity_type, uuids in keys.missing(pairs).items():
+        unresolved = uuids.difference(row[0] for row in rows)
+        if left_out is None or not unresolved:
+            continue
         marker = (entity_type + SKIP_SUFFIX,)
-        rows = _by_source_key(
-            EntityMapping, "canonical_uuid, written", [], ctx, marker, list(uuids)
-        )
-        for uuid, written in rows:
-            if written == mark:
+        select = "canonical_uuid, written"
+        for uuid, written in _by_source_key(
+            EntityMapping, select, [], ctx, marker, list(unresolved)
+        ):
+            if written == left_out:
                 keys.leave_out(entity_type, uuid)
+
+
+def each_mapping(ctx: MappingContext, entity_type: str) -> Iterator[tuple]:
+    """Every mapping of `entity_type` of the run's clinic and source, in key order:
+    (canonical_uuid, target table, target id, true unless this job mapped it).
+
+    Read a page of keys at a time in plain SQL: the ORM built a model row for each
+    mapping, a tenth of a re-run.
+    """
+    job = ImportJob._meta.pk.get_db_prep_value(ctx.job.pk, connection)
+    table = EntityMapping._meta.db_table
+    after = None
+    while True:
+        page = sql.mappings_of_type(
+            table, ctx.clinic.pk, ctx.source_system, entity_type, job, after, PAGE
+        )
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1][0]

@@ -30,6 +30,10 @@ TEXTS = {
         "that are not text; the row is not imported. Ask for a new export."
     ),
     "row.unresolved": _("This row refers to another row of its type that was not imported."),
+    "row.kept_though_left_out": _(
+        "The later file leaves this record out (its other warning says why); the clinic keeps "
+        "the one an earlier import brought, unchanged: review it."
+    ),
     "row.missing_canonical_id": _(
         "This row has no id in the file, so it cannot be imported; ask for a new export."
     ),

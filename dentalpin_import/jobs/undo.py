@@ -175,6 +175,10 @@ def _restore(job: ImportJob, tables) -> None:
             if hasattr(obj, "updated_at"):
                 fields.append("updated_at")
             obj.save(update_fields=fields)
+            if update.row_updated_at is not None:
+                # The row as the job found it, its time of change included: an earlier job
+                # undone next then tells its own rows from rows staff edited since.
+                model._base_manager.filter(pk=obj.pk).update(updated_at=update.row_updated_at)
             touched[model].add(obj.pk)
         if update.mapping_id:
             EntityMapping.objects.filter(pk=update.mapping_id).update(

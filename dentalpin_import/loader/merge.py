@@ -96,7 +96,7 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
         groups: dict[tuple, list] = defaultdict(list)
         for p in rows:
             row_key = p.record.canonical_uuid
-            clinic = current.get(p.obj.pk)
+            clinic, stamp = current.get(p.obj.pk, (None, None))
             if clinic is None:  # deleted in the clinic since: nothing to update
                 result.outcomes.setdefault(row_key, UNCHANGED)
                 updates.append(mapping_image(ctx, entity_type, p, model._meta.db_table))
@@ -115,7 +115,7 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
                 groups[tuple(change)].append(p)
                 before = {f: clinic[f] for f in change}
                 after = {f: file[f] for f in change}
-                updates.append(_row_update(ctx, entity_type, p, before, after))
+                updates.append(_row_update(ctx, entity_type, p, before, after, stamp))
                 result.touched[model].add(p.obj.pk)
             else:
                 updates.append(mapping_image(ctx, entity_type, p, model._meta.db_table))
@@ -153,12 +153,16 @@ def rank_into(outcomes: dict[str, str], more: dict[str, str]) -> None:
             outcomes[key] = outcome
 
 
-def _current(model, names, pks) -> dict[int, dict]:
-    """The clinic's values of these rows, as `plain` writes them."""
+def _current(model, names, pks) -> dict[int, tuple[dict, object]]:
+    """The clinic's values of these rows, as `plain` writes them, and when each was last
+    changed (None for a model that does not say)."""
     found = {}
+    stamped = any(f.name == "updated_at" for f in model._meta.concrete_fields)
+    stamp = ("updated_at",) if stamped else ("pk",)
     for part in batched(pks, 900):
-        for pk, *values in model._base_manager.filter(pk__in=part).values_list("pk", *names):
-            found[pk] = dict(zip(names, plain(values), strict=True))
+        query = model._base_manager.filter(pk__in=part).values_list("pk", *stamp, *names)
+        for pk, at, *values in query:
+            found[pk] = (dict(zip(names, plain(values), strict=True)), at if stamped else None)
     return found
 
 
@@ -205,7 +209,7 @@ def _json_text(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def _row_update(ctx, entity_type, p: Pending, before: dict, after: dict) -> RowUpdate:
+def _row_update(ctx, entity_type, p: Pending, before: dict, after: dict, stamp) -> RowUpdate:
     return RowUpdate(
         job=ctx.job,
         clinic=ctx.clinic,
@@ -218,6 +222,7 @@ def _row_update(ctx, entity_type, p: Pending, before: dict, after: dict) -> RowU
         mapping_id=p.mapping_pk,
         mapping_digest=p.digest,
         mapping_written=p.written,
+        row_updated_at=stamp,
     )
 
 
@@ -305,6 +310,7 @@ def take_file_values(conflicts_qs, user) -> int:
                 if obj is None:
                     continue  # the row is gone: nothing to take the value into
                 names = [c.field for c in items]
+                stamp = getattr(obj, "updated_at", None)
                 before = dict(zip(names, plain([getattr(obj, n) for n in names]), strict=True))
                 for c in items:
                     f = model._meta.get_field(c.field)
@@ -324,6 +330,7 @@ def take_file_values(conflicts_qs, user) -> int:
                     target_id=target,
                     before=json_text(before),
                     after=json_text(after),
+                    row_updated_at=stamp,
                 )
                 touched[model].add(obj.pk)
                 for c in items:

@@ -159,11 +159,12 @@ def further_mappings(ctx, extra_type: str, wanted: list[tuple[str, int]]) -> dic
             found[key][int(i)] = m
     for key, n in wanted:
         if n in found.get(key, {}):
-            found[key].update(_all_further(ctx, extra_type, key))
+            found[key].update(all_further(ctx, extra_type, key))
     return found
 
 
-def _all_further(ctx, extra_type: str, key: str) -> dict[int, tuple]:
+def all_further(ctx, extra_type: str, key: str) -> dict[int, tuple]:
+    """{position: mapping} of every further row of `key` (`<key>:<n>`)."""
     rows = EntityMapping.objects.filter(
         clinic=ctx.clinic,
         source_system=ctx.source_system,
@@ -248,7 +249,7 @@ def apply(ctx, entity_type: str, units: list[Unit], on_conflict: str) -> Shaped:
                 )
             else:
                 created.append((u, i, obj))
-    _create(ctx, entity_type, created)
+    create_rows(ctx, entity_type, created)
     for u in applied:
         link_to_saved(u.new)
     return shaped
@@ -268,6 +269,12 @@ def _edited(units: list[Unit], written: WrittenValues) -> set[str]:
                 edited.add(u.key)
             else:
                 wanted[model].append((u.key, int(m[M_TARGET]), base))
+    return edited | not_as_written(wanted)
+
+
+def not_as_written(wanted: dict[type, list[tuple[str, int, dict]]]) -> set[str]:
+    """The keys of the rows ({model: [(key, pk, written values)]}) staff edited or deleted."""
+    edited = set()
     for model, rows in wanted.items():
         names = tracked_fields(model)
         current = {}
@@ -377,7 +384,38 @@ def _remove(ctx, entity_type: str, rows: list[tuple[Unit, int]]) -> None:
     inserts.insert_instances(images)
 
 
-def _create(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]]) -> None:
+def retire_mappings(ctx, entity_type: str, mappings: list[tuple]) -> None:
+    """Delete these mappings (compared mappings), each kept whole for undo
+    (`RowUpdate.removed` and `mapping_only`); their rows, if any, stay."""
+    if not mappings:
+        return
+    ids = [m[M_ID] for m in mappings]
+    whole = {
+        m["id"]: m for m in EntityMapping.objects.filter(pk__in=ids).values("id", *MAPPING_FIELDS)
+    }
+    images = [
+        RowUpdate(
+            job=ctx.job,
+            clinic=ctx.clinic,
+            entity_type=entity_type,
+            canonical_uuid=whole[m[M_ID]]["canonical_uuid"],
+            target_table=m[M_TABLE],
+            target_id=str(m[M_TARGET]),
+            before=json_text({"mapping": whole[m[M_ID]]}),
+            after="",
+            mapping_id=m[M_ID],
+            mapping_digest=whole[m[M_ID]]["source_digest"] or "",
+            mapping_written=whole[m[M_ID]]["written"] or "",
+            removed=True,
+            mapping_only=True,
+        )
+        for m in mappings
+    ]
+    EntityMapping.objects.filter(pk__in=ids).delete()
+    inserts.insert_instances(images)
+
+
+def create_rows(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]]) -> None:
     """Insert the file's new rows, parents first, with this job's mappings."""
     if not rows:
         return
@@ -423,9 +461,14 @@ def reinstate(job, tables: dict) -> int:
     for update in removed.iterator():
         image = open_json(update.before) or {}
         model = tables.get(update.target_table)
-        if model is None or not image.get("row"):
+        if image.get("row"):
+            if model is None:
+                continue
+            _insert_as_it_was(model, image["row"])
+        elif not image.get("mapping"):
             continue
-        _insert_as_it_was(model, image["row"])
+        # A mapping alone: the source row was given a row of its own (`shared_rows`), the
+        # row it shared stayed where it was.
         if image.get("mapping"):
             _insert_as_it_was(EntityMapping, image["mapping"])
         count += 1

@@ -12,7 +12,7 @@ import logging
 
 from django.db import transaction
 
-from dentalpin_import.loader import merge, reshape
+from dentalpin_import.loader import merge, reshape, shared_rows
 from dentalpin_import.loader.changes import record_digest, source_row_digest
 from dentalpin_import.loader.row_errors import (
     ROW_FAILED,
@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # What a skip marker's `written` holds when a rule left its row out (a voided debt):
 # a resumed job counts it as it counted it the first time.
 RULED_OUT = "ruled_out"
+KEPT_LEFT_OUT = "row.kept_though_left_out"
+KEPT_LEFT_OUT_MESSAGE = (
+    "The later file leaves this record out (its other warning says why); the clinic keeps "
+    "the one an earlier import brought, unchanged: review it."
+)
 
 
 class ChunkUpdates:
@@ -43,9 +48,11 @@ class ChunkUpdates:
         """
         result = ChunkResult()
         self.seen.update(keys)  # the file's keys, for the rows missing from it (loader/missing.py)
-        known, missing, compare = self.triage(keys, adjacent=True)
+        known, missing, compare, again = self.triage(keys, adjacent=True)
         if compare:
             self.update_changed(source.rows_among(self.entity, compare), known, result)
+        if again:
+            self.revisit(source.rows_among(self.entity, again), known, result)
         if not missing:
             return result
         rows = source.rows_among(self.entity, missing)
@@ -53,35 +60,95 @@ class ChunkUpdates:
 
     def process_known(self, rows, result: ChunkResult) -> ChunkResult:
         """`process_keys` for rows already read (the final pass of a type the clinic has)."""
-        known, missing, compare = self.triage([r.canonical_uuid for r in rows])
+        known, missing, compare, again = self.triage([r.canonical_uuid for r in rows])
         if compare:
             wanted = set(compare)
             self.update_changed([r for r in rows if r.canonical_uuid in wanted], known, result)
+        if again:
+            wanted = set(again)
+            self.revisit([r for r in rows if r.canonical_uuid in wanted], known, result)
         wanted = set(missing)
         new = [r for r in rows if r.canonical_uuid in wanted]
         return self.process_records(self.new_records(new, result, known={}), result)
 
-    def triage(self, keys: list[str], adjacent: bool = False) -> tuple[dict, list[str], list[str]]:
-        """The keys' mappings; the keys not mapped yet; those an earlier job mapped.
+    def triage(self, keys: list[str], adjacent: bool = False) -> tuple[dict, list, list, list]:
+        """The keys' mappings; the keys not mapped yet; those an earlier job mapped; those an
+        earlier job left out (a skip marker), to be mapped again.
 
-        Rows this job mapped (an earlier attempt), skip markers and copies are
+        Rows this job mapped (an earlier attempt), its skip markers and copies are
         counted here. `adjacent` keys are a chunk of the file's keys, in order.
         """
         usable = [k for k in keys if usable_key(k)]
         known = mappings_to_compare(self.ctx, self.entity, usable, adjacent=adjacent)
-        missing, compare = [], []
+        missing, compare, again = [], [], []
         for key in keys:
             if key in known:
                 mine, marker, linked = known[key][:3]
                 copy = self.copies.check(key, self.ctx.final_pass)
-                if mine or marker or copy:
+                if marker and not (mine or copy):
+                    again.append(key)
+                elif mine or marker or copy:
                     ruled = marker and known[key][5] == RULED_OUT
                     self.count_known(mine, marker, linked, copy=copy, ruled_out=ruled)
                 else:
                     compare.append(key)
             elif not missing or missing[-1] != key:
                 missing.append(key)
-        return known, missing, compare
+        return known, missing, compare, again
+
+    def revisit(self, rows, known: dict, result: ChunkResult) -> None:
+        """Map again the rows an earlier job left out: a debt voided in the trial's file
+        may be owed in the later one, an application of a payment follows its debt.
+
+        A row left out for the same reason as before stays as the earlier job counted
+        it (already mapped, no second warning). The others are imported as new rows
+        (or left out anew, counted and warned); the skip marker of each is retired
+        first, with a before-image undo puts back.
+        """
+        records = self.new_records(rows, result, known={}, checked=True)
+        if not records:
+            return
+        back = self.left_out_no_more(records, known, result)
+        if not back:
+            return
+        reshape.retire_mappings(self.ctx, self.entity, [known[r.canonical_uuid] for r in back])
+        self.process_records(back, result)
+
+    def left_out_no_more(self, records, known: dict, result: ChunkResult) -> list:
+        """The records the rules no longer leave out, or leave out for another reason;
+        those left out as before are counted.
+
+        A row that fails is counted and warned as failed, and keeps its marker; a chunk
+        the database refuses is handed on whole, to be imported row by row.
+        """
+        back = []
+        before = self.counts.snapshot()
+        warned, deferred = len(result.warnings), len(result.deferred)
+        try:
+            with transaction.atomic():  # the mapper's queries, as for any chunk
+                self.ctx.chunk = {}
+                self.prepare(records)
+                for record in records:
+                    row_warned = len(result.warnings)
+                    outcome = self.map_one(record, result)
+                    if outcome is None:
+                        continue
+                    ruled = known[record.canonical_uuid][5] == RULED_OUT
+                    if not outcome.instances and outcome.ruled_out == ruled:
+                        del result.warnings[row_warned:]
+                        self.counts.already_mapped += 1
+                    else:
+                        del result.warnings[row_warned:]  # process_records warns again
+                        back.append(record)
+        except Exception as exc:
+            if stops_the_job(exc):
+                raise
+            log.info("left-out rows of %s refused (%s)", self.entity, type(exc))
+            self.counts.restore(before)
+            del result.warnings[warned:]
+            del result.deferred[deferred:]
+            return records
+        return back
 
     def update_changed(self, rows, known: dict, result: ChunkResult) -> None:
         """Pass by the rows whose digest is the mapping's; merge the others (a cutover)."""
@@ -110,13 +177,14 @@ class ChunkUpdates:
             with transaction.atomic():
                 self.prepare(records)
                 outcomes = [(r, self.map_one(r, result)) for r in records]
-                pending, notes, units = self.pending_updates(outcomes, known)
+                pending, notes, units, split = self.pending_updates(outcomes, known)
                 shaped = reshape.apply(self.ctx, self.entity, units, self.ctx.on_conflict)
                 merged = merge.merge(
                     self.ctx, self.entity, pending + shaped.pending, self.ctx.on_conflict
                 )
                 merge.rank_into(merged.outcomes, shaped.outcomes)
-                notes += shaped.notes
+                merge.rank_into(merged.outcomes, split.outcomes)
+                notes += shaped.notes + split.notes
         except Exception as exc:
             if stops_the_job(exc):
                 raise
@@ -130,15 +198,28 @@ class ChunkUpdates:
         finally:
             self.ctx.updating = False
         for record, outcome in outcomes:
-            if outcome is not None:
+            if outcome is not None and not outcome.instances:
+                self.left_out_now(record, outcome, result)
+            elif outcome is not None:
                 kind = merged.outcomes.get(record.canonical_uuid, merge.UNCHANGED)
                 setattr(self.counts, kind, getattr(self.counts, kind) + 1)
         result.warnings += self.note_warnings(notes)
 
-    def pending_updates(self, outcomes, known: dict) -> tuple[list, list, list]:
+    def left_out_now(self, record, outcome, result: ChunkResult) -> None:
+        """A row the clinic has that the later file's rules leave out (a debt voided since):
+        never deleted; counted as left out, the mapper's warning says why, and one more
+        says the clinic keeps the row an earlier import brought, for staff to review."""
+        if outcome.ruled_out:
+            self.counts.ruled_out += 1
+        else:
+            self.counts.skipped += 1
+        result.warnings.append(self.warning(record, KEPT_LEFT_OUT, KEPT_LEFT_OUT_MESSAGE))
+
+    def pending_updates(self, outcomes, known: dict) -> tuple[list, list, list, reshape.Shaped]:
         """What to merge of each mapped outcome: its main row and its further rows (family
         shares, alerts found in a patient's notes) when the earlier file produced as many of
-        the same kinds; else the source row is reshaped (`loader/reshape.py`)."""
+        the same kinds; else the source row is reshaped (`loader/reshape.py`). A source row
+        linked to a row another one created takes a row of its own (`loader/shared_rows.py`)."""
         live = [
             (record, outcome)
             for record, outcome in outcomes
@@ -146,6 +227,7 @@ class ChunkUpdates:
             # to another row: the clinic's row stays as it is, the mapping too.
             if outcome is not None and outcome.instances and outcome.instances[0].pk is None
         ]
+        split, live = shared_rows.split_off(self.ctx, self.mapper, live, known)
         wanted = [(r.canonical_uuid, len(o.instances)) for r, o in live]
         further = reshape.further_mappings(self.ctx, self.entity + EXTRA_SUFFIX, wanted)
         pending, notes, units = [], [], []
@@ -170,4 +252,4 @@ class ChunkUpdates:
                 pending.append(merge.Pending(f"{key}:{i}", record, obj, m[3], "", m[5], ""))
             merge.link_to_saved(outcome.instances)
             notes.append(outcome)
-        return pending, notes, units
+        return pending, notes, units, split

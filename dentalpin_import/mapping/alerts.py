@@ -17,6 +17,7 @@ from dentalpin_import.mapping import alert_classifier as rules
 from dentalpin_import.mapping.base import BaseMapper, MappingContext, MappingWarning
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
+from dentalpin_import.models import EXTRA_SUFFIX
 from dentalpin_import.reader.records_clinical import SourcePatientAlert
 
 NOTE_KINDS = {rules.ADMINISTRATIVE: NoteKind.ADMINISTRATIVE, rules.GENERAL: NoteKind.GENERAL}
@@ -63,6 +64,10 @@ class PatientAlertMapper(BaseMapper):
 
     def references(self, record: SourcePatientAlert):
         yield "patient", record.patient_uuid
+
+    def shares_row_with(self, record: SourcePatientAlert) -> tuple[str, str]:
+        # The alert the same line of the patient's notes became (`medical_lines`).
+        return "patient" + EXTRA_SUFFIX, record.patient_uuid
 
     def prepare(self, records, ctx: MappingContext) -> None:
         patients = {ctx.resolve("patient", r.patient_uuid) for r in records} - {None}

@@ -210,6 +210,12 @@ class BaseMapper:
         """Yield (entity_type, canonical_uuid) pairs the runner should resolve first."""
         return ()
 
+    def shares_row_with(self, record: SourceRecord) -> tuple[str, str] | None:
+        """(entity type, source key) of the further rows whose clinic row `record` may have
+        been linked to, when `record` takes a row of its own once a later file changes it
+        (`loader/shared_rows.py`); None when its links are kept."""
+        return None
+
     def prepare(self, records: list[SourceRecord], ctx: MappingContext) -> None:
         """Load, once per chunk, whatever `map()` needs beyond mapped ids."""
 

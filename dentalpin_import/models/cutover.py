@@ -108,6 +108,11 @@ class RowUpdate(ClinicRowRecord):
     # Only the mapping changed (the row kept its values: a conflict, a field not compared):
     # undo gives the mapping back what it held, so the same file finds the row changed again.
     mapping_only = models.BooleanField(default=False, verbose_name=_("mapping alone"))
+    # When the row was last changed before the job wrote it: undo puts it back, so an
+    # earlier job being undone next sees its rows as it left them, not as edited since.
+    row_updated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("row last changed before")
+    )
 
     class Meta(ClinicRowRecord.Meta):
         verbose_name = _("row updated by a later file")

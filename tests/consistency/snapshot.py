@@ -55,6 +55,7 @@ CLOCK_FIELDS = {
     "finished_at",
     "expires_at",
     "revoked_at",
+    "row_updated_at",  # a clinic row's updated_at, kept for undo
 }
 CLINIC_ROW_LEFT_OUT = {"id", "slug", "name", "created_at"}
 MAPPING = "dentalpin_import.EntityMapping"

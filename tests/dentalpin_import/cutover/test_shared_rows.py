@@ -1,0 +1,92 @@
+"""An alert of the file that is also a line of its patient's notes became one clinic row
+shared by two source rows; a later file changing one of them splits it (issue 27)."""
+
+import pytest
+from django_scopes import scopes_disabled
+
+from clinics.models import MedicalAlert
+from dentalpin_import.jobs.cutover_rehearsal import OVERWRITTEN
+from dentalpin_import.jobs.undo import undo_job
+from dentalpin_import.models import EXTRA_SUFFIX, EntityMapping, ImportConflict, ImportJob
+from tests.dentalpin_import.cutover.test_reshape import MEDICAL, alert_rows, figures, mapping, run
+
+LATEX = "Alérgico al látex"
+ANTICOAGULANT = "Toma Sintrom"
+
+
+def derived(clinic):
+    return EntityMapping.objects.get(
+        clinic=clinic, entity_type="patient" + EXTRA_SUFFIX, canonical_uuid__endswith=":1"
+    )
+
+
+def as_it_is(m: EntityMapping) -> tuple:
+    m.refresh_from_db()
+    return m.pk, m.target_table, m.target_id, m.created_row, m.job_id, m.source_digest, m.written
+
+
+@pytest.fixture
+def shared(tmp_path, clinic):
+    """The first import: the alert and the line of the notes are one clinic alert."""
+    run(tmp_path, clinic, "first", notes=MEDICAL)
+    linked = mapping(clinic, "patient_alert", "1")
+    assert linked.target_id == derived(clinic).target_id and not linked.created_row
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    return linked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_alert_sharing_a_row_with_the_notes_gets_its_own_row(tmp_path, clinic, shared):
+    before = as_it_is(shared)
+    later = run(tmp_path, clinic, "later", notes=MEDICAL, alert_text=LATEX)
+    assert figures(later, "patient_alert") == (1, 0, 0)
+    assert later["entities"]["patient_alert"]["created"] == 0
+    assert alert_rows(clinic)[0] == sorted([MEDICAL, LATEX])
+    assert not ImportConflict.objects.filter(job_id=later["job_id"]).exists()
+    assert derived(clinic).target_id == shared.target_id  # the notes keep their alert
+    own = mapping(clinic, "patient_alert", "1")
+    assert own.target_id != shared.target_id and own.created_row
+    with scopes_disabled():
+        assert MedicalAlert.objects.get(pk=int(own.target_id)).text == LATEX
+    again = run(tmp_path, clinic, "again", notes=MEDICAL, alert_text=LATEX)
+    assert figures(again, "patient_alert") == (0, 0, 1)
+
+    undo_job(job=ImportJob.objects.get(pk=again["job_id"]))
+    undo_job(job=ImportJob.objects.get(pk=later["job_id"]))
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    assert as_it_is(shared) == before  # linked to the shared row again, as it was
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_alert_turned_note_leaves_the_notes_alert_alone(tmp_path, clinic, shared):
+    later = run(tmp_path, clinic, "later", notes=MEDICAL, alert_text="Llamar antes de la cita")
+    assert figures(later, "patient_alert") == (1, 0, 0)
+    assert alert_rows(clinic) == ([MEDICAL], ["Llamar antes de la cita"])
+    assert derived(clinic).target_id == shared.target_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_alert_staff_edited_is_a_conflict_and_keeps_its_links(tmp_path, clinic, shared):
+    before = as_it_is(shared)
+    with scopes_disabled():
+        alert = MedicalAlert.objects.get(pk=int(shared.target_id))
+        alert.flagged = True  # staff edited it
+        alert.save()
+    later = run(tmp_path, clinic, "later", notes=MEDICAL, alert_text=LATEX)
+    assert figures(later, "patient_alert") == (0, 1, 0)
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    assert ImportConflict.objects.filter(job_id=later["job_id"]).exists()
+    assert as_it_is(shared)[:4] == before[:4]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_predicts_the_split_and_writes_nothing(tmp_path, clinic, shared):
+    changes = dict(notes=MEDICAL, alert_text=ANTICOAGULANT)
+    rehearsal = run(tmp_path, clinic, "rehearsal", "--dry-run", **changes)
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    job = ImportJob.objects.get(pk=rehearsal["job_id"])
+    assert "patient_alert" not in (job.options.get(OVERWRITTEN) or {})  # nothing overwritten
+    real = run(tmp_path, clinic, "real", **changes)
+    for entity_type in ("patient", "patient_alert"):
+        assert rehearsal["entities"][entity_type] == real["entities"][entity_type]
+    assert figures(real, "patient_alert") == (1, 0, 0)

@@ -1,0 +1,76 @@
+"""Undoing two cutovers newest first gives back the clinic of the first import: undoing the
+later one puts its rows back as the earlier one left them, times of change included, so the
+earlier one does not take them for rows staff edited (issue 27)."""
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from clinics.models import Patient
+from dentalpin_import.jobs.undo import UndoRefused, undo_job
+from dentalpin_import.models import ImportJob
+from tests import dpmf_builder as b
+from tests.dentalpin_import.cutover.test_cutover import imported, later_rows, mapped
+
+CUTOVER_A = {
+    ("patient", "1"): {"phone": "611222333"},
+    ("appointment", "2"): {"starts_at": "2024-03-05T11:30:00+00:00"},
+    ("payment", "2"): {"amount": "95.00"},
+}
+CUTOVER_B = {
+    ("patient", "1"): {"phone": "622333444", "email": "uno@example.org"},
+    ("payment", "2"): {"amount": "97.50"},
+}
+
+
+def clinic_rows() -> dict[str, list[dict]]:
+    """Every row of the clinic's tables, table by table."""
+    with scopes_disabled():
+        return {
+            m._meta.db_table: list(m._base_manager.order_by("pk").values())
+            for m in apps.get_app_config("clinics").get_models()
+        }
+
+
+def cutovers(tmp_path, clinic) -> tuple[dict, dict]:
+    """Cutover A (with a new patient), then cutover B changing rows A wrote and created."""
+    a_rows = [*later_rows(CUTOVER_A), b.patient(4, client_sid=1)]
+    a, _ = imported(tmp_path, clinic, a_rows, "a")
+    b_rows = [*later_rows(CUTOVER_B), b.patient(4, client_sid=1, phone="633000000")]
+    later, _ = imported(tmp_path, clinic, b_rows, "b")
+    for report in (a, later):
+        assert report["entities"]["patient"]["updated"] >= 1
+    assert later["entities"]["payment"]["updated"] == 1
+    return a, later
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_cutovers_undone_newest_first_give_back_the_first_import(tmp_path, clinic):
+    imported(tmp_path, clinic, b.small_clinic_rows(), "first")
+    as_imported = clinic_rows()
+    a, later = cutovers(tmp_path, clinic)
+    assert mapped(clinic, Patient, "patient", 1).phone == "622333444"
+    undo_job(job=ImportJob.objects.get(pk=later["job_id"]))
+    undo_job(job=ImportJob.objects.get(pk=a["job_id"]))  # no force needed
+    assert clinic_rows() == as_imported
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staff_edit_between_the_cutovers_still_stops_the_earlier_undo(tmp_path, clinic):
+    imported(tmp_path, clinic, b.small_clinic_rows(), "first")
+    a_rows = [*later_rows(CUTOVER_A), b.patient(4, client_sid=1)]
+    a, _ = imported(tmp_path, clinic, a_rows, "a")
+    later_on = timezone.now() + dt.timedelta(minutes=5)  # an edit well after cutover A
+    with scopes_disabled():  # staff's edit on a row cutover A updated
+        pk = mapped(clinic, Patient, "patient", 1).pk
+        Patient.objects.filter(pk=pk).update(email="staff@example.org", updated_at=later_on)
+    later, _ = imported(tmp_path, clinic, later_rows(CUTOVER_B), "b")
+    assert later["entities"]["patient"]["conflicts"] == 1  # the e-mail, both sides
+    undo_job(job=ImportJob.objects.get(pk=later["job_id"]))
+    with pytest.raises(UndoRefused, match="edited after the import"):
+        undo_job(job=ImportJob.objects.get(pk=a["job_id"]))
+    undo_job(job=ImportJob.objects.get(pk=a["job_id"]), force=True)
+    assert mapped(clinic, Patient, "patient", 1).email == "staff@example.org"

@@ -9,7 +9,6 @@ No Django models here. See docs/manual.en.md, "Spreadsheets".
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.sheet_fields import FIELDS
 from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, normalise, recognise
+from dentalpin_import.reader.sheet_keys import KeyStore
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
 from dentalpin_import.reader.sheet_spill import SpilledRecords
@@ -132,20 +132,16 @@ def _day_first(header: str) -> bool:
 class _Keys:
     """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`.
 
-    Keys are remembered by a 16-byte digest (a sheet's keys can be long: a note's
-    is its patient, date and text digest), so a large sheet's keys stay small.
+    Kept on disk (`KeyStore`): a large sheet's keys do not grow memory.
     """
 
     def __init__(self):
-        self.first_line: dict[bytes, int] = {}
-        self.repeats: dict[bytes, int] = {}
+        self.store = KeyStore()
 
     def source_id(self, key: str, row: Cells) -> str:
-        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
-        first = self.first_line.setdefault(digest, row.line)
-        if first == row.line:
+        first, seen = self.store.first(key, row.line)
+        if seen == 1:
             return key
-        seen = self.repeats[digest] = self.repeats.get(digest, 1) + 1
         detail = WHAT[DUPLICATE_KEY].format(first=first)
         row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
         return f"{key}#{seen}"
@@ -163,6 +159,13 @@ def read_rows(
     `clean=False` skips the NUL/surrogate clean-up when the caller knows no cell needs it.
     """
     keys = _Keys()
+    try:
+        yield from _records(parsed, rows, keys, source_system, clean)
+    finally:
+        keys.store.close()
+
+
+def _records(parsed: ParsedSheet, rows, keys: _Keys, source_system: str, clean: bool):
     positions = parsed.match.positions
     labels = {name: parsed.header[i].strip() for name, i in positions.items()}
     day_first = frozenset(name for name, label in labels.items() if _day_first(label))

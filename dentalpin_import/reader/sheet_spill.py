@@ -6,8 +6,8 @@ import (counts, the preview, each entity type, rows by key), a chunk at a time
 whatever the sheet's size. The file is anonymous
 (gone when closed or when the process ends) and each chunk is sealed with
 AES-GCM under a key that exists only in this object: the records hold clinical
-text, which is never written to disk in clear. Only the keys' chunk numbers stay
-in memory (for `among`).
+text, which is never written to disk in clear. The chunk of each key (for
+`among`) is kept on disk too, as a keyed digest (`sheet_keys.KeyStore`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from itertools import islice
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from dentalpin_import.reader.sheet_keys import KeyStore
 from dentalpin_import.reader.sheet_records import SheetRecord
 
 CHUNK = 500
@@ -35,9 +36,7 @@ class SpilledRecords:
         self._file = tempfile.TemporaryFile(prefix="dentalpin-sheet-")
         self._aead = AESGCM(AESGCM.generate_key(bit_length=128))
         self._chunks: list[tuple[int, int]] = []  # (offset, length) of each sealed chunk
-        # hash(canonical id) -> chunk number: small whatever the ids; a rare collision
-        # only reads one chunk more (`among` checks the ids themselves).
-        self._chunk_of: dict[int, int] = {}
+        self._chunk_of = KeyStore()  # canonical id -> chunk number
         self._pending: list[SheetRecord] = []
         self._pending_chars = 0
         self._types: list[frozenset[str]] = []  # the entity types each chunk holds
@@ -52,7 +51,6 @@ class SpilledRecords:
     def append(self, record: SheetRecord) -> None:
         self._pending.append(record)
         self.counts[record.entity_type] += 1
-        self._chunk_of[hash(record.canonical_uuid)] = len(self._chunks)
         self._pending_chars += sum(map(len, record.raw.values()))
         if len(self._pending) >= CHUNK or self._pending_chars >= CHUNK_CHARS:
             self._flush()
@@ -66,6 +64,7 @@ class SpilledRecords:
         self._chunks.append((self._file.tell(), len(sealed)))
         self._types.append(frozenset(r.entity_type for r in self._pending))
         self._file.write(sealed)
+        self._chunk_of.add((r.canonical_uuid for r in self._pending), len(self._chunks) - 1)
         self._pending = []
         self._pending_chars = 0
 
@@ -108,13 +107,13 @@ class SpilledRecords:
 
     def among(self, keys: Iterable[str]) -> list[SheetRecord]:
         """The records whose canonical id is in `keys`, in file order, reading only their chunks."""
-        wanted = {k for k in keys if hash(k) in self._chunk_of}
-        numbers = sorted({self._chunk_of[hash(k)] for k in wanted})
+        wanted = set(keys)
         found = []
-        for number in numbers:
-            chunk = self._chunk(number) if number < len(self._chunks) else self._pending
-            found += [r for r in chunk if r.canonical_uuid in wanted]
-        return found
+        for number in sorted(self._chunk_of.numbers(wanted)):
+            found += [r for r in self._chunk(number) if r.canonical_uuid in wanted]
+        # Records not sealed yet are not in the index: looked at in memory.
+        return found + [r for r in self._pending if r.canonical_uuid in wanted]
 
     def close(self) -> None:
         self._file.close()
+        self._chunk_of.close()

@@ -104,8 +104,17 @@ class EncryptedTextField(models.TextField):
         """
         fernet = cipher()
         prep = super().get_prep_value  # TextField's: a str, or a stored token read back
-        # An expression goes to the database as it is.
-        return [v if hasattr(v, "as_sql") else self._sealed(prep(v), fernet) for v in values]
+        sealed = self._sealed
+        # An expression goes to the database as it is. Plain text (all of an import's)
+        # is what `prep` would give back: it is sealed without the detour.
+        return [
+            sealed(v, fernet)
+            if type(v) is str and not v.startswith(PREFIX)
+            else v
+            if hasattr(v, "as_sql")
+            else sealed(prep(v), fernet)
+            for v in values
+        ]
 
     @staticmethod
     def _sealed(value, fernet: MultiFernet | None = None):

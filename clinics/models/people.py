@@ -76,9 +76,9 @@ class Patient(ClinicOwned):
     national_id = SealedIdentifierField(
         max_length=40, blank=True, digest_field="national_id_digest", verbose_name=_("national id")
     )
-    national_id_digest = DigestField(
-        digest_of="national_id", db_index=True, verbose_name=_("national id digest")
-    )
+    # Found within a clinic only, through `patient_clinic_national` below: an index of
+    # the digest alone was one more random write per patient and never read.
+    national_id_digest = DigestField(digest_of="national_id", verbose_name=_("national id digest"))
     national_id_type = models.CharField(
         max_length=10,
         choices=NationalIdType.choices,
@@ -96,9 +96,8 @@ class Patient(ClinicOwned):
     city = models.CharField(max_length=120, blank=True, verbose_name=_("city"))
     chart_number = models.CharField(max_length=40, blank=True, verbose_name=_("chart number"))
     # The id the patient had in a legacy system without canonical ids (CSV sheets).
-    legacy_id = models.CharField(
-        max_length=60, blank=True, db_index=True, verbose_name=_("legacy id")
-    )
+    # Found within a clinic only, through `patient_clinic_legacy` below.
+    legacy_id = models.CharField(max_length=60, blank=True, verbose_name=_("legacy id"))
     emergency_contact_name = models.CharField(
         max_length=200, blank=True, verbose_name=_("emergency contact name")
     )

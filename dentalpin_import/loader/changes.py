@@ -18,6 +18,8 @@ import hashlib
 import uuid
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache
+from operator import itemgetter
 
 import orjson
 from django.apps import apps
@@ -122,7 +124,18 @@ def written_values(obj: models.Model) -> list:
     collector (off) would never free.
     """
     values = obj.__dict__
-    return [values.get(name) for name in tracked_fields(type(obj))]
+    try:  # every tracked value set, as a mapper builds them: read in one call
+        return list(_tracked_getter(type(obj))(values))
+    except KeyError:
+        return [values.get(name) for name in tracked_fields(type(obj))]
+
+
+@cache
+def _tracked_getter(model: type[models.Model]):
+    names = tracked_fields(model)
+    if len(names) < 2:  # itemgetter of one name gives the value, not a tuple
+        return lambda values: tuple(values[name] for name in names)
+    return itemgetter(*names)
 
 
 def seal_batch(ctx, entity_type: str, rows: list[tuple[str, models.Model]]) -> str:

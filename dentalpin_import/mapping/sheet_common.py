@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
+from functools import lru_cache
 
 from django.db.models.functions import Lower
 
@@ -126,13 +127,16 @@ class PatientFinder:
             .values_list("lower_email", "pk")
         )
 
+    def _candidates(self, ref: str):
+        # One way after another: most rows match by legacy id, and their value is
+        # then neither compacted as a national id nor lowered as an e-mail.
+        yield "legacy id", self.by_legacy.get(ref)
+        yield "NHS/national id", self.by_national.get(compact_id(ref).upper())
+        yield "e-mail", self.by_email.get(ref.lower())
+
     def find(self, ref: str, line: int) -> tuple[int, str]:
         """Return (patient id, how it matched) or raise a retryable `MappingWarning`."""
-        for how, candidates in (
-            ("legacy id", self.by_legacy.get(ref)),
-            ("NHS/national id", self.by_national.get(compact_id(ref).upper())),
-            ("e-mail", self.by_email.get(ref.lower())),
-        ):
+        for how, candidates in self._candidates(ref):
             if not candidates:
                 continue
             if len(candidates) > 1:
@@ -149,6 +153,7 @@ class PatientFinder:
         )
 
 
+@lru_cache(maxsize=1024)  # a sheet names its few practitioners on row after row
 def staff_uuid(ref: str) -> str:
     """The canonical id a staff row of the patient sheet got for legacy id `ref`."""
     return canonical_uuid(SOURCE_SYSTEM, PATIENTS.name, ref)

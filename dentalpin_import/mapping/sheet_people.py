@@ -64,8 +64,14 @@ class SheetPatientMapper(BaseMapper):
         # Only patients without a legacy id may be this row by national id: one that has another
         # legacy id is another record of the old system (shared or test numbers exist), and a
         # patient this sheet created in an earlier chunk must not swallow a later row.
-        ctx.chunk["by_national_id"] = _by(
-            patients.filter(national_id__in=national, legacy_id=""), "national_id"
+        unlinked = patients.filter(legacy_id="").exclude(national_id_digest="")
+        # Mostly there are none (every patient came from a sheet or a file): asked once a
+        # chunk through the clinic-and-legacy-id index, it spares digesting every row's
+        # national id under every key for a query that would find nothing.
+        ctx.chunk["by_national_id"] = (
+            _by(unlinked.filter(national_id__in=national), "national_id")
+            if national and unlinked.exists()
+            else {}
         )
 
     def map(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:

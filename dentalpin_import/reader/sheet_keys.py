@@ -32,9 +32,10 @@ class KeyStore:
             "PRAGMA synchronous = OFF; "
             "CREATE TABLE first (digest BLOB PRIMARY KEY, number INTEGER NOT NULL, "
             "repeats INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID; "
-            "CREATE TABLE chunk_of (digest BLOB NOT NULL, number INTEGER NOT NULL); "
-            "CREATE INDEX chunk_of_digest ON chunk_of (digest); BEGIN"
+            "CREATE TABLE chunk_of (digest BLOB NOT NULL, number INTEGER NOT NULL, "
+            "PRIMARY KEY (digest, number)) WITHOUT ROWID; BEGIN"
         )
+        self._cursor = self._db.cursor()  # one for the row-by-row statements
         self._secret = os.urandom(SECRET)
 
     def digest(self, key: str) -> bytes:
@@ -44,19 +45,23 @@ class KeyStore:
         """(the number `key` was first given, how many times it has been given): the first
         time, (`number`, 1)."""
         digest = self.digest(key)
-        cursor = self._db.execute(
-            "INSERT INTO first (digest, number) VALUES (?, ?) ON CONFLICT (digest) "
-            "DO UPDATE SET repeats = repeats + 1 RETURNING number, repeats",
-            (digest, number),
+        cursor = self._cursor
+        # Most keys are new: one statement, and only a repeated one needs a second.
+        cursor.execute(
+            "INSERT OR IGNORE INTO first (digest, number) VALUES (?, ?)", (digest, number)
         )
-        found = cursor.fetchone()
-        cursor.close()
-        return found
+        if cursor.rowcount == 1:
+            return number, 1
+        cursor.execute(
+            "UPDATE first SET repeats = repeats + 1 WHERE digest = ? RETURNING number, repeats",
+            (digest,),
+        )
+        return cursor.fetchone()
 
     def add(self, keys: Iterable[str], number: int) -> None:
         """Remember `number` (a chunk) for each of `keys`; a key may have several."""
         self._db.executemany(
-            "INSERT INTO chunk_of (digest, number) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO chunk_of (digest, number) VALUES (?, ?)",
             ((self.digest(k), number) for k in keys),
         )
 

@@ -1,5 +1,8 @@
 """A staged sheet's header row and first rows, read without typing a single value.
 
+A CSV sheet is read as the import reads it, a block at a time (`csv_sheets.text_lines`),
+and only as far as its first rows: memory holds a block whatever the file's size.
+
 What the wizard's column step shows (each column with a few sample values)
 and decides on (do the headers make a known kind of sheet?). Reading errors
 are not raised here: `peek` answers None and the full read refuses the file
@@ -9,9 +12,9 @@ with its reason.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook
@@ -20,6 +23,9 @@ from dentalpin_import.reader import csv_sheets, workbooks
 from dentalpin_import.reader.errors import ReadError
 
 SAMPLE_ROWS = 5
+# Text read at most for the sample: a quote left open (or a huge first note) would
+# otherwise have the csv module gather the rest of the file into one cell.
+SAMPLE_CHARS = 1 << 20
 
 
 @dataclass
@@ -36,25 +42,35 @@ class Peek:
         return len(self.worksheets) > 1
 
 
-def _csv(data: bytes, encoding: str | None) -> Peek | None:
-    decoded = csv_sheets.decode(data, encoding)
-    delimiter = csv_sheets.sniff_delimiter(decoded.text)
-    reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        rows = []
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append(cells)
-            if len(rows) == SAMPLE_ROWS:
-                break
-    except csv.Error:
-        return None
+def _csv(fh: BinaryIO, encoding: str | None) -> Peek | None:
+    """The header and first rows of the CSV sheet in `fh`, read as the import reads it:
+    a block at a time, and only as far as the sample goes once the encoding is settled."""
+    with csv_sheets.text_lines(fh, encoding) as (_, lines, delimiter):
+        reader = csv.reader(_at_most(lines, SAMPLE_CHARS), delimiter=delimiter)
+        try:
+            header = next(reader, None)
+            rows = []
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    rows.append(cells)
+                if len(rows) == SAMPLE_ROWS:
+                    break
+        except csv.Error:
+            return None
     if not header:
         return None
     width = len(header)
     samples = [[r[i] if i < len(r) else "" for i in range(width)] for r in rows]
     return Peek([h.strip() for h in header], samples)
+
+
+def _at_most(lines, chars: int):
+    """`lines` until they pass `chars` characters (the line that passes included)."""
+    for line in lines:
+        yield line
+        chars -= len(line)
+        if chars <= 0:
+            return
 
 
 def _workbook(path: Path, worksheet: str | None) -> Peek | None:
@@ -94,7 +110,9 @@ def peek(path: Path, *, encoding: str | None, worksheet: str | None = None) -> P
     try:
         if workbooks.kind_of(path):
             return _workbook(path, worksheet)
-        data = csv_sheets.read_file(path, settings.CSV_MAX_SHEET_BYTES)
-        return _csv(data, encoding)
+        if Path(path).stat().st_size > settings.CSV_MAX_SHEET_BYTES:
+            return None  # the full read refuses it, naming the limit
+        with open(path, "rb") as fh:
+            return _csv(fh, encoding)
     except (ReadError, OSError, CalamineError, ValueError):
         return None

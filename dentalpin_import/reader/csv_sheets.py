@@ -23,6 +23,7 @@ import itertools
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -217,13 +218,6 @@ def detect(fh: BinaryIO, encoding: str | None = None) -> Encoding:
     return _guess_single_byte(facts)
 
 
-def decode(data: bytes, encoding: str | None = None) -> Decoded:
-    """Decode a whole file held in memory (a sample); `detect` says how, or refuses it."""
-    found = detect(io.BytesIO(data), encoding)
-    text = data.decode(found.name)  # whole, as the sample needs it
-    return Decoded(text.removeprefix("\ufeff") if found.strip_bom else text, found.name, found.how)
-
-
 NON_ASCII = bytes(range(0x80, 0x100))
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 C1_BYTES = re.compile(rb"[\x80-\x9f]")
@@ -345,19 +339,11 @@ def parse_stream(
 ) -> ParsedSheet:
     """Read the sheet in `fh` (binary, seekable) into typed records; raise `ReadError` to
     refuse it. The records go to the sheet's spill as they are read (`sheet_spill`)."""
-    found = detect(fh, encoding)
-    fh.seek(0)
-    # newline="" hands the csv module each line with its ending, as the csv docs ask.
-    text = io.TextIOWrapper(fh, encoding=found.reader, errors="strict", newline="")
-    try:
-        first = text.readline()
-        if found.strip_bom:
-            first = first.removeprefix("\ufeff")
-        delimiter = sniff_delimiter(first.rstrip("\r\n"))
+    with text_lines(fh, encoding) as (found, lines, delimiter):
         csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
         # Strict: a quote opened and never closed must refuse the file, not swallow every
         # row after it into one note.
-        reader = csv.reader(itertools.chain([first], text), delimiter=delimiter, strict=True)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         header = _next_row(reader, 1) or []
         decoded = Decoded("", found.name, found.how)
         parsed = sheet_rows.start(
@@ -367,9 +353,27 @@ def parse_stream(
             parsed, _lines(reader), source_system=source_system, clean=found.nul
         )
         parsed.records.extend(rows)
+    return parsed
+
+
+@contextmanager
+def text_lines(fh: BinaryIO, encoding: str | None = None):
+    """(encoding, the lines of text, delimiter) of the sheet in `fh` (binary, seekable),
+    read a block at a time; `ReadError` when `detect` refuses it.
+
+    The lines keep their endings (what the csv module needs) and the first has
+    no byte order mark; the delimiter is the one its header uses. `fh` stays open.
+    """
+    found = detect(fh, encoding)
+    fh.seek(0)
+    text = io.TextIOWrapper(fh, encoding=found.reader, errors="strict", newline="")
+    try:
+        first = text.readline()
+        if found.strip_bom:
+            first = first.removeprefix("\ufeff")
+        yield found, itertools.chain([first], text), sniff_delimiter(first.rstrip("\r\n"))
     finally:
         text.detach()  # the caller's file stays the caller's to close
-    return parsed
 
 
 def _lines(reader):
@@ -388,11 +392,3 @@ def _next_row(reader, line: int) -> list[str] | None:
         return None
     except csv.Error as exc:
         raise ReadError(MALFORMED, MSG_MALFORMED.format(line=line, error=exc)) from None
-
-
-def read_file(path: str | Path, max_bytes: int | None = None) -> bytes:
-    """The whole file (for a sample); `ReadError` when it is over `max_bytes`."""
-    if max_bytes is not None and Path(path).stat().st_size > max_bytes:
-        raise ReadError(TOO_LARGE, MSG_TOO_LARGE.format(limit=max_bytes))
-    with open(path, "rb") as fh:
-        return fh.read()

@@ -7,7 +7,8 @@ whatever the sheet's size. The file is anonymous
 (gone when closed or when the process ends) and each chunk is sealed with
 AES-GCM under a key that exists only in this object: the records hold clinical
 text, which is never written to disk in clear. The chunk of each key (for
-`among`) is kept on disk too, as a keyed digest (`sheet_keys.KeyStore`).
+`among`) is kept on disk too, as a keyed digest (`sheet_keys.KeyStore`),
+from the first time rows are asked for by key.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class SpilledRecords:
         self._file = tempfile.TemporaryFile(prefix="dentalpin-sheet-")
         self._aead = AESGCM(AESGCM.generate_key(bit_length=128))
         self._chunks: list[tuple[int, int]] = []  # (offset, length) of each sealed chunk
-        self._chunk_of = KeyStore()  # canonical id -> chunk number
+        self._chunk_of: KeyStore | None = None  # canonical id -> chunk number, when asked
+        self._indexed = 0  # the chunks `_chunk_of` knows
         self._pending: list[SheetRecord] = []
         self._pending_chars = 0
         self._types: list[frozenset[str]] = []  # the entity types each chunk holds
@@ -64,7 +66,6 @@ class SpilledRecords:
         self._chunks.append((self._file.tell(), len(sealed)))
         self._types.append(frozenset(r.entity_type for r in self._pending))
         self._file.write(sealed)
-        self._chunk_of.add((r.canonical_uuid for r in self._pending), len(self._chunks) - 1)
         self._pending = []
         self._pending_chars = 0
 
@@ -109,11 +110,26 @@ class SpilledRecords:
         """The records whose canonical id is in `keys`, in file order, reading only their chunks."""
         wanted = set(keys)
         found = []
-        for number in sorted(self._chunk_of.numbers(wanted)):
+        for number in sorted(self._index().numbers(wanted)):
             found += [r for r in self._chunk(number) if r.canonical_uuid in wanted]
         # Records not sealed yet are not in the index: looked at in memory.
         return found + [r for r in self._pending if r.canonical_uuid in wanted]
 
+    def _index(self) -> KeyStore:
+        """The chunk of every sealed record's key, built on the first `among`.
+
+        Rows are asked for by key only when some were deferred (they wait for a
+        row of their own type), which few sheets have: the index is not worth its
+        cost per row for the others, and one pass over the chunks builds it.
+        """
+        if self._chunk_of is None:
+            self._chunk_of = KeyStore()
+        for number in range(self._indexed, len(self._chunks)):
+            self._chunk_of.add((r.canonical_uuid for r in self._chunk(number)), number)
+        self._indexed = len(self._chunks)
+        return self._chunk_of
+
     def close(self) -> None:
         self._file.close()
-        self._chunk_of.close()
+        if self._chunk_of is not None:
+            self._chunk_of.close()

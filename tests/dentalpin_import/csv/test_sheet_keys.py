@@ -24,10 +24,11 @@ def peak_of_parse(path, data: bytes) -> int:
 
 
 def test_reading_ten_times_the_rows_takes_no_more_memory_for_their_keys(tmp_path):
-    small = peak_of_parse(tmp_path / "small.csv", notes(3_000))
-    grown = peak_of_parse(tmp_path / "large.csv", notes(30_000)) - small
+    # Past 4,096 rows: the caches of recent keys are full at both sizes.
+    small = peak_of_parse(tmp_path / "small.csv", notes(5_000))
+    grown = peak_of_parse(tmp_path / "large.csv", notes(50_000)) - small
     # The keys in dictionaries (the reader's digests, the spill's chunk of each key)
-    # grew by about 200 bytes a row: 5.7 MB for these 27,000 rows more.
+    # grew by about 200 bytes a row: 9 MB for these 45,000 rows more.
     assert grown < 1_000_000, grown
 
 
@@ -67,3 +68,18 @@ def test_keys_are_stored_as_digests_under_a_key_of_this_store_alone():
     assert b"P1" not in one.digest("P1")
     one.close()
     other.close()
+
+
+def test_rows_asked_for_by_key_are_found_in_chunks_sealed_after_the_first_ask():
+    records = parse(notes(600)).records
+    first = next(iter(records))
+    assert records.among([first.canonical_uuid]) == [first]
+    more = parse(notes(1200)).records
+    later = list(more)[1100]
+    records.extend(list(more)[500:])  # sealed after the index was built
+    assert [r.patient_ref for r in records.among([later.canonical_uuid, first.canonical_uuid])] == [
+        "P0",
+        "P1100",
+    ]
+    records.close()
+    more.close()

@@ -22,7 +22,7 @@ from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, liveness, retention
-from dentalpin_import.loader import reshape
+from dentalpin_import.loader import retired
 from dentalpin_import.loader.changes import open_json
 from dentalpin_import.loader.merge import after_updates
 from dentalpin_import.mapping.registry import ENTITY_ORDER
@@ -293,7 +293,8 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()
-            reshape.reinstate(job, tables)  # rows a later file reshaped, once theirs are gone
+            # Rows and mappings a later file retired, once the job's own are gone.
+            retired.reinstate(job, tables)
             job.transition_to(JobStatus.UNDONE)
     except ProtectedError as exc:
         blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]

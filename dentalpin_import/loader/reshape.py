@@ -12,10 +12,11 @@ The file's shape is applied only when the rows it would change are exactly
 what the importer wrote (`WrittenBatch`): none edited nor deleted by staff. Else
 the clinic's rows stay and the shape is a conflict (`--on-conflict take-file`
 applies it anyway). A row something else points at (a refund at a share, a
-note at an alert) is never removed: that too stays a conflict. A removed row
-keeps a before-image of the whole row and its mapping (`RowUpdate.removed`)
-that undo puts back (`reinstate`); the created rows are the job's own, mapped,
-and undo removes them as any row the job created.
+note at an alert), or another source row is linked to (an alert of the file
+that is also a line of its patient's notes), is never removed: that too stays a
+conflict. A removed row keeps a before-image of the whole row and its mapping
+(`RowUpdate.removed`) that undo puts back (`retired.reinstate`); the created rows are
+the job's own, mapped, and undo removes them as any row the job created.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from dentalpin_import.loader import fit, inserts, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
-    open_json,
     plain,
     record_digest,
     seal_batch,
@@ -73,7 +73,7 @@ MAPPING_FIELDS = (
     "written",
 )
 # What a compared mapping holds (`mappings_to_compare`), by position.
-M_ID, M_DIGEST, M_WRITTEN, M_TABLE, M_TARGET = 3, 4, 5, 6, 7
+LINKED, M_ID, M_DIGEST, M_WRITTEN, M_TABLE, M_TARGET = 2, 3, 4, 5, 6, 7
 
 
 @dataclass
@@ -201,7 +201,7 @@ def apply(ctx, entity_type: str, units: list[Unit], on_conflict: str) -> Shaped:
     written = ctx.state.setdefault("written_values", WrittenValues())
     written.load(m[M_WRITTEN] for u in units for m in u.old.values())
     edited = _edited(units, written)
-    referenced = _referenced(units)
+    referenced = _referenced(ctx, units)
     take = on_conflict == TAKE_FILE
     kept = [u for u in units if u.key in referenced or (u.key in edited and not take)]
     applied = [u for u in units if u not in kept]
@@ -288,8 +288,9 @@ def not_as_written(wanted: dict[type, list[tuple[str, int, dict]]]) -> set[str]:
     return edited
 
 
-def _referenced(units: list[Unit]) -> set[str]:
-    """The units a row of which, to be removed, another row points at."""
+def _referenced(ctx, units: list[Unit]) -> set[str]:
+    """The units a row of which, to be removed, another row points at, or another source
+    row is linked to (or which the import only linked to: not its row to remove)."""
     tables = {m._meta.db_table: m for m in apps.get_models()}
     gone: dict[type, dict[int, str]] = defaultdict(dict)
     for u in units:
@@ -298,7 +299,7 @@ def _referenced(units: list[Unit]) -> set[str]:
             if model is not None:
                 gone[model][int(u.old[i][M_TARGET])] = u.key
     leaving = {(model, pk) for model, rows in gone.items() for pk in rows}
-    referenced = set()
+    referenced = _linked_to(ctx, gone)
     for model, rows in gone.items():
         for rel in model._meta.related_objects:
             child = rel.related_model
@@ -311,6 +312,23 @@ def _referenced(units: list[Unit]) -> set[str]:
                     if (child, pk) not in leaving:
                         referenced.add(rows[target])
     return referenced
+
+
+def _linked_to(ctx, gone: dict[type, dict[int, str]]) -> set[str]:
+    """The units of the rows a source row's mapping is linked to (an alert of the file
+    that is also a line of its patient's notes, an alert staff wrote): removing one would
+    lose what that source row says, or a row the import did not create."""
+    found = set()
+    for model, rows in gone.items():
+        for part in batched([str(pk) for pk in rows], 500):
+            linked = EntityMapping.objects.filter(
+                clinic=ctx.clinic,
+                created_row=False,
+                target_table=model._meta.db_table,
+                target_id__in=part,
+            ).values_list("target_id", flat=True)
+            found.update(rows[int(target)] for target in linked)
+    return found
 
 
 def _list_conflicts(ctx, entity_type: str, units: list[Unit], resolution: str) -> None:
@@ -384,37 +402,6 @@ def _remove(ctx, entity_type: str, rows: list[tuple[Unit, int]]) -> None:
     inserts.insert_instances(images)
 
 
-def retire_mappings(ctx, entity_type: str, mappings: list[tuple]) -> None:
-    """Delete these mappings (compared mappings), each kept whole for undo
-    (`RowUpdate.removed` and `mapping_only`); their rows, if any, stay."""
-    if not mappings:
-        return
-    ids = [m[M_ID] for m in mappings]
-    whole = {
-        m["id"]: m for m in EntityMapping.objects.filter(pk__in=ids).values("id", *MAPPING_FIELDS)
-    }
-    images = [
-        RowUpdate(
-            job=ctx.job,
-            clinic=ctx.clinic,
-            entity_type=entity_type,
-            canonical_uuid=whole[m[M_ID]]["canonical_uuid"],
-            target_table=m[M_TABLE],
-            target_id=str(m[M_TARGET]),
-            before=json_text({"mapping": whole[m[M_ID]]}),
-            after="",
-            mapping_id=m[M_ID],
-            mapping_digest=whole[m[M_ID]]["source_digest"] or "",
-            mapping_written=whole[m[M_ID]]["written"] or "",
-            removed=True,
-            mapping_only=True,
-        )
-        for m in mappings
-    ]
-    EntityMapping.objects.filter(pk__in=ids).delete()
-    inserts.insert_instances(images)
-
-
 def create_rows(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]]) -> None:
     """Insert the file's new rows, parents first, with this job's mappings."""
     if not rows:
@@ -448,34 +435,3 @@ def create_rows(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]
         for u, i, obj in rows
     ]
     inserts.insert_values(EntityMapping, MAPPING_FIELDS, values)
-
-
-def reinstate(job, tables: dict) -> int:
-    """Put back the rows a cutover job removed, and their mappings (undo); return how many.
-
-    Runs once the job's own rows and mappings are gone: a row put back takes its
-    old id, its mapping its old source key.
-    """
-    count = 0
-    removed = RowUpdate.objects.filter(job=job, clinic=job.clinic, removed=True).order_by("-id")
-    for update in removed.iterator():
-        image = open_json(update.before) or {}
-        model = tables.get(update.target_table)
-        if image.get("row"):
-            if model is None:
-                continue
-            _insert_as_it_was(model, image["row"])
-        elif not image.get("mapping"):
-            continue
-        # A mapping alone: the source row was given a row of its own (`shared_rows`), the
-        # row it shared stayed where it was.
-        if image.get("mapping"):
-            _insert_as_it_was(EntityMapping, image["mapping"])
-        count += 1
-    return count
-
-
-def _insert_as_it_was(model: type[models.Model], values: dict) -> None:
-    fields = [model._meta.get_field(name) for name in values]
-    row = tuple(f.to_python(v) for f, v in zip(fields, values.values(), strict=True))
-    inserts.insert_values(model, [f.name for f in fields], [row])

@@ -11,7 +11,7 @@ So the changed source row takes a row of its own: when the shared row is exactly
 what its creator wrote (staff did not edit it), the file's rows are created as
 this job's, mapped, and the linked mapping is retired with a before-image
 (`RowUpdate.removed` and `mapping_only`: no row was removed) that undo puts back
-once the new rows are gone (`reshape.reinstate`). A shared row staff edited is
+once the new rows are gone (`retired.reinstate`). A shared row staff edited is
 merged as before, its differences conflicts.
 """
 
@@ -24,6 +24,7 @@ from django.apps import apps
 from dentalpin_import.loader.changes import WrittenValues
 from dentalpin_import.loader.merge import UPDATED, link_to_saved
 from dentalpin_import.loader.reshape import (
+    LINKED,
     M_TABLE,
     M_TARGET,
     M_WRITTEN,
@@ -32,10 +33,8 @@ from dentalpin_import.loader.reshape import (
     all_further,
     create_rows,
     not_as_written,
-    retire_mappings,
 )
-
-LINKED = 2  # what a compared mapping holds at this position: the row was linked, not created
+from dentalpin_import.loader.retired import retire_mappings
 
 
 def split_off(ctx, mapper, live: list, known: dict) -> tuple[Shaped, list]:

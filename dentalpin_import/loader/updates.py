@@ -12,7 +12,7 @@ import logging
 
 from django.db import transaction
 
-from dentalpin_import.loader import merge, reshape, shared_rows
+from dentalpin_import.loader import merge, reshape, retired, shared_rows
 from dentalpin_import.loader.changes import record_digest, source_row_digest
 from dentalpin_import.loader.row_errors import (
     ROW_FAILED,
@@ -111,7 +111,7 @@ class ChunkUpdates:
         back = self.left_out_no_more(records, known, result)
         if not back:
             return
-        reshape.retire_mappings(self.ctx, self.entity, [known[r.canonical_uuid] for r in back])
+        retired.retire_mappings(self.ctx, self.entity, [known[r.canonical_uuid] for r in back])
         self.process_records(back, result)
 
     def left_out_no_more(self, records, known: dict, result: ChunkResult) -> list:

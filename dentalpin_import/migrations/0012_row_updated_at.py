@@ -9,6 +9,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="entitymapping",
+            index=models.Index(
+                condition=models.Q(("created_row", False)),
+                fields=["clinic", "target_table", "target_id"],
+                name="linked_by_clinic_row",
+            ),
+        ),
         migrations.AddField(
             model_name="rowupdate",
             name="row_updated_at",

@@ -68,7 +68,16 @@ class EntityMapping(models.Model):
                 name="one_mapping_per_source_key",
             )
         ]
-        indexes = [models.Index(fields=["job", "entity_type"])]
+        indexes = [
+            models.Index(fields=["job", "entity_type"]),
+            # The few rows linked rather than created, by the clinic row they name: a later
+            # file never removes a row another source row is linked to (loader/reshape.py).
+            models.Index(
+                fields=["clinic", "target_table", "target_id"],
+                condition=models.Q(created_row=False),
+                name="linked_by_clinic_row",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entity_type}:{self.canonical_uuid} → {self.target_table}#{self.target_id}"

@@ -4,11 +4,20 @@ shared by two source rows; a later file changing one of them splits it (issue 27
 import pytest
 from django_scopes import scopes_disabled
 
-from clinics.models import MedicalAlert
+from clinics.models import MedicalAlert, Patient
 from dentalpin_import.jobs.cutover_rehearsal import OVERWRITTEN
 from dentalpin_import.jobs.undo import undo_job
 from dentalpin_import.models import EXTRA_SUFFIX, EntityMapping, ImportConflict, ImportJob
-from tests.dentalpin_import.cutover.test_reshape import MEDICAL, alert_rows, figures, mapping, run
+from tests import dpmf_builder as b
+from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.cutover.test_reshape import (
+    ADMINISTRATIVE,
+    MEDICAL,
+    alert_rows,
+    figures,
+    mapping,
+    run,
+)
 
 LATEX = "Alérgico al látex"
 ANTICOAGULANT = "Toma Sintrom"
@@ -90,3 +99,32 @@ def test_a_dry_run_predicts_the_split_and_writes_nothing(tmp_path, clinic, share
     for entity_type in ("patient", "patient_alert"):
         assert rehearsal["entities"][entity_type] == real["entities"][entity_type]
     assert figures(real, "patient_alert") == (1, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notes_line_gone_keeps_the_alert_the_file_still_has(tmp_path, clinic, shared):
+    later = run(tmp_path, clinic, "later", notes="Sin antecedentes")
+    assert alert_rows(clinic)[0] == [MEDICAL]  # the file's alert is still there
+    with scopes_disabled():
+        assert MedicalAlert.objects.filter(pk=int(shared.target_id)).exists()
+    assert figures(later, "patient_alert") == (0, 0, 1)
+    assert figures(later, "patient")[1] == 1  # the notes' alert, listed rather than removed
+    conflict = ImportConflict.objects.get(job_id=later["job_id"])
+    assert conflict.field == "__further_rows__"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_staff_wrote_that_the_file_linked_to_is_never_removed(tmp_path, clinic):
+    path = b.build(tmp_path, b.small_clinic_rows(), name="no alert")
+    assert run_import(path, clinic.slug, report=tmp_path / "no alert.json")[0] == 0
+    with scopes_disabled():
+        patient = Patient.objects.get(pk=int(mapping(clinic, "patient", "1").target_id))
+        staffs = MedicalAlert.objects.create(
+            clinic=clinic, patient=patient, kind="allergy", name="Penicilina", text=MEDICAL
+        )
+    run(tmp_path, clinic, "linked")  # the file's alert is the one staff wrote
+    assert mapping(clinic, "patient_alert", "1").target_id == str(staffs.pk)
+    taken = run(tmp_path, clinic, "taken", "--on-conflict", "take-file", alert_text=ADMINISTRATIVE)
+    assert figures(taken, "patient_alert") == (0, 1, 0)
+    with scopes_disabled():
+        assert MedicalAlert.objects.filter(pk=staffs.pk).exists()

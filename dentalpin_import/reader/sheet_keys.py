@@ -35,7 +35,6 @@ class KeyStore:
             "CREATE TABLE chunk_of (digest BLOB NOT NULL, number INTEGER NOT NULL, "
             "PRIMARY KEY (digest, number)) WITHOUT ROWID; BEGIN"
         )
-        self._cursor = self._db.cursor()  # one for the row-by-row statements
         self._secret = os.urandom(SECRET)
 
     def digest(self, key: str) -> bytes:
@@ -45,18 +44,17 @@ class KeyStore:
         """(the number `key` was first given, how many times it has been given): the first
         time, (`number`, 1)."""
         digest = self.digest(key)
-        cursor = self._cursor
         # Most keys are new: one statement, and only a repeated one needs a second.
-        cursor.execute(
+        added = self._db.execute(
             "INSERT OR IGNORE INTO first (digest, number) VALUES (?, ?)", (digest, number)
         )
-        if cursor.rowcount == 1:
+        if added.rowcount == 1:
             return number, 1
-        cursor.execute(
+        found = self._db.execute(
             "UPDATE first SET repeats = repeats + 1 WHERE digest = ? RETURNING number, repeats",
             (digest,),
         )
-        return cursor.fetchone()
+        return found.fetchone()
 
     def add(self, keys: Iterable[str], number: int) -> None:
         """Remember `number` (a chunk) for each of `keys`; a key may have several."""

@@ -227,10 +227,10 @@ def _summarise_type(source, clinic, source_system: str, entity_type: str) -> dic
         clinic=clinic, source_system=source_system, entity_type=entity_type
     ).values_list("canonical_uuid", "source_digest", "target_table", "target_id", "created_at")
     known = {uuid_: rest for uuid_, *rest in mappings}
-    markers = set(
+    markers = dict(
         EntityMapping.objects.filter(
             clinic=clinic, source_system=source_system, entity_type=entity_type + SKIP_SUFFIX
-        ).values_list("canonical_uuid", flat=True)
+        ).values_list("canonical_uuid", "source_digest")
     )
     counts = defaultdict(int)
     samples: dict[str, list] = defaultdict(list)
@@ -248,7 +248,10 @@ def _summarise_type(source, clinic, source_system: str, entity_type: str) -> dic
             continue
         seen.add(key)
         if key in markers:
-            note("unchanged", row.source_id)
+            # A row an earlier import left out is mapped again when the file changed it
+            # (or when the marker predates digests): imported if the rules now let it in.
+            same = markers[key] and markers[key] == source_row_digest(row)
+            note("unchanged" if same else "new", row.source_id)
         elif key not in known:
             note("new", row.source_id)
         elif known[key][0] and known[key][0] == source_row_digest(row):

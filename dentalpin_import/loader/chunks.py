@@ -390,7 +390,9 @@ class ChunkWriter(ChunkUpdates):
                 now,
                 job,
                 self.entity + SKIP_SUFFIX,
-                written=("", RULED_OUT if o.ruled_out else ""),
+                # The row's digest: the preview tells a left-out row the later file
+                # changed (looked at again, maybe imported) from one it left as it was.
+                written=(record_digest(o.record), RULED_OUT if o.ruled_out else ""),
             )
             for o in markers
         ]

@@ -7,8 +7,10 @@ from django_scopes import scopes_disabled
 
 from clinics.models import LedgerEntry
 from dentalpin_import.jobs.undo import undo_job
+from dentalpin_import.loader.changes import summarise
 from dentalpin_import.loader.updates import KEPT_LEFT_OUT
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping, ImportJob, ImportWarning
+from dentalpin_import.reader.container import open_dpmf
 from tests import dpmf_builder as b
 from tests.dentalpin_import.cutover.test_cutover import imported
 from tests.dentalpin_import.mapping.test_left_out_parents import applied, debt
@@ -97,3 +99,14 @@ def test_a_debt_written_off_after_the_trial_is_kept_and_said(tmp_path, clinic):
     kept = ImportWarning.objects.filter(job_id=later["job_id"], code=KEPT_LEFT_OUT)
     assert list(kept.values_list("source_id", flat=True)) == ["d-ok"]
     assert figures(later, "debt_payment_application") == (0, 2, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_counts_a_left_out_debt_the_later_file_changed_as_new(tmp_path, clinic):
+    imported(tmp_path, clinic, rows(), "first")
+    path = b.build(tmp_path, rows(bad={"uncollectible": False}), name="later preview")
+    with open_dpmf(path) as source:
+        debts_now = summarise(source, clinic, source.source_system)["debt"]
+    # d-bad is owed now (imported by the cutover); d-zero is left out as before.
+    assert (debts_now["new"], debts_now["unchanged"], debts_now["changed"]) == (1, 2, 0)
+    assert debts_now["samples"]["new"] == ["d-bad"]

@@ -198,9 +198,9 @@ def judge_rows(sheet, clinic, *, mapping: SheetMapping | None = None) -> Iterato
     with scope(clinic=clinic):
         for entity_type in import_order(sheet.spec.entity_types):
             mapper = mapper_for(entity_type)
-            records = sheet.records(entity_type)
-            for start in range(0, len(records), CHUNK):
-                chunk = records[start : start + CHUNK]
+            # A chunk at a time from the sheet's spill: never the whole sheet in memory.
+            for rows in sheet.iter_rows(entity_type, chunk_size=CHUNK):
+                chunk = [row.record for row in rows]
                 mapped = _mapped(chunk, ctx, entity_type)
                 ctx.chunk = {}
                 _load_keys(mapper, chunk, ctx)

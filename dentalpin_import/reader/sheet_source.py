@@ -105,9 +105,10 @@ class SheetSource:
         """Every value that cannot be used, in line order."""
         return [p for r in self.parsed.records for p in r.issues]
 
-    def records(self, entity_type: str) -> list[SheetRecord]:
-        """The records of one type, in file order, as a list (the runner reads them by chunk)."""
-        return [r for r in self.parsed.records if r.entity_type == entity_type]
+    def records(self, entity_type: str) -> Iterator[SheetRecord]:
+        """The records of one type, in file order, read a chunk at a time."""
+        for chunk in self.parsed.records.chunks(entity_type):
+            yield from (r for r in chunk if r.entity_type == entity_type)
 
     def count(self, entity_type: str) -> int:
         return self.parsed.records.counts[entity_type]

@@ -4,9 +4,11 @@ import tracemalloc
 
 import pytest
 
-from dentalpin_import.jobs import sheet_peek
+from dentalpin_import.jobs import sheet_peek, sheet_rows
 from dentalpin_import.reader import csv_sheets
 from dentalpin_import.reader.csv_sheets import parse_file
+from dentalpin_import.reader.sheet_source import read_sheet
+from dentalpin_import.reader.sheet_spill import SpilledRecords
 
 from .test_streaming import CountingFile, long_notes
 
@@ -92,3 +94,18 @@ def test_a_sheet_over_the_size_cap_or_not_text_gets_no_peek(tmp_path, settings):
     binary.write_bytes(b"\x00\x01\x02" * 1000)
     assert sheet_peek.peek(binary, encoding=None) is None
     assert sheet_peek.peek(sheet, encoding="hex") is None
+
+
+@pytest.mark.django_db
+def test_the_row_by_row_preview_reads_the_sheet_a_chunk_at_a_time(tmp_path, clinic, monkeypatch):
+    sheet = long_notes(tmp_path / "notes.csv", rows=1200, note_chars=40)
+    source = read_sheet(sheet)
+
+    def whole(records):
+        raise AssertionError("the whole sheet was read into memory")
+
+    monkeypatch.setattr(SpilledRecords, "__iter__", whole)
+    verdicts = list(sheet_rows.judge_rows(source, clinic))
+    # No patient in the clinic: every note is refused, and every one has its verdict.
+    assert len(verdicts) == 1200 and {v.verdict for v in verdicts} == {"refused"}
+    assert [v.line for v in verdicts[:2]] == [2, 3]

@@ -41,8 +41,9 @@ def read_out(job: ImportJob) -> dict:
         ImportConflict.objects.filter(job=job).order_by("id").values_list(*CONFLICT_FIELDS)
     )
     overwritten: dict[str, Counter] = defaultdict(Counter)
-    # A mapping alone retired (`loader/shared_rows.py`) overwrote nothing in the clinic.
-    updates = RowUpdate.objects.filter(job=job).exclude(removed=True, mapping_only=True)
+    # A mapping alone, retired or handed a row (`loader/shared_rows.py`), overwrote nothing
+    # in the clinic.
+    updates = RowUpdate.objects.filter(job=job).exclude(mapping_only=True)
     updates = updates.values_list("entity_type", "before", "removed")
     for entity_type, before, removed in updates.iterator(chunk_size=2000):
         if removed:

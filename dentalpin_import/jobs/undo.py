@@ -181,9 +181,7 @@ def _restore(job: ImportJob, tables) -> None:
                 model._base_manager.filter(pk=obj.pk).update(updated_at=update.row_updated_at)
             touched[model].add(obj.pk)
         if update.mapping_id:
-            EntityMapping.objects.filter(pk=update.mapping_id).update(
-                source_digest=update.mapping_digest, written=update.mapping_written
-            )
+            retired.mapping_back(update)
     after_updates(job.clinic, touched)
 
 

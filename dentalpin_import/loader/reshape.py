@@ -198,10 +198,8 @@ def apply(ctx, entity_type: str, units: list[Unit], on_conflict: str) -> Shaped:
     shaped = Shaped()
     if not units:
         return shaped
-    written = ctx.state.setdefault("written_values", WrittenValues())
-    written.load(m[M_WRITTEN] for u in units for m in u.old.values())
-    edited = _edited(units, written)
-    referenced = _referenced(ctx, units)
+    edited = edited_units(ctx, units)
+    referenced = pointed_at(units) | _linked_to(ctx, _gone(units))
     take = on_conflict == TAKE_FILE
     kept = [u for u in units if u.key in referenced or (u.key in edited and not take)]
     applied = [u for u in units if u not in kept]
@@ -255,8 +253,10 @@ def apply(ctx, entity_type: str, units: list[Unit], on_conflict: str) -> Shaped:
     return shaped
 
 
-def _edited(units: list[Unit], written: WrittenValues) -> set[str]:
+def edited_units(ctx, units: list[Unit]) -> set[str]:
     """The units one of whose checked rows staff edited or deleted (or was never recorded)."""
+    written = ctx.state.setdefault("written_values", WrittenValues())
+    written.load(m[M_WRITTEN] for u in units for m in u.old.values())
     wanted: dict[type, list] = defaultdict(list)
     tables = {m._meta.db_table: m for m in apps.get_models()}
     edited = set()
@@ -288,9 +288,8 @@ def not_as_written(wanted: dict[type, list[tuple[str, int, dict]]]) -> set[str]:
     return edited
 
 
-def _referenced(ctx, units: list[Unit]) -> set[str]:
-    """The units a row of which, to be removed, another row points at, or another source
-    row is linked to (or which the import only linked to: not its row to remove)."""
+def _gone(units: list[Unit]) -> dict[type, dict[int, str]]:
+    """{model: {pk: unit key}} of the rows the units' shapes would remove."""
     tables = {m._meta.db_table: m for m in apps.get_models()}
     gone: dict[type, dict[int, str]] = defaultdict(dict)
     for u in units:
@@ -298,8 +297,14 @@ def _referenced(ctx, units: list[Unit]) -> set[str]:
             model = tables.get(u.old[i][M_TABLE])
             if model is not None:
                 gone[model][int(u.old[i][M_TARGET])] = u.key
+    return gone
+
+
+def pointed_at(units: list[Unit]) -> set[str]:
+    """The units a row of which, to be removed, another row points at."""
+    gone = _gone(units)
     leaving = {(model, pk) for model, rows in gone.items() for pk in rows}
-    referenced = _linked_to(ctx, gone)
+    referenced = set()
     for model, rows in gone.items():
         for rel in model._meta.related_objects:
             child = rel.related_model
@@ -317,7 +322,8 @@ def _referenced(ctx, units: list[Unit]) -> set[str]:
 def _linked_to(ctx, gone: dict[type, dict[int, str]]) -> set[str]:
     """The units of the rows a source row's mapping is linked to (an alert of the file
     that is also a line of its patient's notes, an alert staff wrote): removing one would
-    lose what that source row says, or a row the import did not create."""
+    lose what that source row says, or a row the import did not create. A row the file's
+    alert still names was handed to it first, when nobody edited it (`shared_rows`)."""
     found = set()
     for model, rows in gone.items():
         for part in batched([str(pk) for pk in rows], 500):

@@ -219,7 +219,8 @@ class ChunkUpdates:
         """What to merge of each mapped outcome: its main row and its further rows (family
         shares, alerts found in a patient's notes) when the earlier file produced as many of
         the same kinds; else the source row is reshaped (`loader/reshape.py`). A source row
-        linked to a row another one created takes a row of its own (`loader/shared_rows.py`)."""
+        linked to a row another one created takes a row of its own, and a row the notes no longer
+        yield goes to the alert of the file linked to it (`loader/shared_rows.py`)."""
         live = [
             (record, outcome)
             for record, outcome in outcomes
@@ -230,13 +231,18 @@ class ChunkUpdates:
         split, live = shared_rows.split_off(self.ctx, self.mapper, live, known)
         wanted = [(r.canonical_uuid, len(o.instances)) for r, o in live]
         further = reshape.further_mappings(self.ctx, self.entity + EXTRA_SUFFIX, wanted)
-        pending, notes, units = [], [], []
-        for record, outcome in live:
-            key = record.canonical_uuid
-            main_mapping = known[key]
-            unit = reshape.Unit(
-                record, outcome, self.entity, {0: main_mapping, **further.get(key, {})}
+        all_units = [
+            reshape.Unit(
+                r, o, self.entity, {0: known[r.canonical_uuid], **further.get(r.canonical_uuid, {})}
             )
+            for r, o in live
+        ]
+        # A row the notes no longer yield that an alert of the file still names is its now.
+        shared_rows.hand_over(self.ctx, [u for u in all_units if u.is_reshaped()])
+        pending, notes, units = [], [], []
+        for unit in all_units:
+            record, outcome, key = unit.record, unit.outcome, unit.key
+            main_mapping = unit.old[0]
             if unit.is_reshaped():
                 units.append(unit)
                 continue

@@ -7,7 +7,13 @@ from django_scopes import scopes_disabled
 from clinics.models import MedicalAlert, Patient
 from dentalpin_import.jobs.cutover_rehearsal import OVERWRITTEN
 from dentalpin_import.jobs.undo import undo_job
-from dentalpin_import.models import EXTRA_SUFFIX, EntityMapping, ImportConflict, ImportJob
+from dentalpin_import.models import (
+    EXTRA_SUFFIX,
+    EntityMapping,
+    ImportConflict,
+    ImportJob,
+    RowUpdate,
+)
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
 from tests.dentalpin_import.cutover.test_reshape import (
@@ -16,6 +22,7 @@ from tests.dentalpin_import.cutover.test_reshape import (
     alert_rows,
     figures,
     mapping,
+    rows,
     run,
 )
 
@@ -102,15 +109,75 @@ def test_a_dry_run_predicts_the_split_and_writes_nothing(tmp_path, clinic, share
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_notes_line_gone_keeps_the_alert_the_file_still_has(tmp_path, clinic, shared):
+def test_a_notes_line_gone_hands_the_row_over_to_the_alert_the_file_still_has(
+    tmp_path, clinic, shared
+):
+    creator = derived(clinic)
+    linked_before, creator_before = as_it_is(shared), as_it_is(creator)
+    rehearsal = run(tmp_path, clinic, "rehearsal", "--dry-run", notes="Sin antecedentes")
+    assert as_it_is(shared) == linked_before and as_it_is(creator) == creator_before
+    later = run(tmp_path, clinic, "later", notes="Sin antecedentes")
+    for entity_type in ("patient", "patient_alert"):
+        assert rehearsal["entities"][entity_type] == later["entities"][entity_type]
+    assert figures(later, "patient")[:2] == (1, 0)  # the notes changed, nothing in conflict
+    assert figures(later, "patient_alert") == (0, 0, 1)
+    assert not ImportConflict.objects.filter(job_id=later["job_id"]).exists()
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    assert not EntityMapping.objects.filter(pk=creator.pk).exists()  # the notes say no more
+    owner = as_it_is(shared)  # the file's alert owns the row its creator wrote
+    assert owner[:4] == (shared.pk, "clinics_medicalalert", creator.target_id, True)
+    assert owner[4] == creator.job_id and owner[6]
+    again = run(tmp_path, clinic, "again", notes="Sin antecedentes")
+    assert figures(again, "patient")[:2] == figures(again, "patient_alert")[:2] == (0, 0)
+    assert not RowUpdate.objects.filter(job_id=again["job_id"]).exists()
+
+    undo_job(job=ImportJob.objects.get(pk=again["job_id"]))
+    undo_job(job=ImportJob.objects.get(pk=later["job_id"]))
+    assert alert_rows(clinic)[0] == [MEDICAL]
+    assert as_it_is(shared) == linked_before  # linked again, as it was
+    assert as_it_is(creator) == creator_before  # and the notes' line its creator again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_handed_over_is_merged_field_by_field_by_a_later_file(tmp_path, clinic, shared):
+    run(tmp_path, clinic, "later", notes="Sin antecedentes")
+    latest = run(tmp_path, clinic, "latest", notes="Sin antecedentes", alert_text=LATEX)
+    assert figures(latest, "patient_alert") == (1, 0, 0)
+    assert not ImportConflict.objects.filter(job_id=latest["job_id"]).exists()
+    assert alert_rows(clinic)[0] == [LATEX]
+    assert mapping(clinic, "patient_alert", "1").target_id == shared.target_id  # the same row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notes_line_gone_from_a_shared_alert_staff_edited_is_a_conflict(tmp_path, clinic, shared):
+    creator = derived(clinic)
+    linked_before, creator_before = as_it_is(shared), as_it_is(creator)
+    with scopes_disabled():
+        alert = MedicalAlert.objects.get(pk=int(shared.target_id))
+        alert.flagged = True  # staff edited it
+        alert.save()
     later = run(tmp_path, clinic, "later", notes="Sin antecedentes")
     assert alert_rows(clinic)[0] == [MEDICAL]  # the file's alert is still there
-    with scopes_disabled():
-        assert MedicalAlert.objects.filter(pk=int(shared.target_id)).exists()
     assert figures(later, "patient_alert") == (0, 0, 1)
     assert figures(later, "patient")[1] == 1  # the notes' alert, listed rather than removed
     conflict = ImportConflict.objects.get(job_id=later["job_id"])
     assert conflict.field == "__further_rows__"
+    assert as_it_is(shared) == linked_before
+    assert as_it_is(creator)[:5] == creator_before[:5]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notes_line_and_its_alert_both_gone_keep_the_row(tmp_path, clinic, shared):
+    found = [r for r in rows(notes="Sin antecedentes") if r.entity_type != "patient_alert"]
+    other = b.row("patient_alert", 2, patient_uuid=b.uid("patient", 2), text=ANTICOAGULANT)
+    path = b.build(tmp_path, [*found, other], name="both gone")
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "both gone.json")
+    assert status == 0, out
+    assert alert_rows(clinic)[0] == [MEDICAL]  # never removed while linked: staff decide
+    with scopes_disabled():
+        assert MedicalAlert.objects.filter(pk=int(shared.target_id)).exists()
+    assert report["missing_from_file"].get("patient_alert") == 1
+    assert EntityMapping.objects.filter(pk=derived(clinic).pk, created_row=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,14 +16,13 @@ from collections import defaultdict
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, liveness, retention
 from dentalpin_import.loader import retired
-from dentalpin_import.loader.changes import open_json
+from dentalpin_import.loader.changes import models_by_table, open_json
 from dentalpin_import.loader.merge import after_updates
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
@@ -88,10 +87,6 @@ class UndoPlan:
         return sum(len(ids) for ids in self.rows.values())
 
 
-def _models_by_table():
-    return {m._meta.db_table: m for m in apps.get_models()}
-
-
 def _order_key(entity_type: str) -> int:
     base = entity_type.removesuffix(EXTRA_SUFFIX)
     position = ENTITY_ORDER.index(base) if base in ENTITY_ORDER else len(ENTITY_ORDER)
@@ -110,7 +105,7 @@ def plan_undo(job: ImportJob) -> UndoPlan:
         "entity_type", "target_table", "target_id", "created_at"
     ):
         by_type[entity_type][table].append((int(target), at))
-    tables = _models_by_table()
+    tables = models_by_table()
     with scope(clinic=job.clinic):
         for entity_type in sorted(by_type, key=_order_key):
             for table, pairs in by_type[entity_type].items():
@@ -280,7 +275,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             if more > 0
             else MSG_EDITED.format(count=count, listed=listed)
         )
-    tables = _models_by_table()
+    tables = models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):
             _restore(job, tables)

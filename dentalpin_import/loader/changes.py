@@ -92,6 +92,11 @@ def _tracked(model) -> tuple[str, ...]:
     return names
 
 
+def models_by_table() -> dict[str, type[models.Model]]:
+    """{table name: model} of every installed model: mappings name their rows' tables."""
+    return {m._meta.db_table: m for m in apps.get_models()}
+
+
 def _json_default(value):
     if isinstance(value, Decimal):
         return str(value.normalize()) if value.is_finite() else str(value)
@@ -272,7 +277,7 @@ def _summarise_type(source, clinic, source_system: str, entity_type: str) -> dic
 
 def _count_edited(changed: dict, counts, samples) -> None:
     """Count the changed rows whose clinic row was edited after its import."""
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     for table, rows in changed.items():
         model = tables.get(table)
         if model is None or not hasattr(model, "updated_at"):

@@ -160,8 +160,7 @@ class ChunkWriter(ChunkUpdates):
         self.ctx.chunk = {}
         if len(self.ctx.keys) > settings.DPMF_ID_CACHE_SIZE:
             self.ctx.keys.clear()  # what this chunk refers to is loaded again below
-        before = self.counts.snapshot()
-        warned, deferred = len(result.warnings), len(result.deferred)
+        mark = self.mark(result)
         try:
             # Mapping happens inside the savepoint too: a query a mapper makes can
             # fail on a row's value, and on PostgreSQL that spoils the transaction.
@@ -175,13 +174,23 @@ class ChunkWriter(ChunkUpdates):
             log.info("chunk of %s refused (%s); retrying row by row", self.entity, type(exc))
             # The rows are mapped again, one by one: what mapping them counted and
             # warned the first time is taken back, so nothing is counted twice.
-            self.counts.restore(before)
-            del result.warnings[warned:]
-            del result.deferred[deferred:]
+            self.take_back(mark, result)
             self.save_one_by_one(records, result)
             return result
         self.count_saved(outcomes, markers, result)
         return result
+
+    def mark(self, result: ChunkResult) -> tuple:
+        """Where the counts, warnings and deferred rows stand before an attempt."""
+        return self.counts.snapshot(), len(result.warnings), len(result.deferred)
+
+    def take_back(self, mark: tuple, result: ChunkResult) -> None:
+        """Return the counts, warnings and deferred rows to `mark`: a refused attempt's
+        rows are counted and warned again by whatever handles them next."""
+        counts, warned, deferred = mark
+        self.counts.restore(counts)
+        del result.warnings[warned:]
+        del result.deferred[deferred:]
 
     def prepare(self, records) -> None:
         """Resolve the records' references and let the mapper load what it needs.

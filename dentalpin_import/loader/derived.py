@@ -9,12 +9,12 @@ A failed check makes the job "completed with problems" and names it.
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, IntegerField, Subquery
 
 from clinics.models import Budget, BudgetLine, Payment
 from dentalpin_import.loader import sql
+from dentalpin_import.loader.changes import models_by_table
 from dentalpin_import.mapping.base import MappingContext
 from dentalpin_import.models import SKIP_TABLE, EntityMapping
 from dentalpin_import.reader.batches import batched
@@ -69,7 +69,7 @@ def dangling_mappings(ctx: MappingContext) -> dict:
         .annotate(n=Count("id"))
         .order_by("entity_type", "target_table")
     )
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     job = EntityMapping._meta.get_field("job").get_db_prep_value(ctx.job.pk, connection)
     checked, wrong = 0, []
     for entity_type, table, n in groups:

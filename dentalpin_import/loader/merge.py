@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import orjson
-from django.apps import apps
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_scopes import scope
@@ -29,6 +28,7 @@ from dentalpin_import.loader import fit, inserts, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
+    models_by_table,
     plain,
     seal_batch,
     tracked_fields,
@@ -287,7 +287,7 @@ def take_file_values(conflicts_qs, user) -> int:
     so undoing the job puts the clinic's values back) and the conflicts are
     marked `took_file`, by `user`, now. Budget totals follow updated lines.
     """
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     taken = 0
     now = timezone.now()
     with transaction.atomic():

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
@@ -33,6 +32,7 @@ from dentalpin_import.loader import fit, inserts, sql
 from dentalpin_import.loader.changes import (
     WrittenValues,
     json_text,
+    models_by_table,
     plain,
     record_digest,
     seal_batch,
@@ -258,7 +258,7 @@ def edited_units(ctx, units: list[Unit]) -> set[str]:
     written = ctx.state.setdefault("written_values", WrittenValues())
     written.load(m[M_WRITTEN] for u in units for m in u.old.values())
     wanted: dict[type, list] = defaultdict(list)
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     edited = set()
     for u in units:
         for i in u.checked():
@@ -290,7 +290,7 @@ def not_as_written(wanted: dict[type, list[tuple[str, int, dict]]]) -> set[str]:
 
 def _gone(units: list[Unit]) -> dict[type, dict[int, str]]:
     """{model: {pk: unit key}} of the rows the units' shapes would remove."""
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     gone: dict[type, dict[int, str]] = defaultdict(dict)
     for u in units:
         for i in u.removed():
@@ -366,7 +366,7 @@ def _remove(ctx, entity_type: str, rows: list[tuple[Unit, int]]) -> None:
     """Remove these clinic rows and retire their mappings, each kept whole for undo."""
     if not rows:
         return
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     by_model: dict[type, list] = defaultdict(list)
     for u, i in rows:
         by_model[tables[u.old[i][M_TABLE]]].append((u, i))

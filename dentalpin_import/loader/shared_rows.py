@@ -26,10 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.apps import apps
-
 from dentalpin_import.loader import inserts
-from dentalpin_import.loader.changes import WrittenValues, json_text, seal_batch
+from dentalpin_import.loader.changes import WrittenValues, json_text, models_by_table, seal_batch
 from dentalpin_import.loader.merge import UPDATED, link_to_saved
 from dentalpin_import.loader.reshape import (
     LINKED,
@@ -63,7 +61,7 @@ def split_off(ctx, mapper, live: list, known: dict) -> tuple[Shaped, list]:
         return shaped, live
     written = ctx.state.setdefault("written_values", WrittenValues())
     written.load(m[M_WRITTEN] for _, m in owners.values())
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     wanted: dict[type, list] = defaultdict(list)
     for key, (owner_key, m) in owners.items():
         base = written.of(m[M_WRITTEN], owner_key, m[M_TABLE])
@@ -188,7 +186,7 @@ def _own(ctx, handed: list[tuple[Unit, int, dict]]) -> None:
             "id", "job_id", "created_at"
         )
     }
-    tables = {m._meta.db_table: m for m in apps.get_models()}
+    tables = models_by_table()
     rows: dict[str, dict[int, object]] = defaultdict(dict)
     for _, _, link in handed:
         rows[link["target_table"]][int(link["target_id"])] = None

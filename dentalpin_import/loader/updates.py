@@ -122,8 +122,7 @@ class ChunkUpdates:
         the database refuses is handed on whole, to be imported row by row.
         """
         back = []
-        before = self.counts.snapshot()
-        warned, deferred = len(result.warnings), len(result.deferred)
+        mark = self.mark(result)
         try:
             with transaction.atomic():  # the mapper's queries, as for any chunk
                 self.ctx.chunk = {}
@@ -133,20 +132,18 @@ class ChunkUpdates:
                     outcome = self.map_one(record, result)
                     if outcome is None:
                         continue
+                    # Left out as before: no second warning; else process_records warns.
+                    del result.warnings[row_warned:]
                     ruled = known[record.canonical_uuid][5] == RULED_OUT
                     if not outcome.instances and outcome.ruled_out == ruled:
-                        del result.warnings[row_warned:]
                         self.counts.already_mapped += 1
                     else:
-                        del result.warnings[row_warned:]  # process_records warns again
                         back.append(record)
         except Exception as exc:
             if stops_the_job(exc):
                 raise
             log.info("left-out rows of %s refused (%s)", self.entity, type(exc))
-            self.counts.restore(before)
-            del result.warnings[warned:]
-            del result.deferred[deferred:]
+            self.take_back(mark, result)
             return records
         return back
 
@@ -170,8 +167,7 @@ class ChunkUpdates:
         records = self.new_records(rows, result, known={}, checked=True)
         if not records:
             return
-        before = self.counts.snapshot()
-        warned, deferred = len(result.warnings), len(result.deferred)
+        mark = self.mark(result)
         self.ctx.updating = True
         try:
             with transaction.atomic():
@@ -189,9 +185,7 @@ class ChunkUpdates:
             if stops_the_job(exc):
                 raise
             log.info("changed rows of %s refused (%s)", self.entity, type(exc))
-            self.counts.restore(before)
-            del result.warnings[warned:]
-            del result.deferred[deferred:]
+            self.take_back(mark, result)
             for record in records:
                 self.fail(result, record, ROW_FAILED, failure_message("save", exc))
             return

@@ -35,11 +35,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from pg_server import PostgresUnavailable, postgres_server
+from server_cpu import BackendCpu
 from workdir import where, work_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,11 @@ TARGETS = (
 
 def run(args: list[str], env: dict) -> tuple[float, int, str]:
     """Run a command; return (seconds, peak RSS in MB of that process, stdout)."""
+    return run_usage(args, env)[:3]
+
+
+def run_usage(args: list[str], env: dict) -> tuple[float, int, str, float]:
+    """`run`, and the CPU seconds (user + system) the command's process used."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -66,7 +72,7 @@ def run(args: list[str], env: dict) -> tuple[float, int, str]:
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{out[-3000:]}")
-    return elapsed, usage.ru_maxrss // 1024, out
+    return elapsed, usage.ru_maxrss // 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def manage(*args: str) -> list[str]:
@@ -220,9 +226,12 @@ def measure(
         limit = LimitWindow(lambda: db.limit_pass(raw, workdir))
         limit.measure(expected_s / 2)
         before_s = limit.seconds
-        _, rss, _ = run(
-            manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(report)), env
-        )
+        server = BackendCpu(env["DATABASE_URL"]) if db.server is not None else None
+        with server.sampling() if server else nullcontext():
+            _, rss, _, cpu = run_usage(
+                manage("import_dpmf", str(raw), "--clinic", "bench", "--report-json", str(report)),
+                env,
+            )
         data = json.loads(report.read_text())
         entities = sum(c["in_file"] for c in data["entities"].values())
         expected_s = data["elapsed_s"]
@@ -231,6 +240,8 @@ def measure(
         imports.append(
             dict(
                 import_s=expected_s,
+                cpu_s=cpu,
+                **({"server_cpu_s": server.seconds} if server else {}),
                 rss=rss,
                 import_rate=rate,
                 passes=limit.rates,
@@ -283,6 +294,8 @@ def print_table(label: str, results: list[dict], note: str) -> None:
             f"{r['patients']} patients: re-runs {reruns} s; {len(r['passes'])} limit passes, "
             f"{min(r['passes']):.0f}-{max(r['passes']):.0f} entities/s"
         )
+    for r in results:
+        print(cpu_line(r))
     base = next((r for r in results if r["patients"] == 1000), None)
     for r in results:
         if base is not None and r is not base:
@@ -290,6 +303,26 @@ def print_table(label: str, results: list[dict], note: str) -> None:
                 f"peak RSS at {r['patients']} patients: {r['rss'] - base['rss']:+d} MB against "
                 f"the 1,000-patient run (target: within 50 MB)"
             )
+
+
+def cpu_line(r: dict) -> str:
+    """Where the median import's time went: its own process's CPU, and its server's."""
+    line = (
+        f"{r['patients']} patients: the importing process used {r['cpu_s']:.1f} CPU s "
+        f"(start-up included) for an import of {r['import_s']:.1f} s"
+    )
+    if "server_cpu_s" not in r:
+        return line + " (SQLite works inside it)"
+    server = r["server_cpu_s"]
+    if server is None:
+        return line + "; the server's CPU cannot be read from here (not on this machine)"
+    # One backend serves the import's connection: even with everything else hidden behind
+    # it, the import takes at least this long.
+    bound = r["entities"] / server / r["limit_rate"] if server else float("inf")
+    return (
+        f"{line}; its PostgreSQL backends {server:.1f} CPU s: with all of the process's own "
+        f"work hidden behind theirs, the ratio could reach at most {bound:.3f}"
+    )
 
 
 def open_database(name: str, env: dict, stack: ExitStack) -> Database:

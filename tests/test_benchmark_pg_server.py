@@ -66,6 +66,7 @@ def test_import_speed_exits_non_zero_when_it_cannot_start_postgres(monkeypatch):
     # import_speed imports its neighbours by their plain names, as a script does.
     monkeypatch.setitem(sys.modules, "pg_server", pg_server)
     monkeypatch.setitem(sys.modules, "workdir", load("workdir"))
+    monkeypatch.setitem(sys.modules, "server_cpu", load("server_cpu"))
     import_speed = load("import_speed", monkeypatch)
     monkeypatch.setattr(pg_server, "postgres_bin", lambda: None)
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -73,3 +74,32 @@ def test_import_speed_exits_non_zero_when_it_cannot_start_postgres(monkeypatch):
     with pytest.raises(SystemExit) as exited:
         import_speed.main()
     assert "cannot start a PostgreSQL server" in str(exited.value.code)
+
+
+@pytest.mark.slow
+def test_backend_cpu_counts_the_database_backends_own_work_and_no_other_databases():
+    require_initdb()
+    server_cpu = load("server_cpu")
+    with pg_server.postgres_server() as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE busy")
+            conn.execute("CREATE DATABASE idle")
+        busy, idle = (url.rsplit("/", 1)[0] + f"/{name}" for name in ("busy", "idle"))
+        watched, other = server_cpu.BackendCpu(busy), server_cpu.BackendCpu(idle)
+        assert watched.postmaster is not None
+        with watched.sampling(), other.sampling():
+            with psycopg.connect(busy) as conn, psycopg.connect(idle):
+                # About a second of one backend's CPU, then the connection closes: the
+                # sampled figure is what it had used by its last sample.
+                conn.execute("SELECT count(*) FROM generate_series(1, 15000000)").fetchone()
+        assert watched.seconds >= 0.3
+        assert other.seconds < 0.1
+
+
+def test_backend_cpu_of_a_server_it_cannot_see_is_unknown():
+    server_cpu = load("server_cpu")
+    # Nothing listens on port 1: the data directory cannot be asked for.
+    watched = server_cpu.BackendCpu("postgres://postgres@127.0.0.1:1/nowhere")
+    with watched.sampling():
+        pass
+    assert watched.postmaster is None and watched.seconds is None

@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import cache, partial
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -197,10 +198,15 @@ def _all_fast(fast: dict[type, Callable], values: list, empty: Callable) -> list
     if nulls:
         none = empty()  # what Django stores for None in this column, asked once
         out = [none if value is None else convert(value) for value in values]
+    elif convert is _finite_decimal:  # decimals go as they are: checked in C, not one by one
+        return list(values) if all(map(Decimal.is_finite, values)) else None
     else:
         out = list(map(convert, values))
     # A converter that can decline (a non-finite decimal, a zone without an offset).
-    return None if convert in DECLINING and _NOTHING in out else out
+    # Looked for by identity: `in` compares with `==`, and a decimal compared with
+    # another kind of object asks the numbers ABCs, once per value.
+    declined = convert in DECLINING and any(map(is_, out, repeat(_NOTHING)))
+    return None if declined else out
 
 
 def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, values) -> list:
@@ -211,8 +217,9 @@ def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, value
     """
     cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
     values = list(values)
-    for i, value in enumerate(values):
-        if value is None and cache_name in objs[i]._state.fields_cache:
+    # Only the empty ones are looked at, found in C: most of a column holds ids.
+    for i in compress(range(len(values)), map(is_, values, repeat(None))):
+        if cache_name in objs[i]._state.fields_cache:
             related = getattr(objs[i], field.name)
             if related is not None:
                 values[i] = related.pk

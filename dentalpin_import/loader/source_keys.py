@@ -126,8 +126,7 @@ def resolve_references(ctx: MappingContext, pairs, left_out: str | None = None) 
     for entity_type, uuids in keys.missing(pairs).items():
         select = "canonical_uuid, target_id, target_table"
         rows = _by_source_key(EntityMapping, select, [], ctx, (entity_type,), list(uuids))
-        for uuid, target, target_table in rows:
-            keys.add(entity_type, uuid, int(target), target_table)
+        keys.add_many(entity_type, [(uuid, int(target), table) for uuid, target, table in rows])
         unresolved = uuids.difference(row[0] for row in rows)
         if left_out is None or not unresolved:
             continue

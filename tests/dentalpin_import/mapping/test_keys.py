@@ -79,3 +79,44 @@ def test_a_key_resolves_as_a_table_only_when_its_row_is_in_that_table():
     ]
     assert ctx.resolve_as("applied_treatment", "", AppliedTreatment) is None
     assert ctx.resolve_as("applied_treatment", None, AppliedTreatment) is None
+
+
+def test_keys_added_together_stand_as_if_added_one_by_one():
+    """`add_many` (a chunk's rows at once) leaves the store as `add` of each would."""
+
+    def store(adding_together: bool) -> ResolvedKeys:
+        keys = ResolvedKeys()
+        keys.leave_out("applied_treatment", "t2")  # an earlier file's rule left it out
+        keys.add("catalog_item", "c1", 5, "clinics_chair")
+        rows = [
+            ("t1", 10, "clinics_appliedtreatment"),
+            ("t2", 11, "clinics_clinicalnote"),
+            ("t3", 12, "clinics_appliedtreatment"),
+            ("t2", 13, "clinics_appliedtreatment"),  # the same key again, back to the usual
+            ("t4", 14, "clinics_clinicalnote"),
+        ]
+        if adding_together:
+            keys.add_many("applied_treatment", rows)
+            keys.add_many("catalog_item", [("c1", 6, "clinics_treatmentcatalogitem")])
+        else:
+            for key, target, table in rows:
+                keys.add("applied_treatment", key, target, table)
+            keys.add("catalog_item", "c1", 6, "clinics_treatmentcatalogitem")
+        return keys
+
+    together, alone = store(True), store(False)
+    for keys in (together, alone):
+        assert not keys.left_out("applied_treatment", "t2")
+        assert keys.get("applied_treatment", "t2") == 13
+        assert keys.table("applied_treatment", "t2") == "clinics_appliedtreatment"
+        # Its type's usual table is the first one (a chair); the key moved off it.
+        assert keys.table("catalog_item", "c1") == "clinics_treatmentcatalogitem"
+        assert keys.get_in("catalog_item", "c1", "clinics_chair") is None
+    assert together.get_in("applied_treatment", "t4", "clinics_clinicalnote") == 14
+    for key in ("t1", "t2", "t3", "t4", "t9"):
+        held = [
+            (k.get("applied_treatment", key), k.table("applied_treatment", key))
+            for k in (together, alone)
+        ]
+        assert held[0] == held[1]
+    assert len(together) == len(alone) == 5

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import cache, partial
-from itertools import compress, repeat
+from itertools import repeat
 from operator import is_, itemgetter
 from typing import NamedTuple
 
@@ -217,9 +217,8 @@ def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, value
     """
     cache_name = field.cache_name  # what `field.is_cached(obj)` looks for
     values = list(values)
-    # Only the empty ones are looked at, found in C: most of a column holds ids.
-    for i in compress(range(len(values)), map(is_, values, repeat(None))):
-        if cache_name in objs[i]._state.fields_cache:
+    for i, value in enumerate(values):
+        if value is None and cache_name in objs[i]._state.fields_cache:
             related = getattr(objs[i], field.name)
             if related is not None:
                 values[i] = related.pk

@@ -37,12 +37,12 @@ class SourceCatalogItem(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            kind=p.text("kind").lower(),
-            name=p.text("name"),
-            code=p.text("code"),
-            deactivated=bool(p.boolean("deactivated")),
-        )
+        return {
+            "kind": p.text("kind").lower(),
+            "name": p.text("name"),
+            "code": p.text("code"),
+            "deactivated": bool(p.boolean("deactivated")),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,8 +62,8 @@ class SourceTreatmentCatalogItem(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            display_name=p.first_text(
+        return {
+            "display_name": p.first_text(
                 "short_name",
                 "description",
                 "patient_facing_description",
@@ -71,13 +71,13 @@ class SourceTreatmentCatalogItem(SourceRecord):
                 "name",
                 "code",
             ),
-            description=p.text("description"),
-            code=p.text("code"),
-            reference_price=p.decimal("reference_price"),
-            vat_percent=p.decimal("vat_percent"),
-            duration_minutes=p.integer("duration_minutes"),
-            deactivated=bool(p.boolean("deactivated")),
-        )
+            "description": p.text("description"),
+            "code": p.text("code"),
+            "reference_price": p.decimal("reference_price"),
+            "vat_percent": p.decimal("vat_percent"),
+            "duration_minutes": p.integer("duration_minutes"),
+            "deactivated": bool(p.boolean("deactivated")),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,12 +90,12 @@ class SourceTreatmentCatalogVariant(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            treatment_uuid=p.ref("treatment_uuid"),
-            tariff_code=p.text("tariff_code"),
-            code=p.text("code"),
-            unit_price=p.decimal("unit_price"),
-        )
+        return {
+            "treatment_uuid": p.ref("treatment_uuid"),
+            "tariff_code": p.text("tariff_code"),
+            "code": p.text("code"),
+            "unit_price": p.decimal("unit_price"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,12 +108,12 @@ class SourceTreatmentPhaseTemplate(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            treatment_uuid=p.ref("treatment_uuid"),
-            phase_number=p.integer("phase_number"),
-            description=p.text("description"),
-            percent_to_bill=p.decimal("percent_to_bill"),
-        )
+        return {
+            "treatment_uuid": p.ref("treatment_uuid"),
+            "phase_number": p.integer("phase_number"),
+            "description": p.text("description"),
+            "percent_to_bill": p.decimal("percent_to_bill"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,13 +127,13 @@ class SourceWorkCalendar(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            professional_uuid=p.ref("professional_uuid"),
-            center_uuid=p.ref("center_uuid"),
-            name=p.text("name"),
-            valid_from=p.date("valid_from"),
-            valid_to=p.date("valid_to"),
-        )
+        return {
+            "professional_uuid": p.ref("professional_uuid"),
+            "center_uuid": p.ref("center_uuid"),
+            "name": p.text("name"),
+            "valid_from": p.date("valid_from"),
+            "valid_to": p.date("valid_to"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,11 +145,11 @@ class SourceWorkCalendarDay(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            calendar_uuid=p.ref("calendar_uuid"),
-            weekday=p.integer("weekday"),
-            is_working_day=p.boolean("is_working_day"),
-        )
+        return {
+            "calendar_uuid": p.ref("calendar_uuid"),
+            "weekday": p.integer("weekday"),
+            "is_working_day": p.boolean("is_working_day"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,12 +163,12 @@ class SourceWorkCalendarShift(SourceRecord):
     @classmethod
     def read(cls, p):
         # Kept as text: the mapper turns an unreadable time into a named warning.
-        return dict(
-            calendar_day_uuid=p.ref("calendar_day_uuid"),
-            start_time=p.text("start_time"),
-            end_time=p.text("end_time"),
-            chair_uuid=p.ref("chair_uuid"),
-        )
+        return {
+            "calendar_day_uuid": p.ref("calendar_day_uuid"),
+            "start_time": p.text("start_time"),
+            "end_time": p.text("end_time"),
+            "chair_uuid": p.ref("chair_uuid"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,14 +183,14 @@ class SourceAppointmentRecurrence(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            rule=p.text("rule"),
-            starts_on=p.date("starts_on"),
-            ends_on=p.date("ends_on"),
-            duration_minutes=p.integer("duration_minutes"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "rule": p.text("rule"),
+            "starts_on": p.date("starts_on"),
+            "ends_on": p.date("ends_on"),
+            "duration_minutes": p.integer("duration_minutes"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,18 +209,18 @@ class SourceBudget(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            elaborated_by_user_uuid=p.ref("elaborated_by_user_uuid"),
-            number=p.integer("number"),
-            title=p.text("title"),
-            quote_date=p.date("quote_date"),
-            accepted_date=p.date("accepted_date"),
-            rejected_date=p.date("rejected_date"),
-            rejection_observations=p.text("rejection_observations"),
-            notes=p.text("notes"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "elaborated_by_user_uuid": p.ref("elaborated_by_user_uuid"),
+            "number": p.integer("number"),
+            "title": p.text("title"),
+            "quote_date": p.date("quote_date"),
+            "accepted_date": p.date("accepted_date"),
+            "rejected_date": p.date("rejected_date"),
+            "rejection_observations": p.text("rejection_observations"),
+            "notes": p.text("notes"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,19 +240,19 @@ class SourceBudgetLine(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            budget_uuid=p.ref("budget_uuid"),
-            treatment_uuid=p.ref("treatment_uuid"),
-            treatment_variant_uuid=p.ref("treatment_variant_uuid"),
-            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
-            unit_amount=p.decimal("unit_amount"),
-            units=p.decimal("units"),
-            discount_amount=p.decimal("discount_amount"),
-            discount_percent=p.decimal("discount_percent"),
-            teeth=p.teeth("teeth"),
-            notes=p.text("notes"),
-            order_within_budget=p.integer("order_within_budget"),
-        )
+        return {
+            "budget_uuid": p.ref("budget_uuid"),
+            "treatment_uuid": p.ref("treatment_uuid"),
+            "treatment_variant_uuid": p.ref("treatment_variant_uuid"),
+            "applied_treatment_uuid": p.ref("applied_treatment_uuid"),
+            "unit_amount": p.decimal("unit_amount"),
+            "units": p.decimal("units"),
+            "discount_amount": p.decimal("discount_amount"),
+            "discount_percent": p.decimal("discount_percent"),
+            "teeth": p.teeth("teeth"),
+            "notes": p.text("notes"),
+            "order_within_budget": p.integer("order_within_budget"),
+        }
 
 
 # Gesdén's status codes of an applied treatment (rule 4).
@@ -303,21 +303,21 @@ class SourceAppliedTreatment(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            client_uuid=p.ref("client_uuid"),
-            user_uuid=p.ref("user_uuid"),
-            treatment_variant_uuid=p.ref("treatment_variant_uuid"),
-            budget_line_uuid=p.ref("budget_line_uuid"),
-            status_code=p.integer("status_code"),
-            start_date=p.date("start_date"),
-            end_date=p.date("end_date"),
-            amount=p.decimal("amount"),
-            units=p.integer("units"),
-            notes=p.text("notes"),
-            teeth=p.teeth("teeth"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "client_uuid": p.ref("client_uuid"),
+            "user_uuid": p.ref("user_uuid"),
+            "treatment_variant_uuid": p.ref("treatment_variant_uuid"),
+            "budget_line_uuid": p.ref("budget_line_uuid"),
+            "status_code": p.integer("status_code"),
+            "start_date": p.date("start_date"),
+            "end_date": p.date("end_date"),
+            "amount": p.decimal("amount"),
+            "units": p.integer("units"),
+            "notes": p.text("notes"),
+            "teeth": p.teeth("teeth"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -333,15 +333,15 @@ class SourceAppliedTreatmentPhase(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            phase_number=p.integer("phase_number"),
-            status_code=p.integer("status_code"),
-            executed_on=p.date("executed_on"),
-            percent_to_bill=p.decimal("percent_to_bill"),
-            notes=p.text("notes"),
-        )
+        return {
+            "applied_treatment_uuid": p.ref("applied_treatment_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "phase_number": p.integer("phase_number"),
+            "status_code": p.integer("status_code"),
+            "executed_on": p.date("executed_on"),
+            "percent_to_bill": p.decimal("percent_to_bill"),
+            "notes": p.text("notes"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -366,16 +366,16 @@ class SourceRecall(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            scheduled_date=p.date("scheduled_date"),
-            contact_date=p.datetime("contact_date"),
-            attended=p.boolean("attended"),
-            status_code=p.integer("status_code"),
-            scheduled=p.boolean("scheduled"),
-            comments=p.text("comments"),
-            observations=p.text("observations"),
-            reason_uuid=p.ref("reason_uuid"),
-            result_uuid=p.ref("result_uuid"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "scheduled_date": p.date("scheduled_date"),
+            "contact_date": p.datetime("contact_date"),
+            "attended": p.boolean("attended"),
+            "status_code": p.integer("status_code"),
+            "scheduled": p.boolean("scheduled"),
+            "comments": p.text("comments"),
+            "observations": p.text("observations"),
+            "reason_uuid": p.ref("reason_uuid"),
+            "result_uuid": p.ref("result_uuid"),
+        }

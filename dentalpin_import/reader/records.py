@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -35,9 +35,13 @@ def row_digest(row) -> str:
     The text is hashed as it is, undecoded: an unchanged re-run compares digests
     and decodes nothing. 128 bits of BLAKE2b: a collision would hide one change.
     """
+    payload, raw = getattr(row, "_payload_text", None), getattr(row, "_raw_text", None)
+    if type(payload) is str and type(raw) is str:  # as a file holds them: hashed in one go
+        data = f"{payload}\x00{raw}\x00".encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
     digest = hashlib.blake2b(digest_size=16)
     # A row built by hand (tests, other sources) may carry decoded values only.
-    for text in (getattr(row, "_payload_text", None), getattr(row, "_raw_text", None)):
+    for text in (payload, raw):
         if text is not None:
             digest.update(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
         digest.update(b"\x00")
@@ -61,6 +65,11 @@ class SourceRecord:
     @classmethod
     def from_row(cls, row) -> SourceRecord:
         """Build the record from a reader `SourceRow` with a decoded payload."""
+        return new_record(cls, cls.row_values(row))
+
+    @classmethod
+    def row_values(cls, row) -> dict[str, Any]:
+        """Every field of the record `from_row` builds, by name."""
         payload = Payload(row.payload)
         values = cls.read(payload)
         values["canonical_uuid"] = row.canonical_uuid
@@ -72,7 +81,7 @@ class SourceRecord:
             problems += [(where, code, "") for where, code in row.text_fixes]
         values["problems"] = tuple(problems)
         values["digest"] = row_digest(row)
-        return new_record(cls, values)
+        return values
 
     @classmethod
     def read(cls, p: Payload) -> dict[str, Any]:
@@ -157,15 +166,15 @@ class SourceCenter(SourceRecord):
             for v in (p.text("address_street"), p.text("address_postal_code"), p.text("city"))
             if v
         )
-        return dict(
-            name=p.text("name"),
-            legal_name=p.text("legal_name"),
-            tax_id=p.text("tax_id"),
-            address=address,
-            phone=p.text("phone"),
-            email=p.text("email"),
-            details={k: v for k, v in p.data.items() if k not in ENVELOPE_KEYS},
-        )
+        return {
+            "name": p.text("name"),
+            "legal_name": p.text("legal_name"),
+            "tax_id": p.text("tax_id"),
+            "address": address,
+            "phone": p.text("phone"),
+            "email": p.text("email"),
+            "details": {k: v for k, v in p.data.items() if k not in ENVELOPE_KEYS},
+        }
 
 
 ENVELOPE_KEYS = {
@@ -199,17 +208,17 @@ class SourceProfessional(SourceRecord):
     @classmethod
     def read(cls, p):
         last = p.datetime("last_activity_at")
-        return dict(
-            email=p.text("email").lower(),
-            given_name=p.text("given_name"),
-            family_name=p.text("family_name"),
-            role=p.text("role").lower(),
-            deactivated=bool(p.boolean("deactivated")),
-            last_activity_on=last.date() if last else None,
-            code=p.text("code"),
-            national_id=p.text("national_id"),
-            phone=p.text("phone"),
-        )
+        return {
+            "email": p.text("email").lower(),
+            "given_name": p.text("given_name"),
+            "family_name": p.text("family_name"),
+            "role": p.text("role").lower(),
+            "deactivated": bool(p.boolean("deactivated")),
+            "last_activity_on": last.date() if last else None,
+            "code": p.text("code"),
+            "national_id": p.text("national_id"),
+            "phone": p.text("phone"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,12 +231,12 @@ class SourceUser(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            email=p.text("email").lower(),
-            given_name=p.text("given_name"),
-            family_name=p.text("family_name"),
-            deactivated=bool(p.boolean("deactivated")),
-        )
+        return {
+            "email": p.text("email").lower(),
+            "given_name": p.text("given_name"),
+            "family_name": p.text("family_name"),
+            "deactivated": bool(p.boolean("deactivated")),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,18 +255,18 @@ class SourceClient(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            kind=p.text("kind") or "person",
-            given_name=p.text("given_name"),
-            family_name=p.text("family_name"),
-            legal_name=p.text("legal_name"),
-            national_id=p.text("national_id"),
-            email=p.text("email").lower(),
-            phone=p.first_text("mobile_phone", "phone", "phone_secondary"),
-            address_street=p.text("address_street"),
-            address_postal_code=p.text("address_postal_code"),
-            city=p.text("city"),
-        )
+        return {
+            "kind": p.text("kind") or "person",
+            "given_name": p.text("given_name"),
+            "family_name": p.text("family_name"),
+            "legal_name": p.text("legal_name"),
+            "national_id": p.text("national_id"),
+            "email": p.text("email").lower(),
+            "phone": p.first_text("mobile_phone", "phone", "phone_secondary"),
+            "address_street": p.text("address_street"),
+            "address_postal_code": p.text("address_postal_code"),
+            "city": p.text("city"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,26 +310,26 @@ class SourcePatient(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            given_name=p.text("given_name"),
-            family_name=p.text("family_name"),
-            national_id=p.text("national_id").upper(),
-            date_of_birth=p.date("date_of_birth"),
-            sex=p.text("sex").lower(),
-            patient_number=p.text("patient_number"),
-            registered_on=p.date("registered_at"),
-            deceased=bool(p.boolean("deceased")),
-            deactivated_on=p.date("deactivated_at"),
-            gdpr_consent=p.boolean("gdpr_consent"),
-            sms_consent=p.boolean("sms_consent"),
-            phone=p.first_text("mobile_phone", "phone", "phone_secondary"),
-            email=p.text("email").lower(),
-            address_street=p.text("address_street"),
-            address_postal_code=p.text("address_postal_code"),
-            city=p.text("city"),
-            notes=p.text("notes"),
-            tenant_label=p.text("tenant_label"),
-        )
+        return {
+            "given_name": p.text("given_name"),
+            "family_name": p.text("family_name"),
+            "national_id": p.text("national_id").upper(),
+            "date_of_birth": p.date("date_of_birth"),
+            "sex": p.text("sex").lower(),
+            "patient_number": p.text("patient_number"),
+            "registered_on": p.date("registered_at"),
+            "deceased": bool(p.boolean("deceased")),
+            "deactivated_on": p.date("deactivated_at"),
+            "gdpr_consent": p.boolean("gdpr_consent"),
+            "sms_consent": p.boolean("sms_consent"),
+            "phone": p.first_text("mobile_phone", "phone", "phone_secondary"),
+            "email": p.text("email").lower(),
+            "address_street": p.text("address_street"),
+            "address_postal_code": p.text("address_postal_code"),
+            "city": p.text("city"),
+            "notes": p.text("notes"),
+            "tenant_label": p.text("tenant_label"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -335,14 +344,14 @@ class SourcePatientClientLink(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            client_uuid=p.ref("client_uuid"),
-            relationship=p.text("relationship"),
-            valid_from=p.date("valid_from"),
-            valid_to=p.date("valid_to"),
-            is_default=bool(p.boolean("is_default")),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "client_uuid": p.ref("client_uuid"),
+            "relationship": p.text("relationship"),
+            "valid_from": p.date("valid_from"),
+            "valid_to": p.date("valid_to"),
+            "is_default": bool(p.boolean("is_default")),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,17 +369,17 @@ class SourceAppointment(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            chair_uuid=p.ref("chair_uuid"),
-            recurrence_uuid=p.ref("recurrence_uuid"),
-            scheduled_date=p.text("scheduled_date"),
-            scheduled_time=p.text("scheduled_time"),
-            duration_minutes=p.integer("duration_minutes"),
-            coarse_status=p.text("coarse_status").lower(),
-            notes=p.text("notes"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "chair_uuid": p.ref("chair_uuid"),
+            "recurrence_uuid": p.ref("recurrence_uuid"),
+            "scheduled_date": p.text("scheduled_date"),
+            "scheduled_time": p.text("scheduled_time"),
+            "duration_minutes": p.integer("duration_minutes"),
+            "coarse_status": p.text("coarse_status").lower(),
+            "notes": p.text("notes"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -390,18 +399,18 @@ class SourcePayment(SourceRecord):
     @classmethod
     def read(cls, p):
         paid = p.date("paid_on") or p.date("paid_at") or p.date("payment_date")
-        return dict(
-            client_uuid=p.ref("client_uuid"),
-            patient_uuid=p.ref("patient_uuid"),
-            amount=p.decimal("amount"),
-            amount_text=p.text("amount"),
-            paid_on=paid,
-            payment_kind=p.integer("payment_kind"),
-            user_uuid=p.ref("user_uuid"),
-            related_payment_uuid=p.ref("related_payment_uuid"),
-            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
-            notes=p.text("notes"),
-        )
+        return {
+            "client_uuid": p.ref("client_uuid"),
+            "patient_uuid": p.ref("patient_uuid"),
+            "amount": p.decimal("amount"),
+            "amount_text": p.text("amount"),
+            "paid_on": paid,
+            "payment_kind": p.integer("payment_kind"),
+            "user_uuid": p.ref("user_uuid"),
+            "related_payment_uuid": p.ref("related_payment_uuid"),
+            "applied_treatment_uuid": p.ref("applied_treatment_uuid"),
+            "notes": p.text("notes"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,29 +432,30 @@ class SourceFiscalDocument(SourceRecord):
     legal: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row):
+    def row_values(cls, row):
+        values = super().row_values(row)
         # Legal fields come from the untouched payload and raw data: verbatim (§11).
-        legal = legal_fields(row.payload or {}, row.raw_source_data or {})
-        return replace(super().from_row(row), legal=legal)
+        values["legal"] = legal_fields(row.payload or {}, values["raw"])
+        return values
 
     @classmethod
     def read(cls, p):
-        return dict(
-            client_uuid=p.ref("client_uuid"),
-            patient_uuid=p.ref("patient_uuid"),
-            guardian_client_uuid=p.ref("guardian_client_uuid"),
-            user_uuid=p.ref("user_uuid"),
-            series=p.text("series"),
-            number=p.text("number"),
-            year=p.text("year"),
-            document_kind=p.text("document_kind") or "F",
-            issued_on=p.date("document_date") or p.date("issued_at"),
-            subtotal=p.decimal("subtotal"),
-            tax_total=p.decimal("tax_total"),
-            total=p.decimal("total"),
-            status=p.text("status").lower(),
-            legal={},
-        )
+        return {
+            "client_uuid": p.ref("client_uuid"),
+            "patient_uuid": p.ref("patient_uuid"),
+            "guardian_client_uuid": p.ref("guardian_client_uuid"),
+            "user_uuid": p.ref("user_uuid"),
+            "series": p.text("series"),
+            "number": p.text("number"),
+            "year": p.text("year"),
+            "document_kind": p.text("document_kind") or "F",
+            "issued_on": p.date("document_date") or p.date("issued_at"),
+            "subtotal": p.decimal("subtotal"),
+            "tax_total": p.decimal("tax_total"),
+            "total": p.decimal("total"),
+            "status": p.text("status").lower(),
+            "legal": {},  # `row_values` fills it from the payload and raw data
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -464,18 +474,18 @@ class SourceFiscalDocumentLine(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            document_uuid=p.ref("document_uuid"),
-            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
-            line_number=p.integer("line_number"),
-            concept=p.text("concept"),
-            units=p.integer("units"),
-            amount=p.decimal("amount"),
-            base_amount=p.decimal("base_amount"),
-            vat_percent=p.decimal("vat_percent"),
-            vat_amount=p.decimal("vat_amount"),
-            discount_amount=p.decimal("discount_amount"),
-        )
+        return {
+            "document_uuid": p.ref("document_uuid"),
+            "applied_treatment_uuid": p.ref("applied_treatment_uuid"),
+            "line_number": p.integer("line_number"),
+            "concept": p.text("concept"),
+            "units": p.integer("units"),
+            "amount": p.decimal("amount"),
+            "base_amount": p.decimal("base_amount"),
+            "vat_percent": p.decimal("vat_percent"),
+            "vat_amount": p.decimal("vat_amount"),
+            "discount_amount": p.decimal("discount_amount"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -489,10 +499,10 @@ class SourcePatientDocument(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            kind=p.text("kind"),
-            title=p.text("title"),
-            captured_on=p.date("captured_on"),
-            description=p.text("description"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "kind": p.text("kind"),
+            "title": p.text("title"),
+            "captured_on": p.date("captured_on"),
+            "description": p.text("description"),
+        }

@@ -31,12 +31,12 @@ class SourcePatientAlert(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            text=p.text("text"),
-            flagged=bool(p.boolean("flagged")),
-            created_on=p.date("created_on"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "text": p.text("text"),
+            "flagged": bool(p.boolean("flagged")),
+            "created_on": p.date("created_on"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,18 +55,18 @@ class SourcePharmacologicalHistory(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            drug_description=p.text("drug_description"),
-            dose=p.text("dose"),
-            dosage=p.text("dosage"),
-            frequency=p.text("frequency"),
-            administration_route=p.text("administration_route"),
-            observations=p.text("observations"),
-            record_kind=p.integer("record_kind"),
-            start_date=p.date("start_date"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "drug_description": p.text("drug_description"),
+            "dose": p.text("dose"),
+            "dosage": p.text("dosage"),
+            "frequency": p.text("frequency"),
+            "administration_route": p.text("administration_route"),
+            "observations": p.text("observations"),
+            "record_kind": p.integer("record_kind"),
+            "start_date": p.date("start_date"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,13 +81,13 @@ class SourcePrescription(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        values = dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            prescribed_on=p.date("prescribed_on"),
-            diagnosis=p.text("diagnosis"),
-            notes=p.text("notes"),
-        )
+        values = {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "prescribed_on": p.date("prescribed_on"),
+            "diagnosis": p.text("diagnosis"),
+            "notes": p.text("notes"),
+        }
         return {**values, "extra": leftovers(p, values)}
 
 
@@ -105,15 +105,15 @@ class SourcePrescriptionItem(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        values = dict(
-            prescription_uuid=p.ref("prescription_uuid"),
-            drug_description=p.text("drug_description"),
-            frequency=p.text("frequency"),
-            duration_days=p.integer("duration_days"),
-            units=p.text("units"),
-            administration_route=p.text("administration_route"),
-            notes=p.text("notes"),
-        )
+        values = {
+            "prescription_uuid": p.ref("prescription_uuid"),
+            "drug_description": p.text("drug_description"),
+            "frequency": p.text("frequency"),
+            "duration_days": p.integer("duration_days"),
+            "units": p.text("units"),
+            "administration_route": p.text("administration_route"),
+            "notes": p.text("notes"),
+        }
         return {**values, "extra": leftovers(p, values)}
 
 
@@ -131,15 +131,15 @@ class SourceConsent(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        values = dict(
-            patient_uuid=p.ref("patient_uuid"),
-            professional_uuid=p.ref("professional_uuid"),
-            template_code=p.text("template_code"),
-            title=p.text("title"),
-            signed_on=p.date("signed_on"),
-            revoked_on=p.date("revoked_on"),
-            notes=p.text("notes"),
-        )
+        values = {
+            "patient_uuid": p.ref("patient_uuid"),
+            "professional_uuid": p.ref("professional_uuid"),
+            "template_code": p.text("template_code"),
+            "title": p.text("title"),
+            "signed_on": p.date("signed_on"),
+            "revoked_on": p.date("revoked_on"),
+            "notes": p.text("notes"),
+        }
         return {**values, "extra": leftovers(p, values)}
 
 
@@ -158,14 +158,14 @@ class SourceCommunication(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        values = dict(
-            patient_uuid=p.ref("patient_uuid"),
-            client_uuid=p.ref("client_uuid"),
-            channel=p.text("channel").lower(),
-            direction=p.text("direction").lower(),
-            sent_at=p.datetime("sent_at"),
-            subject=p.text("subject"),
-            body=p.text("body"),
-            status=p.text("status").lower(),
-        )
+        values = {
+            "patient_uuid": p.ref("patient_uuid"),
+            "client_uuid": p.ref("client_uuid"),
+            "channel": p.text("channel").lower(),
+            "direction": p.text("direction").lower(),
+            "sent_at": p.datetime("sent_at"),
+            "subject": p.text("subject"),
+            "body": p.text("body"),
+            "status": p.text("status").lower(),
+        }
         return {**values, "extra": leftovers(p, values)}

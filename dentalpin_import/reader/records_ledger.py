@@ -30,19 +30,19 @@ class SourceDebt(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            patient_uuid=p.ref("patient_uuid"),
-            client_uuid=p.ref("client_uuid"),
-            applied_treatment_uuid=p.ref("applied_treatment_uuid"),
-            owed_amount=p.decimal("owed_amount"),
-            owed_amount_text=p.text("owed_amount"),
-            due_date=p.date("due_date"),
-            cancelled_by_uuid=p.ref("cancelled_by_uuid"),
-            uncollectible=bool(p.boolean("uncollectible")),
-            uncollectible_description=p.text("uncollectible_description"),
-            treatment_number=p.text("treatment_number"),
-            phase_number=p.text("phase_number"),
-        )
+        return {
+            "patient_uuid": p.ref("patient_uuid"),
+            "client_uuid": p.ref("client_uuid"),
+            "applied_treatment_uuid": p.ref("applied_treatment_uuid"),
+            "owed_amount": p.decimal("owed_amount"),
+            "owed_amount_text": p.text("owed_amount"),
+            "due_date": p.date("due_date"),
+            "cancelled_by_uuid": p.ref("cancelled_by_uuid"),
+            "uncollectible": bool(p.boolean("uncollectible")),
+            "uncollectible_description": p.text("uncollectible_description"),
+            "treatment_number": p.text("treatment_number"),
+            "phase_number": p.text("phase_number"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,9 +55,9 @@ class SourceDebtPaymentApplication(SourceRecord):
 
     @classmethod
     def read(cls, p):
-        return dict(
-            debt_uuid=p.ref("debt_uuid"),
-            payment_uuid=p.ref("payment_uuid"),
-            amount=p.decimal("amount"),
-            applied_on=p.date("applied_on"),
-        )
+        return {
+            "debt_uuid": p.ref("debt_uuid"),
+            "payment_uuid": p.ref("payment_uuid"),
+            "amount": p.decimal("amount"),
+            "applied_on": p.date("applied_on"),
+        }

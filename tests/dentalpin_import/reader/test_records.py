@@ -7,6 +7,7 @@ import pytest
 from dentalpin_import.mapping.registry import ENTITY_ORDER, mapper_for
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.records import SourcePatient, new_record, row_digest
+from dentalpin_import.reader.rows import SourceRow
 from dentalpin_import.reader.values import Payload
 from dentalpin_import.sample.generator import generate_sample
 
@@ -74,3 +75,28 @@ def test_records_stay_frozen_and_get_fresh_defaults():
     assert one.raw == {} and one.raw is not two.raw and one.problems == ()
     with pytest.raises(dataclasses.FrozenInstanceError):
         one.given_name = "changed"
+
+
+@pytest.mark.parametrize(
+    "payload, raw, digest",
+    [
+        # As a file holds them: text, accents included.
+        (
+            '{"family_name": "Gonçalves López", "note": "\\ud800"}',
+            '{"IdPac": "5-1"}',
+            "c9a620042676c97328f9d855fdc42ae6",
+        ),
+        # A lone surrogate in the text itself (a row built by hand): hashed, never refused.
+        ("Ñ\ud800", "{}", "8eb5dd1aeb587dbfde86d27c5cbb15fe"),
+        # Bytes, and a missing text.
+        (None, b'{"a": 1}', "6e4c34337fe3e68bee6b4a42fe58f56f"),
+    ],
+)
+def test_a_row_s_digest_stays_the_one_earlier_imports_stored(payload, raw, digest):
+    # A later import tells unchanged rows by this digest: a new one would call every row changed.
+    row = SourceRow("patient", "u1", "7", "gesden", payload, raw, "")
+    assert row_digest(row) == digest
+    as_bytes = [
+        t.encode("utf-8", "surrogatepass") if isinstance(t, str) else t for t in (payload, raw)
+    ]
+    assert row_digest(SourceRow("patient", "u1", "7", "gesden", *as_bytes, "")) == digest

@@ -96,3 +96,11 @@ def test_a_payload_that_is_not_an_object_is_named_as_such():
     r = row("[1, 2]", None)
     assert r.decode_error == "payload is not a JSON object"
     assert r.raw_source_data is None
+
+
+def test_rows_with_empty_raw_data_each_get_their_own_object():
+    one, two = row("{}", "{}"), row("{}", "{}")
+    assert one.payload == {} and one.raw_source_data == {} and one.decode_error is None
+    one.raw_source_data["IdPac"] = "5-1"
+    assert two.raw_source_data == {}
+    assert decode_object("{}", "raw_source_data") == ({}, None)

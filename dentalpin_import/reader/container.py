@@ -213,11 +213,14 @@ class Container:
 
         Keyed reads never meet them. In SQLite's order NULL < numbers < text < BLOB,
         so these bounds are exactly the ids that are no non-empty text, found through
-        the index.
+        the index: asked for by rowid, as asked for in rowid order the planner would
+        read the whole table instead.
         """
+        table = self._checked(entity_type)
+        keyless = "canonical_uuid IS NULL OR canonical_uuid <= '' OR canonical_uuid >= x''"
         rows = self.query(
-            f'SELECT source_id FROM "{self._checked(entity_type)}" WHERE canonical_uuid IS NULL '
-            "OR canonical_uuid <= '' OR canonical_uuid >= x'' ORDER BY rowid",
+            f'SELECT source_id FROM "{table}" WHERE rowid IN '
+            f'(SELECT rowid FROM "{table}" WHERE {keyless}) ORDER BY rowid',
             table=entity_type,
         )
         return [source_id for (source_id,) in rows]

@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import random
 import sqlite3
 import stat
 
@@ -11,6 +12,7 @@ from dentalpin_import.reader import errors as E
 from dentalpin_import.reader.container import Layering, detect_layering, open_dpmf
 from dentalpin_import.reader.errors import ReadError
 from tests import dpmf_builder as b
+from tests.dentalpin_import.reader import damage as D
 
 TEXT = 'línea 1\nlínea "2" | 😀'
 
@@ -220,3 +222,22 @@ def test_a_raw_file_is_opened_in_place_read_only(tmp_path, tmp_root):
             container.conn.execute("DELETE FROM patient")
     assert path.read_bytes() == before
     assert os.listdir(tmp_root) == []
+
+
+def keyless(conn, rng):
+    """Three patients lose their canonical ids in the indexed table: bytes, empty, NULL."""
+    conn.executescript(
+        "UPDATE patient SET canonical_uuid = x'00' WHERE source_id = '2';"
+        "UPDATE patient SET canonical_uuid = '' WHERE source_id = '4';"
+        "UPDATE patient SET canonical_uuid = NULL WHERE source_id = '6';"
+    )
+
+
+def test_rows_without_a_usable_key_are_found_through_the_index_in_file_order(tmp_path, tmp_root):
+    plain = b.build(tmp_path, rows()).read_bytes()
+    path = tmp_path / "keyless.dpm"
+    path.write_bytes(D.edit_sql(random.Random(1), plain, keyless, rehash=True))
+    with open_file(path, tmp_root) as container:
+        # The index holds them NULL, text, bytes (6, 4, 2); the file, and the warnings, 2, 4, 6.
+        assert container.keyless_source_ids("patient") == ["2", "4", "6"]
+        assert container.keyless_source_ids("client") == []

@@ -151,20 +151,12 @@ def seal_batch(ctx, entity_type: str, rows: list[tuple[str, models.Model]]) -> s
     if not rows:
         return ""
     tables: dict[str, list[str]] = {}
-    readers: dict[type, tuple] = {}  # model -> (its table, its `_tracked_getter`)
     values = {}
     for key, obj in rows:
-        # `written_values`, unrolled: the chunk's rows are of a model or two.
-        reader = readers.get(type(obj))
-        if reader is None:
-            model = type(obj)
-            table = model._meta.db_table
-            tables.setdefault(table, list(tracked_fields(model)))
-            reader = readers[model] = (table, _tracked_getter(model))
-        try:  # a tuple: written as the same JSON array as a list
-            values[key] = (reader[0], reader[1](obj.__dict__))
-        except KeyError:
-            values[key] = (reader[0], written_values(obj))
+        table = obj._meta.db_table
+        if table not in tables:
+            tables[table] = list(tracked_fields(type(obj)))
+        values[key] = (table, written_values(obj))
     text = dumps({"f": tables, "r": values}).decode()
     # The engine's own insert: `objects.create` left a reference cycle per chunk, and the
     # run keeps the cyclic collector off (runner.old_objects_left_alone).

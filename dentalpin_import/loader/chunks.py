@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -200,8 +199,7 @@ class ChunkWriter(ChunkUpdates):
         out: the mapper then leaves its row out by the same rule (`require`).
         """
         mapper = self.mapper
-        # Flattened in C: a generator expression was resumed once per pair, 100,000 a run.
-        pairs = chain.from_iterable(map(mapper.references, records))
+        pairs = (p for r in records for p in mapper.references(r))
         resolve_references(self.ctx, pairs, left_out=RULED_OUT)
         mapper.prepare(records, self.ctx)
 
@@ -347,12 +345,11 @@ class ChunkWriter(ChunkUpdates):
         """
         saved = saved or Saved()
         groups: dict[type, list] = {}
-        inserted, latest = saved.inserted, saved.latest
         for outcome in outcomes:
             for obj in outcome.instances:
-                if obj.pk is None and id(obj) not in inserted:
-                    inserted[id(obj)] = obj
-                    latest.append(obj)
+                if obj.pk is None and id(obj) not in saved.inserted:
+                    saved.inserted[id(obj)] = obj
+                    saved.latest.append(obj)
                     groups.setdefault(type(obj), []).append(obj)
         for model in inserts.parents_first(groups):
             objs = groups[model]
@@ -364,78 +361,77 @@ class ChunkWriter(ChunkUpdates):
         # The job and the time are the same on every mapping row: prepared once.
         now = inserts.db_value(EntityMapping, "created_at", timezone.now())
         job = inserts.db_value(EntityMapping, "job", self.ctx.job.pk)
-        # What each created row was written with, and further rows one source row
-        # produced (family shares, legal records): mapped too, so undo finds every
-        # row the job created. One pass over the outcomes, one sealed batch.
-        written, extras = [], []
+        # Further rows one source row produced (family shares, legal records) are
+        # mapped too, so undo finds every row the job created.
+        extras = []
         for o in outcomes:
-            instances = o.instances
-            o.created = created = id(instances[0]) in inserted
-            if created:
-                written.append((o.record.canonical_uuid, instances[0]))
-            if len(instances) > 1:
-                for i, extra in enumerate(instances[1:], 1):
-                    if id(extra) in inserted and id(extra) not in saved.extras:
-                        saved.extras.add(id(extra))
-                        extras.append((o, f"{o.record.canonical_uuid}:{i}", extra))
+            o.created = id(o.instances[0]) in saved.inserted
+            for i, extra in enumerate(o.instances[1:], 1):
+                if id(extra) in saved.inserted and id(extra) not in saved.extras:
+                    saved.extras.add(id(extra))
+                    extras.append((o, f"{o.record.canonical_uuid}:{i}", extra))
+        # What each created row was written with: one sealed batch for the chunk.
+        written = [(o.record.canonical_uuid, o.instances[0]) for o in outcomes if o.created]
         batch = seal_batch(self.ctx, self.entity, written + [(k, x) for _, k, x in extras])
-        clinic, source, entity = self.ctx.clinic.pk, self.ctx.source_system, self.entity
-        # The mapping rows as MAPPING_COLUMNS tuples, built in place: one per row of the
-        # chunk, a call each cost more than the tuple.
-        rows = [
-            (
-                clinic,
-                source,
-                entity,
-                o.record.canonical_uuid,
-                target._meta.db_table,
-                str(target.pk),
-                o.created,
-                job,
-                now,
-                record_digest(o.record),
-                batch if o.created else "",
+        rows = []
+        for o in outcomes:
+            target = o.instances[0]
+            values = (record_digest(o.record), batch if o.created else "")
+            rows.append(
+                self.mapping_values(
+                    o, target._meta.db_table, str(target.pk), o.created, now, job, written=values
+                )
             )
-            for o in outcomes
-            for target in (o.instances[0],)
-        ]
-        extra_type = entity + EXTRA_SUFFIX
-        rows += [
-            (
-                clinic,
-                source,
-                extra_type,
-                key,
-                row._meta.db_table,
-                str(row.pk),
-                True,
-                job,
-                now,
-                "",
-                batch,
+        extra_type = self.entity + EXTRA_SUFFIX
+        for o, key, extra in extras:
+            table = extra._meta.db_table
+            rows.append(
+                self.mapping_values(
+                    o, table, str(extra.pk), True, now, job, extra_type, key, ("", batch)
+                )
             )
-            for _, key, row in extras
-        ]
-        # A marker keeps the row's digest: the preview tells a left-out row the later
-        # file changed (looked at again, maybe imported) from one it left as it was.
-        skip_type = entity + SKIP_SUFFIX
         rows += [
-            (
-                clinic,
-                source,
-                skip_type,
-                o.record.canonical_uuid,
+            self.mapping_values(
+                o,
                 SKIP_TABLE,
                 SKIP_TARGET_ID,
                 False,
-                job,
                 now,
-                record_digest(o.record),
-                RULED_OUT if o.ruled_out else "",
+                job,
+                self.entity + SKIP_SUFFIX,
+                # The row's digest: the preview tells a left-out row the later file
+                # changed (looked at again, maybe imported) from one it left as it was.
+                written=(record_digest(o.record), RULED_OUT if o.ruled_out else ""),
             )
             for o in markers
         ]
         inserts.insert_values(EntityMapping, MAPPING_COLUMNS, rows, prepared=True)
+
+    def mapping_values(
+        self,
+        outcome,
+        table,
+        target_id,
+        created,
+        now,
+        job,
+        entity_type=None,
+        key=None,
+        written=("", ""),
+    ) -> tuple:
+        ctx = self.ctx
+        return (
+            ctx.clinic.pk,
+            ctx.source_system,
+            entity_type or self.entity,
+            key or outcome.record.canonical_uuid,
+            table,
+            target_id,
+            created,
+            job,
+            now,
+            *written,
+        )
 
     def fit(self, objs: list[models.Model], outcomes: list[Outcome]) -> None:
         """Bring new rows to their columns (`fit.fit`); each change is a note on its row.
@@ -466,17 +462,12 @@ class ChunkWriter(ChunkUpdates):
     def count_saved(self, outcomes, markers, result: ChunkResult) -> None:
         """Count saved rows, keep their keys and add their notes to the chunk's warnings."""
         keys = self.ctx.keys
-        self.counts.created += len(outcomes)
-        self.counts.linked += sum(1 for outcome in outcomes if not outcome.created)
-        if self.keep_keys:
-            keys.add_many(
-                self.entity,
-                [
-                    (o.record.canonical_uuid, row.pk, row._meta.db_table)
-                    for o in outcomes
-                    for row in (o.instances[0],)
-                ],
-            )
+        for outcome in outcomes:
+            self.counts.created += 1
+            self.counts.linked += 0 if outcome.created else 1
+            if self.keep_keys:
+                row = outcome.instances[0]
+                keys.add(self.entity, outcome.record.canonical_uuid, row.pk, row._meta.db_table)
         result.warnings += self.note_warnings(outcomes)
         if self.keep_keys:
             for marker in markers:

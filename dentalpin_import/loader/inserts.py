@@ -17,8 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import cache, partial
-from itertools import repeat
-from operator import is_, itemgetter
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
@@ -198,15 +197,10 @@ def _all_fast(fast: dict[type, Callable], values: list, empty: Callable) -> list
     if nulls:
         none = empty()  # what Django stores for None in this column, asked once
         out = [none if value is None else convert(value) for value in values]
-    elif convert is _finite_decimal:  # decimals go as they are: checked in C, not one by one
-        return list(values) if all(map(Decimal.is_finite, values)) else None
     else:
         out = list(map(convert, values))
     # A converter that can decline (a non-finite decimal, a zone without an offset).
-    # Looked for by identity: `in` compares with `==`, and a decimal compared with
-    # another kind of object asks the numbers ABCs, once per value.
-    declined = convert in DECLINING and any(map(is_, out, repeat(_NOTHING)))
-    return None if declined else out
+    return None if convert in DECLINING and _NOTHING in out else out
 
 
 def _with_parents_saved(objs: Sequence[models.Model], field: models.Field, values) -> list:

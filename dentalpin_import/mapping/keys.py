@@ -56,11 +56,9 @@ class ResolvedKeys:
         if ids is None:
             return None
         target = ids.get(key)
-        if target is None:
+        if target is None or self._table_of(entity_type, key) != table:
             return None
-        # `_table_of`, inlined: mappers ask this tens of thousands of times a run.
-        held = self._other.get((entity_type, key)) if self._other else None
-        return target if (held or self._usual[entity_type]) == table else None
+        return target
 
     def _table_of(self, entity_type: str, key: str) -> str:
         """The table of a key this store holds: its own if unusual, else its type's."""

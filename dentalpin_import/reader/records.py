@@ -134,20 +134,6 @@ def new_record(cls: type[R], values: dict[str, Any]) -> R:
     return record
 
 
-def records_from_values(cls: type[R], names: tuple[str, ...], rows: list[tuple]) -> list[R]:
-    """`new_record` for each row of values, given in the order of `names`."""
-    shape = _shape(cls)
-    if shape is None or shape.names != frozenset(names):
-        return [new_record(cls, dict(zip(names, values, strict=True))) for values in rows]
-    # Every field given: new_record's usual case, without a dict and a check per row.
-    records = []
-    for values in rows:
-        record = object.__new__(cls)
-        record.__dict__.update(zip(names, values, strict=True))
-        records.append(record)
-    return records
-
-
 @dataclass(frozen=True, kw_only=True)
 class SourceCenter(SourceRecord):
     entity_type: ClassVar[str] = "center"

@@ -71,10 +71,8 @@ class Payload:
 
     def ref(self, key: str) -> str | None:
         """Return a canonical_uuid reference, or None."""
-        value = self.data.get(key)
-        if type(value) is str:  # `text`'s usual case, inlined: a file has ~3 references a row
-            return value.strip().lower() or None
-        return self.text(key).lower() or None
+        value = self.text(key)
+        return value.lower() or None
 
     def boolean(self, key: str) -> bool | None:
         """Return True/False, or None when missing or unknown (never guess False)."""
@@ -124,17 +122,12 @@ class Payload:
     def decimal(self, key: str) -> Decimal | None:
         """Return a Decimal from a string (or, defensively, a JSON number)."""
         value = self.data.get(key)
-        if type(value) is str:  # the spec's form, the usual case
-            if not value:
-                return None
-            text = value.strip()
-        elif value is None:
+        if value is None or value == "":
             return None
-        elif isinstance(value, bool):
+        if isinstance(value, bool):
             self._problem(key, "not a number", value)
             return None
-        else:
-            text = repr(value) if isinstance(value, float) else str(value).strip()
+        text = repr(value) if isinstance(value, float) else str(value).strip()
         try:
             number = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
         except InvalidOperation:
@@ -152,16 +145,13 @@ class Payload:
 
     def date(self, key: str) -> dt.date | None:
         """Return a date from `YYYY-MM-DD` (or the first 10 characters of a datetime)."""
-        value = self.data.get(key)
-        value = value.strip() if type(value) is str else self.text(key)  # `text`, inlined
+        value = self.text(key)
         if not value:
             return None
-        try:
-            parsed = dt.date.fromisoformat(value[:10])  # `parse_date`, inlined
-        except ValueError:
+        parsed = parse_date(value)
+        if parsed is None:
             self._problem(key, "not a date", value)
-            return None
-        if parsed in ZERO_DATES:
+        elif parsed in ZERO_DATES:
             self._problem(key, "placeholder date", value)
             return None
         return parsed

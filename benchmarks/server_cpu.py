@@ -39,15 +39,19 @@ def cpu_ticks(pid: int) -> int:
 
 
 def backends_of(postmaster: int, database: str) -> list[int]:
-    """The server's child processes serving `database` (their title names it)."""
+    """The server's child processes serving `database`.
+
+    A backend's title is "postgres: USER DATABASE HOST(PORT) STATE": the database is its
+    third word (a database may well be named like a state, "idle").
+    """
     children = Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()
     found = []
     for child in children:
         try:
-            title = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            title = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").split()
         except OSError:
             continue  # exited since the list was read
-        if f" {database} " in title:
+        if len(title) > 3 and title[0] == b"postgres:" and title[2] == database.encode():
             found.append(int(child))
     return found
 

@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -83,6 +84,7 @@ def test_backend_cpu_counts_the_database_backends_own_work_and_no_other_database
     with pg_server.postgres_server() as url:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE busy")
+            # Named like the state a backend's title ends with: "… busy 127.0.0.1(…) idle".
             conn.execute("CREATE DATABASE idle")
         busy, idle = (url.rsplit("/", 1)[0] + f"/{name}" for name in ("busy", "idle"))
         watched, other = server_cpu.BackendCpu(busy), server_cpu.BackendCpu(idle)
@@ -92,6 +94,7 @@ def test_backend_cpu_counts_the_database_backends_own_work_and_no_other_database
                 # About a second of one backend's CPU, then the connection closes: the
                 # sampled figure is what it had used by its last sample.
                 conn.execute("SELECT count(*) FROM generate_series(1, 15000000)").fetchone()
+                time.sleep(4 * server_cpu.SAMPLE_S)  # sampled while its title says "idle"
         assert watched.seconds >= 0.3
         assert other.seconds < 0.1
 

@@ -87,7 +87,6 @@ def _plan(model: type[models.Model]) -> Plan:
 class Recipe(NamedTuple):
     """How one call shape (a model and its keyword names) fills an instance."""
 
-    plan: Plan
     factories: tuple[tuple[str, Any], ...]  # the defaults the call does not give
     relations: tuple[tuple[str, Relation], ...]  # the names given as related instances
 
@@ -101,7 +100,6 @@ def _recipe(model: type[models.Model], names: tuple[str, ...]) -> Recipe | None:
         return None  # a property, an unknown name, or one column given twice
     given = set(attnames)
     return Recipe(
-        plan,
         tuple((a, f) for a, f in plan.factories if a not in given),
         tuple((n, plan.by_name[n][1]) for n in names if plan.by_name[n][1] is not None),
     )
@@ -109,10 +107,7 @@ def _recipe(model: type[models.Model], names: tuple[str, ...]) -> Recipe | None:
 
 def build(model: type[M], **values: Any) -> M:
     """Return an unsaved `model` instance, as `model(**values)` would."""
-    # Mappers call build() with the same names row after row: a recipe per call
-    # shape (its model's plan with it) lets the plain values go in with one dict update.
-    recipe = _recipe(model, tuple(values))
-    plan = _plan(model) if recipe is None else recipe.plan
+    plan = _plan(model)
     if plan.slow:
         return model(**values)
     obj = model.__new__(model)
@@ -120,14 +115,16 @@ def build(model: type[M], **values: Any) -> M:
     fields = obj.__dict__
     fields["_state"] = state
     fields.update(plan.constants)
+    # Mappers call build() with the same names row after row: a recipe per call
+    # shape lets the plain values go in with one dict update.
+    recipe = _recipe(model, tuple(values))
     if recipe is not None:
         for attname, factory in recipe.factories:
             fields[attname] = factory()
         fields.update(values)
         for name, relation in recipe.relations:
             _relate(model, fields, state, name, fields.pop(name), relation)
-        if plan.sealed:
-            _digest(obj, plan)
+        _digest(obj, plan)
         return obj
     for attname, factory in plan.factories:
         fields[attname] = factory()

@@ -35,17 +35,14 @@ def row_digest(row) -> str:
     The text is hashed as it is, undecoded: an unchanged re-run compares digests
     and decodes nothing. 128 bits of BLAKE2b: a collision would hide one change.
     """
-    payload, raw = getattr(row, "_payload_text", None), getattr(row, "_raw_text", None)
-    if type(payload) is str and type(raw) is str:  # as a file holds them: hashed in one go
-        data = f"{payload}\x00{raw}\x00".encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
-    digest = hashlib.blake2b(digest_size=16)
-    # A row built by hand (tests, other sources) may carry decoded values only.
-    for text in (payload, raw):
-        if text is not None:
-            digest.update(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    # Each text, then a NUL; a row built by hand (tests, other sources) may carry
+    # decoded values only, and a missing text is the NUL alone. Hashed in one call.
+    parts = []
+    for text in (getattr(row, "_payload_text", None), getattr(row, "_raw_text", None)):
+        if isinstance(text, str):
+            text = text.encode("utf-8", "surrogatepass")
+        parts += (text if text is not None else b"", b"\x00")
+    return hashlib.blake2b(b"".join(parts), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 
 from dentalpin_import.loader.row_errors import usable_key
 from dentalpin_import.models import EntityMapping
+from dentalpin_import.reader.batches import batched
 
 EXAMPLES = 10
 ID_LENGTH = 80  # EntityMapping.canonical_uuid
+LOOK_UP_BATCH = 5000  # ids per query: under every database's limit on parameters
 
 # Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -148,15 +150,15 @@ def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None
     )
     if rows and ctx is not None:
         # Only what could be a mapped id is looked up: PostgreSQL refuses a NUL in a query.
-        candidates = {r for _, r in rows if "\x00" not in r and len(r) <= ID_LENGTH}
-        known = set(
-            EntityMapping.objects.filter(
-                clinic=ctx["clinic"],
-                source_system=ctx["source_system"],
-                entity_type=target,
-                canonical_uuid__in=list(candidates)[:5000],
-            ).values_list("canonical_uuid", flat=True)
+        candidates = sorted({r for _, r in rows if "\x00" not in r and len(r) <= ID_LENGTH})
+        mapped = EntityMapping.objects.filter(
+            clinic=ctx["clinic"], source_system=ctx["source_system"], entity_type=target
         )
+        known = set()
+        for keys in batched(candidates, LOOK_UP_BATCH):
+            known.update(
+                mapped.filter(canonical_uuid__in=keys).values_list("canonical_uuid", flat=True)
+            )
         rows = [(sid, r) for sid, r in rows if r not in known]
     if not rows:
         return None

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from dentalpin_import.jobs.preflight import preflight
+from dentalpin_import.models import EntityMapping, ImportJob
 from dentalpin_import.reader import errors as E
 from dentalpin_import.reader.container import open_dpmf
 from dentalpin_import.reader.errors import ReadError
@@ -73,6 +74,33 @@ def test_rows_already_in_the_clinic_count_as_resolvable(tmp_path, clinic):
     run_import(b.small_clinic(tmp_path), clinic.slug)
     later = b.build(tmp_path, [b.appointment(50, 1, 1)], name="later")
     assert ("dangling_reference", "appointment", "patient_uuid") in problems_of(later, tmp_path)
+    assert problems_of(later, tmp_path, clinic=clinic) == {}
+
+
+@pytest.mark.django_db
+def test_every_reference_to_a_row_already_in_the_clinic_is_looked_up(tmp_path, clinic):
+    # A follow-up file can point at more of the clinic's rows than one look-up holds.
+    many = 12_000
+    job = ImportJob.objects.create(clinic=clinic, status="succeeded")
+    EntityMapping.objects.bulk_create(
+        EntityMapping(
+            clinic=clinic,
+            job=job,
+            source_system=b.SYSTEM,
+            entity_type="patient",
+            canonical_uuid=b.uid("patient", i),
+            target_table="clinics_patient",
+            target_id=str(i + 1),
+        )
+        for i in range(many)
+    )
+    rows = [b.professional(1)] + [b.appointment(i, i, 1) for i in range(many + 3)]
+    later = b.build(tmp_path, rows, name="later")
+    dangling = problems_of(later, tmp_path, clinic=clinic)
+    assert list(dangling) == [("dangling_reference", "appointment", "patient_uuid")]
+    assert dangling[("dangling_reference", "appointment", "patient_uuid")].count == 3
+    del rows[-3:]
+    later = b.build(tmp_path, rows, name="later-clean")
     assert problems_of(later, tmp_path, clinic=clinic) == {}
 
 

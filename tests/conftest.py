@@ -1,6 +1,9 @@
 """Shared fixtures: two clinics (Alice's and Bob's), staff, and a scope helper."""
 
+import sqlite3
+
 import pytest
+from django.db import connection
 from django_scopes import scopes_disabled
 
 from tests.factories.clinics import ClinicFactory, MembershipFactory, UserFactory
@@ -67,3 +70,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if starts_processes(item) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def old_sqlite_limits(db):
+    """On SQLite, at most 999 `?` per statement, as builds before 3.32 allow (PostgreSQL as is)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    yield
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)

@@ -19,7 +19,7 @@ from dentalpin_import.reader.batches import batched
 
 EXAMPLES = 10
 ID_LENGTH = 80  # EntityMapping.canonical_uuid
-LOOK_UP_BATCH = 5000  # ids per query: under every database's limit on parameters
+LOOK_UP_BATCH = 500  # ids per query: SQLite builds before 3.32 take at most 999 `?`
 
 # Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
 REFERENCES: dict[str, dict[str, str]] = {

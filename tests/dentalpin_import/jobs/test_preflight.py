@@ -78,7 +78,9 @@ def test_rows_already_in_the_clinic_count_as_resolvable(tmp_path, clinic):
 
 
 @pytest.mark.django_db
-def test_every_reference_to_a_row_already_in_the_clinic_is_looked_up(tmp_path, clinic):
+def test_every_reference_to_a_row_already_in_the_clinic_is_looked_up(
+    tmp_path, clinic, old_sqlite_limits
+):
     # A follow-up file can point at more of the clinic's rows than one look-up holds.
     many = 12_000
     job = ImportJob.objects.create(clinic=clinic, status="succeeded")

@@ -41,6 +41,8 @@ from dentalpin_import.reader.batches import batched
 IMPORTER = "dentalpin_import"
 # An edit within this margin of the import is the import itself.
 EDIT_MARGIN = dt.timedelta(seconds=2)
+# Ids per `IN (...)`: SQLite builds before 3.32 refuse a statement of more than 999 `?`.
+IN_BATCH = 500
 
 # Why an undo is refused: one English line, shared by the command and the pages
 # (which translate it through web/refusals.py).
@@ -112,20 +114,17 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                 model = tables[table]
                 plan.rows.setdefault(table, []).extend(pk for pk, _ in pairs)
                 imported_at = dict(pairs)
-                edited = model.objects.filter(pk__in=list(imported_at)).values_list(
-                    "pk", "updated_at"
-                )
-                plan.changed += [
-                    (table, pk) for pk, updated in edited if updated > imported_at[pk] + EDIT_MARGIN
-                ]
-                if hasattr(model, "file"):
-                    plan.stored_files += [
-                        name
-                        for name in model.objects.filter(pk__in=list(imported_at)).values_list(
-                            "file", flat=True
-                        )
-                        if name
+                for part in batched(imported_at, IN_BATCH):
+                    rows = model.objects.filter(pk__in=part)
+                    plan.changed += [
+                        (table, pk)
+                        for pk, updated in rows.values_list("pk", "updated_at")
+                        if updated > imported_at[pk] + EDIT_MARGIN
                     ]
+                    if hasattr(model, "file"):
+                        plan.stored_files += [
+                            name for name in rows.values_list("file", flat=True) if name
+                        ]
     with scope(clinic=job.clinic):
         plan.dependents = _cascade_victims(plan.rows, tables)
         _plan_restores(plan, tables)
@@ -147,10 +146,11 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
         plan.restored += len(written_at)
         if not hasattr(model, "updated_at"):
             continue
-        found = model._base_manager.filter(pk__in=list(written_at)).values_list("pk", "updated_at")
-        plan.changed += [
-            (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
-        ]
+        for part in batched(written_at, IN_BATCH):
+            found = model._base_manager.filter(pk__in=part).values_list("pk", "updated_at")
+            plan.changed += [
+                (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
+            ]
 
 
 def _restore(job: ImportJob, tables) -> None:
@@ -251,7 +251,7 @@ def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]
                 continue  # the importer's own rows of this job go with it by design
             child = rel.related_model
             mine = planned.get(child._meta.db_table, set())
-            for part in batched(ids, 500):
+            for part in batched(ids, IN_BATCH):
                 found = child._base_manager.filter(**{f"{rel.field.name}__in": part}).values_list(
                     "pk", flat=True
                 )
@@ -281,7 +281,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             _restore(job, tables)
             for table, ids in plan.rows.items():
                 model = tables[table]
-                for part in batched(ids, 1000):
+                for part in batched(ids, IN_BATCH):
                     model.objects.filter(pk__in=part).delete()
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()

@@ -199,3 +199,16 @@ def test_undo_refuses_to_cascade_into_rows_a_later_import_added(tmp_path, clinic
     assert counts(clinic) == before
     with scope(clinic=clinic):
         assert ClinicalNote.objects.filter(pk=note.pk).exists()
+
+
+@pytest.mark.django_db
+def test_undo_of_more_rows_than_one_statement_holds(tmp_path, clinic, old_sqlite_limits):
+    many = 1_500
+    path = b.build(tmp_path, [b.patient(i) for i in range(many)], name="many")
+    status, out, report = run_import(path, clinic.slug, report=tmp_path / "r.json")
+    assert status == 0, out
+    assert counts(clinic)["Patient"] == many
+    assert f"{many} " in undo(report["job_id"], "--dry-run")
+    undo(report["job_id"])
+    assert counts(clinic)["Patient"] == 0
+    assert not EntityMapping.objects.filter(job_id=report["job_id"]).exists()

@@ -12,6 +12,7 @@ class DentalpinImportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from dentalpin_import import checks  # noqa: F401  (registers the start-up checks)
         from dentalpin_import.loader import lookups
 
         lookups.register()

@@ -74,7 +74,11 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def old_sqlite_limits(db):
-    """On SQLite, at most 999 `?` per statement, as builds before 3.32 allow (PostgreSQL as is)."""
+    """On SQLite, at most 999 `?` per statement (builds before 3.32); PostgreSQL as it is.
+
+    A list of a whole job's ids in one statement then fails at 1,000 rows, not at the
+    250,000 of Debian's build. Imports themselves need more (`dentalpin_import.checks`).
+    """
     if connection.vendor != "sqlite":
         yield
         return

@@ -15,11 +15,10 @@ from dataclasses import asdict, dataclass, field
 
 from dentalpin_import.loader.row_errors import usable_key
 from dentalpin_import.models import EntityMapping
-from dentalpin_import.reader.batches import batched
+from dentalpin_import.reader.batches import IN_LIST, batched
 
 EXAMPLES = 10
 ID_LENGTH = 80  # EntityMapping.canonical_uuid
-LOOK_UP_BATCH = 500  # ids per query: SQLite builds before 3.32 take at most 999 `?`
 
 # Cross-entity references of FORMAT.md §8: type → {payload key: referenced type}.
 REFERENCES: dict[str, dict[str, str]] = {
@@ -155,7 +154,7 @@ def _dangling(container, types, entity_type, key, target, ctx) -> Problem | None
             clinic=ctx["clinic"], source_system=ctx["source_system"], entity_type=target
         )
         known = set()
-        for keys in batched(candidates, LOOK_UP_BATCH):
+        for keys in batched(candidates, IN_LIST):
             known.update(
                 mapped.filter(canonical_uuid__in=keys).values_list("canonical_uuid", flat=True)
             )

@@ -36,13 +36,11 @@ from dentalpin_import.models import (
     RawEntity,
     RowUpdate,
 )
-from dentalpin_import.reader.batches import batched
+from dentalpin_import.reader.batches import IN_LIST, batched
 
 IMPORTER = "dentalpin_import"
 # An edit within this margin of the import is the import itself.
 EDIT_MARGIN = dt.timedelta(seconds=2)
-# Ids per `IN (...)`: SQLite builds before 3.32 refuse a statement of more than 999 `?`.
-IN_BATCH = 500
 
 # Why an undo is refused: one English line, shared by the command and the pages
 # (which translate it through web/refusals.py).
@@ -114,7 +112,7 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                 model = tables[table]
                 plan.rows.setdefault(table, []).extend(pk for pk, _ in pairs)
                 imported_at = dict(pairs)
-                for part in batched(imported_at, IN_BATCH):
+                for part in batched(imported_at, IN_LIST):
                     rows = model.objects.filter(pk__in=part)
                     plan.changed += [
                         (table, pk)
@@ -146,7 +144,7 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
         plan.restored += len(written_at)
         if not hasattr(model, "updated_at"):
             continue
-        for part in batched(written_at, IN_BATCH):
+        for part in batched(written_at, IN_LIST):
             found = model._base_manager.filter(pk__in=part).values_list("pk", "updated_at")
             plan.changed += [
                 (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
@@ -251,7 +249,7 @@ def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]
                 continue  # the importer's own rows of this job go with it by design
             child = rel.related_model
             mine = planned.get(child._meta.db_table, set())
-            for part in batched(ids, IN_BATCH):
+            for part in batched(ids, IN_LIST):
                 found = child._base_manager.filter(**{f"{rel.field.name}__in": part}).values_list(
                     "pk", flat=True
                 )
@@ -281,7 +279,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             _restore(job, tables)
             for table, ids in plan.rows.items():
                 model = tables[table]
-                for part in batched(ids, IN_BATCH):
+                for part in batched(ids, IN_LIST):
                     model.objects.filter(pk__in=part).delete()
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()

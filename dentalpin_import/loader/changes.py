@@ -29,6 +29,7 @@ from django_scopes import scope
 from dentalpin_import.loader import inserts
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import SKIP_SUFFIX, EntityMapping, WrittenBatch
+from dentalpin_import.reader.batches import IN_LIST, batched
 from dentalpin_import.reader.records import row_digest
 
 # Fields a second pass owns rather than the mapper: budgets are numbered, promoted
@@ -283,11 +284,11 @@ def _count_edited(changed: dict, counts, samples) -> None:
         if model is None or not hasattr(model, "updated_at"):
             continue
         at = {int(t): (when, sid) for t, when, sid in rows}
-        for pk, updated in model._base_manager.filter(pk__in=list(at)).values_list(
-            "pk", "updated_at"
-        ):
-            when, sid = at[pk]
-            if updated and updated > when + EDIT_MARGIN_S:
-                counts["edited_in_clinic"] += 1
-                if len(samples["edited_in_clinic"]) < SAMPLES:
-                    samples["edited_in_clinic"].append(sid)
+        for part in batched(at, IN_LIST):
+            found = model._base_manager.filter(pk__in=part).values_list("pk", "updated_at")
+            for pk, updated in found:
+                when, sid = at[pk]
+                if updated and updated > when + EDIT_MARGIN_S:
+                    counts["edited_in_clinic"] += 1
+                    if len(samples["edited_in_clinic"]) < SAMPLES:
+                        samples["edited_in_clinic"].append(sid)

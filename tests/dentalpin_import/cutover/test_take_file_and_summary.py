@@ -66,3 +66,21 @@ def test_the_summary_counts_new_changed_unchanged_edited_and_missing(tmp_path, c
     assert patients["samples"]["new"] == ["9"]
     assert patients["samples"]["missing"] == [b.uid("patient", 3)]
     assert summary["appointment"]["unchanged"] == 2
+
+
+@pytest.mark.django_db
+def test_the_summary_of_a_file_that_changes_more_rows_than_one_statement_holds(
+    tmp_path, clinic, old_sqlite_limits
+):
+    # A new extractor that writes every row a little differently changes them all.
+    many = 1_500
+    imported(tmp_path, clinic, [b.patient(i) for i in range(many)], "first")
+    later = timezone.now() + dt.timedelta(minutes=5)
+    with scopes_disabled():
+        edited = [mapped(clinic, Patient, "patient", sid).pk for sid in (7, 1_234)]
+        Patient.objects.filter(pk__in=edited).update(updated_at=later)
+    rows = [b.patient(i, phone="600000000") for i in range(many)]
+    with open_dpmf(b.build(tmp_path, rows, name="later")) as source:
+        patients = summarise(source, clinic, source.source_system)["patient"]
+    assert (patients["changed"], patients["edited_in_clinic"]) == (many, 2)
+    assert sorted(patients["samples"]["edited_in_clinic"]) == ["1234", "7"]

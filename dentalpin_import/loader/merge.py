@@ -41,7 +41,7 @@ from dentalpin_import.models import (
     Resolution,
     RowUpdate,
 )
-from dentalpin_import.reader.batches import batched
+from dentalpin_import.reader.batches import IN_LIST, batched
 
 KEEP_CLINIC = "keep-clinic"
 TAKE_FILE = "take-file"
@@ -273,9 +273,9 @@ def after_updates(clinic, touched: dict[type, set[int]]) -> None:
     lines = touched.get(model) if model else None
     if not lines:
         return
-    budgets = set(
-        model._base_manager.filter(pk__in=list(lines)).values_list("budget_id", flat=True)
-    )
+    budgets = set()
+    for part in batched(lines, IN_LIST):
+        budgets.update(model._base_manager.filter(pk__in=part).values_list("budget_id", flat=True))
     promote_executed_budgets(clinic, budgets)
     recompute_totals(clinic, budgets)
 

@@ -3,13 +3,14 @@ later one puts its rows back as the earlier one left them, times of change inclu
 earlier one does not take them for rows staff edited (issue 27)."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from clinics.models import Patient
+from clinics.models import Budget, Patient
 from dentalpin_import.jobs.undo import UndoRefused, undo_job
 from dentalpin_import.models import ImportJob
 from tests import dpmf_builder as b
@@ -74,3 +75,28 @@ def test_a_staff_edit_between_the_cutovers_still_stops_the_earlier_undo(tmp_path
         undo_job(job=ImportJob.objects.get(pk=a["job_id"]))
     undo_job(job=ImportJob.objects.get(pk=a["job_id"]), force=True)
     assert mapped(clinic, Patient, "patient", 1).email == "staff@example.org"
+
+
+def budget_rows(lines: int, price: str) -> list:
+    rows = [b.professional(1), b.patient(1), b.row("budget", 1, patient_uuid=b.uid("patient", 1))]
+    rows += [
+        b.row("budget_line", n, budget_uuid=b.uid("budget", 1), unit_amount=price, units="1")
+        for n in range(lines)
+    ]
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_undo_of_a_cutover_that_changed_more_rows_than_one_statement_holds(
+    tmp_path, clinic, settings, old_sqlite_limits
+):
+    settings.DPMF_CHUNK_SIZE = 400  # a chunk's own look-ups stay under the limit
+    lines = 1_200
+    imported(tmp_path, clinic, budget_rows(lines, "10.00"), "first")
+    before = clinic_rows()
+    report, _ = imported(tmp_path, clinic, budget_rows(lines, "12.00"), "later")
+    assert report["entities"]["budget_line"]["updated"] == lines
+    with scopes_disabled():
+        assert Budget.objects.get(clinic=clinic).total == lines * Decimal("12.00")
+    undo_job(job=ImportJob.objects.get(pk=report["job_id"]))
+    assert clinic_rows() == before

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# Ids per `IN (...)` list of the ORM: SQLite builds before 3.32 take 999 values per statement
+# Values per `IN (...)` list: SQLite builds before 3.32 take 999 values per statement
 # at most, and a whole job's or type's ids in one list fail past any build's limit.
 IN_LIST = 500
 

@@ -73,18 +73,31 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
-def old_sqlite_limits(db):
+def sqlite_variable_limit(db):
+    """Call with n: SQLite then takes at most n `?` per statement, until the test ends.
+
+    PostgreSQL has no such limit: there the call does nothing.
+    """
+    changed = []
+
+    def set_limit(n: int) -> None:
+        if connection.vendor != "sqlite":
+            return
+        connection.ensure_connection()
+        raw = connection.connection
+        changed.append((raw, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)))
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, n)
+
+    yield set_limit
+    for raw, before in reversed(changed):
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+
+
+@pytest.fixture
+def old_sqlite_limits(sqlite_variable_limit):
     """On SQLite, at most 999 `?` per statement (builds before 3.32); PostgreSQL as it is.
 
     A list of a whole job's ids in one statement then fails at 1,000 rows, not at the
     250,000 of Debian's build. Imports themselves need more (`dentalpin_import.checks`).
     """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    raw = connection.connection
-    before = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
-    yield
-    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    sqlite_variable_limit(999)

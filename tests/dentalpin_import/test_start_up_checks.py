@@ -1,7 +1,6 @@
 """`manage.py check --database` and `migrate` refuse an SQLite that imports would fail on."""
 
 import io
-import sqlite3
 
 import pytest
 from django.core.management import call_command
@@ -37,12 +36,6 @@ def test_an_sqlite_build_with_small_statements_is_refused_before_any_import(old_
 
 @needs_sqlite
 @pytest.mark.django_db
-def test_the_smallest_limit_imports_need_passes():
-    connection.ensure_connection()
-    raw = connection.connection
-    before = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MIN_SQLITE_VARIABLES)
-    try:
-        assert "no issues" in check()
-    finally:
-        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+def test_the_smallest_limit_imports_need_passes(sqlite_variable_limit):
+    sqlite_variable_limit(MIN_SQLITE_VARIABLES)
+    assert "no issues" in check()

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clinics.admin_scale import LightPages
 from clinics.admin_tenancy import (
     ClinicBoundForm,
     ClinicTenancyAdmin,
@@ -66,7 +67,7 @@ def visible_to(request, queryset, field="clinic"):
 BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
 
 
-class ClinicScopedAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
+class ClinicScopedAdmin(LightPages, ClinicTenancyAdmin, admin.ModelAdmin):
     list_filter = (BY_CLINIC,)
 
 

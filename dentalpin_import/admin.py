@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clinics.admin_scale import LightPages
 from clinics.admin_tenancy import ClinicTenancyAdmin, restrict
 from clinics.permissions import clinic_ids_granting
 from dentalpin_import import admin_labels
@@ -47,7 +48,7 @@ def _pretty(name: str, heading):
     return show
 
 
-class ReadOnlyAdmin(ClinicTenancyAdmin, admin.ModelAdmin):
+class ReadOnlyAdmin(LightPages, ClinicTenancyAdmin, admin.ModelAdmin):
     """Every field read-only, JSON pretty-printed, rows of the clinics where the user may see."""
 
     def get_fields(self, request, obj=None):

@@ -1,0 +1,39 @@
+"""Admin pages that weigh the same in a clinic of 100 patients as in one of 100,000."""
+
+from django.conf import settings
+
+# Tables that stay small in any clinic: a change form may offer all of their rows.
+SMALL_TABLES = {"clinics.clinic", "clinics.professional", "clinics.chair"}
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+class LightPages:
+    """A list joins the rows its columns show; a form never lists a large table's rows.
+
+    Django joins only the non-null foreign keys of a list by itself: a nullable
+    one shown as a column (a note's author, a message's patient) would cost a
+    query per row. And a form offers every row a foreign key may point at in a
+    drop-down: for a patient of a clinic of 10,000 that is a page of several
+    megabytes, many seconds to draw. Such a key gets a plain id box with a
+    search window instead (`raw_id_fields`), whatever the admin itself lists.
+    """
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        small = SMALL_TABLES | {settings.AUTH_USER_MODEL.lower()}
+        large = [
+            f.name
+            for f in model._meta.fields
+            if f.is_relation
+            and f.related_model is not None
+            and _label(f.related_model) not in small
+        ]
+        self.raw_id_fields = tuple(dict.fromkeys([*self.raw_id_fields, *large]))
+
+    def get_list_select_related(self, request):
+        keys = {f.name for f in self.model._meta.get_fields() if f.many_to_one}
+        shown = tuple(name for name in self.list_display if name in keys)
+        return shown or super().get_list_select_related(request)

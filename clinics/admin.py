@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clinics.admin_scale import LightPages
+from clinics.admin_scale import LightInlines, LightPages
 from clinics.admin_tenancy import (
     ClinicBoundForm,
     ClinicTenancyAdmin,
@@ -71,7 +71,7 @@ class ClinicScopedAdmin(LightPages, ClinicTenancyAdmin, admin.ModelAdmin):
     list_filter = (BY_CLINIC,)
 
 
-class ClinicScopedInline(ClinicTenancyInline, admin.TabularInline):
+class ClinicScopedInline(LightInlines, ClinicTenancyInline, admin.TabularInline):
     extra = 0
     show_change_link = True
 

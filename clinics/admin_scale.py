@@ -37,3 +37,24 @@ class LightPages:
         keys = {f.name for f in self.model._meta.get_fields() if f.many_to_one}
         shown = tuple(name for name in self.list_display if name in keys)
         return shown or super().get_list_select_related(request)
+
+
+class LightInlines:
+    """An inline joins its parent and the related rows its fields show (a visit's
+    professional, a note's author; a row's name may name its parent): a patient with a
+    thousand visits opens in the same few queries as one with a single visit."""
+
+    def get_queryset(self, request):
+        keys = {f.name for f in self.model._meta.get_fields() if f.many_to_one}
+        parent = parent_key(self.model, self.parent_model, self.fk_name)
+        shown = [name for name in (*(self.fields or ()), *self.readonly_fields) if name in keys]
+        return super().get_queryset(request).select_related(*dict.fromkeys([parent, *shown]))
+
+
+def parent_key(model, parent_model, fk_name: str | None = None) -> str:
+    """The foreign key of an inline's rows to its parent (Django's checks make it one)."""
+    if fk_name:
+        return fk_name
+    return next(
+        f.name for f in model._meta.fields if f.many_to_one and f.related_model is parent_model
+    )

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from clinics.admin_scale import SMALL_TABLES
+from clinics.admin_scale import SMALL_TABLES, parent_key
 from clinics.models import AppointmentRecurrence, Patient, Professional
 from dentalpin_import.jobs import audit
 from dentalpin_import.models import AgentToken, ImportJob, RawEntity, SheetColumnMapping
@@ -147,3 +147,46 @@ def test_no_change_page_offers_more_rows_when_the_clinic_grows(root_client, clin
         assert Patient.objects.filter(clinic=clinic).count() >= 20
     after = change_pages(root_client)
     assert {name: n for name, n in after.items() if n != before[name]} == {}
+
+
+def change_page_queries(client, model, row) -> int:
+    meta = model._meta
+    url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200, url
+    return len(queries)
+
+
+def test_no_change_page_costs_a_query_per_row_of_its_inlines(root_client):
+    """A patient with many visits, notes and payments opens in as many queries as with one."""
+    growing, untested = [], []
+    with scopes_disabled():
+        for model, model_admin in admin.site._registry.items():
+            if not model_admin.inlines:
+                continue
+            parent = model._base_manager.order_by("pk").first()
+            change_page_queries(root_client, model, parent)  # caches filled (content types)
+            before = change_page_queries(root_client, model, parent)
+            for inline in model_admin.inlines:
+                key = parent_key(inline.model, model, inline.fk_name)
+                children = inline.model._base_manager
+                # Rows of other parents that show every related row the inline shows.
+                shown = [name for name in inline.fields if name in related_names(inline.model)]
+                moved = children.exclude(**{key: parent}).exclude(
+                    **{f"{name}__isnull": True for name in shown[:1]}
+                )
+                for name in shown[1:]:
+                    moved = moved.exclude(**{f"{name}__isnull": True})
+                ids = list(moved.order_by("pk").values_list("pk", flat=True)[:3])
+                children.filter(pk__in=ids).update(**{key: parent})
+                if shown and len(ids) < 2:
+                    untested.append(f"{model.__name__}: {inline.model.__name__}")
+            after = change_page_queries(root_client, model, parent)
+            if after != before:
+                growing.append(f"{model.__name__}: {before} queries, {after} with more rows")
+    assert growing == []
+    assert untested == []
+
+
+def related_names(model) -> set[str]:
+    return {f.name for f in model._meta.get_fields() if f.many_to_one}

@@ -113,10 +113,15 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                 plan.rows.setdefault(table, []).extend(pk for pk, _ in pairs)
                 imported_at = dict(pairs)
                 for part in batched(imported_at, IN_LIST):
-                    rows = model.objects.filter(pk__in=part)
+                    rows = model.objects.filter(pk__in_ids=part)
+                    # A row last written within the margin of the batch's earliest import
+                    # cannot count as edited: only the others are read and compared.
+                    since = min(imported_at[pk] for pk in part) + EDIT_MARGIN
                     plan.changed += [
                         (table, pk)
-                        for pk, updated in rows.values_list("pk", "updated_at")
+                        for pk, updated in rows.filter(updated_at__gt=since).values_list(
+                            "pk", "updated_at"
+                        )
                         if updated > imported_at[pk] + EDIT_MARGIN
                     ]
                     if hasattr(model, "file"):
@@ -145,7 +150,10 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
         if not hasattr(model, "updated_at"):
             continue
         for part in batched(written_at, IN_LIST):
-            found = model._base_manager.filter(pk__in=part).values_list("pk", "updated_at")
+            since = min(written_at[pk] for pk in part) + EDIT_MARGIN  # as in plan_undo
+            found = model._base_manager.filter(pk__in_ids=part, updated_at__gt=since).values_list(
+                "pk", "updated_at"
+            )
             plan.changed += [
                 (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
             ]
@@ -250,9 +258,9 @@ def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]
             child = rel.related_model
             mine = planned.get(child._meta.db_table, set())
             for part in batched(ids, IN_LIST):
-                found = child._base_manager.filter(**{f"{rel.field.name}__in": part}).values_list(
-                    "pk", flat=True
-                )
+                found = child._base_manager.filter(
+                    **{f"{rel.field.name}__in_ids": part}
+                ).values_list("pk", flat=True)
                 victims += [(child._meta.db_table, pk) for pk in found if pk not in mine]
     return sorted(set(victims))
 

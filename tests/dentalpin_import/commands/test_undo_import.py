@@ -90,6 +90,28 @@ def test_rows_edited_after_the_import_are_refused_unless_forced(clinic, imported
 
 
 @pytest.mark.django_db
+def test_an_edit_made_while_the_import_still_wrote_is_seen(clinic, imported):
+    """The plan reads only rows written after a batch's first import: one edited
+    seconds after its own import, before a later row of its batch, still counts."""
+    import datetime as dt
+
+    from dentalpin_import.jobs.undo import plan_undo
+
+    with scope(clinic=clinic):
+        first, later = Patient.objects.order_by("pk")[:2]
+    start = imported.created_at
+    for patient, imported_at, written_at in ((first, 0, 5), (later, 10, 10)):
+        EntityMapping.objects.filter(
+            job=imported, target_table="clinics_patient", target_id=str(patient.pk)
+        ).update(created_at=start + dt.timedelta(seconds=imported_at))
+        with scope(clinic=clinic):
+            Patient.objects.filter(pk=patient.pk).update(
+                updated_at=start + dt.timedelta(seconds=written_at)
+            )
+    assert plan_undo(imported).changed == [("clinics_patient", first.pk)]
+
+
+@pytest.mark.django_db
 def test_reimporting_after_an_undo_works(tmp_path, clinic, imported):
     undo(imported.pk)
     status, _, report = run_import(

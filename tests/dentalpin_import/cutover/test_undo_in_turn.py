@@ -100,3 +100,27 @@ def test_undo_of_a_cutover_that_changed_more_rows_than_one_statement_holds(
         assert Budget.objects.get(clinic=clinic).total == lines * Decimal("12.00")
     undo_job(job=ImportJob.objects.get(pk=report["job_id"]))
     assert clinic_rows() == before
+
+
+@pytest.mark.django_db
+def test_a_row_edited_seconds_after_the_cutover_wrote_it_is_still_seen(tmp_path, clinic):
+    """The plan reads only rows written after a batch's first update: one edited seconds
+    after its own update, before a later update of its batch, still counts."""
+    from dentalpin_import.jobs.undo import plan_undo
+    from dentalpin_import.models import RowUpdate
+
+    imported(tmp_path, clinic, b.small_clinic_rows(), "first")
+    changes = {("patient", "1"): {"phone": "611222333"}, ("patient", "2"): {"phone": "6445"}}
+    report, _ = imported(tmp_path, clinic, later_rows(changes), "a")
+    cutover = ImportJob.objects.get(pk=report["job_id"])
+    start = cutover.created_at
+    first, later = (mapped(clinic, Patient, "patient", sid) for sid in ("1", "2"))
+    for patient, updated_at, written_at in ((first, 0, 5), (later, 10, 10)):
+        RowUpdate.objects.filter(
+            job=cutover, target_table="clinics_patient", target_id=str(patient.pk)
+        ).update(created_at=start + dt.timedelta(seconds=updated_at))
+        with scopes_disabled():
+            Patient.objects.filter(pk=patient.pk).update(
+                updated_at=start + dt.timedelta(seconds=written_at)
+            )
+    assert plan_undo(cutover).changed == [("clinics_patient", first.pk)]

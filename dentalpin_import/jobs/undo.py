@@ -288,7 +288,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             for table, ids in plan.rows.items():
                 model = tables[table]
                 for part in batched(ids, IN_LIST):
-                    model.objects.filter(pk__in=part).delete()
+                    model.objects.filter(pk__in_ids=part).only("pk").delete()
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()

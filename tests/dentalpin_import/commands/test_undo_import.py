@@ -112,6 +112,25 @@ def test_an_edit_made_while_the_import_still_wrote_is_seen(clinic, imported):
 
 
 @pytest.mark.django_db
+def test_a_staff_row_that_names_an_imported_row_loses_only_the_link(clinic, imported):
+    """A note staff wrote on their own patient, signed by an imported professional: the
+    undo deletes the professional and keeps the note, without its author."""
+    from clinics.models import ClinicalNote
+
+    with scope(clinic=clinic):
+        author = Professional.objects.order_by("pk").first()
+        patient = Patient.objects.create(clinic=clinic, given_name="Existing")
+        note = ClinicalNote.objects.create(
+            clinic=clinic, patient=patient, author=author, text="written here"
+        )
+    undo(imported.pk)
+    with scope(clinic=clinic):
+        note.refresh_from_db()
+        assert (note.author, note.text) == (None, "written here")
+        assert not Professional.objects.filter(pk=author.pk).exists()
+
+
+@pytest.mark.django_db
 def test_reimporting_after_an_undo_works(tmp_path, clinic, imported):
     undo(imported.pk)
     status, _, report = run_import(

@@ -21,9 +21,9 @@ from django.db.models import CASCADE, ProtectedError
 from django_scopes import scope
 
 from dentalpin_import.jobs import audit, liveness, retention
+from dentalpin_import.jobs.restore import restore
 from dentalpin_import.loader import retired
-from dentalpin_import.loader.changes import models_by_table, open_json
-from dentalpin_import.loader.merge import after_updates
+from dentalpin_import.loader.changes import models_by_table
 from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -159,33 +159,6 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
             ]
 
 
-def _restore(job: ImportJob, tables) -> None:
-    """Put back the values a cutover job overwrote, and what its mappings held before."""
-    touched: dict[type, set[int]] = defaultdict(set)
-    updates = RowUpdate.objects.filter(job=job, clinic=job.clinic, removed=False).order_by("-id")
-    for update in updates.iterator():
-        model = tables.get(update.target_table)
-        obj = model._base_manager.filter(pk=int(update.target_id)).first() if model else None
-        if obj is not None and not update.mapping_only:
-            before = open_json(update.before) or {}
-            fields = []
-            for name, value in before.items():
-                f = model._meta.get_field(name)
-                setattr(obj, f.attname, f.to_python(value))
-                fields.append(f.name)
-            if hasattr(obj, "updated_at"):
-                fields.append("updated_at")
-            obj.save(update_fields=fields)
-            if update.row_updated_at is not None:
-                # The row as the job found it, its time of change included: an earlier job
-                # undone next then tells its own rows from rows staff edited since.
-                model._base_manager.filter(pk=obj.pk).update(updated_at=update.row_updated_at)
-            touched[model].add(obj.pk)
-        if update.mapping_id:
-            retired.mapping_back(update)
-    after_updates(job.clinic, touched)
-
-
 def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user=None) -> UndoPlan:
     """Delete what `job` created (or, with `dry_run`, only say so); return the plan.
 
@@ -284,7 +257,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
     tables = models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):
-            _restore(job, tables)
+            restore(job, tables)
             for table, ids in plan.rows.items():
                 model = tables[table]
                 for part in batched(ids, IN_LIST):

@@ -252,6 +252,11 @@ def _write(model, names: list[str], objs: list, now) -> None:
         for obj in objs:
             obj.updated_at = now
         fields.append(model._meta.get_field("updated_at"))
+    write_values(model, fields, objs)
+
+
+def write_values(model, fields: list, objs: list) -> None:
+    """Store `fields` of these rows as their instances hold them, as `save` would."""
     rows = [
         (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
         for obj in objs

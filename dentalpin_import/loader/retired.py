@@ -6,7 +6,7 @@ marker, `updates`); it removes a row the later file reshapes (`reshape`). Each i
 kept whole in a before-image (`RowUpdate.removed`; `mapping_only` when the row
 stays), which `reinstate` puts back once undo has removed the job's own rows. A
 mapping handed a row (`shared_rows.hand_over`) is kept whole too, and given back
-as it was by `mapping_back`.
+as it was by undo (`jobs/restore.py`).
 """
 
 from __future__ import annotations
@@ -48,17 +48,6 @@ def retire_mappings(ctx, entity_type: str, mappings: list[tuple]) -> None:
     ]
     EntityMapping.objects.filter(pk__in=ids).delete()
     inserts.insert_instances(images)
-
-
-def mapping_back(update: RowUpdate) -> None:
-    """Give a mapping back what it held before the job (undo): its digest and values, and
-    whom its row was created by when the job handed it the row (`shared_rows.hand_over`)."""
-    values = {"source_digest": update.mapping_digest, "written": update.mapping_written}
-    whole = (open_json(update.before) or {}).get("mapping") if update.mapping_only else None
-    if whole:
-        for name in ("created_row", "job_id", "created_at"):
-            values[name] = EntityMapping._meta.get_field(name).to_python(whole[name])
-    EntityMapping.objects.filter(pk=update.mapping_id).update(**values)
 
 
 def reinstate(job, tables: dict) -> int:

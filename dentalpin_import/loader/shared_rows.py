@@ -19,7 +19,7 @@ reshape would remove a row the file still has: the row is handed over instead
 (`hand_over`), when nobody edited it. The notes' mapping is retired as above,
 the alert's becomes the row's creator with the values the row holds (what its
 creator wrote), so a later file merges into it field by field; its before-image
-keeps the mapping whole for undo (`retired.mapping_back`).
+keeps the mapping whole for undo (`jobs/restore.py`).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ Superusers act in every clinic; a row still cannot point into a clinic other tha
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
@@ -151,6 +152,12 @@ class ClinicBoundForm(forms.ModelForm):
             message = _(
                 "You may not do this in that clinic. Choose one of the clinics in the list."
             )
+        elif isinstance(field.widget, ForeignKeyRawIdWidget):
+            # A large table's key is an id box (clinics/admin_scale.py): no list to choose from.
+            message = _(
+                "That %(model)s is not in a clinic where you may do this. Look for one with "
+                "the magnifying glass next to the box."
+            ) % {"model": target._meta.verbose_name}
         else:
             message = _(
                 "That %(model)s is not in a clinic where you may do this. Choose one from the list."

@@ -39,3 +39,25 @@ def test_an_unknown_conflict_rule_is_refused_before_anything_is_read(tmp_path, c
     assert status != 0 and report is None
     assert "newest-wins" in out and "keep-clinic" in out  # what was wrong, what is allowed
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_undoing_a_cutover_finds_the_patient_by_the_old_national_id_again(tmp_path, clinic):
+    """The id's lookup digest goes back with the sealed value, not only the value."""
+    from django_scopes import scopes_disabled
+
+    from clinics.models import Patient
+    from dentalpin_import.jobs.undo import undo_job
+    from tests.dentalpin_import.cutover.test_cutover import mapped
+
+    imported(tmp_path, clinic, b.small_clinic_rows(), "first")
+    old = mapped(clinic, Patient, "patient", 1).national_id
+    changes = {("patient", "1"): {"national_id": "99999999R"}}
+    report, _ = imported(tmp_path, clinic, later_rows(changes), "later")
+    with scopes_disabled():
+        assert Patient.objects.filter(clinic=clinic, national_id="99999999R").count() == 1
+    undo_job(job=ImportJob.objects.get(pk=report["job_id"]))
+    with scopes_disabled():
+        found = Patient.objects.filter(clinic=clinic, national_id=old)
+        assert [p.pk for p in found] == [mapped(clinic, Patient, "patient", 1).pk]
+        assert not Patient.objects.filter(clinic=clinic, national_id="99999999R").exists()

@@ -6,8 +6,14 @@ from django.conf import settings
 SMALL_TABLES = {"clinics.clinic", "clinics.professional", "clinics.chair"}
 
 
-def _label(model) -> str:
-    return model._meta.label_lower
+def small_tables() -> set[str]:
+    """`SMALL_TABLES` and the users' table (`label_lower`s)."""
+    return SMALL_TABLES | {settings.AUTH_USER_MODEL.lower()}
+
+
+def foreign_keys(model) -> set[str]:
+    """The names of `model`'s foreign keys."""
+    return {f.name for f in model._meta.get_fields() if f.many_to_one}
 
 
 class LightPages:
@@ -23,18 +29,18 @@ class LightPages:
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
-        small = SMALL_TABLES | {settings.AUTH_USER_MODEL.lower()}
+        small = small_tables()
         large = [
             f.name
             for f in model._meta.fields
             if f.is_relation
             and f.related_model is not None
-            and _label(f.related_model) not in small
+            and f.related_model._meta.label_lower not in small
         ]
         self.raw_id_fields = tuple(dict.fromkeys([*self.raw_id_fields, *large]))
 
     def get_list_select_related(self, request):
-        keys = {f.name for f in self.model._meta.get_fields() if f.many_to_one}
+        keys = foreign_keys(self.model)
         shown = tuple(name for name in self.list_display if name in keys)
         return shown or super().get_list_select_related(request)
 
@@ -45,7 +51,7 @@ class LightInlines:
     thousand visits opens in the same few queries as one with a single visit."""
 
     def get_queryset(self, request):
-        keys = {f.name for f in self.model._meta.get_fields() if f.many_to_one}
+        keys = foreign_keys(self.model)
         parent = parent_key(self.model, self.parent_model, self.fk_name)
         shown = [name for name in (*(self.fields or ()), *self.readonly_fields) if name in keys]
         return super().get_queryset(request).select_related(*dict.fromkeys([parent, *shown]))

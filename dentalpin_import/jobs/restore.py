@@ -63,9 +63,7 @@ def _rows_back(batch, tables: dict) -> dict[type, set[int]]:
                 setattr(row, STAMP, found_at or now)
                 fields = fields | {STAMP}
             by_fields[tuple(sorted(fields))].append(row)
-        for names, rows in by_fields.items():
-            if names:
-                write_values(model, [model._meta.get_field(n) for n in names], rows)
+        _write(model, by_fields)
     return {model: set(entries) for model, entries in back.items()}
 
 
@@ -85,5 +83,11 @@ def _mappings_back(batch) -> None:
     by_fields: dict[tuple, list] = defaultdict(list)
     for pk, image in values.items():
         by_fields[tuple(sorted(image))].append(EntityMapping(pk=pk, **image))
-    for names, mappings in by_fields.items():
-        write_values(EntityMapping, [EntityMapping._meta.get_field(n) for n in names], mappings)
+    _write(EntityMapping, by_fields)
+
+
+def _write(model, by_fields: dict[tuple, list]) -> None:
+    """Store each group's fields (a sorted tuple of names) of its rows."""
+    for names, rows in by_fields.items():
+        if names:
+            write_values(model, [model._meta.get_field(n) for n in names], rows)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from dentalpin_import.jobs import locks
 from dentalpin_import.models import ImportJob
 from tests.processes import Process, project_env, wait_until
 
@@ -45,6 +46,24 @@ with workarea.work_folder() as folder:
 """
 
 
+class LockHolder(Process):
+    """A child that holds a clinic's import lock; killed, it returns once the lock is free.
+
+    PostgreSQL lets go of a killed client's advisory lock when its backend notices the
+    closed connection. On a loaded machine that can be after the test's next query, which
+    would then still see the dead process's import as alive.
+    """
+
+    clinic_id: int
+
+    def kill(self) -> None:
+        super().kill()
+        wait_until(
+            lambda: locks.holder(self.clinic_id) is None,
+            what="the database to let go of the killed process's clinic lock",
+        )
+
+
 class Started:
     """Processes a test started; every one is stopped when the test ends."""
 
@@ -52,23 +71,29 @@ class Started:
         self.directory = directory
         self.processes: list[Process] = []
 
-    def python(self, args: list[str], **overrides: str) -> Process:
+    def python(self, args: list[str], clinic_id: int | None = None, **overrides: str) -> Process:
+        """A child process; one given `clinic_id` holds that clinic's lock (`LockHolder`)."""
         name = f"p{uuid.uuid4().hex[:6]}"
-        proc = Process(
+        kind = Process if clinic_id is None else LockHolder
+        proc = kind(
             name,
             [sys.executable, *args],
             self.directory / f"{name}.log",
             env=project_env(self.directory, **overrides),
         )
+        if clinic_id is not None:
+            proc.clinic_id = clinic_id
         self.processes.append(proc)
         return proc
 
-    def manage(self, *args: str, **overrides: str) -> Process:
-        return self.python(["manage.py", *args], **overrides)
+    def manage(self, *args: str, clinic_id: int | None = None, **overrides: str) -> Process:
+        return self.python(["manage.py", *args], clinic_id, **overrides)
 
     def import_caught_mid_run(self, path, clinic) -> tuple[Process, ImportJob]:
         """`import_dpmf PATH --clinic` in another process, returned once it has committed rows."""
-        proc = self.manage("import_dpmf", str(path), "--clinic", clinic.slug, **SMALL_CHUNKS)
+        proc = self.manage(
+            "import_dpmf", str(path), "--clinic", clinic.slug, clinic_id=clinic.pk, **SMALL_CHUNKS
+        )
 
         def mid_run():
             if not proc.alive():
@@ -80,7 +105,7 @@ class Started:
 
     def lock_holder(self, job: ImportJob) -> Process:
         """Another process holding `job`'s clinic lock for it, until it is killed."""
-        proc = self.python(["-c", HOLD_LOCK, str(job.pk)])
+        proc = self.python(["-c", HOLD_LOCK, str(job.pk)], job.clinic_id)
         self.wait_for(proc, "holding")
         return proc
 

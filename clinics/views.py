@@ -12,7 +12,9 @@ from clinics.middleware import SESSION_KEY, clinics_for
 @require_POST
 def switch_clinic(request):
     """Select another of the user's clinics; a clinic they do not belong to is a 404."""
-    clinic = clinics_for(request.user).filter(pk=request.POST.get("clinic")).first()
+    wanted = request.POST.get("clinic", "")
+    mine = clinics_for(request.user)
+    clinic = mine.filter(pk=wanted).first() if wanted.isascii() and wanted.isdigit() else None
     if clinic is None:
         raise Http404("No such clinic")
     request.session[SESSION_KEY] = clinic.pk

@@ -25,7 +25,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import preview, rehearsal, services, validation
-from dentalpin_import.models import ImportJob, JobStatus, TransitionError
+from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.web import passphrase_limits
 from dentalpin_import.web.advice import advice
 from dentalpin_import.web.forms import (
@@ -145,6 +145,8 @@ class ImportWizard(NamedUrlSessionWizardView):
 
     def dispatch(self, request, *args, **kwargs):
         self.job = get_for_clinic_or_404(request, ImportJob, pk=kwargs["job_id"])
+        if self.job.source_kind == SourceKind.CSV:  # a sheet has its own preview and confirm
+            return redirect("dentalpin_import:sheet-preview", job_id=self.job.pk)
         if self.job.status == JobStatus.FAILED and self.job.started_at is None:
             # Refused at validation: show which check failed; the wizard is over.
             return render(

@@ -33,6 +33,14 @@ def test_switching_to_a_clinic_the_user_is_not_in_is_a_404(staff_client, other_c
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("value", ["abc", "", "1.5", " 1", "١", "9" * 40])
+def test_switching_to_a_clinic_that_is_no_number_is_a_404(staff_client, clinic, value):
+    response = staff_client.post("/clinics/switch/", {"clinic": value})
+    assert response.status_code == 404
+    assert staff_client.post("/clinics/switch/", {"clinic": clinic.pk}).status_code == 302
+
+
+@pytest.mark.django_db
 def test_the_middleware_picks_only_among_the_users_clinics(client, staff_user, other_clinic):
     ClinicFactory(slug="zz", name="Zeta")
     client.force_login(staff_user)

@@ -147,3 +147,17 @@ def test_the_admin_shows_imported_notes_in_clear_and_never_the_ciphertext(client
         assert "fernet:" not in page, url
     for url in ("/admin/clinics/medicalalert/", "/admin/clinics/medication/"):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sheet_job_at_the_dpmf_wizard_addresses_goes_to_its_own_preview(
+    staff_client, clinic, tmp_path
+):
+    response = upload(staff_client, write(tmp_path / "p.csv", patients_rows()))
+    job = ImportJob.objects.get()
+    for step in ("wizard", "validate", "preview", "confirm"):
+        url = f"/import/jobs/{job.pk}/{step}/"
+        assert staff_client.get(url).url == response.url, step
+        assert staff_client.post(url, {}).url == response.url, step
+    job.refresh_from_db()
+    assert job.status == "validated"  # the DPMF steps moved nothing

@@ -30,6 +30,17 @@ TAG = 16
 CHUNK = 1 << 20
 
 
+# What the job says when its copy cannot be read (pages translate it: web/refusals.py).
+MSG_NOT_A_COPY = (
+    "the server's copy of this file is not one the importer made: upload the file again "
+    "(what was already imported stays)"
+)
+MSG_DAMAGED = (
+    "the staging copy is damaged or was made with another server key (DPMF_REWRAP_KEY): "
+    "upload the file again (what was already imported stays)"
+)
+
+
 class RewrapError(Exception):
     """The re-wrapped copy cannot be read (another server key, or damaged)."""
 
@@ -71,7 +82,7 @@ def unwrapped(path: Path, tmp_dir: str | None = None):
         size = path.stat().st_size
         with open(path, "rb") as fh:
             if fh.read(len(MAGIC)) != MAGIC:
-                raise RewrapError("not a re-wrapped staging copy")
+                raise RewrapError(MSG_NOT_A_COPY)
             nonce = fh.read(NONCE)
             fh.seek(size - TAG)
             tag = fh.read(TAG)
@@ -89,9 +100,7 @@ def unwrapped(path: Path, tmp_dir: str | None = None):
                 try:
                     decryptor.finalize()
                 except InvalidTag:
-                    raise RewrapError(
-                        "the staging copy is damaged or was made with another server key"
-                    ) from None
+                    raise RewrapError(MSG_DAMAGED) from None
                 unpack.close()
         yield target
     finally:

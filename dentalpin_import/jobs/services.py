@@ -29,6 +29,7 @@ from dentalpin_import.jobs import (
     notify,
     preflight,
     rehearsal,
+    resuming,
     rewrap,
     sheet_columns,
     sheet_preview,
@@ -223,7 +224,11 @@ def failure_message(exc: BaseException) -> str:
     """What a job's error says when its run or its validation stopped on `exc`."""
     if isinstance(exc, LockLost):
         return liveness.MSG_LOCK_LOST
-    return diskfull.describe(exc) or f"{type(exc).__name__}: {exc}"
+    if full := diskfull.describe(exc):
+        return full
+    if isinstance(exc, (ReadError, rewrap.RewrapError)):
+        return str(exc)  # a refusal line as it was written: the pages translate it
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _run_held(job: ImportJob, container, *, progress, on_phase, user) -> RunResult:
@@ -614,8 +619,14 @@ def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None
 
 
 def resume_job(*, job: ImportJob, user=None) -> None:
-    """Run a failed or interrupted job again; idempotency finishes it without duplicates."""
+    """Run a failed or interrupted job again; idempotency finishes it without duplicates.
 
+    Raises `resuming.NotResumable` for any other job (finished, never started,
+    refused, a dry run, its file gone), saying why.
+    """
+    reason = resuming.why_not(job)
+    if reason is not None:
+        raise resuming.NotResumable(reason)
     dispatch.enqueue(job)
 
 

@@ -46,6 +46,7 @@ EDIT_MARGIN = dt.timedelta(seconds=2)
 # (which translate it through web/refusals.py).
 MSG_UNDONE = "job {job} was already undone"
 MSG_REHEARSAL = "job {job} was a dry run: it saved nothing in the clinic, there is nothing to undo"
+MSG_NOT_RUN = "job {job} has not run yet: nothing was imported, so there is nothing to undo"
 MSG_RUNNING = (
     "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or Cancel "
     "on the job page)"
@@ -63,6 +64,10 @@ MSG_EDITED_MORE = (
     "anyway, use --force (on the page: “Delete edited rows too”)"
 )
 MSG_PROTECTED = "rows created after this import depend on its rows: {blockers}"
+
+
+# Still in the wizard: nothing of the file is in the clinic yet.
+NOT_RUN = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
 
 
 class UndoRefused(Exception):
@@ -175,6 +180,8 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
         raise UndoRefused(MSG_UNDONE.format(job=job.pk))
     if job.dry_run:  # its rows were rolled back; only its warnings stay (jobs.rehearsal)
         raise UndoRefused(MSG_REHEARSAL.format(job=job.pk))
+    if job.status in NOT_RUN:
+        raise UndoRefused(MSG_NOT_RUN.format(job=job.pk))
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status, job_id=job.pk))
     with ExitStack() as stack:

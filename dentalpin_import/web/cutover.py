@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import audit
+from dentalpin_import.jobs import audit, liveness
 from dentalpin_import.loader import merge
-from dentalpin_import.models import AuditAction, ImportJob, Resolution
+from dentalpin_import.models import FINISHED, AuditAction, ImportJob, JobStatus, Resolution
 from dentalpin_import.names import entity_label
 from dentalpin_import.web.cutover_values import (
     field_label,
@@ -35,6 +35,7 @@ from dentalpin_import.web.cutover_values import (
     shown_conflicts,
 )
 from dentalpin_import.web.jobs import inert_cell
+from dentalpin_import.web.refusals import translate_refusal
 
 PER_PAGE = 50
 ID = re.compile(r"[0-9]{1,18}")  # a conflict id as the form posts it; anything else is ignored
@@ -98,7 +99,8 @@ def job_conflicts(request, job_id):
             "resolutions": Resolution.choices,
             "kept_shown": conflicts.filter(resolution=Resolution.KEPT_CLINIC).count(),
             "can_take": has_clinic_perm(request.user, request.clinic, "job_execute")
-            and not job.dry_run,
+            and _take_refusal(job) is None,
+            "take_refusal": None if job.dry_run else _take_refusal(job),
         },
     )
 
@@ -150,19 +152,26 @@ def job_conflicts_take(request, job_id):
         back += "?" + urlencode(kept)  # back to the same filtered list
     ids = [int(i) for i in request.POST.getlist("conflict") if ID.fullmatch(i)]
     every = request.POST.get("every") == "1"  # every conflict the filter shows
-    if job.dry_run:
-        messages.error(request, _("A trial run saved nothing: there is no value to take."))
-        return redirect(back)
-    if not ids and not every:
+    if not ids and not every and _take_refusal(job) is None:
         messages.error(request, _("Select at least one conflict, then take the file's values."))
         return redirect(back)
-    if every:
-        chosen = _conflicts(request, job, _filters(request.POST))
-    else:
-        chosen = job.conflicts.filter(clinic=request.clinic, pk__in=ids)
-    chosen = chosen.filter(resolution=Resolution.KEPT_CLINIC)
-    picked = list(chosen.values_list("pk", flat=True))
-    taken = merge.take_file_values(chosen, request.user)
+    try:
+        # Under the clinic's lock: an undo or a run of the clinic never interleaves with it.
+        with liveness.holding(request.clinic):
+            job.refresh_from_db()
+            if refusal := _take_refusal(job):
+                messages.error(request, refusal)
+                return redirect(back)
+            if every:
+                chosen = _conflicts(request, job, _filters(request.POST))
+            else:
+                chosen = job.conflicts.filter(clinic=request.clinic, pk__in=ids)
+            chosen = chosen.filter(resolution=Resolution.KEPT_CLINIC)
+            picked = list(chosen.values_list("pk", flat=True))
+            taken = merge.take_file_values(chosen, request.user)
+    except liveness.ClinicBusy as exc:
+        messages.error(request, translate_refusal(str(exc)))
+        return redirect(back)
     audit.record(
         action=AuditAction.EXECUTE,
         job=job,
@@ -191,6 +200,20 @@ def job_conflicts_take(request, job_id):
             ),
         )
     return redirect(back)
+
+
+def _take_refusal(job) -> str | None:
+    """Why no file value may be taken for `job`'s conflicts now, or None when it may."""
+    if job.dry_run:
+        return _("A trial run saved nothing: there is no value to take.")
+    if job.status == JobStatus.UNDONE:
+        return _(
+            "This import was undone: its conflicts no longer apply, so no value of its file is "
+            "taken. Import the later file again to see its conflicts anew."
+        )
+    if job.status not in FINISHED:
+        return _("This import has not ended yet: take the file's values once it has.")
+    return None
 
 
 def _missing(request, job, kind: str):

@@ -1,5 +1,6 @@
 """Job list, job page with live progress, warnings (filter, pages, CSV), cancel and resume."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import resuming, services
 from dentalpin_import.loader.row_errors import ROW_DUPLICATE
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
@@ -72,6 +73,7 @@ def _context(job):
         "finished": job.status in FINISHED,
         "now": timezone.now(),
         "documents": documents.expected(job),
+        "resumable": resuming.why_not(job) is None,
     }
 
 
@@ -213,6 +215,8 @@ def job_resume(request, job_id):
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     try:
         services.resume_job(job=job, user=request.user)
+    except resuming.NotResumable as exc:
+        messages.error(request, str(exc))
     except TransitionError:
-        pass
+        pass  # resumed meanwhile by another click: the page shows it running
     return redirect("dentalpin_import:job-detail", job_id=job.pk)

@@ -214,6 +214,7 @@ TEMPLATES = (
     gettext_noop(
         "job {job} was a dry run: it saved nothing in the clinic, there is nothing to undo"
     ),
+    gettext_noop("job {job} has not run yet: nothing was imported, so there is nothing to undo"),
     gettext_noop(
         "job {job} is {status}; cancel it first (python manage.py cancel_import {job_id}, or "
         "Cancel on the job page)"
@@ -245,6 +246,15 @@ TEMPLATES = (
         "the import stopped: the database ended the session that marked it as running, so "
         "another import could have started; run the same command again to finish it (on the "
         "job page: Resume)"
+    ),
+    # jobs/rewrap.py
+    gettext_noop(
+        "the server's copy of this file is not one the importer made: upload the file again "
+        "(what was already imported stays)"
+    ),
+    gettext_noop(
+        "the staging copy is damaged or was made with another server key (DPMF_REWRAP_KEY): "
+        "upload the file again (what was already imported stays)"
     ),
     # jobs/diskfull.py
     gettext_noop(

@@ -10,20 +10,24 @@ from django.test import Client
 from django_scopes import scope
 
 from clinics.models import Appointment, Patient, Professional
+from dentalpin_import.jobs import undo
 from dentalpin_import.models import (
     AuditEntry,
     EntityMapping,
     ImportConflict,
     ImportJob,
     MissingRecord,
+    RowUpdate,
 )
 from dentalpin_import.sample.generator import generate_sample
 from dentalpin_import.sample.later import write_later_export
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.commands.live import processes
 from tests.factories.clinics import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+_started = pytest.fixture(processes, name="started")
 
 
 def sealed(value) -> str:
@@ -319,3 +323,50 @@ def test_taking_a_value_needs_the_pages_csrf_token(job, staff_user):
     guarded.post(url, {"conflict": [conflict.pk], "csrfmiddlewaretoken": token})
     conflict.refresh_from_db()
     assert conflict.resolution == "took_file"
+
+
+def test_no_file_value_is_taken_once_the_cutover_is_undone(staff_client, clinic, tmp_path):
+    job, patient, conflict = go_live_with_a_conflict(clinic, tmp_path)
+    undo.undo_job(job=job)
+    images = RowUpdate.objects.filter(job=job).count()
+    url = f"/import/jobs/{job.pk}/conflicts/"
+    page = staff_client.get(url).content.decode()
+    assert 'name="conflict"' not in page and "This import was undone" in page
+    for posted in ({"every": "1", "field": "phone"}, {"conflict": [conflict.pk]}):
+        answer = staff_client.post(f"{url}take-file/", posted, HTTP_ACCEPT_LANGUAGE="es")
+        shown = staff_client.get(answer.url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert "Esta importación se deshizo" in shown
+    with scope(clinic=clinic):
+        patient.refresh_from_db()
+    assert patient.phone == "600000000"
+    assert RowUpdate.objects.filter(job=job).count() == images
+    conflict.refresh_from_db()
+    assert conflict.resolution == "kept_clinic"
+
+
+def test_no_file_value_is_taken_before_the_import_has_run(staff_client, job):
+    ImportJob.objects.filter(pk=job.pk).update(status="queued")
+    conflict = ImportConflict.objects.get(field="phone")
+    url = f"/import/jobs/{job.pk}/conflicts/"
+    assert 'name="conflict"' not in staff_client.get(url).content.decode()
+    response = staff_client.post(f"{url}take-file/", {"conflict": [conflict.pk]})
+    assert "has not ended yet" in staff_client.get(response.url).content.decode()
+    conflict.refresh_from_db()
+    assert conflict.resolution == "kept_clinic"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_file_value_is_taken_while_another_import_of_the_clinic_runs(
+    started, staff_client, clinic, tmp_path
+):
+    job, patient, conflict = go_live_with_a_conflict(clinic, tmp_path)
+    other = ImportJob.objects.create(clinic=clinic, status="running")
+    started.lock_holder(other)
+    url = f"/import/jobs/{job.pk}/conflicts/take-file/"
+    response = staff_client.post(url, {"conflict": [conflict.pk]})
+    assert "another import of this clinic is still running" in staff_client.get(
+        response.url
+    ).content.decode()
+    with scope(clinic=clinic):
+        patient.refresh_from_db()
+    assert patient.phone == "600000000"

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from dentalpin_import import reader
-from dentalpin_import.jobs import diskfull, liveness, undo
+from dentalpin_import.jobs import diskfull, liveness, rewrap, undo
 from dentalpin_import.models import ImportJob
 from dentalpin_import.reader import csv_sheets, sheet_headers, workbooks
 from dentalpin_import.reader import errors as E
@@ -84,10 +84,10 @@ def test_every_message_is_translated_and_the_committed_mo_matches_the_po():
 
 
 def refusal_templates() -> set[str]:
-    """Every refusal template of the reader, undo, liveness and full disks (`MSG_*` constants)."""
+    """Every refusal template of the reader, undo, liveness, staged copies, full disks (`MSG_*`)."""
     return {
         value
-        for module in (E, csv_sheets, sheet_headers, workbooks, undo, liveness, diskfull)
+        for module in (E, csv_sheets, sheet_headers, workbooks, undo, liveness, diskfull, rewrap)
         for name, value in vars(module).items()
         if name.startswith("MSG_") and isinstance(value, str)
     }

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -13,6 +14,7 @@ from dentalpin_import.models import AuditEntry, ImportJob
 from dentalpin_import.names import record_name
 from tests import dpmf_builder as b
 from tests.dentalpin_import.commands.helpers import run_import
+from tests.dentalpin_import.web.helpers import upload
 
 
 @pytest.fixture
@@ -113,3 +115,21 @@ def test_the_report_downloads_as_json_with_the_reconciliation(staff_client, impo
     assert data["entities"]["patient"]["created"] == 3
     assert data["reconciliation"]["adds_up"] is True
     assert set(data["reconciliation"]["money"]) >= {"payments", "refunds", "invoices"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("status", ["uploaded", "validated", "previewed"])
+def test_a_job_still_in_the_wizard_cannot_be_undone_and_says_why(
+    staff_client, clinic, tmp_path, status
+):
+    upload(staff_client, b.small_clinic(tmp_path))
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=status)
+    url = f"/import/jobs/{job.pk}/undo/"
+    said = "has not run yet: nothing was imported, so there is nothing to undo"
+    assert said in staff_client.get(url).content.decode()
+    confirmed = staff_client.post(url, {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert confirmed.status_code == 200
+    assert "aún no se ha ejecutado: no se importó nada" in confirmed.content.decode()
+    job.refresh_from_db()
+    assert job.status == status and job.stored_path and Path(job.stored_path).exists()

@@ -12,20 +12,26 @@ it is unpacked:
 - a member that unpacks to more than `MAX_RATIO` times its packed size (a zip
   bomb: documents never compress that well);
 - a name that would leave the folder (`..`, an absolute path, a drive letter),
-  a symbolic link, an encrypted member;
+  a symbolic link, an encrypted member, a member compressed with a method
+  Python cannot unpack (Deflate64, zstd, PPMd…: `READABLE_METHODS`);
 - archives inside archives deeper than `MAX_DEPTH`.
 
-Refusals are in the language of the request that dropped the archive. The
-sizes a member declares are checked first; while it is unpacked the bytes
-really written are counted too, so a header that lies stops at the cap.
+Refusals are in the language of the request that dropped the archive, and say
+what to do. The sizes a member declares are checked first; while it is
+unpacked the bytes really written are counted too, so a header that lies stops
+at the cap. A member that fails while it is unpacked (damaged data, a method
+or an encryption zipfile does not know) is refused alone: the members before
+and after it carry on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import lzma
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -43,6 +49,23 @@ BLOCK = 1 << 20
 MSG_TOO_DEEP = gettext_lazy(
     "it is an archive inside an archive inside an archive: unpack it on the computer and drop "
     "its files"
+)
+# The compression methods zipfile unpacks. Windows makes Deflate64 (9) of large files, and
+# some tools zstd (93), xz (95) or PPMd (98): a member packed so is refused with a way out.
+READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+METHOD_NAMES = {9: "Deflate64", 93: "zstd", 95: "xz", 97: "WavPack", 98: "PPMd"}
+AES = 99  # WinZip's AES encryption, written as a compression method
+MSG_METHOD = gettext_lazy(
+    "it is compressed with a method this importer cannot read (%(method)s): make the archive "
+    "again with ordinary zip compression"
+)
+MSG_UNREADABLE = gettext_lazy(
+    "it is packed in a way this importer cannot read (%(error)s): make the archive again with "
+    "ordinary zip compression and no password"
+)
+MSG_PASSWORD = gettext_lazy("it is password-protected: make the archive again without a password")
+MSG_DAMAGED = gettext_lazy(
+    "it cannot be unpacked (%(error)s): copy the archive again, or make it again"
 )
 
 
@@ -128,12 +151,9 @@ def _members(path: str | Path, budget: list[int]) -> Iterator[Member]:
                 target = Path(folder) / f"member-{n}"
                 try:
                     member = _unpack(archive, info, target)
-                except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                except UNPACK_ERRORS as exc:
                     target.unlink(missing_ok=True)
-                    yield Member(
-                        info.filename,
-                        refused=_("it cannot be unpacked (%(error)s)") % {"error": exc},
-                    )
+                    yield Member(info.filename, refused=_unpack_refusal(exc))
                     continue
                 yield member
                 target.unlink(missing_ok=True)
@@ -180,13 +200,43 @@ def _member_refusal(info: zipfile.ZipInfo) -> str:
         return _("its name leads out of the folder")
     if stat.S_ISLNK(info.external_attr >> 16):
         return _("it is a symbolic link, not a file")
-    if info.flag_bits & 0x1:
-        return _("it is password-protected")
+    if info.flag_bits & 0x1 or info.compress_type == AES:
+        return str(MSG_PASSWORD)
+    if info.compress_type not in READABLE_METHODS:
+        method = info.compress_type
+        name = METHOD_NAMES.get(method) or zipfile.compressor_names.get(method) or f"#{method}"
+        return str(MSG_METHOD) % {"method": name}
     if info.file_size > settings.DPMF_MAX_BINARY_BYTES:
         return _("it is larger than %(limit)s bytes (DPMF_MAX_BINARY_BYTES)") % {
             "limit": f"{settings.DPMF_MAX_BINARY_BYTES:,}"
         }
     return ""
+
+
+# What unpacking one member may raise: a damaged member (zipfile's own errors, a broken
+# deflate, bzip2 or LZMA stream, a cut file) or one packed in a way zipfile cannot read
+# (NotImplementedError: strong encryption, patched data; RuntimeError: a password needed, a
+# decompressor missing from this Python).
+UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _unpack_refusal(exc: Exception) -> str:
+    """Why a member that failed while it was unpacked is refused, and what to do."""
+    if isinstance(exc, NotImplementedError | RuntimeError):
+        if "encrypted" in str(exc):
+            return str(MSG_PASSWORD)
+        return str(MSG_UNREADABLE) % {"error": exc}
+    return str(MSG_DAMAGED) % {"error": exc}
 
 
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> Member:

@@ -4,7 +4,8 @@ Both ways in (the sync agent's endpoint, files dropped on the job page) hand
 over a file already on disk with its sha256 computed while it was written;
 this decides what becomes of it, with the same checks for both: the type is
 sniffed from the bytes, the owner must have been imported, the bytes are
-stored once per owner.
+stored once per owner, and once only when the same file arrives twice at
+the same moment (`store.store` claims each staged row).
 
 Once the job has ended well (succeeded, or completed with problems) every file
 it expects is staged and every owner it could import is there: a file it does
@@ -36,7 +37,10 @@ MSG_OWNER_NEVER = "its owner ({owner}) was not imported by this job: see the job
 @dataclass
 class Received:
     outcome: str
-    detail: str = ""
+    detail: str = ""  # the reason in English (the agent's JSON, the staged row)
+    # The reason's template and values, for a page to translate before filling it in.
+    detail_template: str = ""
+    detail_params: dict[str, str] = field(default_factory=dict)
     final: bool = False  # no later attempt can change the answer
     document_id: int | None = None
     staging_ids: list[int] = field(default_factory=list)
@@ -65,7 +69,7 @@ def receive(*, job, user, upload, sha256: str) -> Received:
         sniff.check_hint(mime, pending[0].mime_hint)
     except sniff.Refused as exc:
         _reject(job, user, pending, sha256, str(exc))
-        return Received(REJECTED, str(exc), final=True)
+        return Received(REJECTED, str(exc), exc.message, exc.params, final=True)
     owners = [(r, *store.resolve_owner(r)) for r in pending]
     ready = [(r, patient, doc) for r, patient, doc in owners if patient is not None]
     if not ready:
@@ -75,21 +79,35 @@ def receive(*, job, user, upload, sha256: str) -> Received:
         reason = MSG_OWNER_NEVER.format(owner=owner)
         _reject(job, user, pending, sha256, reason)
         return Received(OWNER_NEVER, reason, final=True)
-    documents = store.store(ready, upload, mime, sha256)
+    stored = store.store(ready, upload, mime, sha256)
+    if not stored:  # a parallel request with the same bytes stored them first
+        return _already(job, sha256)
     audit.record(
         action=AuditAction.BINARIES,
         job=job,
         user=user,
         outcome="received",
-        details={"sha256": sha256, "documents": [d.pk for d in documents]},
+        details={"sha256": sha256, "documents": [d.pk for _, d in stored]},
     )
-    return Received(RECEIVED, document_id=documents[0].pk, staging_ids=[r.pk for r, _, _ in ready])
+    return Received(RECEIVED, document_id=stored[0][1].pk, staging_ids=[r.pk for r, _ in stored])
+
+
+def _already(job, sha256: str) -> Received:
+    """The answer to bytes another request stored while this one was checking them."""
+    rows = list(
+        FileStaging.objects.filter(
+            job=job, clinic=job.clinic, sha256=sha256, status=StagingStatus.RECEIVED
+        ).order_by("pk")
+    )
+    document_id = rows[0].document_id if rows else None
+    return Received(ALREADY, document_id=document_id, staging_ids=[r.pk for r in rows])
 
 
 def _reject(job, user, rows, sha256: str, reason: str) -> None:
-    FileStaging.objects.filter(pk__in=[r.pk for r in rows]).update(
-        status=StagingStatus.REJECTED, reason=reason
-    )
+    # A row a parallel request stored meanwhile stays received.
+    FileStaging.objects.filter(pk__in=[r.pk for r in rows]).exclude(
+        status=StagingStatus.RECEIVED
+    ).update(status=StagingStatus.REJECTED, reason=reason)
     audit.record(
         action=AuditAction.BINARIES,
         job=job,

@@ -55,8 +55,21 @@ EXTENSIONS = {
 }
 
 
+# Why a file is refused: English templates, which the documents drop shows in the reader's
+# language (web/documents.py lists them for the catalogue) and the agent's JSON in English.
+MSG_CONTRADICTS = "the content is %(actual)s but the file says %(hint)s"
+
+
 class Refused(Exception):
-    """The content is not an allowed document, or not what the file said it was."""
+    """The content is not an allowed document, or not what the file said it was.
+
+    `message` is the reason's template and `params` its values: `str()` is the
+    filled English sentence; a page translates `message` first, then fills it.
+    """
+
+    def __init__(self, message: str, **params: str):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 def family(mime: str) -> str:
@@ -91,7 +104,7 @@ def _office(path: str) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise Refused("the content is a damaged ZIP archive") from None
     if "[Content_Types].xml" in names:
         for prefix, mime in OOXML.items():
@@ -105,4 +118,4 @@ def check_hint(actual: str, hint: str | None) -> None:
     if not hint or hint in ("application/octet-stream", "binary/octet-stream"):
         return
     if family(actual) != family(hint.lower()):
-        raise Refused(f"the content is {actual} but the file says {hint}")
+        raise Refused(MSG_CONTRADICTS, actual=actual, hint=hint)

@@ -103,34 +103,85 @@ def _thumbnail(path: str, mime: str) -> ContentFile | None:
 
 def store(
     rows: list[tuple[FileStaging, int, Document | None]], upload, mime: str, sha256: str
-) -> list[Document]:
-    """Store the bytes once per owner and mark the staging rows received; all or nothing."""
+) -> list[tuple[FileStaging, Document]]:
+    """Store the bytes once per owner and mark the staging rows received; all or nothing.
+
+    Return (staged row, its document) for each row this call stored. Parallel
+    requests with the same bytes (agents run twice, a retried request) each
+    write their files first, outside the transaction, so a large file never
+    holds the database's write lock; each staged row is then claimed by a
+    conditional UPDATE (`status` not yet received), which waits for the row on
+    PostgreSQL and for the write lock on SQLite, and reads the row as the
+    other request left it. A row another request claimed first is not touched
+    and the files written for it are deleted: [] when every row was taken.
+    """
     saved_names: list[str] = []
-    documents: list[Document] = []
+    kept: set[str] = set()
+    stored: list[tuple[FileStaging, Document]] = []
+    rows = sorted(rows, key=lambda row: row[0].pk)  # one locking order for every request
     try:
+        written = [
+            _write(staging, patient_id, upload, mime, saved_names)
+            for staging, patient_id, _ in rows
+        ]
         with transaction.atomic():
-            for staging, patient_id, document in rows:
-                documents.append(
-                    _store_one(staging, patient_id, document, upload, mime, sha256, saved_names)
+            for (staging, patient_id, document), (name, thumb_name) in zip(
+                rows, written, strict=True
+            ):
+                if not _claim(staging, patient_id):
+                    continue  # another request stored these bytes for this row first
+                document = _record(
+                    staging, patient_id, document, upload, mime, sha256, name, thumb_name
                 )
+                stored.append((staging, document))
+                kept.update((name, thumb_name))
     except Exception:
         for name in saved_names:  # the database said no: leave no orphan file behind
             default_storage.delete(name)
         raise
-    return documents
+    for name in saved_names:
+        if name not in kept:  # written for a row another request stored first
+            default_storage.delete(name)
+    return stored
 
 
-def _store_one(staging, patient_id, document, upload, mime, sha256, saved_names) -> Document:
-    clinic_id = staging.clinic_id
-    folder = f"clinics/{clinic_id}/patients/{patient_id}"
-    name = default_storage.save(
-        f"{folder}/{uuid.uuid4().hex}{EXTENSIONS.get(mime, '')}",
-        File(open(upload.temporary_file_path(), "rb")),
-    )
+def _write(staging, patient_id, upload, mime, saved_names) -> tuple[str, str | None]:
+    """Save the file (and an image's thumbnail) under a new name; return the names."""
+    folder = f"clinics/{staging.clinic_id}/patients/{patient_id}"
+    with open(upload.temporary_file_path(), "rb") as source:
+        name = default_storage.save(
+            f"{folder}/{uuid.uuid4().hex}{EXTENSIONS.get(mime, '')}", File(source)
+        )
     saved_names.append(name)
+    thumb = _thumbnail(upload.temporary_file_path(), mime)
+    if thumb is None:
+        return name, None
+    thumb_name = default_storage.save(f"{folder}/thumbnails/{uuid.uuid4().hex}.jpg", thumb)
+    saved_names.append(thumb_name)
+    return name, thumb_name
+
+
+def _claim(staging: FileStaging, patient_id: int) -> bool:
+    """Mark the staged row received unless it already is; True when this call did."""
+    return bool(
+        FileStaging.objects.filter(pk=staging.pk)
+        .exclude(status=StagingStatus.RECEIVED)
+        .update(
+            status=StagingStatus.RECEIVED,
+            patient_id=patient_id,
+            received_at=timezone.now(),
+            reason="",
+        )
+    )
+
+
+def _record(staging, patient_id, document, upload, mime, sha256, name, thumb_name) -> Document:
+    """The document of a claimed staged row, filled from the stored file; the row names it."""
     if document is None:
         document = Document(
-            clinic_id=clinic_id, patient_id=patient_id, kind=staging.parent_entity_type[:40]
+            clinic_id=staging.clinic_id,
+            patient_id=patient_id,
+            kind=staging.parent_entity_type[:40],
         )
     document.title = document.title or PurePosixPath(staging.relative_path).name[:255]
     document.file.name = name
@@ -138,19 +189,10 @@ def _store_one(staging, patient_id, document, upload, mime, sha256, saved_names)
     document.size_bytes = upload.size
     document.sha256 = sha256
     document.status = DocumentStatus.STORED
-    thumb = _thumbnail(upload.temporary_file_path(), mime)
-    if thumb is not None:
-        thumb_name = default_storage.save(f"{folder}/thumbnails/{uuid.uuid4().hex}.jpg", thumb)
-        saved_names.append(thumb_name)
+    if thumb_name is not None:
         document.thumbnail.name = thumb_name
     document.save()
-    FileStaging.objects.filter(pk=staging.pk).update(
-        status=StagingStatus.RECEIVED,
-        document=document,
-        patient_id=patient_id,
-        received_at=timezone.now(),
-        reason="",
-    )
+    FileStaging.objects.filter(pk=staging.pk).update(document=document)
     events.emit_many(
         [
             (

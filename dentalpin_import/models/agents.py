@@ -32,14 +32,20 @@ FINISHED_FOR_TOKENS = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS, JobStatus.FAILED
 class AgentTokenQuerySet(models.QuerySet):
     def live(self):
         """Tokens not revoked nor expired, of a job not undone nor cancelled, whose issuer
-        (when a person issued it) is still a member of the job's clinic."""
+        may still act: issued from the command line, or by a person whose account still
+        exists, is active and is still a member of the job's clinic.
+
+        A person's token whose `created_by` is empty is one whose issuer's account was
+        deleted: it stops, as it does when the membership goes.
+        """
         issuer_still_member = Membership.objects.filter(
             user=OuterRef("created_by"), clinic=OuterRef("job__clinic")
         )
+        issuer_may_act = Q(created_by__is_active=True) & Exists(issuer_still_member)
         return (
             self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
             .exclude(job__status__in=ENDED_FOR_TOKENS)
-            .filter(Q(created_by__isnull=True) | Exists(issuer_still_member))
+            .filter(Q(issued_from_command_line=True) | issuer_may_act)
         )
 
     def spent(self):
@@ -82,6 +88,11 @@ class AgentToken(models.Model):
         related_name="+",
         verbose_name=_("issued by"),
     )
+    # Issued with no person behind it (`manage.py issue_agent_token`): the only tokens that
+    # need no issuer. Not "created_by is empty", which a deleted account leaves too.
+    issued_from_command_line = models.BooleanField(
+        default=False, verbose_name=_("issued from the command line")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("issued at"))
     expires_at = models.DateTimeField(verbose_name=_("expires at"))
     revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
@@ -98,14 +109,20 @@ class AgentToken(models.Model):
 
     @classmethod
     def issue(cls, *, job, user=None, hours: int | None = None) -> tuple[AgentToken, str]:
-        """Create a token for `job`; return the row and the clear token (shown once)."""
+        """Create a token for `job`; return the row and the clear token (shown once).
+
+        With no signed-in `user` the token is the command line's: it needs no issuer.
+        A person's token works only while that person may act (`live`).
+        """
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         hours = hours or settings.DPMF_AGENT_TOKEN_HOURS
+        person = user if getattr(user, "is_authenticated", False) else None
         row = cls.objects.create(
             job=job,
             digest=token_digest(token),
             hint=token[:10],
-            created_by=user if getattr(user, "is_authenticated", False) else None,
+            created_by=person,
+            issued_from_command_line=person is None,
             expires_at=timezone.now() + dt.timedelta(hours=hours),
         )
         return row, token

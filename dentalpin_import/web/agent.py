@@ -39,6 +39,10 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 TOKEN_FAILURES_RATE = "20/10m"
 TOKEN_FAILURES_GROUP = "dentalpin_import.agent_token_failures"
 MSG_NO_SUCH_JOB = "no such import job in the selected clinic: switch to the job's clinic first"
+MSG_TOKEN_REFUSED = (
+    "unknown, expired or revoked agent token, or the person who issued it may no longer act "
+    "in the clinic: ask an administrator for a new one (python manage.py issue_agent_token JOB_ID)"
+)
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -92,7 +96,7 @@ def _by_token(request, job_id, clear: str):
     if token is None:
         token, spent = AgentToken.find_spent(clear), True
     if token is None:
-        refused = _refused_token(request, 401, "unknown, expired or revoked agent token")
+        refused = _refused_token(request, 401, MSG_TOKEN_REFUSED)
         return None, None, refused
     if token.job_id != job_id:
         refused = _refused_token(request, 403, "this token belongs to another import job")

@@ -36,6 +36,7 @@ REFUSALS = (
     gettext_noop("the content is not an image, PDF, DICOM or office document"),
     gettext_noop("the content is a damaged ZIP archive"),
     gettext_noop("the content is a ZIP archive, not an office document"),
+    gettext_noop("the content is %(actual)s but the file says %(hint)s"),  # sniff.MSG_CONTRADICTS
 )
 
 
@@ -56,10 +57,18 @@ def _said(result: receive.Received, settled: bool) -> tuple[str, str]:
             "Not taken: the record it belongs to was not imported (see the warnings)."
         )
     if result.outcome == receive.REJECTED:
-        return "rejected", _("Rejected: %(reason)s.") % {"reason": _(result.detail)}
+        return "rejected", _("Rejected: %(reason)s.") % {"reason": _reason(result)}
     if settled:
         return "unknown", _("Not in this import: the export does not list this file.")
     return "later", _("Not expected yet: drop it again when the import ends.")
+
+
+def _reason(result: receive.Received) -> str:
+    """Why a file was refused, in the reader's language: the template translated, then filled."""
+    if not result.detail_template:
+        return _(result.detail)
+    reason = _(result.detail_template)
+    return reason % result.detail_params if result.detail_params else reason
 
 
 def _receive(job, user, name: str, upload, sha256: str) -> dict:

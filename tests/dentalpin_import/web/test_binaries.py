@@ -3,14 +3,18 @@
 import datetime as dt
 import hashlib
 import io
+import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
+from django.db import connection
+from django.test import Client, override_settings
 from django.utils import timezone
 from django_scopes import scope
 
 from clinics.models import Document
+from dentalpin_import.binaries import archive, receive, store
 from dentalpin_import.models import AgentToken, FileStaging, ImportJob
 from dentalpin_import.sample.generator import pdf_bytes, png_bytes
 from dentalpin_import.sample.writer import FileRow
@@ -301,6 +305,95 @@ def test_a_token_stops_when_its_issuer_leaves_the_clinic(client, job, clinic):
     Membership.objects.filter(user=issuer, clinic=clinic).delete()
     assert post(client, job, PNG, token=token).status_code == 401
     assert post(client, job, PNG, token=unattended).status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("gone", ["account deleted", "account deactivated"])
+def test_a_token_stops_when_its_issuer_may_no_longer_act(client, job, clinic, gone):
+    from tests.factories.clinics import MembershipFactory, UserFactory
+
+    issuer = UserFactory(username="issuer")
+    MembershipFactory(user=issuer, clinic=clinic)
+    token = AgentToken.issue(job=job, user=issuer)[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/import/jobs/{job.pk}/binaries", headers=headers).status_code == 200
+    if gone == "account deleted":
+        issuer.delete()  # the token's created_by becomes empty, as a command line's was
+    else:
+        issuer.is_active = False
+        issuer.save()
+    listing = client.get(f"/import/jobs/{job.pk}/binaries", headers=headers)
+    assert listing.status_code == 401 and "issue_agent_token" in listing.json()["error"]
+    assert post(client, job, PNG, token=token).status_code == 401
+    assert FileStaging.objects.get(sha256=sha(PNG)).status == "pending"
+    # A token issued from the command line has no issuer to lose: it goes on working.
+    out = io.StringIO()
+    call_command("issue_agent_token", str(job.pk), stdout=out)
+    assert post(client, job, PNG, token=out.getvalue().strip()).status_code == 201
+
+
+def stored_copies(root, data: bytes) -> int:
+    """Files under the storage folder `root` holding exactly `data`."""
+    return sum(1 for f in Path(root).rglob("*") if f.is_file() and f.read_bytes() == data)
+
+
+@pytest.mark.django_db
+def test_bytes_another_request_stored_meanwhile_are_already_received(
+    job, clinic, settings, tmp_path, monkeypatch
+):
+    # Two requests with the same file: the later one checked it while the first was storing
+    # it, and reaches the storing step once the first is done.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = tmp_path / "consent.pdf"
+    path.write_bytes(PDF)
+    upload = archive.Member("consent.pdf", path=path, size=len(PDF), sha256=sha(PDF))
+    real_store, first = store.store, []
+
+    def the_other_request_first(*args):
+        monkeypatch.setattr(store, "store", real_store)
+        first.append(receive.receive(job=job, user=None, upload=upload, sha256=sha(PDF)))
+        return real_store(*args)
+
+    monkeypatch.setattr(store, "store", the_other_request_first)
+    with scope(clinic=clinic):
+        late = receive.receive(job=job, user=None, upload=upload, sha256=sha(PDF))
+        assert first[0].outcome == "received"
+        assert late.outcome == "already_received"
+        assert late.document_id == first[0].document_id
+        assert list(Document.objects.filter(sha256=sha(PDF)).values_list("pk", flat=True)) == [
+            first[0].document_id
+        ]
+    staged = FileStaging.objects.get(sha256=sha(PDF))
+    assert staged.status == "received" and staged.document_id == first[0].document_id
+    assert stored_copies(settings.MEDIA_ROOT, PDF) == 1  # the later request's copy is gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_uploads_of_one_file_store_one_document(job, token, clinic, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    parallel = 6
+    start, answers = threading.Barrier(parallel), []
+
+    def upload():
+        try:
+            start.wait()
+            answers.append(post(Client(), job, PDF, token=token))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(parallel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200] * (parallel - 1) + [201]
+    bodies = [a.json() for a in answers]
+    assert {b["status"] for b in bodies if b["status"] != "received"} == {"already_received"}
+    with scope(clinic=clinic):
+        [document] = Document.objects.filter(sha256=sha(PDF))
+    assert {b["document_id"] for b in bodies} == {document.pk}
+    assert FileStaging.objects.get(sha256=sha(PDF)).document_id == document.pk
+    assert stored_copies(settings.MEDIA_ROOT, PDF) == 1
 
 
 @pytest.mark.django_db

@@ -235,3 +235,106 @@ def test_the_figures_line_a_drop_answers_with_is_in_the_pages_language(staff_cli
     # Worded so that one document reads right as well ("1 recibidos" did not).
     assert answer["binaries_html"].startswith('<p id="binaries">Documentos recibidos: 1 de ')
     assert "received of" not in answer["binaries_html"]
+
+
+def packed_with(data: bytes, name: bytes, *, method: int | None = None, flags: int = 0) -> bytes:
+    """The zip with member `name` said to be packed with `method`, or with more flag bits.
+
+    zipfile writes only methods it can read: the headers are rewritten afterwards (the
+    local one and the central directory's), as another tool would have written them.
+    """
+    data = bytearray(data)
+    # (signature, offset of the name's length, of the name, of the method, of the flags)
+    for magic, length_at, name_at, method_at, flags_at in (
+        (b"PK\x03\x04", 26, 30, 8, 6),
+        (b"PK\x01\x02", 28, 46, 10, 8),
+    ):
+        at = data.find(magic)
+        while at != -1:
+            length = int.from_bytes(data[at + length_at : at + length_at + 2], "little")
+            if data[at + name_at : at + name_at + length] == name:
+                if method is not None:
+                    data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+                data[at + flags_at] |= flags
+            at = data.find(magic, at + 4)
+    return bytes(data)
+
+
+def with_note(**packing) -> bytes:
+    """An export's two documents with a note between them, the note packed as asked."""
+    members = [("a/rx.png", PNG), ("b/notes.txt", b"hello " * 20), ("c/consent.pdf", PDF)]
+    return packed_with(zipped(members), b"b/notes.txt", **packing)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "method, name", [(9, "Deflate64"), (93, "zstd"), (98, "PPMd"), (97, "WavPack"), (77, "#77")]
+)
+def test_a_member_packed_with_a_method_python_cannot_read_is_refused_alone(
+    staff_client, job, method, name
+):
+    answer = drop(staff_client, job, with_note(method=method), "export.zip")
+    results = {r["name"]: r for r in answer.json()["results"]}
+    note = results["export.zip: b/notes.txt"]
+    assert note["outcome"] == "rejected"
+    assert note["message"] == (
+        f"Rejected: it is compressed with a method this importer cannot read ({name}): "
+        "make the archive again with ordinary zip compression."
+    )
+    # The members before and after it are taken.
+    assert results["export.zip: a/rx.png"]["outcome"] == "matched"
+    assert results["export.zip: c/consent.pdf"]["outcome"] == "matched"
+    assert FileStaging.objects.filter(job=job, status="received").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_zip_inside_the_zip_packed_with_deflate64_is_refused_member_by_member(staff_client, job):
+    inner = packed_with(zipped([("x.txt", b"abc" * 10)]), b"x.txt", method=9)
+    data = zipped([("rx.png", PNG), ("inner.zip", inner)])
+    results = {r["name"]: r for r in drop(staff_client, job, data, "outer.zip").json()["results"]}
+    assert results["outer.zip: rx.png"]["outcome"] == "matched"
+    refused = results["outer.zip: inner.zip/x.txt"]
+    assert refused["outcome"] == "rejected" and "(Deflate64)" in refused["message"]
+
+
+@pytest.mark.django_db
+def test_members_zipfile_fails_on_while_unpacking_are_refused_with_what_to_do(staff_client, job):
+    # Strong encryption (flag bit 6) and patched data (bit 5): zipfile raises NotImplementedError.
+    for flag in (0x40, 0x20):
+        results = drop(staff_client, job, with_note(flags=flag), "export.zip").json()["results"]
+        note = {r["name"]: r for r in results}["export.zip: b/notes.txt"]
+        assert note["outcome"] == "rejected"
+        assert "cannot read" in note["message"] and "make the archive again" in note["message"]
+    # A broken deflate stream (an invalid block type): zlib.error, not a CRC mismatch.
+    data = bytearray(with_note())
+    header = data.index(b"b/notes.txt") - 30
+    data[header + 30 + len(b"b/notes.txt")] = 0x07  # final block, reserved block type 3
+    results = {
+        r["name"]: r for r in drop(staff_client, job, bytes(data), "cut.zip").json()["results"]
+    }
+    note = results["cut.zip: b/notes.txt"]
+    assert note["outcome"] == "rejected" and "cannot be unpacked" in note["message"]
+    assert "copy the archive again" in note["message"]
+    assert results["cut.zip: c/consent.pdf"]["outcome"] in ("matched", "already")
+
+
+@pytest.mark.django_db
+def test_a_refusal_with_values_is_wholly_in_the_readers_language(staff_client, job):
+    # The export said the consent is an image: the content (a PDF) contradicts it.
+    FileStaging.objects.filter(job=job, sha256=sha(PDF)).update(mime_hint="image/png")
+    answer = drop(staff_client, job, PDF, "consent.pdf", HTTP_ACCEPT_LANGUAGE="es")
+    [result] = answer.json()["results"]
+    assert result["outcome"] == "rejected"
+    assert result["message"] == (
+        "Rechazado: el contenido es application/pdf, pero el fichero dice ser image/png."
+    )
+    answer = drop(staff_client, job, PDF, "consent.pdf")
+    assert answer.json()["results"][0]["message"] == (
+        "Rejected: the content is application/pdf but the file says image/png."
+    )
+    answer = drop(staff_client, job, with_note(method=9), "e.zip", HTTP_ACCEPT_LANGUAGE="es")
+    note = {r["name"]: r for r in answer.json()["results"]}["e.zip: b/notes.txt"]
+    assert note["message"] == (
+        "Rechazado: está comprimido con un método que este importador no sabe leer (Deflate64): "
+        "vuelva a crear el archivo comprimido con la compresión zip normal."
+    )

@@ -62,8 +62,11 @@ TEXTS = {
         "A character that is not valid text was replaced by � in %(fields)s."
     ),
     "file.bad_key": _(
-        "This document's id or its owner's is longer than the importer records; it was not "
-        "staged. Ask for a new export."
+        "This document's id or its owner's is empty, longer than the importer records or holds "
+        "characters that are not text; it was not staged. Ask for a new export."
+    ),
+    "file.duplicate": _(
+        "This document is listed twice in the export; the first was kept, this copy was skipped."
     ),
     "file.sha256_invalid": _(
         "This document's checksum is not valid, so no upload can match it; "

@@ -83,9 +83,14 @@ def _mapped_ids(ctx, entity_type: str, uuids: list[str]) -> dict[str, int]:
 def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
     if entity_type not in {t.entity_type for t in container.entity_types}:
         return {}
-    amounts = {}
+    amounts, last = {}, None
     for rows in container.iter_rows(entity_type, chunk_size=2000):
         for row in rows:
+            # A key's copies follow its first row, the one the import kept (`row.duplicate`):
+            # the file's side counts what the clinic's does, whatever amount a copy gives.
+            if row.canonical_uuid == last:
+                continue
+            last = row.canonical_uuid
             amount = Payload(row.payload).decimal(key)
             if amount is not None:
                 # Stored to the cent, rounded half-up as the mappers do.
@@ -97,9 +102,12 @@ def _file_debts(container) -> dict[str, Decimal]:
     """Debts of the file that are earned (§13.3): owed > 0, not voided, not written off."""
     if "debt" not in {t.entity_type for t in container.entity_types}:
         return {}
-    amounts = {}
+    amounts, last = {}, None
     for rows in container.iter_rows("debt", chunk_size=2000):
         for row in rows:
+            if row.canonical_uuid == last:  # a copy: the import kept the first (as above)
+                continue
+            last = row.canonical_uuid
             p = Payload(row.payload)
             owed = p.decimal("owed_amount")
             if (

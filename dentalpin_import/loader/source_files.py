@@ -19,13 +19,17 @@ from dentalpin_import.models import (
     StagingStatus,
 )
 from dentalpin_import.reader.batches import batched
+from dentalpin_import.reader.values import clean_text
 
 BATCH = 1000
 KEY_MAX = FileStaging._meta.get_field("file_uuid").max_length
 SHA256 = re.compile(r"[0-9a-f]{64}")
 MSG_BAD_KEY = (
-    "this file's id or its owner's is longer than the importer records; it was not staged: "
-    "ask for a new export"
+    "this file's id or its owner's is empty, longer than the importer records or holds "
+    "characters that are not text; it was not staged: ask for a new export"
+)
+MSG_DUPLICATE = (
+    "this file is listed twice in the export; the first was staged, this copy was skipped"
 )
 MSG_BAD_SHA256 = "this file's checksum is not a sha256; it is staged as missing"
 COPIED_MARKER = "_warnings"
@@ -37,22 +41,28 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
 
     Rows without a sha256 can never be matched: they are staged as missing,
     with a warning. Rows whose parent document was imported are linked to it.
+    A second row with the id of a file this run staged is a copy: warned and
+    skipped. A re-run stages nothing, so it says nothing about copies either.
     """
     warnings: list[ImportWarning] = []
+    staged: set[str] = set()  # not just the previous id: an id 5 and a text '5' are apart
     for files in batched(container.iter_files(), BATCH):
+        # Refused ids are never looked up: PostgreSQL refuses a NUL even in a query.
+        usable = [f.canonical_uuid for f in files if _keys_fit(f)]
         known = set(
-            FileStaging.objects.filter(
-                clinic=ctx.clinic, file_uuid__in=[f.canonical_uuid for f in files]
-            ).values_list("file_uuid", flat=True)
+            FileStaging.objects.filter(clinic=ctx.clinic, file_uuid__in=usable).values_list(
+                "file_uuid", flat=True
+            )
         )
         fresh = []
         for f in files:
-            if f.canonical_uuid in known:
-                continue
-            if _keys_fit(f):
-                fresh.append(f)
-            else:
+            if not _keys_fit(f):
                 warnings.append(_file_warning(ctx, f, "file.bad_key", MSG_BAD_KEY))
+            elif f.canonical_uuid in staged:
+                warnings.append(_file_warning(ctx, f, "file.duplicate", MSG_DUPLICATE))
+            elif f.canonical_uuid not in known:
+                staged.add(f.canonical_uuid)
+                fresh.append(f)
         documents = parent_documents(ctx, fresh)
         owners = parent_patients(ctx, fresh)
         rows = []
@@ -96,12 +106,14 @@ def stage_files(container, ctx: MappingContext) -> list[ImportWarning]:
 
 
 def _keys_fit(f) -> bool:
-    """Whether a `_files` row's ids fit the staging table (the same limit on every database).
+    """Whether a `_files` row's ids can be stored and found alike on every database.
 
-    A cut id would never be found again, so a re-run would stage the file twice.
+    A cut or cleaned id would never be found again, so a re-run would stage the
+    file twice; PostgreSQL refuses a NUL, SQLite stores it. An empty id (NULL in
+    the file) names no file and no owner.
     """
     return all(
-        len(value or "") <= KEY_MAX
+        0 < len(value) <= KEY_MAX and value.isprintable()
         for value in (f.canonical_uuid, f.parent_entity_type, f.parent_canonical_uuid)
     )
 
@@ -111,8 +123,9 @@ def _file_warning(ctx: MappingContext, f, code: str, message: str, **params) -> 
         ImportWarning,
         job=ctx.job,
         clinic=ctx.clinic,
-        entity_type=(f.parent_entity_type or "")[:KEY_MAX],
-        source_id=(f.canonical_uuid or "")[:200],
+        # The ids as a warning can hold them on every database (a NUL, when refused for one).
+        entity_type=clean_text(f.parent_entity_type)[0][:KEY_MAX],
+        source_id=clean_text(f.canonical_uuid)[0][:200],
         severity=Severity.WARN,
         code=code,
         message=message,

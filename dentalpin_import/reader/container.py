@@ -43,7 +43,7 @@ from dentalpin_import.reader.rows import (
     SourceWarning,
     make_row,
 )
-from dentalpin_import.reader.system_values import text_or_none, warning_raw_data
+from dentalpin_import.reader.system_values import key_text, text_or_none, warning_raw_data
 from dentalpin_import.reader.unpack import (
     SQLITE_HEADER,
     SQLITE_MAGIC,
@@ -390,11 +390,12 @@ class Container:
         for uuid, ptype, puuid, rel, size, sha, mime in self._stream(
             FILES_SQL, "_files", FILE_COLUMNS
         ):
+            # Ids keep a NUL for the loader to refuse the row; a path only loses it.
             yield SourceFile(
-                str(uuid),
-                str(ptype),
-                str(puuid),
-                str(rel).replace("\\", "/").replace("\x00", ""),
+                key_text(uuid),
+                key_text(ptype),
+                key_text(puuid),
+                (text_or_none(rel) or "").replace("\\", "/"),
                 size if isinstance(size, int) else None,
                 sha.lower() if isinstance(sha, str) and sha else None,
                 text_or_none(mime) or None,

@@ -2,7 +2,8 @@
 
 These rows are stored as they are (staged files, copied warnings), so what no
 database column takes is settled here, once: a NUL is removed, and a warning's
-raw data that is not storable JSON stays text.
+raw data that is not storable JSON stays text. An id is the exception: it is
+kept as it is, for the loader to refuse (a changed id would name another file).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from typing import Any
 
 from dentalpin_import.reader.rows import loads
+from dentalpin_import.reader.values import clean_json
 
 # Deeper than this, a warning's raw data is kept as its text: storing it as JSON
 # would recurse once per level.
@@ -26,11 +28,22 @@ def text_or_none(value: Any) -> str | None:
     return str(value).replace("\x00", "")
 
 
+def key_text(value: Any) -> str:
+    """An id of `_files`: its text, NUL included, '' for NULL (never the text "None")."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
 def warning_raw_data(raw: Any) -> Any:
     """A file warning's `raw_data`: the JSON it holds, else its text as it is (NUL removed).
 
     The value is kept in a JSON column, so JSON no database stores as such (a
     NUL, NaN or an infinity, nesting deeper than RAW_DATA_DEPTH) stays text.
+    A lone surrogate escape (`\\ud800`) decodes to a character PostgreSQL's
+    JSON refuses and SQLite keeps: replaced by U+FFFD, as in a row's payload.
     """
     if raw is None or raw == "":
         return None
@@ -43,7 +56,7 @@ def warning_raw_data(raw: Any) -> Any:
         value = loads(raw)
     except (ValueError, RecursionError):
         return text
-    return value if _storable(value) else text
+    return clean_json(value)[0] if _storable(value) else text
 
 
 def _storable(value: Any) -> bool:

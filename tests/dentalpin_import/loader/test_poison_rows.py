@@ -229,6 +229,34 @@ def test_a_row_twice_in_the_file_is_imported_once_and_its_copy_warned_once(
     assert again["entities"]["patient"]["already_mapped"] == 5
 
 
+@pytest.mark.parametrize(
+    "entity_type, field, money",
+    [("payment", "amount", "payments"), ("debt", "owed_amount", "debts")],
+)
+def test_money_twice_with_another_amount_is_reconciled_as_the_row_imported(
+    tmp_path, clinic, entity_type, field, money
+):
+    # The copy says 999.00: the import keeps the first row (10.00), so must the file's total.
+    debt = b.row("debt", 3, patient_uuid=b.uid("patient", 3), owed_amount="10.00")
+    path = b.build(tmp_path, clinic_rows() + [debt])
+    copy = (
+        f"INSERT INTO {entity_type} SELECT canonical_uuid, source_id, source_system, "
+        f"json_set(payload, '$.{field}', '999.00'), raw_source_data, extracted_at "
+        f"FROM {entity_type} WHERE source_id = '3';"
+        f"UPDATE _entities SET row_count = row_count + 1 WHERE entity_type = '{entity_type}';"
+    )
+    tamper(path, loosened(entity_type), (copy, ()))
+    report, warnings = imported(tmp_path, clinic, path)
+    assert codes(warnings)[(entity_type, "3", "row.duplicate")] == 1
+    file_total = "40.00" if entity_type == "payment" else "10.00"
+    assert report["reconciliation"]["money"][money] == {
+        "file": file_total,
+        "clinic": file_total,
+        "not_imported": "0.00",
+        "matches": True,
+    }
+
+
 def test_non_numeric_and_oversized_money_fail_only_their_payment(tmp_path, clinic):
     rows = clinic_rows(payment={"amount": "doce euros"})
     rows.append(b.payment(5, 3, "1000000000000.00"))  # 10^12: no numeric(12, 2) holds it

@@ -218,6 +218,23 @@ def test_hostile_values_in_the_system_tables_are_read_without_error(tmp_path, pr
     assert warnings[1].raw_data.startswith("[[[")  # too deep to store as JSON: text
 
 
+def test_system_ids_without_text_and_lone_surrogates_read_as_every_database_stores(
+    tmp_path, private, plain
+):
+    def hostile(conn, rng):
+        conn.execute("UPDATE _files SET canonical_uuid = NULL")  # its primary key allows it
+        conn.execute("UPDATE _warnings SET raw_data = ? WHERE id = 1", ('{"a": "\\ud800"}',))
+
+    edited = D.edit_sql(random.Random(1), plain, hostile, rehash=True)
+    with open_dpmf(write(tmp_path, "h.dpm", edited), tmp_dir=str(private)) as container:
+        files = list(container.iter_files())
+        warnings = list(container.iter_warnings())
+    # NULL is no id, never the text "None": the loader refuses such a file with a warning.
+    assert [f.canonical_uuid for f in files] == ["", ""]
+    # PostgreSQL's JSON refuses a lone surrogate: replaced, as in a row's payload.
+    assert warnings[0].raw_data == {"a": "\ufffd"}
+
+
 # --- the file and the folder ---------------------------------------------------------------------
 
 

@@ -146,6 +146,10 @@ TEXTS = {
         "The treatment done this budget line refers to is not in the file; the line was kept "
         "without the link."
     ),
+    "budget_line.sum_too_large": _(
+        "The lines of budget %(number)s add up to more than a budget total holds: the budget "
+        "keeps the totals the file gave."
+    ),
     "appointment.missing_actor": _(
         "Appointment without a patient or a professional: not imported."
     ),
@@ -155,6 +159,10 @@ TEXTS = {
     "appointment.no_schedule": _("Appointment without a date: not imported."),
     "appointment.unparseable_datetime": _(
         "The appointment's date or time (“%(date)s” “%(time)s”) cannot be read: not imported."
+    ),
+    "appointment.offset_ignored": _(
+        "The appointment's time “%(time)s” names a time zone other than the clinic's: read as "
+        "the clinic's own time."
     ),
     # Clinical records.
     "applied_treatment.unmapped_tipo_odg": _(

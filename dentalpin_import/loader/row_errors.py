@@ -38,7 +38,7 @@ from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import ImportWarning
-from dentalpin_import.reader.values import NUL_REMOVED, SURROGATE_REPLACED, clean_text
+from dentalpin_import.reader.values import NUL_REMOVED, ROUNDED, SURROGATE_REPLACED, clean_text
 
 ROW_FAILED = "row.failed"
 DECODE_ERROR = "payload.decode_error"
@@ -186,7 +186,8 @@ class ChunkResult:
 
 
 def problem_notes(entity: str, problems) -> list[Note]:
-    """Notes for a record's unreadable values and for the text the reader had to clean.
+    """Notes for a record's unreadable values, the numbers it rounded and the text the reader
+    had to clean.
 
     The value itself is never quoted: the warning names the field and what was
     wrong with it. Each kind of text cleaning is one note naming every field.
@@ -195,6 +196,9 @@ def problem_notes(entity: str, problems) -> list[Note]:
     for key, what, _kind in problems:
         if what in TEXT_FIXES:
             cleaned.setdefault(what, []).append(key or "the row")
+        elif what == ROUNDED:  # read, but not as given: the loader's own rounding warning
+            message = f"{key} had more decimals than it keeps: rounded"
+            notes.append(Note(ROUNDED, message, "warn", params={"field": key}))
         else:
             params = {"field": key, "what": what}
             message = f"{key}: {what}; left empty"

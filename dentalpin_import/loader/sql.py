@@ -298,16 +298,40 @@ def accept_budgets_with_done_lines(budget, line, clinic_id, budget_ids, accepted
     )
 
 
-def total_budgets_from_lines(budget, line, clinic_id, budget_ids, sums: dict) -> None:
+def total_budgets_from_lines(budget, line, clinic_id, budget_ids, sums: dict) -> list[int]:
     """Set each budget's `sums` ({column: line column}) to the rounded sums of its lines; a
-    budget without lines keeps its own."""
+    budget without lines keeps its own.
+
+    So does a budget whose sums a column cannot hold: PostgreSQL would refuse the
+    whole statement and SQLite store them. Their ids are returned.
+    """
     budgets, lines = q(budget._meta.db_table), q(line._meta.db_table)
+    too_large = " OR ".join(
+        f"ABS(ROUND(SUM({q(source)}), 2)) >= {_limit(budget, column)}"
+        for column, source in sums.items()
+    )
+    overflowing = []
+    for condition, ids in _dialect().among(q("budget_id"), sorted(budget_ids)):
+        overflowing += fetch(
+            f"SELECT {q('budget_id')} FROM {lines} WHERE {condition} "
+            f"GROUP BY {q('budget_id')} HAVING {too_large} ORDER BY {q('budget_id')}",
+            ids,
+        )
+    refused = [pk for (pk,) in overflowing]
     sets = ", ".join(
         f"{q(column)} = (SELECT ROUND(SUM(l.{q(source)}), 2) FROM {lines} l "
         f"WHERE l.{q('budget_id')} = {budgets}.{q('id')})"
         for column, source in sums.items()
     )
-    _update_budgets_with_lines(budget, line, clinic_id, budget_ids, sets, [])
+    kept = set(budget_ids).difference(refused)
+    _update_budgets_with_lines(budget, line, clinic_id, kept, sets, [])
+    return refused
+
+
+def _limit(model, column: str) -> int:
+    """The first whole number a decimal column of `model` cannot hold."""
+    field = model._meta.get_field(column)
+    return 10 ** (field.max_digits - field.decimal_places)
 
 
 def _update_budgets_with_lines(

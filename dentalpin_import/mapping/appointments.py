@@ -6,7 +6,8 @@ are linked when the file has them, and reported when they dangle.
 
 `scheduled_time` carries no offset: it is wall-clock time at the clinic, so it
 is read in the clinic's time zone (the reference's UTC reading shifts every
-visit by the clinic's offset, §14.10).
+visit by the clinic's offset, §14.10). A time written with an offset anyway is
+read the same way, with a warning when that offset is not the clinic's.
 """
 
 import datetime as dt
@@ -120,4 +121,14 @@ class AppointmentMapper(BaseMapper):
             ) from None
         zone = ctx.state.get("clinic_zone") or ZoneInfo(ctx.clinic.timezone)
         ctx.state["clinic_zone"] = zone
-        return dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+        starts = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+        if at.tzinfo is not None and at.utcoffset() != starts.utcoffset():
+            # An offset the format does not have: the clinic's wall clock wins, but the
+            # moment the file named is not the one stored, so it is said.
+            ctx.note(
+                "appointment.offset_ignored",
+                f"time {record.scheduled_time!r} names another time zone: read as the clinic's",
+                severity="warn",
+                params={"time": record.scheduled_time},
+            )
+        return starts

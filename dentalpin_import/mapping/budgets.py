@@ -7,7 +7,8 @@ treatment that carried it out, a type imported later: the link is made in a
 second pass (`link_budget_lines`), run after every type, which only ever fills
 empty links, so a re-run changes nothing. Budget totals are then recomputed
 from their lines: unit price × units − discount, plus the VAT of the clinic's
-catalogue item.
+catalogue item; a budget whose lines add up to more than its totals hold keeps
+the file's totals, with a `budget_line.sum_too_large` warning.
 """
 
 from __future__ import annotations
@@ -220,7 +221,21 @@ class BudgetLineMapper(BaseMapper):
         self.report_unlinked(unlinked, ctx)
         touched = budgets_of_run(ctx)
         promote_executed_budgets(ctx.clinic, touched)
-        recompute_totals(ctx.clinic, touched)
+        too_large = recompute_totals(ctx.clinic, touched)
+        if too_large:
+            self.report_too_large(too_large, ctx)
+
+    def report_too_large(self, budget_ids: list[int], ctx: MappingContext) -> None:
+        """Warn about budgets whose lines add up to more than their totals hold."""
+        budgets = Budget.objects.filter(clinic=ctx.clinic, pk__in=budget_ids).order_by("number")
+        for number in budgets.values_list("number", flat=True):
+            ctx.note(
+                "budget_line.sum_too_large",
+                f"budget {number}: its lines add up to more than a budget total holds; "
+                "it keeps the totals of the file",
+                severity="warn",
+                params={"number": number},
+            )
 
     def report_unlinked(self, unlinked: dict[int, str], ctx: MappingContext) -> None:
         """Warn about lines of this run whose treatment is missing or not a treatment."""
@@ -318,13 +333,14 @@ def promote_executed_budgets(clinic, budget_ids) -> None:
     )
 
 
-def recompute_totals(clinic, budget_ids) -> None:
+def recompute_totals(clinic, budget_ids) -> list[int]:
     """Set each budget's totals to the sums of its lines (FORMAT.md §13.4).
 
     Sums rounded to the cent in the database: reading them back and writing
     them row by row took a second at 10,000 patients. A budget without lines
-    keeps the totals it came with.
+    keeps the totals it came with, and so does one whose sums are too large for
+    them: their ids are returned.
     """
     sums = {"subtotal": "subtotal", "discount_total": "discount_amount"}
     sums.update(tax_total="vat_amount", total="total")
-    sql.total_budgets_from_lines(Budget, BudgetLine, clinic.pk, budget_ids, sums)
+    return sql.total_budgets_from_lines(Budget, BudgetLine, clinic.pk, budget_ids, sums)

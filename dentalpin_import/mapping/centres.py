@@ -3,13 +3,14 @@
 A centre never selects or creates a clinic (§12.2): every centre row maps to
 the clinic the operator chose. The first centre fills that clinic's blank
 fields (legal name, tax id, address — built from street, postcode and city
-when there is no one-line address —, phone, email); a value the clinic already
-has is kept and the difference reported. Every centre's whole payload is kept
-in `centre_details`, keyed by its canonical id.
+when there is no one-line address —, phone, email; cut to fit with a warning);
+a value the clinic already has is kept and the difference reported. Every
+centre's whole payload is kept in `centre_details`, keyed by its canonical id.
 """
 
 from clinics.models import Clinic
 from dentalpin_import.mapping.base import BaseMapper, MappingContext
+from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.records import SourceCenter
 
 FILLABLE = ("legal_name", "tax_id", "address", "phone", "email")
@@ -38,7 +39,7 @@ class CenterMapper(BaseMapper):
         for f in FILLABLE:
             theirs, ours = getattr(first, f), getattr(clinic, f)
             if theirs and not ours:
-                changes[f] = theirs[: Clinic._meta.get_field(f).max_length or None]
+                changes[f] = fill(f, theirs, ctx)
             elif theirs and ours != theirs:
                 ctx.note(
                     "center.kept_clinic_value",
@@ -55,3 +56,19 @@ class CenterMapper(BaseMapper):
         details = dict(clinic.centre_details)
         details.update({c.canonical_uuid: c.details for c in centres})
         Clinic.objects.filter(pk=clinic.pk).update(centre_details=details, **changes)
+
+
+def fill(name: str, value: str, ctx: MappingContext) -> str:
+    """`value` cut to the clinic's field, with the warning the loader gives a cut (`loader.fit`):
+    the clinic row is updated here, where the loader does not look."""
+    limit = Clinic._meta.get_field(name).max_length
+    if not limit or len(value) <= limit:
+        return value
+    label = f"Clinic.{name}"
+    ctx.note(
+        "text.cut_to_length",
+        f"{label} was longer than the {limit} characters it holds: cut to fit",
+        severity="warn",
+        params={"field": label},
+    )
+    return str(cut(value, limit))

@@ -1,8 +1,9 @@
 """`fiscal_document` → `clinics.Invoice`, `fiscal_document_line` → `InvoiceLine` (§8.7, §11).
 
-Header totals are a legal record and copied verbatim. The legal fields are
-kept only when the `verifactu` app is installed and the operator opted in;
-otherwise one warning per document says they were dropped.
+Header totals are a legal record and copied verbatim (a stray third decimal is
+rounded, with a warning). The legal fields are kept only when the `verifactu`
+app is installed and the operator opted in; otherwise one warning per document
+says they were dropped.
 """
 
 from decimal import Decimal
@@ -16,7 +17,7 @@ from dentalpin_import.mapping.instances import build
 from dentalpin_import.mapping.text import cut
 from dentalpin_import.reader.legal import LEGAL_FIELDS, column_value, regime
 from dentalpin_import.reader.records import SourceFiscalDocument, SourceFiscalDocumentLine
-from dentalpin_import.reader.values import to_cents
+from dentalpin_import.reader.values import ROUNDED, to_cents
 
 STATUSES = set(InvoiceStatus.values)
 CENT = Decimal("0.01")
@@ -57,10 +58,9 @@ class FiscalDocumentMapper(BaseMapper):
             series=cut(record.series, 20),
             kind=cut(record.document_kind, 10),
             issued_on=record.issued_on,
-            # Legal totals have two decimals; a stray third is rounded half-up, never dropped.
-            subtotal=to_cents(record.subtotal or Decimal(0)),
-            tax_total=to_cents(record.tax_total or Decimal(0)),
-            total=to_cents(record.total or Decimal(0)),
+            subtotal=cents(record.subtotal, "subtotal", ctx),
+            tax_total=cents(record.tax_total, "tax_total", ctx),
+            total=cents(record.total, "total", ctx),
             status=record.status if record.status in STATUSES else InvoiceStatus.ISSUED,
         )
         if record.total is None:
@@ -120,6 +120,18 @@ class FiscalDocumentMapper(BaseMapper):
                 extra={k: v for k, v in legal.items() if k not in LEGAL_FIELDS},
             )
         ]
+
+
+def cents(amount: Decimal | None, name: str, ctx: MappingContext) -> Decimal:
+    """A legal total to the cent: a stray third decimal is rounded half-up, never dropped,
+    and said as the loader says it of any column it rounds (`loader.fit`)."""
+    amount = amount or Decimal(0)
+    rounded = to_cents(amount)
+    if rounded != amount:
+        label = f"Invoice.{name}"
+        message = f"{label} keeps 2 decimals: rounded"
+        ctx.note(ROUNDED, message, severity="warn", params={"field": label})
+    return rounded
 
 
 class FiscalDocumentLineMapper(BaseMapper):

@@ -156,7 +156,9 @@ class SourceCenter(SourceRecord):
             "address": address,
             "phone": p.text("phone"),
             "email": p.text("email"),
-            "details": {k: v for k, v in p.data.items() if k not in ENVELOPE_KEYS},
+            # Stored whole in a JSON column, outside any row's savepoint: a NaN in it
+            # would fail the import itself (`Payload.json`).
+            "details": {k: p.json(k) for k in p.data if k not in ENVELOPE_KEYS},
         }
 
 

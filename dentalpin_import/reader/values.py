@@ -1,7 +1,8 @@
 """Parse payload values by the conventions of FORMAT.md §8.2, never raising.
 
 A value that cannot be read becomes `None` and a short problem text is kept on
-the `Payload`, so a mapper can turn it into a warning and go on. The problem
+the `Payload`, so a mapper can turn it into a warning and go on; so is a value
+read otherwise than given (an integer with decimals, rounded). The problem
 keeps what kind of value it was, never the value itself: it ends up in a
 warning, and a warning must not carry a patient's data (nor a value nested
 thousands of levels deep).
@@ -12,6 +13,7 @@ cleaned alike, and a value is stored the same on SQLite and PostgreSQL.
 """
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -32,6 +34,12 @@ SURROGATE_REPLACED = "text.surrogate_replaced"
 # database driver refuses the whole row. A complete pair reaches Python as one
 # character, so every surrogate left in a string is a lone one.
 SURROGATES = re.compile("[\ud800-\udfff]")
+# The code of a number read with fewer decimals than it was given (`Payload.integer`).
+ROUNDED = "number.rounded"
+
+# A single comma before exactly three digits ("1,234"): a thousands separator or a
+# decimal comma, a thousand times apart. Not guessed: the value is left unread.
+AMBIGUOUS_COMMA = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
 
 # Access/Delphi "zero date": a placeholder, not a birthday (FORMAT.md §14.22).
 ZERO_DATES = {dt.date(1899, 12, 30), dt.date(1900, 1, 1)}
@@ -113,7 +121,10 @@ class Payload:
                 # Python hours to build.
                 self._problem(key, "out of range", value)
                 return None
-            number = int(number)
+            whole = number.to_integral_value(ROUND_HALF_UP)
+            if whole != number and abs(whole) <= INT_LIMIT:  # 45.9 minutes: 46, and said
+                self._problem(key, ROUNDED, value)
+            number = int(whole)
         if -INT_LIMIT <= number <= INT_LIMIT:
             return number
         self._problem(key, "out of range", value)
@@ -128,6 +139,9 @@ class Payload:
             self._problem(key, "not a number", value)
             return None
         text = repr(value) if isinstance(value, float) else str(value).strip()
+        if AMBIGUOUS_COMMA.fullmatch(text):
+            self._problem(key, "a comma that may mark thousands or decimals", value)
+            return None
         try:
             number = Decimal(text.replace(",", ".") if text.count(",") == 1 else text)
         except InvalidOperation:
@@ -163,11 +177,10 @@ class Payload:
         try:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            day = parse_date(value)
-            if day is None:
-                self._problem(key, "not a datetime", value)
-                return None
-            parsed = dt.datetime.combine(day, dt.time())
+            # An hour 25, a second 60 or an offset of +25:00: its day alone at midnight
+            # would be a moment the file never gave. Left empty, and said.
+            self._problem(key, "not a datetime", value)
+            return None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         try:
@@ -189,6 +202,17 @@ class Payload:
         except ValueError:
             self._problem(key, "not a time", value)
             return None
+
+    def json(self, key: str) -> Any:
+        """The value as JSON any database column takes: each NaN or infinity in it becomes null.
+
+        The decoder reads `NaN`, `Infinity` and `1e400` as floats that neither
+        SQLite's JSON_VALID nor PostgreSQL's json accept.
+        """
+        value, changed = finite_json(self.data.get(key))
+        if changed:
+            self._problem(key, "not a number", value)
+        return value
 
     def teeth(self, key: str) -> tuple[int, ...]:
         """Return FDI tooth numbers; invalid entries are dropped and reported."""
@@ -286,6 +310,24 @@ def clean_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
             item.clear()
             item.update(entries)
     return value, fixes
+
+
+def finite_json(value: Any) -> tuple[Any, bool]:
+    """`value` with every NaN or infinity in it replaced by None (containers changed in
+    place), and whether there was one. A loop, not recursion, for deeply nested values."""
+    if type(value) is float:
+        return (value, False) if math.isfinite(value) else (None, True)
+    changed = False
+    pending = [value] if type(value) in (dict, list) else []
+    while pending:
+        item = pending.pop()
+        for where, inner in item.items() if type(item) is dict else enumerate(item):
+            if type(inner) is float and not math.isfinite(inner):
+                item[where] = None
+                changed = True
+            elif type(inner) is dict or type(inner) is list:
+                pending.append(inner)
+    return value, changed
 
 
 def parse_date(value: str) -> dt.date | None:

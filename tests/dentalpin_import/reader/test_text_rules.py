@@ -101,9 +101,11 @@ def test_teeth_that_are_no_numbers_are_dropped_and_reported_one_by_one():
 
 
 def test_integers_within_range_read_as_before():
-    payload = Payload({"a": INT_LIMIT, "b": "-12", "c": "7.9"})
+    payload = Payload({"a": INT_LIMIT, "b": "-12", "c": "7.0"})
     assert (payload.integer("a"), payload.integer("b"), payload.integer("c")) == (INT_LIMIT, -12, 7)
     assert payload.problems == []
+    # Decimals are rounded half up, and said: never cut silently (tests/…/test_values.py).
+    assert Payload({"c": "7.9"}).integer("c") == 8
 
 
 @pytest.mark.parametrize("text", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from dentalpin_import.reader.values import Payload, is_fdi_tooth
+from dentalpin_import.reader.values import ROUNDED, Payload, is_fdi_tooth
 
 
 def test_decimals_come_from_strings_and_never_through_floats():
@@ -58,3 +58,48 @@ def test_teeth_keep_only_fdi_numbers():
 )
 def test_fdi_numbering(tooth, valid):
     assert is_fdi_tooth(tooth) is valid
+
+
+def test_a_comma_before_three_digits_is_not_guessed_a_decimal_comma():
+    # "1,234" is a thousand and some in one system, one and a quarter in another.
+    p = Payload({"a": "1,234", "b": "-12,345", "c": "1,5", "d": "0,500", "e": "1,2345"})
+    assert p.decimal("a") is None and p.decimal("b") is None
+    assert (p.decimal("c"), p.decimal("d"), p.decimal("e")) == (
+        Decimal("1.5"),
+        Decimal("0.500"),
+        Decimal("1.2345"),
+    )
+    assert [key for key, _, _ in p.problems] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-03-05T25:61:00+00:00", "2026-03-05T23:59:60Z", "2026-03-05T10:00:00+25:00"],
+)
+def test_a_datetime_that_cannot_be_read_is_left_empty_not_moved_to_midnight(value):
+    p = Payload({"sent_at": value})
+    assert p.datetime("sent_at") is None
+    assert [(k, w) for k, w, _ in p.problems] == [("sent_at", "not a datetime")]
+
+
+def test_a_date_alone_is_still_a_datetime_at_midnight_utc():
+    p = Payload({"sent_at": "2026-03-05"})
+    assert p.datetime("sent_at") == dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
+    assert p.problems == []
+
+
+def test_an_integer_given_with_decimals_is_rounded_and_said():
+    p = Payload({"a": 45.9, "b": "45.4", "c": 45.0, "d": "45"})
+    assert (p.integer("a"), p.integer("b"), p.integer("c"), p.integer("d")) == (46, 45, 45, 45)
+    assert [(k, w) for k, w, _ in p.problems] == [("a", ROUNDED), ("b", ROUNDED)]
+
+
+def test_json_values_lose_their_nan_and_infinities_and_say_so():
+    p = Payload({"a": float("nan"), "b": {"c": [1.5, float("inf")], "d": "x"}, "e": 2.5, "f": [1]})
+    assert (p.json("a"), p.json("b"), p.json("e"), p.json("f")) == (
+        None,
+        {"c": [1.5, None], "d": "x"},
+        2.5,
+        [1],
+    )
+    assert [(k, w) for k, w, _ in p.problems] == [("a", "not a number"), ("b", "not a number")]

@@ -59,6 +59,27 @@ def test_an_invoice_without_a_total_is_kept_at_zero_with_a_warning_and_stray_cen
     assert mapped.note("fiscal_document.no_total").severity == "warn"
 
 
+def test_every_header_total_rounded_to_the_cent_is_said(people):
+    mapped = people.map(
+        "fiscal_document", invoice(1, subtotal="82.645", tax_total="17.355", total="100.005")
+    )
+    bill = mapped.row
+    assert (bill.subtotal, bill.tax_total, bill.total) == (D("82.65"), D("17.36"), D("100.01"))
+    assert [(n.code, n.params) for n in mapped.notes] == [
+        ("number.rounded", {"field": "Invoice.subtotal"}),
+        ("number.rounded", {"field": "Invoice.tax_total"}),
+        ("number.rounded", {"field": "Invoice.total"}),
+    ]
+
+
+def test_a_total_of_1_comma_234_is_not_read_as_1_23(people):
+    # A thousands separator or a decimal comma: a thousand times apart, so not guessed.
+    mapped = people.map("fiscal_document", invoice(1, total="1,234"))
+    assert mapped.row.total == D("0.00")
+    assert mapped.note("fiscal_document.no_total").severity == "warn"
+    assert [k for k, _, _ in mapped.record.problems] == ["total"]
+
+
 def test_an_invoice_of_a_payer_goes_to_the_guardians_or_the_family_patient(harness, family):
     payer, (one, _, _) = family
     mapped = harness.map(

@@ -49,6 +49,31 @@ def test_the_first_centre_fills_only_the_clinics_blanks_and_every_centre_is_kept
     assert clinic.centre_details[b.uid("center", 1)]["city"] == "Madrid"
 
 
+def test_a_centre_payload_with_nan_is_kept_with_the_value_empty_and_said(harness):
+    # `json` reads NaN, Infinity and 1e400; no database's JSON column takes them.
+    centre = b.row("center", 1, name="Centro", tax_id="B1", score=float("nan"))
+    mapped = harness.map("center", centre, geo={"lat": float("inf")})
+    assert {(k, w) for k, w, _ in mapped.record.problems} == {
+        ("score", "not a number"),
+        ("geo", "not a number"),
+    }
+    harness.finish("center", [mapped])
+    details = Clinic.objects.get(pk=harness.clinic.pk).centre_details[b.uid("center", 1)]
+    assert details == {"name": "Centro", "tax_id": "B1", "score": None, "geo": {"lat": None}}
+
+
+def test_centre_values_too_long_for_the_clinic_are_cut_with_a_warning(harness):
+    centre = b.row("center", 1, name="Centro", tax_id="B" * 50, legal_name="L" * 250, phone="6")
+    notes = harness.finish("center", [harness.map("center", centre)])
+    clinic = Clinic.objects.get(pk=harness.clinic.pk)
+    assert (clinic.legal_name, clinic.tax_id) == ("L" * 199 + "…", "B" * 39 + "…")
+    assert clinic.phone == "6"
+    assert [(n.code, n.params) for n in notes] == [
+        ("text.cut_to_length", {"field": "Clinic.legal_name"}),
+        ("text.cut_to_length", {"field": "Clinic.tax_id"}),
+    ]
+
+
 # --- professional ---------------------------------------------------------------------------
 
 

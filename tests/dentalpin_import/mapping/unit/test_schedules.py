@@ -15,6 +15,7 @@ from clinics.models import (
     WorkCalendarDay,
     WorkCalendarShift,
 )
+from dentalpin_import.reader.values import ROUNDED
 from tests import dpmf_builder as b
 from tests.dentalpin_import.mapping.unit.harness import GHOST
 
@@ -45,6 +46,20 @@ def test_a_summer_appointment_keeps_its_wall_clock_time_across_the_change_of_hou
 def test_an_offset_in_the_source_time_is_ignored_the_clinics_zone_decides(people):
     mapped = people.map("appointment", b.appointment(1, 1, 1, scheduled_time="09:30:00+00:00"))
     assert mapped.row.starts_at == dt.datetime(2026, 3, 4, 9, 30, tzinfo=MADRID)
+
+
+def test_an_offset_that_is_not_the_clinics_is_said_and_the_clinics_own_is_not(people):
+    other = people.map("appointment", b.appointment(1, 1, 1, scheduled_time="09:30:00+05:00"))
+    assert other.row.starts_at == dt.datetime(2026, 3, 4, 9, 30, tzinfo=MADRID)
+    assert other.note("appointment.offset_ignored").params == {"time": "09:30:00+05:00"}
+    own = people.map("appointment", b.appointment(2, 1, 1, scheduled_time="09:30:00+01:00"))
+    assert own.notes == []
+
+
+def test_a_duration_with_decimals_is_rounded_and_said(people):
+    mapped = people.map("appointment", b.appointment(1, 1, 1, duration_minutes=45.9))
+    assert mapped.row.duration_minutes == 46
+    assert [(k, w) for k, w, _ in mapped.record.problems] == [("duration_minutes", ROUNDED)]
 
 
 def test_a_clinic_in_another_zone_reads_the_same_time_in_its_own_zone(people):

@@ -296,6 +296,10 @@ TEXTS = {
         "Line %(line)s: more values than the header has columns; %(consequence)s."
     ),
     "csv.duplicate_key": _("Line %(line)s: the same row again; only the first is imported."),
+    "csv.repeated_header": _(
+        "Line %(line)s looks like a repeated header row (two exports pasted together?); not "
+        "imported."
+    ),
     # Spreadsheets: who a line is about.
     "csv.patient_not_found": _(
         "Line %(line)s: PatientID %(ref)s matches no patient of the clinic (import the "
@@ -324,6 +328,9 @@ TEXTS = {
     "csv.phone_truncated": _("Line %(line)s: phone number cut to 20 characters."),
     "csv.staff_role_unknown": _(
         "Line %(line)s: role “%(role)s” is not known: imported as assistant."
+    ),
+    "csv.staff_values_not_imported": _(
+        "Line %(line)s: values not imported (a staff member has no field for them): %(columns)s."
     ),
 }
 

@@ -12,6 +12,7 @@ import os
 import shutil
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -47,6 +48,7 @@ from dentalpin_import.loader.merge import (  # noqa: F401 (the commands' and pag
     take_file_values,
 )
 from dentalpin_import.loader.runner import JobCancelled, Runner, RunResult, counter_fields
+from dentalpin_import.loader.source_keys import mapped_keys
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import (
     AgentToken,
@@ -363,7 +365,8 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
         "status": job.status,
         "warnings": job.warnings_count if warnings is None else warnings,
         "elapsed_s": round(elapsed or 0.0, 3),
-        "entities": {t: c.report() for t, c in counts.items()},
+        # A sheet's rows linked to the clinic's own patients or staff are not new rows.
+        "entities": {t: c.report(job.source_kind == SourceKind.CSV) for t, c in counts.items()},
         # Rows earlier files brought that this one lacks (a cutover); never deleted.
         "missing_from_file": {t: c.missing for t, c in counts.items() if c.missing},
         "binaries": binaries_summary(job),
@@ -655,7 +658,7 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
     Raises `ReadError` (missing columns, undecodable, unknown encoding) to refuse it.
     """
 
-    yield read_sheet(
+    sheet = read_sheet(
         path or job.stored_path,
         sheet=job.options.get("sheet") or None,
         encoding=job.options.get("encoding") or None,
@@ -663,6 +666,9 @@ def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
         # The column mapping staff chose, the workbook's sheet (jobs.sheet_columns).
         **sheet_columns.read_options(job),
     )
+    # Rows the clinic has under the key an earlier version gave them are those rows.
+    sheet.take_former_keys(partial(mapped_keys, job.clinic_id, sheet.source_system))
+    yield sheet
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from django.conf import settings
 from python_calamine import CalamineError, CalamineWorkbook
 
-from dentalpin_import.reader import csv_sheets, workbooks
+from dentalpin_import.reader import csv_sheets, sheet_rows, workbooks
 from dentalpin_import.reader.errors import ReadError
 
 SAMPLE_ROWS = 5
@@ -48,7 +48,9 @@ def _csv(fh: BinaryIO, encoding: str | None) -> Peek | None:
     with csv_sheets.text_lines(fh, encoding) as (_, lines, delimiter):
         reader = csv.reader(_at_most(lines, SAMPLE_CHARS), delimiter=delimiter)
         try:
-            header = next(reader, None)
+            # Blank lines above the header come empty (`text_lines`): the header is the first
+            # row with a value, as the import reads it.
+            header = next((r for r in reader if any(c.strip() for c in r)), None)
             rows = []
             for cells in reader:
                 if any(c.strip() for c in cells):
@@ -61,7 +63,7 @@ def _csv(fh: BinaryIO, encoding: str | None) -> Peek | None:
         return None
     width = len(header)
     samples = [[r[i] if i < len(r) else "" for i in range(width)] for r in rows]
-    return Peek([h.strip() for h in header], samples)
+    return Peek(sheet_rows.clean_header(header), samples)
 
 
 def _at_most(lines, chars: int):

@@ -51,7 +51,7 @@ from dentalpin_import.loader.source_keys import (  # noqa: F401 (imported from h
     resolve_references,
 )
 from dentalpin_import.loader.updates import RULED_OUT, ChunkUpdates
-from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning, Note
+from dentalpin_import.mapping.base import BaseMapper, Defer, MappingContext, MappingWarning
 from dentalpin_import.mapping.registry import REFERENCED_TYPES
 from dentalpin_import.models import (
     EXTRA_SUFFIX,
@@ -434,23 +434,12 @@ class ChunkWriter(ChunkUpdates):
         )
 
     def fit(self, objs: list[models.Model], outcomes: list[Outcome]) -> None:
-        """Bring new rows to their columns (`fit.fit`); each change is a note on its row.
+        """Bring new rows to their columns (`fit.fit`); each change is a note on its row."""
+        self.note_changes(fit.fit(objs), outcomes)
 
-        A mapper that reported a cut itself (a `*_truncated` note) is not warned twice.
-        """
-        changes = fit.fit(objs)
-        if not changes:
-            return
-        owner = {id(obj): o for o in outcomes for obj in o.instances}
-        for change in changes:
-            outcome = owner[id(change.obj)]
-            if change.code == fit.CUT_TO_LENGTH and any(
-                n.code.endswith("_truncated") for n in outcome.notes
-            ):
-                continue
-            outcome.notes.append(
-                Note(change.code, change.message, "warn", params={"field": change.field})
-            )
+    def note_changes(self, changes: list[fit.Change], outcomes: list[Outcome]) -> None:
+        if changes:
+            fit.note_changes(changes, {id(obj): o for o in outcomes for obj in o.instances})
 
     def note_warnings(self, outcomes: list[Outcome]) -> list[ImportWarning]:
         return [

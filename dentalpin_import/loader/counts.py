@@ -20,10 +20,10 @@ class TypeCounts:
 
     `in_file == created + updated + conflicts + already_mapped + raw + skipped
     + failed + ruled_out` once the type is done. `linked` counts rows mapped onto clinic rows
-    that already existed (they are part of `created` in the report, never
-    deleted by undo). A later export of the clinic (a cutover) `updated` rows it
-    changed, or left them with `conflicts` where the clinic changed the same
-    fields; `missing` counts rows an earlier file had and this one has not (not
+    that already existed (part of `created` here and in a DPMF file's report, a figure of
+    their own in a sheet's; never deleted by undo). A later export of the clinic (a
+    cutover) `updated` rows it changed, or left them with `conflicts` where the clinic
+    changed the same fields; `missing` counts rows an earlier file had and this one has not (not
     rows of this file: outside the sum).
     """
 
@@ -77,15 +77,25 @@ class TypeCounts:
         # builds these for every type at each progress save.
         return dict(self.__dict__)
 
-    def report(self) -> dict[str, int]:
+    def report(self, linked_apart: bool = False) -> dict[str, int]:
         """The public figures (`REPORT_KEYS`): every row of the file in exactly one of them.
 
         Rows left out for a problem count as failed; rows the rules leave out, as skipped.
+        `linked_apart` (a sheet's report) counts the rows linked to the clinic's own records
+        as `linked`, not as `created`: created are the new rows only.
         """
         figures = {key: getattr(self, key) for key in REPORT_KEYS}
         figures["failed"] = self.failed + self.skipped
         figures["skipped"] = self.ruled_out
-        return figures
+        if not linked_apart:
+            return figures
+        figures["created"] = self.created - self.linked
+        ordered = {}
+        for key, value in figures.items():
+            ordered[key] = value
+            if key == "created":
+                ordered["linked"] = self.linked  # next to created, as the preview shows them
+        return ordered
 
     @classmethod
     def from_dict(cls, data: dict) -> "TypeCounts":

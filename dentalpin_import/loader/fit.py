@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.text import Cut
 
 CUT_TO_LENGTH = "text.cut_to_length"
@@ -125,6 +126,39 @@ def fit(objs: list[models.Model]) -> list[Change]:
             if code:
                 changes.append(Change(objs[i], code, message, check.label))
     return changes
+
+
+def fit_each_model(objs) -> list[Change]:
+    """`fit` for rows of several models (a row and its further rows), a model at a time."""
+    groups: dict[type, list[models.Model]] = {}
+    for obj in objs:
+        groups.setdefault(type(obj), []).append(obj)
+    return [change for group in groups.values() for change in fit(group)]
+
+
+def notes_of(changes: list[Change], owner: dict[int, Any]) -> list[tuple[Any, Note]]:
+    """(outcome, warning note) for each change (`owner`: id of a row -> the outcome of the
+    source row it belongs to, with its `record` and `notes`).
+
+    A mapper that reported a cut itself (a `*_truncated` note) is not warned twice.
+    """
+    found = []
+    for change in changes:
+        outcome = owner[id(change.obj)]
+        if change.code == CUT_TO_LENGTH and any(
+            n.code.endswith("_truncated") for n in outcome.notes
+        ):
+            continue
+        found.append(
+            (outcome, Note(change.code, change.message, "warn", params={"field": change.field}))
+        )
+    return found
+
+
+def note_changes(changes: list[Change], owner: dict[int, Any]) -> None:
+    """Add each change (`notes_of`) to the notes of its row's outcome."""
+    for outcome, note in notes_of(changes, owner):
+        outcome.notes.append(note)
 
 
 def _all_fit(check: Check, values: list) -> bool:

@@ -75,6 +75,8 @@ class Pending:
 class MergeResult:
     outcomes: dict[str, str] = field(default_factory=dict)  # canonical id -> outcome
     touched: dict[type, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # The values brought to their columns (`fit`) that the merge wrote: a warning each.
+    changes: list[fit.Change] = field(default_factory=list)
 
 
 def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> MergeResult:
@@ -82,7 +84,9 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
     result = MergeResult()
     if not pending:
         return result
-    fit.fit([p.obj for p in pending])  # compared as they would be stored
+    fitted = defaultdict(list)  # compared as they would be stored
+    for change in fit.fit_each_model(p.obj for p in pending):
+        fitted[id(change.obj)].append(change)
     written = ctx.state.setdefault("written_values", WrittenValues())
     written.load(p.written for p in pending)
     by_model: dict[type, list[Pending]] = defaultdict(list)
@@ -117,6 +121,7 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
                 after = {f: file[f] for f in change}
                 updates.append(_row_update(ctx, entity_type, p, before, after, stamp))
                 result.touched[model].add(p.obj.pk)
+                result.changes += _written(fitted.get(id(p.obj), ()), change)
             else:
                 updates.append(mapping_image(ctx, entity_type, p, model._meta.db_table))
             outcome = CONFLICT if clash else (UPDATED if change else UNCHANGED)
@@ -132,6 +137,12 @@ def merge(ctx, entity_type: str, pending: list[Pending], on_conflict: str) -> Me
     _remember(ctx, entity_type, pending)
     after_updates(ctx.clinic, result.touched)
     return result
+
+
+def _written(changes, names) -> list[fit.Change]:
+    """The changes to the fields among `names`: a value cut that stays as it was stored
+    (the earlier import warned), or that the clinic keeps, is not the file's to report."""
+    return [c for c in changes if c.field.rpartition(".")[2] in names]
 
 
 def link_to_saved(instances) -> None:

@@ -416,9 +416,10 @@ def create_rows(ctx, entity_type: str, rows: list[tuple[Unit, int, models.Model]
     for _, _, obj in rows:
         groups[type(obj)].append(obj)
 
+    owner = {id(obj): u.outcome for u, _, obj in rows}
     for model in parents_first(groups):
         objs = groups[model]
-        fit.fit(objs)
+        fit.note_changes(fit.fit(objs), owner)
         inserts.insert_instances(objs)
         events.emit_many(events.domain_events(objs, ctx.clinic.pk), dry_run=ctx.job.dry_run)
     batch = seal_batch(ctx, entity_type, [(u.key_at(i), obj) for u, i, obj in rows])

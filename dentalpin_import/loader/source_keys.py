@@ -55,6 +55,16 @@ def existing_mappings(ctx: MappingContext, entity_type: str, uuids: list[str]) -
     }
 
 
+def mapped_keys(clinic_id, source_system: str, entity_type: str, uuids: list[str]) -> set[str]:
+    """The keys among `uuids` a clinic has a row (or a skip marker) of `entity_type` under."""
+    types = (entity_type, entity_type + SKIP_SUFFIX)
+    table = EntityMapping._meta.db_table
+    rows = sql.rows_by_source_key(
+        table, "canonical_uuid", [], clinic_id, source_system, types, uuids
+    )
+    return {uuid for (uuid,) in rows}
+
+
 def mappings_to_compare(
     ctx: MappingContext, entity_type: str, uuids: list[str], *, adjacent: bool = False
 ) -> dict:

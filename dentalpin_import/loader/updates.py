@@ -12,7 +12,7 @@ import logging
 
 from django.db import transaction
 
-from dentalpin_import.loader import merge, reshape, retired, shared_rows
+from dentalpin_import.loader import fit, merge, reshape, retired, shared_rows
 from dentalpin_import.loader.changes import record_digest, source_row_digest
 from dentalpin_import.loader.row_errors import (
     ROW_FAILED,
@@ -198,6 +198,14 @@ class ChunkUpdates:
                 kind = merged.outcomes.get(record.canonical_uuid, merge.UNCHANGED)
                 setattr(self.counts, kind, getattr(self.counts, kind) + 1)
         result.warnings += self.note_warnings(notes)
+        # A value the merge wrote cut (or rounded) to fit its column: a warning, as when new.
+        owner = {id(obj): o for _, o in outcomes if o is not None for obj in o.instances}
+        for outcome, note in fit.notes_of(merged.changes, owner):
+            result.warnings.append(
+                self.warning(
+                    outcome.record, note.code, note.message, note.severity, None, note.params
+                )
+            )
 
     def left_out_now(self, record, outcome, result: ChunkResult) -> None:
         """A row the clinic has that the later file's rules leave out (a debt voided since):

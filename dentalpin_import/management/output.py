@@ -64,9 +64,12 @@ def report_lines(report: dict, warning_codes: Counter | None = None) -> list[str
     """Render a job report (the JSON shape) as text."""
     keys = ["in_file", "created", "updated", "conflicts", "already_mapped", "raw", "failed"]
     keys.append("skipped")
+    headers = ["entity type", "in file", "created", "updated", "conflicts", "already mapped"]
+    if any("linked" in c for c in report["entities"].values()):  # a sheet's report
+        keys.insert(2, "linked")
+        headers.insert(3, "linked")
     rows = [[t] + [c.get(k, 0) for k in keys] for t, c in report["entities"].items()]
     totals = ["total"] + [sum(c.get(k, 0) for c in report["entities"].values()) for k in keys]
-    headers = ["entity type", "in file", "created", "updated", "conflicts", "already mapped"]
     lines = table([*headers, "raw", "failed", "skipped"], rows + [totals])
     elapsed = report["elapsed_s"] or 0.0
     rate = totals[1] / elapsed if elapsed else 0.0

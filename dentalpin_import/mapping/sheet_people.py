@@ -42,6 +42,19 @@ ROLES = {
     "administrator": StaffRole.ADMIN,
 }
 LEGACY_ID_MAX = 60
+PHONE_MAX = 20
+
+
+def _phone(record: SourceSheetPatient | SourceSheetStaff, ctx: MappingContext) -> str:
+    """A phone too long for its column is cut to 20 characters: whole in the notes, a warning."""
+    if len(record.phone) <= PHONE_MAX:
+        return ""
+    ctx.note(
+        "csv.phone_truncated",
+        f"line {record.line}: phone cut to {PHONE_MAX} characters",
+        params={"line": record.line},
+    )
+    return f"Mobile Phone in the sheet: {record.phone}"
 
 
 def _by(rows, attribute: str) -> dict[str, list]:
@@ -114,14 +127,7 @@ class SheetPatientMapper(BaseMapper):
         return None
 
     def build(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
-        notes = []
-        if len(record.phone) > 20:
-            notes.append(f"Mobile Phone in the sheet: {record.phone}")
-            ctx.note(
-                "csv.phone_truncated",
-                f"line {record.line}: phone cut to 20 characters",
-                params={"line": record.line},
-            )
+        notes = [_phone(record, ctx)]
         return build(
             Patient,
             clinic=ctx.clinic,
@@ -133,7 +139,7 @@ class SheetPatientMapper(BaseMapper):
             national_id_type=record.national_id_type,
             sex=SEXES.get(record.sex, ""),
             email=cut(record.email, 254),
-            phone=record.phone[:20],
+            phone=record.phone[:PHONE_MAX],
             address_street=cut(record.address_street, 300),
             city=cut(record.city, 120),
             address_postal_code=cut(record.postal_code, 20),
@@ -189,6 +195,15 @@ class SheetStaffMapper(BaseMapper):
                 f"line {record.line}: Role {record.role_as_written!r} imported as assistant",
                 params={"line": record.line, "role": record.role_as_written[:60]},
             )
+        if record.not_imported:
+            columns = ", ".join(record.not_imported)
+            ctx.note(
+                "csv.staff_values_not_imported",
+                f"line {record.line}: values not imported (a staff member has no field "
+                f"for them): {columns}",
+                severity="warn",
+                params={"line": record.line, "columns": columns[:200]},
+            )
         staff = build(
             Professional,
             clinic=ctx.clinic,
@@ -197,8 +212,9 @@ class SheetStaffMapper(BaseMapper):
             email=cut(record.email, 254),
             role=role,
             code=cut(record.legacy_id, 40),
-            phone=record.phone[:20],
-            notes=f"Role in the sheet: {record.role_as_written}",
+            national_id=record.national_id,
+            phone=record.phone[:PHONE_MAX],
+            notes=join_lines(f"Role in the sheet: {record.role_as_written}", _phone(record, ctx)),
         )
         if record.email:
             ctx.chunk["staff_by_email"][record.email] = staff

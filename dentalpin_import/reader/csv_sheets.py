@@ -36,10 +36,12 @@ from dentalpin_import.reader.sheet_headers import KNOWN_HEADERS, SheetMapping, n
 from dentalpin_import.reader.sheet_rows import (  # noqa: F401 (the sheet reader's names)
     EMPTY,
     MISSING_COLUMNS,
+    MSG_COLUMN_TWICE,
     MSG_EMPTY,
     MSG_MISSING,
     MSG_TOO_MANY_COLUMNS,
     MSG_UNKNOWN_SHEET,
+    MSG_UNNAMED_COLUMN,
     MSG_WRONG_MAPPING,
     SOURCE_SYSTEM,
     UNKNOWN_SHEET,
@@ -54,6 +56,7 @@ UNKNOWN_ENCODING = "unknown_encoding"
 UNDECODABLE = "undecodable"
 MALFORMED = "malformed_csv"
 TOO_LARGE = "too_large"
+CELL_TOO_LARGE = "cell_too_large"
 
 MSG_UNKNOWN_ENCODING = "unknown encoding {name!r}"
 MSG_NOT_ENCODED = "the file is not valid {name}: byte {byte} at offset {offset} cannot be decoded"
@@ -61,8 +64,16 @@ MSG_MIXED = (
     "the file mixes UTF-8 with another encoding (first byte that is not UTF-8 at offset "
     "{offset}): save it again in one encoding, or name one with --encoding"
 )
+MSG_UNSURE = (
+    "the file's encoding cannot be told: read as Windows-1252, Latin-1 or Mac Roman its "
+    "letters come out wrong; name its encoding with --encoding (cp850 for an MS-DOS export)"
+)
 MSG_NOT_TEXT = "the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"
 MSG_MALFORMED = "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
+MSG_CELL_TOO_LARGE = (
+    "the row starting on line {line} has a cell larger than {limit:,} characters, the most a "
+    "cell may hold: shorten that cell, or check that the file really is a sheet"
+)
 MSG_TOO_LARGE = "the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"
 
 BOMS = (
@@ -222,10 +233,14 @@ NON_ASCII = bytes(range(0x80, 0x100))
 CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 C1_BYTES = re.compile(rb"[\x80-\x9f]")
 SCORED = 262144  # bytes, hence characters, of each reading compared
+UNSURE_SCORE = 10  # below this a reading's oddities are a sign or two, not wrong letters
 CHARDET_SAMPLE = 1 << 20
 UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
+# A Latin letter in UTF-8 ("ñ" is C3 B1): read in any single-byte encoding it is "Ã±" or
+# "√±", which no sheet means.
+UTF8_LATIN = re.compile(rb"[\xc2\xc3][\x80-\xbf]")
 
 
 @dataclass
@@ -235,6 +250,7 @@ class _ByteFacts:
     start: bytes  # the first CHARDET_SAMPLE bytes
     sequences: int = 0  # UTF-8 multi-byte sequences
     in_sequences: int = 0  # bytes in them
+    latin: int = 0  # those of them that are Latin letters (`UTF8_LATIN`)
     non_ascii: int = 0
     cp1252_undefined: bool = False
     c1: bool = False
@@ -267,19 +283,22 @@ class _ByteFacts:
         for match in UTF8_SEQUENCE.finditer(block):
             self.sequences += 1
             self.in_sequences += match.end() - match.start()
+            self.latin += UTF8_LATIN.fullmatch(match[0]) is not None
         self.non_ascii += len(block) - len(block.translate(None, NON_ASCII))
         self.cp1252_undefined = self.cp1252_undefined or bool(CP1252_UNDEFINED.search(block))
         self.c1 = self.c1 or bool(C1_BYTES.search(block))
         self.nul = self.nul or b"\x00" in block
 
     def refuse_mixed(self, first_bad: int) -> None:
-        """Refuse a file that is mostly UTF-8 with a few bytes of another encoding.
+        """Refuse a file that is mostly UTF-8 with a few bytes of another encoding, or that
+        has UTF-8 letters among another encoding's (rows of two exports pasted together).
 
         Read as one single-byte encoding its UTF-8 letters would turn into "JosÃ©"
         without a word of warning; better to say so and let the sender re-save it.
         """
         stray = self.non_ascii - self.in_sequences
-        if self.sequences >= 2 and self.sequences >= stray:
+        mostly = self.sequences >= 2 and self.sequences >= stray
+        if mostly or self.latin >= 2:
             raise ReadError(UNDECODABLE, MSG_MIXED.format(offset=first_bad))
 
 
@@ -297,7 +316,11 @@ def _guess_single_byte(facts: _ByteFacts) -> Encoding:
     if facts.cp1252_undefined:
         order.remove("windows-1252")  # Windows-1252 leaves five bytes undefined: not this one
     start = facts.start[:SCORED]
-    best = min(order, key=lambda e: (implausibility(start.decode(e)), order.index(e)))
+    scores = {e: implausibility(start.decode(e)) for e in order}
+    best = min(order, key=lambda e: (scores[e], order.index(e)))
+    # Wrong letters all along (a DOS cp850 export read as Mac Roman): say so, guess not.
+    if scores[best] >= max(UNSURE_SCORE, len(start) - len(start.translate(None, NON_ASCII))):
+        raise ReadError(UNDECODABLE, MSG_UNSURE)
     how = f"detected (chardet proposed {guess['encoding']})"
     if best in ("windows-1252", "iso-8859-1") and not facts.c1:
         # Without bytes 0x80–0x9F the two read identically: name the superset.
@@ -311,7 +334,10 @@ def sniff_delimiter(text: str) -> str:
     first = text.split("\n", 1)[0]
 
     def score(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a cell over the field limit: reading the header refuses it
+            cells = []
         return sum(normalise(c) in KNOWN_HEADERS for c in cells), first.count(delimiter)
 
     return max(DELIMITERS, key=score)
@@ -341,11 +367,10 @@ def parse_stream(
     """Read the sheet in `fh` (binary, seekable) into typed records; raise `ReadError` to
     refuse it. The records go to the sheet's spill as they are read (`sheet_spill`)."""
     with text_lines(fh, encoding) as (found, lines, delimiter):
-        csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
         # Strict: a quote opened and never closed must refuse the file, not swallow every
         # row after it into one note.
         reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        header = _next_row(reader, 1) or []
+        header = _header_row(reader) or []
         decoded = Decoded("", found.name, found.how)
         parsed = sheet_rows.start(
             header, sheet=sheet, mapping=mapping, decoded=decoded, delimiter=delimiter
@@ -363,18 +388,44 @@ def text_lines(fh: BinaryIO, encoding: str | None = None):
     read a block at a time; `ReadError` when `detect` refuses it.
 
     The lines keep their endings (what the csv module needs) and the first has
-    no byte order mark; the delimiter is the one its header uses. `fh` stays open.
+    no byte order mark; the delimiter is the one a `sep=` first line names, else
+    the one the header uses. Blank lines above the header (and a `sep=` line)
+    come as empty lines, so the csv module still counts the file's own line
+    numbers and its first row with a value is the header. `fh` stays open.
     """
     found = detect(fh, encoding)
     fh.seek(0)
     text = io.TextIOWrapper(fh, encoding=found.reader, errors="strict", newline="")
+    # Before any row is read, sniffing included: a long first cell must not be a crash.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     try:
-        first = text.readline()
-        if found.strip_bom:
-            first = first.removeprefix("\ufeff")
-        yield found, itertools.chain([first], text), sniff_delimiter(first.rstrip("\r\n"))
+        skipped, first, named = _above_header(text, found.strip_bom)
+        delimiter = named or sniff_delimiter(first.rstrip("\r\n"))
+        yield found, itertools.chain(skipped, [first], text), delimiter
     finally:
         text.detach()  # the caller's file stays the caller's to close
+
+
+# Excel writes `sep=;` as the first line of a CSV file to say its delimiter.
+SEP_LINE = re.compile(r'"?sep=(.)"?', re.IGNORECASE)
+BLANK_LINE = re.compile(r'[\s,;|"]*')
+
+
+def _above_header(text, strip_bom: bool) -> tuple[list[str], str, str]:
+    """(an empty line for each line above the header, the header's line, the delimiter
+    a `sep=` line names or ""): blank lines and rows of bare delimiters hold nothing."""
+    skipped: list[str] = []
+    named = ""
+    while line := text.readline():
+        if not skipped and strip_bom:
+            line = line.removeprefix("\ufeff")
+        sep = SEP_LINE.fullmatch(line.rstrip("\r\n"))
+        if not skipped and sep and sep[1] in DELIMITERS:
+            named = sep[1]
+        elif not (BLANK_LINE.fullmatch(line) and line.count('"') % 2 == 0):
+            return skipped, line, named
+        skipped.append("\n")
+    return skipped, "", named
 
 
 def _lines(reader):
@@ -385,6 +436,14 @@ def _lines(reader):
         start = reader.line_num + 1
 
 
+def _header_row(reader) -> list[str] | None:
+    """The first row with a value (`text_lines` left the lines above it empty), or None."""
+    while (cells := _next_row(reader, reader.line_num + 1)) is not None:
+        if any(c.strip() for c in cells):
+            return cells
+    return None
+
+
 def _next_row(reader, line: int) -> list[str] | None:
     """The next row, or None at the end; a CSV syntax error refuses the file."""
     try:
@@ -392,4 +451,7 @@ def _next_row(reader, line: int) -> list[str] | None:
     except StopIteration:
         return None
     except csv.Error as exc:
+        if str(exc).startswith("field larger than field limit"):
+            message = MSG_CELL_TOO_LARGE.format(line=line, limit=csv.field_size_limit())
+            raise ReadError(CELL_TOO_LARGE, message) from None
         raise ReadError(MALFORMED, MSG_MALFORMED.format(line=line, error=exc)) from None

@@ -21,6 +21,9 @@ class SheetRecord(SourceRecord):
 
     line: int
     issues: tuple[RowProblem, ...] = ()
+    # The key earlier versions gave the row, when it is not its key (a date written
+    # otherwise than YYYY-MM-DD): a row the clinic has under it is the same row.
+    former_key: str = ""
 
     @classmethod
     def from_row(cls, row) -> SheetRecord:
@@ -72,6 +75,9 @@ class SourceSheetStaff(SheetRecord):
     role_as_written: str
     email: str
     phone: str
+    national_id: str = ""  # as stored (compact, capitals), "" when absent or not valid
+    national_id_type: str = ""
+    not_imported: tuple[str, ...] = ()  # the columns with a value a staff member has no field for
 
 
 @dataclass(frozen=True, kw_only=True)

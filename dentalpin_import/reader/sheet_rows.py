@@ -20,7 +20,13 @@ from dentalpin_import.reader.sheet_keys import KeyStore
 from dentalpin_import.reader.sheet_records import SheetRecord
 from dentalpin_import.reader.sheet_specs import SHEETS, SheetSpec
 from dentalpin_import.reader.sheet_spill import SpilledRecords
-from dentalpin_import.reader.sheet_values import DUPLICATE_KEY, EXTRA_VALUES, WHAT, Cells
+from dentalpin_import.reader.sheet_values import (
+    DUPLICATE_KEY,
+    EXTRA_VALUES,
+    REPEATED_HEADER,
+    WHAT,
+    Cells,
+)
 from dentalpin_import.reader.values import clean_text
 
 SOURCE_SYSTEM = "csv_sheets"
@@ -32,11 +38,25 @@ MISSING_COLUMNS = "missing_columns"
 UNKNOWN_SHEET = "unknown_sheet"
 TOO_MANY_COLUMNS = "too_many_columns"
 WRONG_MAPPING = "wrong_mapping"
+COLUMN_TWICE = "column_twice"
+UNNAMED_COLUMN = "unnamed_column"
 
 MSG_EMPTY = "the file is empty: no header row"
-MSG_MISSING = "the {label} sheet lacks required columns: {missing}"
+MSG_MISSING = (
+    "the {label} sheet lacks required columns: {missing} (the header is read from the first "
+    "non-empty row)"
+)
 MSG_UNKNOWN_SHEET = (
-    "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
+    "the header matches none of the four sheets; closest is {label}, which lacks: {missing} "
+    "(the header is read from the first non-empty row)"
+)
+MSG_COLUMN_TWICE = (
+    "the columns {first!r} and {second!r} are both read as {field}: delete or rename one of "
+    "them (a column mapping, --mapping, can then say what it holds)"
+)
+MSG_UNNAMED_COLUMN = (
+    "column {column} has no header, yet line {line} has a value in it: give that column a "
+    "header, or delete it"
 )
 MSG_TOO_MANY_COLUMNS = (
     "the header row has {count:,} columns, more than the {limit:,} a sheet may have: "
@@ -111,14 +131,44 @@ def match_header(
     raise MissingColumns(spec, missing, message, code=UNKNOWN_SHEET, match=found)
 
 
+def clean_header(header: list[str]) -> list[str]:
+    """Header cells as the reader keeps them: stripped, without NULs or lone surrogates
+    (`clean_text`), which PostgreSQL refuses in the job's details and SQLite keeps."""
+    return [clean_text(h)[0].strip() for h in header]
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: columns as the spreadsheet names them."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def start(header: list[str], *, sheet, mapping, decoded: Decoded, delimiter="", **more):
     """A `ParsedSheet` for `header` (refused as `match_header` says), with no rows yet."""
-    if not header or not any(h.strip() for h in header):
+    header = clean_header(header)
+    if not header or not any(header):
         raise ReadError(EMPTY, MSG_EMPTY)
     spec, found = match_header(header, sheet, mapping)
+    if found.repeated:
+        _refuse_column_twice(spec, header, found, mapping)
     ignored = [h.strip() for h, name in zip(header, found.columns, strict=True) if not name]
     ignored = [h for h in ignored if h]
     return ParsedSheet(spec, decoded, delimiter, header, ignored, match=found, **more)
+
+
+def _refuse_column_twice(spec: SheetSpec, header, found: HeaderMatch, mapping) -> None:
+    """Refuse two columns read as one field: which one holds it is for staff to say, as the
+    browser's column step asks (the first one winning would drop the other unseen)."""
+    second = found.repeated[0]
+    name = recognise([second], mapping, sheet_type=spec.name).columns[0]
+    first = header[found.positions[name]] if name in found.positions else second
+    column = {f.name: f.column for f in FIELDS[spec.name]}.get(name, name)
+    message = MSG_COLUMN_TWICE.format(first=first, second=second, field=column)
+    raise ReadError(COLUMN_TWICE, message)
 
 
 # Date headers in languages that write the day first (Fecha…, F. nac., Data…, Date de…, Né le).
@@ -132,19 +182,25 @@ def _day_first(header: str) -> bool:
 class _Keys:
     """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`.
 
+    A key with a `#` of its own has each one doubled (`P1#2` is `P1##2`), so it never
+    equals the id given to a repeat (`P1#2`, the second `P1`). Keys without one, the
+    ids of every sheet imported so far, stay as they were.
     Kept on disk (`KeyStore`): a large sheet's keys do not grow memory.
     """
 
     def __init__(self):
         self.store = KeyStore()
 
-    def source_id(self, key: str, row: Cells) -> str:
+    def source_id(self, key: str, row: Cells, former: str = "") -> tuple[str, str]:
+        """The row's id, and the one versions before the doubling gave it (from `former`,
+        the key as they made it, when that differs): the clinic may hold rows under it."""
         first, seen = self.store.first(key, row.line)
+        own, earlier = key.replace("#", "##"), former or key
         if seen == 1:
-            return key
+            return own, earlier
         detail = WHAT[DUPLICATE_KEY].format(first=first)
         row.problem("(row)", key, DUPLICATE_KEY, blocking=True, detail=detail)
-        return f"{key}#{seen}"
+        return f"{own}#{seen}", f"{earlier}#{seen}"
 
 
 def read_rows(
@@ -171,13 +227,35 @@ def _records(parsed: ParsedSheet, rows, keys: _Keys, source_system: str, clean: 
     day_first = frozenset(name for name, label in labels.items() if _day_first(label))
     # The raw cells' names, worked out once: a blank header is "column n".
     names = [h.strip() or f"column {i + 1}" for i, h in enumerate(parsed.header)]
+    unnamed = [i for i, h in enumerate(parsed.header) if not h.strip()]
     for line, cells in rows:
         if not any(c.strip() for c in cells):
             continue  # blank lines hold nothing to lose
+        _refuse_unnamed_values(unnamed, line, cells)
         if len(parsed.samples) < SAMPLE_ROWS:
             parsed.samples.append(list(cells))
         row = Cells(line, {}, labels, day_first)
         yield _record(parsed, row, cells, positions, keys, source_system, clean, names)
+
+
+def _refuse_unnamed_values(unnamed: list[int], line: int, cells: list[str]) -> None:
+    """Refuse a value under a blank header: no field reads it, so it would be lost unseen."""
+    for i in unnamed:
+        if i < len(cells) and cells[i].strip():
+            message = MSG_UNNAMED_COLUMN.format(column=column_letter(i), line=line)
+            raise ReadError(UNNAMED_COLUMN, message)
+
+
+def _repeats_header(header: list[str], cells: list[str]) -> bool:
+    """True for a row that is the header again (two exports pasted together, BOM and all)."""
+
+    def bare(values):
+        found = [v.replace("\ufeff", "").strip() for v in values]
+        while found and not found[-1]:
+            found.pop()
+        return found
+
+    return bare(cells) == bare(header)
 
 
 def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_system, clean, names):
@@ -191,9 +269,16 @@ def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_syst
         # Only how many: the spilled values may be pieces of a clinical note.
         row.problem("(row)", f"{len(extra)} more", EXTRA_VALUES, blocking=True)
     record_class, fields, key = parsed.spec.read(row)
+    if _repeats_header(header, cells):
+        # Its header words read as values ("Date of Birth" is no date) would hide the reason.
+        row.problems = []
+        row.problem("(row)", cells[0].replace("\ufeff", ""), REPEATED_HEADER, blocking=True)
+    former = fields.pop("former_key", "")
     if any(p.blocking for p in row.problems):
-        key = f"line {row.line}"  # an unusable row fails, and is tried again next time
-    source_id = keys.source_id(key, row)
+        key, former = f"line {row.line}", ""  # an unusable row fails, and is tried again
+    source_id, earlier = keys.source_id(key, row, former)
+    if earlier != source_id:
+        fields["former_key"] = earlier  # `SheetSource.take_former_keys`
     return record_class(
         canonical_uuid=canonical_uuid(source_system, parsed.spec.name, source_id),
         source_id=source_id,

@@ -8,16 +8,19 @@ so a sheet goes through the one engine that imports DPMF files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dentalpin_import.reader import workbooks
 from dentalpin_import.reader.csv_sheets import SOURCE_SYSTEM, ParsedSheet, parse_file
 from dentalpin_import.reader.errors import ReadError
+from dentalpin_import.reader.records import canonical_uuid
 from dentalpin_import.reader.rows import EntityTypeInfo, FilesSummary, SourceFile, SourceWarning
 from dentalpin_import.reader.sheet_headers import SheetMapping
 from dentalpin_import.reader.sheet_records import SheetRecord
+from dentalpin_import.reader.sheet_spill import SpilledRecords
 from dentalpin_import.reader.sheet_values import RowProblem
 
 LAYERING = "csv"
@@ -154,6 +157,37 @@ class SheetSource:
     def sample_rows(self, entity_type: str, n: int = 5) -> list[SheetRow]:
         return next(self.iter_rows(entity_type, chunk_size=n), [])
 
+    def take_former_keys(self, mapped: Callable[[str, list[str]], set[str]]) -> int:
+        """Give back their former key to the rows the clinic has under it; return how many.
+
+        Earlier versions keyed a note or a medication by its date as written
+        (`SheetRecord.former_key`): a sheet imported then, and now again (saved
+        again by a spreadsheet, or as it was), would otherwise import its rows a
+        second time. A row whose key `mapped(entity type, keys)` does not know and
+        whose former key it does is that row: it takes the former key, so the run
+        passes it by or merges it like any row imported before.
+        """
+        former: dict[str, tuple[str, str]] = {}
+        for entity_type in self.spec.entity_types:
+            for chunk in self.parsed.records.chunks(entity_type):
+                keys = {
+                    r.canonical_uuid: canonical_uuid(r.source_system, self.spec.name, r.former_key)
+                    for r in chunk
+                    if r.entity_type == entity_type and r.former_key and not r.blocking
+                }
+                if not keys:
+                    continue
+                found = mapped(entity_type, [*keys, *keys.values()])
+                for record in chunk:
+                    old = keys.get(record.canonical_uuid)
+                    if old in found and record.canonical_uuid not in found:
+                        former[record.canonical_uuid] = (old, record.former_key)
+        if former:
+            earlier = self.parsed.records
+            self.parsed.records = SpilledRecords(_keyed(r, former) for r in earlier)
+            earlier.close()
+        return len(former)
+
     def iter_files(self) -> Iterator[SourceFile]:
         return iter(())  # a sheet references no binaries
 
@@ -162,6 +196,13 @@ class SheetSource:
 
     def files_summary(self) -> FilesSummary:
         return FilesSummary(0, 0, 0, 0)
+
+
+def _keyed(record: SheetRecord, former: dict[str, tuple[str, str]]) -> SheetRecord:
+    if record.canonical_uuid not in former:
+        return record
+    uuid, key = former[record.canonical_uuid]
+    return dataclasses.replace(record, canonical_uuid=uuid, source_id=key)
 
 
 def _file_digest(path: Path) -> tuple[str, int]:

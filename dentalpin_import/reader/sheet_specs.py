@@ -9,6 +9,7 @@ same row imported twice is recognised.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,16 @@ from dentalpin_import.reader.sheet_vocabularies import (
 )
 
 PATIENT_ROLE = "PATIENT"
+# The fields of the patient sheet a staff member has no field for.
+NOT_STAFF_FIELDS = (
+    "date_of_birth",
+    "gender",
+    "street_address",
+    "city",
+    "postcode",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
 
 
 @dataclass(frozen=True)
@@ -88,9 +99,18 @@ def read_person(c: Cells):
         phone=c.text("mobile_phone"),
     )
     if role != PATIENT_ROLE:
-        # Staff need no birth date or NHS number; a present value is still checked.
+        # Staff need no birth date or national id; a present value is still checked.
         c.date("date_of_birth")
-        fields = dict(common, role=role.lower().replace(" ", "_"), role_as_written=role_text)
+        fields = dict(
+            common,
+            role=role.lower().replace(" ", "_"),
+            role_as_written=role_text,
+            **_national_id(c),
+            # A staff member has nowhere for these: the columns that had a value are named.
+            not_imported=tuple(
+                c.labels.get(name, name) for name in NOT_STAFF_FIELDS if c.text(name)
+            ),
+        )
         return SourceSheetStaff, fields, legacy_id
     fields = dict(
         common,
@@ -147,8 +167,12 @@ def read_note(c: Cells):
     )
     # The note's own words identify it (a digest: the key is shown in warnings).
     digest = hashlib.sha256(fields["text"].encode()).hexdigest()[:16]
-    key = "|".join((fields["patient_ref"], c.text("consultation_date"), digest))
-    return SourceSheetNote, fields, key
+    written = c.text("consultation_date")
+    key, former = (
+        "|".join((fields["patient_ref"], when, digest))
+        for when in (written_key(fields["written_at"], written), written)
+    )
+    return SourceSheetNote, _former(fields, key, former), key
 
 
 def read_medication(c: Cells):
@@ -162,15 +186,36 @@ def read_medication(c: Cells):
         quantity=c.text("quantity"),
         practitioner_ref=c.text("practitioner_id"),
     )
-    key = "|".join(
-        (
-            fields["patient_ref"],
-            fields["drug_name"].casefold(),
-            fields["dosage"].casefold(),
-            c.text("prescription_date"),
-        )
+    drug = (fields["patient_ref"], fields["drug_name"].casefold(), fields["dosage"].casefold())
+    written = c.text("prescription_date")
+    key, former = (
+        "|".join((*drug, when)) for when in (day_key(fields["prescribed_on"], written), written)
     )
-    return SourceSheetMedication, fields, key
+    return SourceSheetMedication, _former(fields, key, former), key
+
+
+# A row's key holds its date as read, in the form the templates and the manual show
+# (`2024-03-05`, `2024-03-05 10:30`): a sheet written that way keeps the key earlier
+# imports gave it, and the same sheet saved again by a spreadsheet (`05/03/2024 10:30`) is
+# the same rows. A date that cannot be read stays as written. Earlier versions keyed rows
+# by the date as written: a row whose key differs carries that one too (`former_key`),
+# and a run finds the clinic's rows under it (`SheetSource.take_former_keys`).
+
+
+def _former(fields: dict, key: str, former: str) -> dict:
+    return dict(fields, former_key=former) if former != key else fields
+
+
+def day_key(day: dt.date | None, written: str) -> str:
+    return day.isoformat() if day is not None else written
+
+
+def written_key(when: dt.datetime | None, written: str) -> str:
+    if when is None:
+        return written
+    if when.time() == dt.time():
+        return when.date().isoformat()
+    return when.isoformat(" ", "seconds" if when.second else "minutes")
 
 
 def _columns(sheet: str, required: bool) -> tuple[str, ...]:

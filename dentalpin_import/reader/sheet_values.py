@@ -30,6 +30,7 @@ BAD_EMAIL = "bad_email"
 BAD_CODE = "bad_clinical_code"
 EXTRA_VALUES = "extra_values"
 DUPLICATE_KEY = "duplicate_key"
+REPEATED_HEADER = "repeated_header"
 
 WHAT = {
     MISSING_VALUE: "no value",
@@ -47,6 +48,7 @@ WHAT = {
     BAD_CODE: "not a SNOMED CT (digits) or ICD-10 (letter and digits) code",
     EXTRA_VALUES: "the row has more values than the header has columns",
     DUPLICATE_KEY: "the same key appears on line {first}; only the first row is imported",
+    REPEATED_HEADER: "looks like a repeated header row (two exports pasted together?)",
 }
 
 # Short forms, for problems grouped by kind (previews).
@@ -63,6 +65,7 @@ SUMMARY = {
     BAD_CODE: "not a SNOMED CT or ICD-10 code",
     EXTRA_VALUES: "more values than the header has columns",
     DUPLICATE_KEY: "the same row again (skipped)",
+    REPEATED_HEADER: "a repeated header row (not imported)",
 }
 
 # The words a type column takes, as a warning lists them (every one is read by `read_type`).
@@ -203,12 +206,13 @@ class Cells:
         day_part, _, time_part = value.replace("T", " ").partition(" ")
         day, code = parse_day(day_part, column in self.day_first)
         clock = TIME.match(time_part.strip()) if time_part.strip() else None
-        if time_part.strip() and (clock is None or int(clock[1]) > 23 or int(clock[2]) > 59):
+        hour, minute, second = (int(g or 0) for g in clock.groups()) if clock else (0, 0, 0)
+        # A leap second (`:60`) is no clock time Python keeps: unreadable, like `25:00`.
+        if time_part.strip() and (clock is None or hour > 23 or minute > 59 or second > 59):
             day, code = None, BAD_DATE
         self._report_date(column, value, day, code)
         if day is None:
             return None
-        hour, minute, second = (int(g or 0) for g in clock.groups()) if clock else (0, 0, 0)
         return dt.datetime.combine(day, dt.time(hour, minute, second))
 
     def _report_date(self, column, value, day, code) -> None:

@@ -32,7 +32,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from dentalpin_import.reader import sheet_rows
 from dentalpin_import.reader.errors import ReadError
 from dentalpin_import.reader.sheet_headers import HeaderMatch, SheetMapping, recognise
-from dentalpin_import.reader.sheet_rows import Decoded, ParsedSheet
+from dentalpin_import.reader.sheet_rows import Decoded, ParsedSheet, column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -133,16 +133,6 @@ def _open(path: Path, max_bytes: int | None) -> CalamineWorkbook:
         raise ReadError(UNREADABLE_WORKBOOK, MSG_UNREADABLE.format(reason=reason)) from None
 
 
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: columns as the spreadsheet names them."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def text_of(value, date_field: bool = False) -> str:
     """A cell as the sheet reader reads it: text, dates ISO, whole numbers without ".0"."""
     if value is None or value == "":
@@ -170,7 +160,7 @@ def _rows(sheet) -> Iterator[tuple[int, list]]:
 
 
 def _header_cells(cells) -> list[str]:
-    header = [text_of(c).strip() for c in cells]
+    header = sheet_rows.clean_header([text_of(c) for c in cells])  # `_x0000_` is a NUL
     while header and not header[-1]:
         header.pop()
     return header

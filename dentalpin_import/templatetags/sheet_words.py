@@ -37,6 +37,7 @@ SHEET_PROBLEMS = {
     "bad_clinical_code": gettext_lazy("not a SNOMED CT or ICD-10 code"),
     "extra_values": gettext_lazy("more values than the header has columns"),
     "duplicate_key": gettext_lazy("the same row again (skipped)"),
+    "repeated_header": gettext_lazy("a repeated header row (not imported)"),
     "patient_not_found": gettext_lazy("PatientID matches no patient of the clinic (yet)"),
     "patient_ambiguous": gettext_lazy("PatientID matches several patients of the clinic"),
 }
@@ -65,6 +66,9 @@ SHEET_WHAT = {
     "extra_values": gettext_noop("the row has more values than the header has columns"),
     "duplicate_key": gettext_noop(
         "the same key appears on line {first}; only the first row is imported"
+    ),
+    "repeated_header": gettext_noop(
+        "looks like a repeated header row (two exports pasted together?)"
     ),
 }
 CONSEQUENCES = {

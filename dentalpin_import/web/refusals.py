@@ -155,15 +155,27 @@ TEMPLATES = (
         "the file mixes UTF-8 with another encoding (first byte that is not UTF-8 at offset "
         "{offset}): save it again in one encoding, or name one with --encoding"
     ),
+    gettext_noop(
+        "the file's encoding cannot be told: read as Windows-1252, Latin-1 or Mac Roman its "
+        "letters come out wrong; name its encoding with --encoding (cp850 for an MS-DOS export)"
+    ),
     gettext_noop("the file is not a text sheet (binary content; UTF-16 needs a byte order mark)"),
     gettext_noop(
         "the row starting on line {line} is not valid CSV ({error}): is a quote left open?"
     ),
+    gettext_noop(
+        "the row starting on line {line} has a cell larger than {limit:,} characters, the most a "
+        "cell may hold: shorten that cell, or check that the file really is a sheet"
+    ),
     gettext_noop("the sheet is larger than {limit:,} bytes (CSV_MAX_SHEET_BYTES); split it"),
     gettext_noop("the file is empty: no header row"),
-    gettext_noop("the {label} sheet lacks required columns: {missing}"),
     gettext_noop(
-        "the header matches none of the four sheets; closest is {label}, which lacks: {missing}"
+        "the {label} sheet lacks required columns: {missing} (the header is read from the first "
+        "non-empty row)"
+    ),
+    gettext_noop(
+        "the header matches none of the four sheets; closest is {label}, which lacks: {missing} "
+        "(the header is read from the first non-empty row)"
     ),
     # reader/sheet_rows.py, reader/sheet_headers.py, reader/workbooks.py (spreadsheets)
     gettext_noop(
@@ -172,6 +184,14 @@ TEMPLATES = (
     ),
     gettext_noop(
         "the column mapping is for a {found} sheet, not a {wanted} one: choose the right mapping"
+    ),
+    gettext_noop(
+        "the columns {first!r} and {second!r} are both read as {field}: delete or rename one of "
+        "them (a column mapping, --mapping, can then say what it holds)"
+    ),
+    gettext_noop(
+        "column {column} has no header, yet line {line} has a value in it: give that column a "
+        "header, or delete it"
     ),
     gettext_noop("the mapping file is not JSON ({error}): download it again from the wizard"),
     gettext_noop("the mapping file is larger than {limit:,} bytes: it cannot be a column mapping"),

@@ -33,6 +33,7 @@ ENCODINGS = (
     ("windows-1252", "Windows-1252"),
     ("iso-8859-1", "Latin-1 (ISO-8859-1)"),
     ("mac-roman", "Mac Roman"),
+    ("cp850", "MS-DOS (cp850)"),
 )
 
 

@@ -33,7 +33,8 @@ def test_the_report_json_has_exactly_the_keys_of_import_dpmfs(tmp_path, clinic, 
     assert status == 0
     assert set(report) == set(dpmf)
     assert set(report["reconciliation"]) == set(dpmf["reconciliation"])
-    assert set(report["entities"]["csv_patient"]) == set(dpmf["entities"]["patient"])
+    # A sheet's report counts the rows linked to the clinic's own records apart (`linked`).
+    assert set(report["entities"]["csv_patient"]) == {*dpmf["entities"]["patient"], "linked"}
     assert report["reconciliation"]["adds_up"] is True and report["status"] == "succeeded"
 
 
@@ -73,7 +74,8 @@ def test_a_missing_required_column_exits_2_and_writes_nothing(tmp_path, clinic):
     assert status == 2
     assert message == (
         "refused: the Medications sheet lacks required columns: "
-        "Frequency / Instructions, Prescription Date"
+        "Frequency / Instructions, Prescription Date (the header is read from the first "
+        "non-empty row)"
     )
     job = ImportJob.objects.get()
     assert job.status == "failed" and "Prescription Date" in job.error

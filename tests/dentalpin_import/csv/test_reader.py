@@ -118,7 +118,8 @@ def test_missing_required_columns_refuse_the_whole_file_listing_each(tmp_path):
     assert refused.value.code == csv_sheets.MISSING_COLUMNS
     assert refused.value.missing == ["Last Name", "Date of Birth"]
     assert str(refused.value) == (
-        "the Patient demographics sheet lacks required columns: Last Name, Date of Birth"
+        "the Patient demographics sheet lacks required columns: Last Name, Date of Birth "
+        "(the header is read from the first non-empty row)"
     )
 
 

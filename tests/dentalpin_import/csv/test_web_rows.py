@@ -61,6 +61,28 @@ def test_the_preview_verdicts_are_what_the_run_then_does(staff_client, clinic, t
     assert counts["failed"] + counts["skipped"] == verdicts["totals"]["refused"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_row_linked_to_the_clinics_patient_is_linked_in_the_preview_and_the_report(
+    staff_client, clinic, tmp_path
+):
+    with scope(clinic=clinic):
+        Patient.objects.create(
+            clinic=clinic, given_name="Zoe", family_name="Old", national_id="87654321X"
+        )
+    header = ["LegacyPatientID", "First Name", "Last Name", "Date of Birth", "DNI"]
+    rows = [header, ["L77", "Zoe", "Old", "1970-01-01", "87654321-x"]]
+    upload(staff_client, write(tmp_path / "link.csv", rows))
+    job = ImportJob.objects.get(original_name="link.csv")
+    assert totals(job)["update"] == 1 and job.meta["row_preview"]["linked"] == 1
+    staff_client.post(f"/import/sheets/{job.pk}/confirm/", {})
+    dispatch.wait_for_background_jobs()
+    job.refresh_from_db()
+    figures = services.report(job)["entities"]["csv_patient"]
+    assert (figures["created"], figures["linked"], figures["in_file"]) == (0, 1, 1)
+    with scope(clinic=clinic):
+        assert Patient.objects.filter(clinic=clinic).count() == 1
+
+
 @pytest.mark.django_db
 def test_the_row_page_highlights_the_cells_and_filters_by_verdict(staff_client, clinic, tmp_path):
     rows = patients_rows() + [patient("P003", "Eva", "Ruiz", nhs="943 476 5918")]

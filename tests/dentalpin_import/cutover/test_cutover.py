@@ -69,6 +69,17 @@ def test_a_field_changed_in_the_file_is_updated(tmp_path, clinic, first):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_value_cut_to_fit_its_column_when_a_row_is_updated_is_a_warning(tmp_path, clinic, first):
+    city = "Villanueva de la Cañada " * 8  # 192 characters: the column holds 120
+    report, _ = imported(tmp_path, clinic, later_rows({("patient", "1"): {"city": city}}), "later")
+    assert report["entities"]["patient"]["updated"] == 1
+    stored = mapped(clinic, Patient, "patient", 1).city
+    assert len(stored) == 120 and stored.endswith("…")
+    cut = ImportWarning.objects.filter(job_id=report["job_id"], code="text.cut_to_length")
+    assert [(w.source_id, w.params["field"]) for w in cut] == [("1", "Patient.city")]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_clinic_edit_is_kept_and_a_clash_is_a_conflict(tmp_path, clinic, first):
     with scopes_disabled():
         one = mapped(clinic, Patient, "patient", 1)

@@ -4,7 +4,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from clinics.models import Patient
-from dentalpin_import.models import ImportConflict
+from dentalpin_import.models import ImportConflict, ImportWarning
 from tests.dentalpin_import.csv.sheets import PATIENT_HEADER, patients_rows, run, write
 
 
@@ -59,3 +59,19 @@ def test_a_patient_left_out_of_the_corrected_sheet_is_listed_not_deleted(tmp_pat
     assert report["missing_from_file"] == {"csv_patient": 1}
     with scopes_disabled():
         assert Patient.objects.filter(clinic=clinic, legacy_id="P002").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_value_cut_to_fit_when_a_corrected_sheet_updates_the_patient_is_a_warning(
+    tmp_path, clinic
+):
+    imported(tmp_path, clinic, patients_rows(), "first")
+    city = "Villanueva de la Cañada " * 8  # 192 characters: the column holds 120
+    report = imported(tmp_path, clinic, corrected(City=city), "corrected")
+    assert report["entities"]["csv_patient"]["updated"] == 1
+    with scopes_disabled():
+        zoe = Patient.objects.get(clinic=clinic, legacy_id="P002")
+    assert len(zoe.city) == 120 and zoe.city.endswith("…")
+    warning = ImportWarning.objects.get(job_id=report["job_id"])
+    assert (warning.code, warning.params["field"]) == ("text.cut_to_length", "Patient.city")
+    assert warning.source_id == "P002"

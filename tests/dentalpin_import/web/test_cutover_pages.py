@@ -364,9 +364,10 @@ def test_no_file_value_is_taken_while_another_import_of_the_clinic_runs(
     started.lock_holder(other)
     url = f"/import/jobs/{job.pk}/conflicts/take-file/"
     response = staff_client.post(url, {"conflict": [conflict.pk]})
-    assert "another import of this clinic is still running" in staff_client.get(
-        response.url
-    ).content.decode()
+    assert (
+        "another import of this clinic is still running"
+        in staff_client.get(response.url).content.decode()
+    )
     with scope(clinic=clinic):
         patient.refresh_from_db()
     assert patient.phone == "600000000"

@@ -133,7 +133,8 @@ def test_reader_lines_with_values_are_translated_with_their_values_kept():
             "actualice el importador o pida una exportación en formato 0.x"
         )
         assert translate_refusal(columns) == (
-            "a la hoja «Medicación» le faltan columnas obligatorias: Drug Name, Frequency"
+            "a la hoja «Medicación» le faltan columnas obligatorias: Drug Name, Frequency "
+            "(la cabecera se lee de la primera fila que no está vacía)"
         )
         assert translate_refusal(E.MSG_DECRYPT_FAILED).startswith("frase de paso incorrecta: ")
         assert translate_refusal("something no template knows") == "something no template knows"

@@ -168,6 +168,54 @@ def test_an_unknown_staff_role_is_imported_as_assistant_with_a_note(sheet_harnes
     assert mapped.row.role == "assistant" and mapped.codes == ["csv.staff_role_unknown"]
 
 
+def test_a_staff_phone_too_long_is_cut_with_the_warning_a_patient_gets(sheet_harness):
+    phone = "+34 600 000 000 ext. 1234"
+    (dentist,) = staff(
+        sheet_harness, patient("D1", "Doc", "Tor", born="", role="DENTIST", Mobile_Phone=phone)
+    )
+    (ana,) = patients(sheet_harness, patient("P1", "Ana", "Uno", Mobile_Phone=phone))
+    assert dentist.row.phone == ana.row.phone == "+34 600 000 000 ext."
+    assert dentist.codes == ana.codes == ["csv.phone_truncated"]
+    assert f"Mobile Phone in the sheet: {phone}" in dentist.row.notes  # kept whole
+
+
+STAFF_HEADER = [*PATIENT_HEADER, "National ID"]
+
+
+def test_a_staff_members_national_id_is_kept_and_checked_as_a_patients_is(sheet_harness):
+    valid, invalid = sheet_harness.map_sheet(
+        "csv_staff",
+        [
+            STAFF_HEADER,
+            [*patient("D1", "Doc", "Tor", born="", role="DENTIST"), "12345678-z"],
+            [*patient("D2", "Eva", "Sol", born="", role="DENTIST"), "12345678A"],
+        ],
+    )
+    assert (valid.row.national_id, valid.codes) == ("12345678Z", [])
+    assert invalid.row.national_id == "" and invalid.codes == ["csv.invalid_national_id"]
+    assert "12345678A" not in invalid.note("csv.invalid_national_id").message
+
+
+def test_values_a_staff_member_has_no_field_for_are_named_in_a_warning(sheet_harness):
+    (mapped,) = staff(
+        sheet_harness,
+        patient(
+            "D1",
+            "Doc",
+            "Tor",
+            born="1970-01-01",
+            role="DENTIST",
+            Street_Address="Calle Mayor 1",
+            City="Madrid",
+            Emergency_Contact_Name="Esposa",
+        ),
+    )
+    note = mapped.note("csv.staff_values_not_imported")
+    assert note.severity == "warn" and note.params["line"] == 2
+    assert note.params["columns"] == "Date of Birth, Street Address, City, Emergency Contact Name"
+    assert "Madrid" not in note.message  # named by column: the values stay out of warnings
+
+
 def test_a_staff_member_the_clinic_has_is_linked_by_email_in_any_case(sheet_harness):
     known = sheet_harness.existing(
         Professional, given_name="Ana", email="Ana@Example.test", role="hygienist"

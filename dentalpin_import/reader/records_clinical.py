@@ -17,8 +17,12 @@ COMMON_KEYS = ENVELOPE_KEYS | {"tenant_label"}
 
 
 def leftovers(p, read: dict) -> dict[str, Any]:
-    """Payload keys a record did not read, verbatim (for the types §14.21 says to keep whole)."""
-    return {k: v for k, v in p.data.items() if k not in read and k not in COMMON_KEYS}
+    """Payload keys a record did not read, verbatim (for the types §14.21 says to keep whole).
+
+    A NaN or an infinity in them, which neither database's JSON takes, is left empty
+    and said (`Payload.json`): the row is kept, not failed for a key nobody reads.
+    """
+    return {k: p.json(k) for k in p.data if k not in read and k not in COMMON_KEYS}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -129,3 +129,17 @@ def test_times_not_read_as_given_are_said(tmp_path, clinic):
         ("communication", "1", "communication.unreadable_value"),
         ("communication", "2", "communication.unreadable_value"),
     ]
+
+
+def test_a_nan_in_a_key_the_importer_does_not_read_keeps_the_row_and_says_so(tmp_path, clinic):
+    row = b.row("communication", 1, patient_uuid=b.uid("patient", 1), body="hola", spare="XX")
+    path = b.build(tmp_path, [*clinic_rows(), row])
+    payload = json.dumps(row.payload).replace('"XX"', "Infinity")
+    tamper(path, loosened("communication"), set_payload("communication", "1", payload))
+
+    warnings = imported_twice(tmp_path, clinic, path)
+
+    communication = row_of(Communication, "communication", 1)
+    assert communication.body == "hola" and communication.source_extra["spare"] is None
+    said = [(t, s, c, p.get("field")) for t, s, c, p in warnings if t == "communication"]
+    assert said == [("communication", "1", "communication.unreadable_value", "spare")]

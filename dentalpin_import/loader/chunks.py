@@ -435,10 +435,7 @@ class ChunkWriter(ChunkUpdates):
 
     def fit(self, objs: list[models.Model], outcomes: list[Outcome]) -> None:
         """Bring new rows to their columns (`fit.fit`); each change is a note on its row."""
-        self.note_changes(fit.fit(objs), outcomes)
-
-    def note_changes(self, changes: list[fit.Change], outcomes: list[Outcome]) -> None:
-        if changes:
+        if changes := fit.fit(objs):
             fit.note_changes(changes, {id(obj): o for o in outcomes for obj in o.instances})
 
     def note_warnings(self, outcomes: list[Outcome]) -> list[ImportWarning]:

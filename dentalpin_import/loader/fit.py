@@ -35,9 +35,9 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 
 from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.text import Cut
+from dentalpin_import.reader.values import ROUNDED
 
 CUT_TO_LENGTH = "text.cut_to_length"
-ROUNDED = "number.rounded"
 OUT_OF_RANGE = "number.out_of_range"
 VALUE_OUT_OF_RANGE = "row.value_out_of_range"
 # Django's portable ranges: what PostgreSQL's smallint, integer and bigint hold.

@@ -80,43 +80,40 @@ def _mapped_ids(ctx, entity_type: str, uuids: list[str]) -> dict[str, int]:
     }
 
 
-def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
+def _kept_rows(container, entity_type: str):
+    """(canonical id, payload) of each row of `entity_type` the import keeps, none when the
+    file has no such type.
+
+    A key's copies follow its first row, the one the import kept (`row.duplicate`): the
+    file's side counts what the clinic's does, whatever amount a copy gives.
+    """
     if entity_type not in {t.entity_type for t in container.entity_types}:
-        return {}
-    amounts, last = {}, None
+        return
+    last = None
     for rows in container.iter_rows(entity_type, chunk_size=2000):
         for row in rows:
-            # A key's copies follow its first row, the one the import kept (`row.duplicate`):
-            # the file's side counts what the clinic's does, whatever amount a copy gives.
-            if row.canonical_uuid == last:
-                continue
-            last = row.canonical_uuid
-            amount = Payload(row.payload).decimal(key)
-            if amount is not None:
-                # Stored to the cent, rounded half-up as the mappers do.
-                amounts[row.canonical_uuid] = to_cents(amount)
+            if row.canonical_uuid != last:
+                last = row.canonical_uuid
+                yield row.canonical_uuid, Payload(row.payload)
+
+
+def _file_amounts(container, entity_type: str, key: str) -> dict[str, Decimal]:
+    amounts = {}
+    for uuid, p in _kept_rows(container, entity_type):
+        amount = p.decimal(key)
+        if amount is not None:
+            # Stored to the cent, rounded half-up as the mappers do.
+            amounts[uuid] = to_cents(amount)
     return amounts
 
 
 def _file_debts(container) -> dict[str, Decimal]:
     """Debts of the file that are earned (§13.3): owed > 0, not voided, not written off."""
-    if "debt" not in {t.entity_type for t in container.entity_types}:
-        return {}
-    amounts, last = {}, None
-    for rows in container.iter_rows("debt", chunk_size=2000):
-        for row in rows:
-            if row.canonical_uuid == last:  # a copy: the import kept the first (as above)
-                continue
-            last = row.canonical_uuid
-            p = Payload(row.payload)
-            owed = p.decimal("owed_amount")
-            if (
-                owed
-                and owed > 0
-                and not p.ref("cancelled_by_uuid")
-                and not p.boolean("uncollectible")
-            ):
-                amounts[row.canonical_uuid] = to_cents(owed)
+    amounts = {}
+    for uuid, p in _kept_rows(container, "debt"):
+        owed = p.decimal("owed_amount")
+        if owed and owed > 0 and not p.ref("cancelled_by_uuid") and not p.boolean("uncollectible"):
+            amounts[uuid] = to_cents(owed)
     return amounts
 
 

@@ -127,7 +127,6 @@ class SheetPatientMapper(BaseMapper):
         return None
 
     def build(self, record: SourceSheetPatient, ctx: MappingContext) -> Patient:
-        notes = [_phone(record, ctx)]
         return build(
             Patient,
             clinic=ctx.clinic,
@@ -145,7 +144,7 @@ class SheetPatientMapper(BaseMapper):
             address_postal_code=cut(record.postal_code, 20),
             emergency_contact_name=cut(record.emergency_contact_name, 200),
             emergency_contact_phone=cut(record.emergency_contact_phone, 40),
-            notes=join_lines(*notes),
+            notes=join_lines(_phone(record, ctx)),
         )
 
     def finish(self, ctx: MappingContext) -> None:

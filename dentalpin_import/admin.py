@@ -110,7 +110,7 @@ class EntityMappingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 class RawEntityAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
     list_display = ("record_kind", "source_id", "canonical_uuid", "job")
     list_filter = (admin_labels.BY_KIND, BY_JOB)
-    search_fields = ("canonical_uuid", "source_id")
+    search_fields = ("canonical_uuid", "source_id", "entity_type")
     shown_first = ("record_kind",)
     record_kind = admin_labels.record_kind
 
@@ -118,8 +118,8 @@ class RawEntityAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 @admin.register(ImportWarning)
 class ImportWarningAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
     list_display = ("job", "record_kind", "source_id", "severity", "code", "message")
-    list_filter = ("severity", admin_labels.BY_KIND, "code", BY_JOB)
-    search_fields = ("code", "source_id", "canonical_uuid")
+    list_filter = ("severity", admin_labels.BY_KIND, ("code", admin_labels.CappedValues), BY_JOB)
+    search_fields = ("code", "source_id", "canonical_uuid", "entity_type")
     shown_first = ("record_kind",)
     record_kind = admin_labels.record_kind
 
@@ -128,7 +128,13 @@ class ImportWarningAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 class FileStagingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
     list_display = ("relative_path", "status", "owner_kind", "sha256", "job")
     list_filter = ("status", admin_labels.BY_OWNER_KIND, BY_JOB)
-    search_fields = ("sha256", "relative_path", "file_uuid", "parent_canonical_uuid")
+    search_fields = (
+        "sha256",
+        "relative_path",
+        "file_uuid",
+        "parent_canonical_uuid",
+        "parent_entity_type",
+    )
     shown_first = ("owner_kind",)
     owner_kind = admin_labels.owner_kind
 

@@ -61,6 +61,10 @@ TEXTS = {
     "text.surrogate_replaced": _(
         "A character that is not valid text was replaced by � in %(fields)s."
     ),
+    "text.key_renamed": _(
+        "Two values of this record had names that became the same once invisible or invalid "
+        "characters were removed from one: both are kept, that one renamed to %(fields)s."
+    ),
     "file.bad_key": _(
         "This document's id or its owner's is empty, longer than the importer records or holds "
         "characters that are not text; it was not staged. Ask for a new export."

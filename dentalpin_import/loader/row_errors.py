@@ -38,7 +38,13 @@ from django.db import DatabaseError, DataError, IntegrityError, OperationalError
 from dentalpin_import.mapping.base import Note
 from dentalpin_import.mapping.instances import build
 from dentalpin_import.models import ImportWarning
-from dentalpin_import.reader.values import NUL_REMOVED, ROUNDED, SURROGATE_REPLACED, clean_text
+from dentalpin_import.reader.values import (
+    KEY_RENAMED,
+    NUL_REMOVED,
+    ROUNDED,
+    SURROGATE_REPLACED,
+    clean_text,
+)
 
 ROW_FAILED = "row.failed"
 DECODE_ERROR = "payload.decode_error"
@@ -53,6 +59,10 @@ MAX_KEY = 64
 TEXT_FIXES = {
     NUL_REMOVED: "an invisible NUL character was removed from {fields}",
     SURROGATE_REPLACED: ("a character that is not valid text was replaced by \ufffd in {fields}"),
+    KEY_RENAMED: (
+        "two values of this record had names that became the same once invisible or invalid "
+        "characters were removed from one: both are kept, that one renamed to {fields}"
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Membership
+from clinics.permissions import ROLE_PERMISSIONS, full_name
 from dentalpin_import.models.jobs import JobStatus
 from dentalpin_import.models.records import FileStaging, StagingStatus
 
@@ -29,23 +30,42 @@ ENDED_FOR_TOKENS = (JobStatus.UNDONE, JobStatus.CANCELLED)
 FINISHED_FOR_TOKENS = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS, JobStatus.FAILED)
 
 
+# What a token does: upload a job's binaries, which a person may do only with this permission
+# in the job's clinic (web/agent.py asks it of a signed-in session too).
+UPLOAD = "binary_write"
+
+
+def _issuer_may_upload() -> Q:
+    """The token's issuer may upload in the job's clinic now, as `has_clinic_perm` says:
+    an active account whose membership there grants `UPLOAD`, by its role or by a
+    permission of the membership; a superuser needs the membership only."""
+    membership = Membership.objects.filter(
+        user=OuterRef("created_by"), clinic=OuterRef("job__clinic")
+    )
+    roles = [role for role, held in ROLE_PERMISSIONS.items() if full_name(UPLOAD) in held]
+    app_label, _dot, codename = full_name(UPLOAD).partition(".")
+    granting = membership.filter(
+        Q(role__in=roles)
+        | Q(permissions__content_type__app_label=app_label, permissions__codename=codename)
+    )
+    superuser_member = Q(created_by__is_superuser=True) & Exists(membership)
+    return Q(created_by__is_active=True) & (Exists(granting) | superuser_member)
+
+
 class AgentTokenQuerySet(models.QuerySet):
     def live(self):
         """Tokens not revoked nor expired, of a job not undone nor cancelled, whose issuer
-        may still act: issued from the command line, or by a person whose account still
-        exists, is active and is still a member of the job's clinic.
+        may still upload: issued from the command line, or by a person whose account still
+        exists and is active, and whose membership of the job's clinic still grants the
+        upload permission (a role changed to one without it stops the token at once).
 
         A person's token whose `created_by` is empty is one whose issuer's account was
-        deleted: it stops, as it does when the membership goes.
+        deleted: it stops, as it does when the membership or the permission goes.
         """
-        issuer_still_member = Membership.objects.filter(
-            user=OuterRef("created_by"), clinic=OuterRef("job__clinic")
-        )
-        issuer_may_act = Q(created_by__is_active=True) & Exists(issuer_still_member)
         return (
             self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
             .exclude(job__status__in=ENDED_FOR_TOKENS)
-            .filter(Q(issued_from_command_line=True) | issuer_may_act)
+            .filter(Q(issued_from_command_line=True) | _issuer_may_upload())
         )
 
     def spent(self):

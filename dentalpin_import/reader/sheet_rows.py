@@ -179,6 +179,17 @@ def _day_first(header: str) -> bool:
     return normalise(header).startswith(DAY_FIRST_HEADERS)
 
 
+def refused_key(line: int) -> str:
+    """The key of an unusable row: `#line 5`, with a lone `#` no other key has.
+
+    A legacy id `line 5` is a row's key as written (the keys of every sheet imported
+    so far stay so), and `_Keys` doubles each `#` of a key and ends a repeat's with
+    `#` and digits: no key it gives is `#line 5`. Not counted among the keys either:
+    a refused row is no first row of its legacy id, nor a copy of another.
+    """
+    return f"#line {line}"
+
+
 class _Keys:
     """Legacy keys seen so far: the first row with a key keeps it, later ones get `#n`.
 
@@ -275,8 +286,10 @@ def _record(parsed: ParsedSheet, row: Cells, cells, positions, keys, source_syst
         row.problem("(row)", cells[0].replace("\ufeff", ""), REPEATED_HEADER, blocking=True)
     former = fields.pop("former_key", "")
     if any(p.blocking for p in row.problems):
-        key, former = f"line {row.line}", ""  # an unusable row fails, and is tried again
-    source_id, earlier = keys.source_id(key, row, former)
+        # An unusable row fails, and is tried again; its key never meets a row's (`refused_key`).
+        source_id = earlier = refused_key(row.line)
+    else:
+        source_id, earlier = keys.source_id(key, row, former)
     if earlier != source_id:
         fields["former_key"] = earlier  # `SheetSource.take_former_keys`
     return record_class(

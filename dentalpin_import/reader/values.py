@@ -30,6 +30,9 @@ MAX_DIGITS = 20
 # Codes of the warnings the text rules leave (see `clean_text`).
 NUL_REMOVED = "text.nul_removed"
 SURROGATE_REPLACED = "text.surrogate_replaced"
+# A cleaned key that became another key of its object is renamed, so no value is lost
+# (`clean_json`); the warning names the new name.
+KEY_RENAMED = "text.key_renamed"
 # A lone surrogate is half of a UTF-16 pair: no encoding can write it, so the
 # database driver refuses the whole row. A complete pair reaches Python as one
 # character, so every surrogate left in a string is a lone one.
@@ -271,8 +274,10 @@ def clean_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
     """A decoded JSON value with `clean_text` applied to every string in it, keys included.
 
     Returns the value (its containers cleaned in place) and a (top-level key,
-    code) pair for each change. A loop, not recursion: the value may be nested
-    as deep as the decoder allowed.
+    code) pair for each change. A key that, cleaned, names another key of its
+    object keeps both values: the cleaned one is renamed (`_Names`) and a
+    (new name, KEY_RENAMED) pair says so. A loop, not recursion: the value may
+    be nested as deep as the decoder allowed.
     """
     if type(value) is str:
         value, codes = clean_text(value)
@@ -292,12 +297,17 @@ def clean_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
                     pending.append((inner, top))
             continue
         changed, entries = False, []
+        names = None  # made for the first key cleaned: no work for the other objects
         for key, inner in item.items():
             key, codes = clean_text(key)
-            where = top or key[:60]
             if codes:
                 changed = True
-                fixes += [(where, code) for code in codes]
+                names = names or _Names(item)
+                cleaned, key = key, names.give(key)
+                if key != cleaned:
+                    fixes.append((f"{top}.{_shown(key)}" if top else _shown(key), KEY_RENAMED))
+                fixes += [(top or key[:60], code) for code in codes]
+            where = top or key[:60]
             if type(inner) is str:
                 inner, codes = clean_text(inner)
                 if codes:
@@ -310,6 +320,38 @@ def clean_json(value: Any) -> tuple[Any, list[tuple[str, str]]]:
             item.clear()
             item.update(entries)
     return value, fixes
+
+
+class _Names:
+    """The names an object's cleaned keys take: the cleaned key, unless a key of the object
+    or a cleaned key before it has that name; then `key (2)`, `key (3)`… (the first free).
+
+    The object's own keys are all checked, so a key written clean keeps its name.
+    A name refused once stays refused: each key's count goes on where it stopped, so
+    a hostile object of many colliding keys costs one pass, not one per key.
+    """
+
+    __slots__ = ("item", "given", "next")
+
+    def __init__(self, item: dict):
+        self.item = item
+        self.given: set[str] = set()
+        self.next: dict[str, int] = {}
+
+    def give(self, key: str) -> str:
+        if key in self.item or key in self.given:
+            n = self.next.get(key, 2)
+            while f"{key} ({n})" in self.item or f"{key} ({n})" in self.given:
+                n += 1
+            self.next[key] = n + 1
+            key = f"{key} ({n})"
+        self.given.add(key)
+        return key
+
+
+def _shown(key: str) -> str:
+    """A renamed key as a warning names it: whole, or its start and its new ending."""
+    return key if len(key) <= 80 else f"{key[:60]}…{key[-20:]}"
 
 
 def finite_json(value: Any) -> tuple[Any, bool]:

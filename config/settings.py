@@ -200,6 +200,10 @@ DPMF_UPLOAD_RETENTION_HOURS = env_int("DPMF_UPLOAD_RETENTION_HOURS", 24)
 DPMF_RETENTION_DAYS = env_int("DPMF_RETENTION_DAYS", 30)
 # Uploads larger than this are validated in the background with a progress page.
 DPMF_BACKGROUND_VALIDATE_BYTES = env_int("DPMF_BACKGROUND_VALIDATE_BYTES", 50 * 1024**2)
+# CSV sheets and workbooks larger than this are read in the background with a progress
+# page. A sheet is read at roughly 1 MB a second (a compressed .xlsx at a third of that),
+# so 1 MiB keeps the upload's own request to a few seconds at most.
+CSV_BACKGROUND_VALIDATE_BYTES = env_int("CSV_BACKGROUND_VALIDATE_BYTES", 1024**2)
 # A running job whose heartbeat is older than this is marked interrupted (worker died).
 DPMF_HEARTBEAT_TIMEOUT = env_int("DPMF_HEARTBEAT_TIMEOUT", 120)
 # Key for the server-held re-wrapping of validated uploads (base64, 32 bytes);
@@ -213,6 +217,10 @@ DPMF_MAX_BINARY_BYTES = env_int("DPMF_MAX_BINARY_BYTES", 512 * 1024**2)
 DPMF_AGENT_TOKEN_HOURS = env_int("DPMF_AGENT_TOKEN_HOURS", 72)
 FILE_UPLOAD_HANDLERS = ["dentalpin_import.binaries.upload.HashingUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
+# Patient documents on local disk: readable by this service's account only, like the staging
+# area (Django's defaults follow the umask, usually world-readable). docs/security.md.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- storage: local files by default, S3 (django-storages) when a bucket is named ---
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")

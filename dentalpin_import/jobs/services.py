@@ -21,6 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from clinics.permissions import has_clinic_perm
 from dentalpin_import import events
 from dentalpin_import.jobs import (
     audit,
@@ -124,16 +125,25 @@ def open_job_file(
         yield container
 
 
-def validate_job(*, job: ImportJob, container, preview: dict | None = None, **fields) -> None:
+def validate_job(
+    *,
+    job: ImportJob,
+    container,
+    preview: dict | None = None,
+    more_meta: dict | None = None,
+    **fields,
+) -> None:
     """Store what validation learnt about the file on the job and mark it validated.
 
-    `preview` (the wizard's summary) joins the file's meta; other `fields` are
-    written in the same conditional UPDATE, so nobody sees a half-validated job.
+    `preview` (the wizard's summary) and `more_meta` join the file's meta; other
+    `fields` are written in the same conditional UPDATE, so nobody sees a
+    half-validated job.
     """
     meta = dict(container.meta)
     meta["integrity_hash_computed"] = container.computed_hash
     if preview is not None:
         meta["preview"] = preview
+    meta.update(more_meta or {})
     job.transition_to(
         JobStatus.VALIDATED,
         meta=meta,
@@ -508,6 +518,9 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
     if job.status != JobStatus.UPLOADED:
         return  # validated meanwhile (a retried background validation): nothing to do
     record = progress or validation.Recorder(job)
+    if job.source_kind == SourceKind.CSV:  # a large sheet (`submit_sheet_for_validation`)
+        _validate_sheet_or_refuse(job, record)
+        return
     upload_path = Path(job.stored_path)
     try:
         with open_job_file(job=job, passphrase=passphrase, progress=record) as container:
@@ -614,11 +627,18 @@ def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None
         )
         job.refresh_from_db()
     dispatch.enqueue(job)
-    if job.dry_run:  # a rehearsal stages no file: nothing for an agent to upload
+    # The run itself happens in the background, with no user: who asked is recorded now.
+    audit.record(action=AuditAction.EXECUTE, job=job, user=user, outcome=notify.QUEUED)
+    if job.dry_run or not lists_documents(job):  # a rehearsal stages no file
         return None
-    if job.meta.get("preview", {}).get("files", {}).get("with_sha256"):
-        return AgentToken.issue(job=job, user=user)[1]
-    return None
+    if user is not None and not has_clinic_perm(user, job.clinic, "binary_write"):
+        return None  # a token of theirs could not upload (models.agents): the page says so
+    return AgentToken.issue(job=job, user=user)[1]
+
+
+def lists_documents(job: ImportJob) -> bool:
+    """True when the job's file lists documents (radiographs, PDFs) for someone to upload."""
+    return bool(job.meta.get("preview", {}).get("files", {}).get("with_sha256"))
 
 
 def resume_job(*, job: ImportJob, user=None) -> None:
@@ -631,6 +651,7 @@ def resume_job(*, job: ImportJob, user=None) -> None:
     if reason is not None:
         raise resuming.NotResumable(reason)
     dispatch.enqueue(job)
+    audit.record(action=AuditAction.RESUME, job=job, user=user, outcome=notify.QUEUED)
 
 
 def mark_stale_jobs_interrupted(*, clinic=None, job: ImportJob | None = None) -> int:
@@ -695,49 +716,105 @@ def stage_sheet_upload(
     return job
 
 
-def validate_sheet_upload(*, job: ImportJob) -> None:
+def submit_sheet_for_validation(*, job: ImportJob) -> bool:
+    """Read a staged sheet now, or in the background when it is large; True when deferred.
+
+    Sheets above CSV_BACKGROUND_VALIDATE_BYTES go the way large DPMF uploads go
+    (`dispatch.validate_later` → the validation task → `validate_upload`), so a
+    long read never outlives the request; their preview page polls the progress.
+    """
+    if job.status != JobStatus.UPLOADED:
+        return False  # it could not even be staged (a full disk): the job says why
+    if (job.file_size or 0) <= settings.CSV_BACKGROUND_VALIDATE_BYTES:
+        validate_sheet_upload(job=job)
+        return False
+    validation.mark_waiting(job)
+    dispatch.validate_later(job, None)  # a sheet has no passphrase
+    return True
+
+
+def _validate_sheet_or_refuse(job: ImportJob, record) -> None:
+    """Read a sheet in the background; a crash refuses it in staff words and deletes the upload.
+
+    Nobody waits on this read to see a 500: without the refusal the sheet would
+    look checked forever, and the plain upload would stay on disk.
+    """
+    upload_path = Path(job.stored_path)
+    try:
+        with validation.kept_alive(record):
+            validate_sheet_upload(job=job, progress=record)
+    except Exception:
+        job.refresh_from_db()
+        if job.status == JobStatus.UPLOADED:
+            refuse_job(job=job, error=validation.SHEET_STOPPED)
+            shutil.rmtree(sheet_rows.pages_folder(job), ignore_errors=True)
+        upload_path.unlink(missing_ok=True)
+        raise  # the task's log keeps the traceback
+
+
+def validate_sheet_upload(*, job: ImportJob, progress=_no_progress) -> None:
     """Read a staged sheet, keep its preview, and re-wrap it under the server key.
 
     A refused sheet fails the job with the reason (and the missing columns in
     `meta`); its upload is deleted either way. The options then name the sheet
     type and the encoding found, so the background run reads it identically.
+    The job turns validated only once its preview and row pages are kept, in one
+    UPDATE: a page polling a background read never sees half a preview.
     """
 
     job.refresh_from_db()
     if job.status != JobStatus.UPLOADED:
         return  # it could not even be staged (a full disk): the job says why
+    upload_path = Path(job.stored_path)
     try:
+        progress("read", 0, 1)
         with open_sheet_file(job=job) as sheet:
-            validate_job(job=job, container=sheet)
+            progress("preview", 0, 1)
             summary = sheet_preview.preview_json(sheet, clinic=job.clinic)
             mapping = sheet_columns.mapping_of(job)
             verdicts = sheet_rows.judge_rows(sheet, job.clinic, mapping=mapping)
-            row_totals = sheet_rows.keep_pages(job, verdicts)
+            row_totals = sheet_rows.keep_pages(job, _counted(verdicts, sheet, progress))
+            progress("rewrap", 0, 1)
             packed = staging_dir(job) / "validated.dpmr"
-            rewrap.rewrap(Path(job.stored_path), packed)
+            rewrap.rewrap(upload_path, packed)
+            options = dict(
+                job.options,
+                rewrapped=True,
+                sheet=sheet.spec.name,
+                encoding=sheet.parsed.decoded.encoding,
+            )
+            validate_job(
+                job=job,
+                container=sheet,
+                preview=sheet_preview.seal(summary),
+                more_meta={"row_preview": row_totals},
+                stored_path=str(packed),
+                options=options,
+            )
     except ReadError as exc:
         missing = getattr(exc, "missing", None)
         if missing:
             job.meta = dict(job.meta, missing_columns=missing)
             ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
         refuse_job(job=job, error=exc)
-        Path(job.stored_path).unlink(missing_ok=True)
+        upload_path.unlink(missing_ok=True)
         return
     except (OSError, DatabaseError) as exc:
         full = diskfull.describe(exc)
         if full is None:
             raise
         refuse_job(job=job, error=full)
-        Path(job.stored_path).unlink(missing_ok=True)
+        upload_path.unlink(missing_ok=True)
         return
-    Path(job.stored_path).unlink(missing_ok=True)
-    options = dict(
-        job.options, rewrapped=True, sheet=sheet.spec.name, encoding=sheet.parsed.decoded.encoding
-    )
-    ImportJob.objects.filter(pk=job.pk).update(
-        stored_path=str(packed),
-        meta=dict(job.meta, preview=sheet_preview.seal(summary), row_preview=row_totals),
-        options=options,
-    )
-    job.refresh_from_db()
+    upload_path.unlink(missing_ok=True)
     record_preflight(job=job, problems=summary["problem_groups"])
+
+
+def _counted(verdicts, sheet, progress):
+    """Pass the row verdicts on, telling `progress` how many rows were judged so far."""
+    total = sum(sheet.count(t) for t in sheet.spec.entity_types)
+    for done, verdict in enumerate(verdicts, start=1):
+        if done % sheet_rows.CHUNK == 0:
+            progress("rows", done, total)
+        yield verdict
+    progress("rows", total, total)

@@ -2,21 +2,29 @@
 
 Progress lives on the job row (`meta["validation"]`), written only when the
 phase or the whole percentage changes, so the page can poll it from any
-process. Until the file is validated `meta` holds nothing else.
+process. Until the file is validated `meta` holds nothing else. A large CSV
+sheet is read in the background the same way; its page shows the phases of
+`SHEET_PHASES` (web/sheets.py).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.reader import errors as E
+
+log = logging.getLogger(__name__)
 
 # The checks as a clinic admin reads them, in the order the reader makes them (FORMAT.md
 # §1-§7); the technical names (magic bytes, AES-256-GCM, the hash) are in `technical()`.
@@ -106,16 +114,62 @@ class Recorder:
     def __init__(self, job: ImportJob):
         self.job_id = job.pk
         self.last: tuple[str, int] | None = None
+        self.counted = (0, 0)
+        self.lock = threading.Lock()  # `again` may write from another thread
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         percent = min(100, int(100 * done / total)) if total else 100
         if (phase, percent) == self.last:
             return
-        self.last = (phase, percent)
+        with self.lock:
+            self.last, self.counted = (phase, percent), (done, total)
+            self._write()
+
+    def again(self) -> None:
+        """Write the last state again with the time now: a sign of life during a long step."""
+        with self.lock:
+            if self.last is not None:
+                self._write()
+
+    def _write(self) -> None:
+        (phase, percent), (done, total) = self.last, self.counted
         state = {"state": "running", "phase": phase, "percent": percent, "at": _now()}
+        state.update(done=done, total=total)
         ImportJob.objects.filter(pk=self.job_id, status=JobStatus.UPLOADED).update(
             meta={"validation": state}
         )
+
+
+@contextmanager
+def kept_alive(record, every: float | None = None):
+    """Re-stamp a background validation's state while a step reports nothing for long.
+
+    Reading a large sheet is one long step without progress of its own; without
+    this its page would take it for stopped after DPMF_HEARTBEAT_TIMEOUT.
+    """
+    if not isinstance(record, Recorder):
+        yield  # nobody polls an in-request validation
+        return
+    every = every or max(1.0, settings.DPMF_HEARTBEAT_TIMEOUT / 4)
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    record.again()
+                except Exception:  # a missed beat only makes the page look stalled sooner
+                    log.warning("could not record that job %s is alive", record.job_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"validate-beat-{record.job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def state_of(job: ImportJob) -> dict:
@@ -146,6 +200,49 @@ def overall_percent(job: ImportJob) -> int:
     index = PHASES.index(phase) if phase in PHASES else 0
     fraction = state.get("percent", 0) / 100
     return min(99, round(100 * (max(index - 1, 0) + fraction) / (len(PHASES) - 1)))
+
+
+# --- a CSV sheet read in the background (services.submit_sheet_for_validation) -------------
+
+SHEET_PHASES = ("waiting", "read", "preview", "rows", "rewrap")
+SHEET_PHASE_LABELS = {
+    "waiting": _("waiting to start"),
+    "read": _("reading the sheet"),
+    "preview": _("looking for values that cannot be used"),
+    "rows": _("deciding what the import does with each row"),
+    "rewrap": _("keeping a sealed copy for the import"),
+}
+# Where each phase starts on the page's bar, by how long each took on large sheets.
+SHEET_PHASE_START = {"waiting": 0, "read": 0, "preview": 40, "rows": 60, "rewrap": 98}
+# The refusal of a sheet whose background read crashed; the pages translate it as it is.
+SHEET_STOPPED = gettext_noop(
+    "the sheet could not be checked: the check stopped on an unexpected error; upload it "
+    "again, and if it stops again, tell whoever looks after the importer"
+)
+
+
+def sheet_checking(job: ImportJob) -> bool:
+    """True while a sheet waits for, or goes through, its background read (stalled too)."""
+    return job.status == JobStatus.UPLOADED and state_of(job).get("state") == "running"
+
+
+def sheet_progress(job: ImportJob) -> dict:
+    """The phase in words, the rows judged so far and a rough percentage, for the sheet page."""
+    state = state_of(job)
+    phase = state.get("phase", "waiting")
+    phase = phase if phase in SHEET_PHASE_START else "waiting"
+    index = SHEET_PHASES.index(phase)
+    start = SHEET_PHASE_START[phase]
+    end = SHEET_PHASE_START[SHEET_PHASES[index + 1]] if index + 1 < len(SHEET_PHASES) else 99
+    percent = state.get("percent", 0)
+    rows = phase == "rows" and bool(state.get("total"))
+    return {
+        "phase": SHEET_PHASE_LABELS[phase],
+        "rows_done": state.get("done", 0) if rows else None,
+        "rows_total": state.get("total", 0) if rows else None,
+        "percent": min(99, round(start + (end - start) * percent / 100)),
+        "stalled": is_stalled(job),
+    }
 
 
 def _not_applicable(job: ImportJob, key: str) -> bool:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services, sheet_columns
+from dentalpin_import.jobs import services, sheet_columns, validation
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind
 from dentalpin_import.reader import sheet_templates
 from dentalpin_import.reader.errors import ReadError
@@ -53,6 +53,8 @@ def _leave(job: ImportJob, shown: dict | None = None):
     """Where a job not waiting for this step is shown: its own step, its preview, its page."""
     if shown is not None:
         return redirect(STEP_URLS[shown["step"]], job_id=job.pk)
+    if validation.sheet_checking(job):  # read in the background: its progress is there
+        return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
     if job.status in (JobStatus.VALIDATED, JobStatus.PREVIEWED, JobStatus.FAILED):
         if not job.started_at:
             return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
@@ -235,7 +237,7 @@ def _read(job: ImportJob):
     decision = sheet_columns.decide(job)
     if decision.step != sheet_columns.READY:
         return redirect(STEP_URLS[decision.step], job_id=job.pk)
-    services.validate_sheet_upload(job=job)
+    services.submit_sheet_for_validation(job=job)  # a large one in the background
     return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
 
 

@@ -4,6 +4,10 @@ A workbook of several sheets, or headers the importer does not recognise, wait
 on their own steps (web/sheet_columns.py) before the sheet is read; the
 preview links to every row's verdict (web/sheet_rows.py).
 
+A large sheet (CSV_BACKGROUND_VALIDATE_BYTES) is read in the background: its
+preview address shows the read's progress until the preview is ready, then
+reloads itself (htmx polls that same address).
+
 The job page (`/import/jobs/<id>/`) then shows progress and the report, as for
 a DPMF file. The upload is staged in the job's private folder and re-wrapped
 under the server key once read; the background run reads that copy.
@@ -11,13 +15,16 @@ under the server key once read; the background run reads that copy.
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinics.permissions import clinic_permission_required, has_clinic_perm
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import services, sheet_columns, sheet_preview
+from dentalpin_import.jobs import services, sheet_columns, sheet_preview, validation
 from dentalpin_import.models import ImportJob, JobStatus, SourceKind, TransitionError
 from dentalpin_import.reader.sheet_specs import SHEETS
 from dentalpin_import.web.sheet_columns import KIND_LABELS, STEP_URLS, columns_read_as
@@ -95,7 +102,7 @@ def upload(request):
         decision = sheet_columns.decide(job)
         if decision.step != sheet_columns.READY:
             return redirect(STEP_URLS[decision.step], job_id=job.pk)
-        services.validate_sheet_upload(job=job)
+        services.submit_sheet_for_validation(job=job)
         return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
     return _upload_page(request, form)
 
@@ -117,6 +124,13 @@ def preview(request, job_id):
     waiting = sheet_columns.waiting(job) if job.status == JobStatus.UPLOADED else None
     if waiting is not None:
         return redirect(STEP_URLS[waiting["step"]], job_id=job.pk)
+    if validation.sheet_checking(job):
+        return _checking(request, job)
+    if request.headers.get("HX-Request"):
+        # The checking page's poll, once the read is over: load the preview (or the refusal).
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
     if job.status not in READY and not (job.status == JobStatus.FAILED and not job.started_at):
         return redirect("dentalpin_import:job-detail", job_id=job.pk)
     return render(
@@ -137,10 +151,31 @@ def preview(request, job_id):
     )
 
 
+def _checking(request, job: ImportJob):
+    """The page of a sheet read in the background; its poll (same address) gets the fragment."""
+    context = {"job": job, **validation.sheet_progress(job)}
+    if request.headers.get("HX-Request"):
+        template = "dentalpin_import/sheets/partials/checking.html"
+    else:
+        template = "dentalpin_import/sheets/checking.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 @clinic_permission_required("job_execute")
 @require_POST
 def confirm(request, job_id):
     job = _sheet_job(request, job_id)
+    if validation.sheet_checking(job):
+        messages.error(
+            request,
+            _(
+                "The sheet is still being checked, so nothing was started. Start the import "
+                "from its preview, which appears on this page when the check is over."
+            ),
+        )
+        return redirect("dentalpin_import:sheet-preview", job_id=job.pk)
     form = SheetConfirmForm(request.POST)
     if job.status in READY and form.is_valid():
         if form.cleaned_data["dry_run"]:

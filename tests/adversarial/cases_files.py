@@ -389,6 +389,7 @@ def imported_sheet(build: Callable[[], bytes]):
     def attack(w: World) -> Answer:
         client = w.client_of(w.alice)
         w.upload_sheet(client, build())
+        dispatch.wait_for_background_jobs()  # a large sheet is read in the background
         job = ImportJob.objects.latest("created_at")
         client.post(reverse("dentalpin_import:sheet-confirm", args=[job.pk]))
         dispatch.wait_for_background_jobs()

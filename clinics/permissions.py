@@ -81,6 +81,8 @@ def clinic_permission_required(codename: str):
         def wrapped(request, *args, **kwargs):
             if not has_clinic_perm(request.user, request.clinic, codename):
                 raise PermissionDenied("You may not use the importer in this clinic.")
+            # Lookups offer a switch only to clinics granting it too (clinics.shortcuts).
+            request.clinic_permission = codename
             return view(request, *args, **kwargs)
 
         return wrapped

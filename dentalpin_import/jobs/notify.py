@@ -7,7 +7,11 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 
+from clinics.permissions import has_clinic_perm
+from dentalpin_import.models import AuditAction, AuditEntry
+
 log = logging.getLogger(__name__)
+QUEUED = "queued"  # the audit outcome naming who asked for a run (jobs.services)
 
 
 def _summary(job) -> str:
@@ -31,13 +35,44 @@ def _summary(job) -> str:
     return "\n".join(lines)
 
 
+def recipients(job) -> list[str]:
+    """Who hears about `job`: its uploader and whoever last started or resumed it.
+
+    Only people who may still read the clinic's imports: a mail about a job
+    carries its figures, and someone who left the clinic must not get them.
+    """
+    people = [job.created_by]
+    starter = (
+        AuditEntry.objects.filter(
+            job=job,
+            action__in=(AuditAction.EXECUTE, AuditAction.RESUME),
+            outcome=QUEUED,
+            user__isnull=False,
+        )
+        .select_related("user")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if starter is not None:
+        people.append(starter.user)
+    found: list[str] = []
+    for user in people:
+        if user is None or not user.email or user.email in found:
+            continue
+        if has_clinic_perm(user, job.clinic, "job_read"):
+            found.append(user.email)
+    return found
+
+
 def job_mail(job, event: str) -> None:
-    """Tell the operator that `job` started or ended; a mail failure never breaks the job."""
-    user = job.created_by
-    if job.dry_run or user is None or not user.email:
+    """Tell the operators that `job` started or ended; a mail failure never breaks the job."""
+    if job.dry_run:
+        return
+    to = recipients(job)
+    if not to:
         return
     subject = f"[DentalPin import] {job.original_name}: {event}"
     try:
-        send_mail(subject, _summary(job), settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(subject, _summary(job), settings.DEFAULT_FROM_EMAIL, to)
     except Exception:  # the import matters more than the mail about it
-        log.exception("could not e-mail %s about job %s", user.email, job.pk)
+        log.exception("could not e-mail %s about job %s", ", ".join(to), job.pk)

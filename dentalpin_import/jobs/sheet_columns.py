@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +148,7 @@ def unpark(job: ImportJob, **options) -> None:
     sealed = folder / AWAITING
     with rewrap.unwrapped(sealed, str(settings.DPMF_STAGING_DIR)) as plain:
         shutil.copyfile(plain, folder / UPLOAD)
+    os.chmod(folder / UPLOAD, 0o600)  # plain patient data: as private as the upload was
     sealed.unlink(missing_ok=True)
     job.stored_path = str(folder / UPLOAD)
     job.options = {k: v for k, v in job.options.items() if k != "awaiting_columns"}

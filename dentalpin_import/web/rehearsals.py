@@ -34,6 +34,9 @@ def import_for_real(request, job_id):
         token = services.start_job(job=real, user=request.user)
     except TransitionError:
         return redirect("dentalpin_import:job-detail", job_id=real.pk)
-    return render(
-        request, "dentalpin_import/wizard/started.html", {"job": real, "agent_token": token}
-    )
+    context = {
+        "job": real,
+        "agent_token": token,
+        "documents_listed": services.lists_documents(real),
+    }
+    return render(request, "dentalpin_import/wizard/started.html", context)

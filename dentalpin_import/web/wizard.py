@@ -276,7 +276,11 @@ class ImportWizard(NamedUrlSessionWizardView):
         return render(
             self.request,
             "dentalpin_import/wizard/started.html",
-            {"job": self.job, "agent_token": token},
+            {
+                "job": self.job,
+                "agent_token": token,
+                "documents_listed": services.lists_documents(self.job),
+            },
         )
 
 

@@ -1,5 +1,7 @@
 """Across clinics and when things go wrong: the switch offer, styled 403/404/500 in both modes."""
 
+import uuid
+
 import pytest
 from django.test import Client, override_settings
 
@@ -158,3 +160,17 @@ def test_a_browser_navigation_into_another_of_my_clinics_gets_the_offer(
     accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     response = staff_client.get(f"/import/jobs/{cedro_job.pk}/", HTTP_ACCEPT=accept)
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize("suffix", ("", "warnings/", "report.json"))
+def test_a_clinic_where_i_may_not_read_imports_is_never_offered(
+    staff_client, staff_user, cedro_job, suffix
+):
+    """A member with no importer rights there cannot tell a real job id from a made-up one."""
+    MembershipFactory(user=staff_user, clinic=cedro_job.clinic, role="dentist")
+    staff_client.get("/import/")  # Clínica Alba is selected
+    real = staff_client.get(f"/import/jobs/{cedro_job.pk}/{suffix}")
+    made_up = staff_client.get(f"/import/jobs/{uuid.uuid4()}/{suffix}")
+    assert real.status_code == made_up.status_code == 404
+    page = real.content.decode()
+    assert "It belongs to" not in page and "Switch to Clínica Cedro" not in page

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import services, undo
 from dentalpin_import.models import ImportJob, JobStatus
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,12 @@ def execute_validation(job_id: str, passphrase: str | None = None) -> None:
         raise
 
 
+def execute_undo(job_id: str) -> None:
+    """Run the undo asked on the job page; its outcome is written on the job."""
+    job = ImportJob.objects.select_related("clinic").get(pk=job_id)
+    undo.undo_asked(job=job)
+
+
 @shared_task(name="dentalpin_import.validate_import_upload", acks_late=True)
 def validate_import_upload(job_id: str, passphrase: str | None = None) -> None:
     """Validate an upload. Through a broker only unencrypted ones come here, by id alone.
@@ -46,3 +52,9 @@ def validate_import_upload(job_id: str, passphrase: str | None = None) -> None:
 @shared_task(name="dentalpin_import.run_import_job", acks_late=True)
 def run_import_job(job_id: str) -> None:
     execute(job_id)
+
+
+@shared_task(name="dentalpin_import.undo_import_job", acks_late=True)
+def undo_import_job(job_id: str) -> None:
+    """Undo a job asked on the job page: by its id alone, like a run."""
+    execute_undo(job_id)

@@ -19,6 +19,7 @@ from dentalpin_import.models import ImportJob, JobStatus
 log = logging.getLogger(__name__)
 RUN_TASK = "dentalpin_import.run_import_job"
 VALIDATE_TASK = "dentalpin_import.validate_import_upload"
+UNDO_TASK = "dentalpin_import.undo_import_job"
 _threads: list[threading.Thread] = []
 
 
@@ -40,16 +41,20 @@ def _start(job_id: str) -> None:
     if settings.CELERY_BROKER_URL:
         _task(RUN_TASK).delay(job_id)  # the id only: never a passphrase or a path
         return
-    _spawn(_run_here, job_id)
+    _spawn(RUN_TASK, "import job %s failed", job_id)
 
 
-def _run_here(job_id: str) -> None:
-    try:
-        _task(RUN_TASK)(job_id)
-    except Exception:
-        log.exception("import job %s failed", job_id)
-    finally:
-        connections.close_all()
+def undo_later(job: ImportJob) -> None:
+    """Run the undo asked for `job` (marked undoing) where runs go, after commit.
+
+    By id only, as a run: what to undo and whether edited rows go too are on the job.
+    """
+    job_id = str(job.pk)
+    if settings.CELERY_BROKER_URL:
+        transaction.on_commit(lambda: _task(UNDO_TASK).delay(job_id))
+        return
+    # A crash is on the job page already (jobs.undo records it before raising).
+    transaction.on_commit(lambda: _spawn(UNDO_TASK, "undoing import job %s failed", job_id))
 
 
 def validate_later(job: ImportJob, passphrase: str | None) -> None:
@@ -66,22 +71,24 @@ def validate_later(job: ImportJob, passphrase: str | None) -> None:
     if passphrase is None and settings.CELERY_BROKER_URL:
         transaction.on_commit(lambda: _task(VALIDATE_TASK).delay(job_id))
         return
-    transaction.on_commit(lambda: _spawn(_validate_here, job_id, passphrase))
+    failed = "validating the upload of import job %s failed"
+    transaction.on_commit(lambda: _spawn(VALIDATE_TASK, failed, job_id, passphrase))
 
 
-def _spawn(target, job_id: str, *args) -> None:
+def _spawn(name: str, failed: str, job_id: str, *args) -> None:
+    """Run task `name` on a thread of this process; `failed` is what the log says on a crash."""
     thread = threading.Thread(
-        target=target, args=(job_id, *args), name=f"import-{job_id}", daemon=True
+        target=_here, args=(name, failed, job_id, *args), name=f"import-{job_id}", daemon=True
     )
     _threads.append(thread)
     thread.start()
 
 
-def _validate_here(job_id: str, passphrase: str | None) -> None:
+def _here(name: str, failed: str, job_id: str, *args) -> None:
     try:
-        _task(VALIDATE_TASK)(job_id, passphrase)
+        _task(name)(job_id, *args)
     except Exception:
-        log.exception("validating the upload of import job %s failed", job_id)
+        log.exception(failed, job_id)
     finally:
         connections.close_all()
 

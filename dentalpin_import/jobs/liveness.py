@@ -34,6 +34,9 @@ MSG_BUSY = (
     "end, or stop it with: python manage.py cancel_import {job_id}"
 )
 MSG_BUSY_STARTING = "another import of this clinic is starting; wait for it to end, then try again"
+MSG_BUSY_UNDOING = (
+    "an import of this clinic is being undone (job {job}); wait for the undo to end, then try again"
+)
 MSG_LOCK_LOST = (
     "the import stopped: the database ended the session that marked it as running, so another "
     "import could have started; run the same command again to finish it (on the job page: Resume)"
@@ -47,6 +50,8 @@ class ClinicBusy(Exception):
         self.running = running
         if running is None:
             message = MSG_BUSY_STARTING
+        elif running.status == JobStatus.UNDOING:  # an undo cannot be cancelled: only waited
+            message = MSG_BUSY_UNDOING.format(job=running.pk)
         else:
             message = MSG_BUSY.format(job=running.pk, status=running.status, job_id=running.pk)
         super().__init__(message)

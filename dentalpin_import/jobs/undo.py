@@ -1,46 +1,46 @@
 """Undo a job: delete exactly the clinic rows it created, newest dependency first.
 
-Rows are found through the job's own mappings (`created_row` only: rows the
-job merely linked to, such as existing staff or the clinic itself, stay).
-A cutover job (a later export) also put back what it overwrote on rows earlier
-jobs created: its before-images (`RowUpdate`) are restored, newest first, and
-the mappings get back the digest and values they held.
-A row edited after the import is not deleted unless forced, and a row that
-something newer depends on stops the undo with a clear list.
+What goes is worked out by `undo_plan.plan_undo`. A cutover job (a later
+export) also put back what it overwrote on rows earlier jobs created: its
+before-images (`RowUpdate`) are restored, newest first, and the mappings get
+back the digest and values they held. A row edited after the import is not
+deleted unless forced, and a row that something newer depends on stops the
+undo with a clear list. Everything is deleted in one transaction, with the
+job's move to "undone": an undo that dies deletes nothing.
+
+The command undoes at once (`undo_job`); the job page asks (`ask_undo`) and a
+background task runs the undo (`undo_asked`, by job id). Either way the job
+is "undoing" meanwhile, and how the undo ended is written on the job
+(jobs/undoing.py), where the job page shows it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+import logging
+from contextlib import contextmanager
 
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import CASCADE, ProtectedError
+from django.db.models import ProtectedError
 from django_scopes import scope
 
-from dentalpin_import.jobs import audit, liveness, retention
+from dentalpin_import.jobs import audit, dispatch, liveness, locks, retention, undoing
 from dentalpin_import.jobs.restore import restore
+from dentalpin_import.jobs.undo_plan import EDIT_MARGIN, UndoPlan, plan_undo
 from dentalpin_import.loader import retired
 from dentalpin_import.loader.changes import models_by_table
-from dentalpin_import.mapping.registry import ENTITY_ORDER
 from dentalpin_import.models import (
-    EXTRA_SUFFIX,
-    SKIP_SUFFIX,
     AuditAction,
     EntityMapping,
     FileStaging,
     ImportJob,
     JobStatus,
     RawEntity,
-    RowUpdate,
 )
 from dentalpin_import.reader.batches import IN_LIST, batched
 
-IMPORTER = "dentalpin_import"
-# An edit within this margin of the import is the import itself.
-EDIT_MARGIN = dt.timedelta(seconds=2)
+__all__ = ["EDIT_MARGIN", "UndoPlan", "UndoRefused", "ask_undo", "plan_undo", "undo_asked"]
+log = logging.getLogger(__name__)
 
 # Why an undo is refused: one English line, shared by the command and the pages
 # (which translate it through web/refusals.py).
@@ -66,6 +66,22 @@ MSG_EDITED_MORE = (
 MSG_PROTECTED = "rows created after this import depend on its rows: {blockers}"
 
 
+MSG_UNDOING = (
+    "an undo of job {job} is already under way; wait for it to end (the job page shows when it has)"
+)
+# How an undo ended without deleting anything, written on the job for its page.
+MSG_UNDO_STOPPED = (
+    "the undo stopped before it finished (its process ended); nothing was deleted: ask for it again"
+)
+MSG_UNDO_NOT_STARTED = (
+    "the undo did not start within {minutes} minutes (the background worker may be stopped "
+    "or busy); nothing was deleted: ask for it again"
+)
+MSG_UNDO_FAILED = (
+    "the undo stopped on an unexpected error; nothing was deleted: ask for it again, and if "
+    "it stops again, tell your support (the server log has the details)"
+)
+
 # Still in the wizard: nothing of the file is in the clinic yet.
 NOT_RUN = (JobStatus.UPLOADED, JobStatus.VALIDATED, JobStatus.PREVIEWED)
 
@@ -74,108 +90,112 @@ class UndoRefused(Exception):
     """The undo would delete rows edited since, or rows others depend on."""
 
 
-@dataclass
-class UndoPlan:
-    job: ImportJob
-    rows: dict[str, list[int]] = field(default_factory=dict)  # table → ids, deletion order
-    changed: list[tuple[str, int]] = field(default_factory=list)
-    # Rows the job did not create that deleting its rows would take along (cascade).
-    dependents: list[tuple[str, int]] = field(default_factory=list)
-    mappings: int = 0
-    restored: int = 0  # rows whose overwritten values are put back (a cutover)
-    raw_entities: int = 0
-    staged_files: int = 0
-    stored_files: list[str] = field(default_factory=list)
-
-    @property
-    def total_rows(self) -> int:
-        return sum(len(ids) for ids in self.rows.values())
-
-
-def _order_key(entity_type: str) -> int:
-    base = entity_type.removesuffix(EXTRA_SUFFIX)
-    position = ENTITY_ORDER.index(base) if base in ENTITY_ORDER else len(ENTITY_ORDER)
-    # Extra rows of a type (legal records, family shares) go before its main rows.
-    return -(position * 2 + (0 if entity_type.endswith(EXTRA_SUFFIX) else -1))
-
-
-def plan_undo(job: ImportJob) -> UndoPlan:
-    """Work out what undoing `job` deletes, and which of those rows were edited since."""
-    plan = UndoPlan(job)
-    mappings = EntityMapping.objects.filter(job=job, clinic=job.clinic)
-    plan.mappings = mappings.count()
-    created = mappings.filter(created_row=True).exclude(entity_type__endswith=SKIP_SUFFIX)
-    by_type: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for entity_type, table, target, at in created.values_list(
-        "entity_type", "target_table", "target_id", "created_at"
-    ):
-        by_type[entity_type][table].append((int(target), at))
-    tables = models_by_table()
-    with scope(clinic=job.clinic):
-        for entity_type in sorted(by_type, key=_order_key):
-            for table, pairs in by_type[entity_type].items():
-                model = tables[table]
-                plan.rows.setdefault(table, []).extend(pk for pk, _ in pairs)
-                imported_at = dict(pairs)
-                for part in batched(imported_at, IN_LIST):
-                    rows = model.objects.filter(pk__in_ids=part)
-                    # A row last written within the margin of the batch's earliest import
-                    # cannot count as edited: only the others are read and compared.
-                    since = min(imported_at[pk] for pk in part) + EDIT_MARGIN
-                    plan.changed += [
-                        (table, pk)
-                        for pk, updated in rows.filter(updated_at__gt=since).values_list(
-                            "pk", "updated_at"
-                        )
-                        if updated > imported_at[pk] + EDIT_MARGIN
-                    ]
-                    if hasattr(model, "file"):
-                        plan.stored_files += [
-                            name for name in rows.values_list("file", flat=True) if name
-                        ]
-    with scope(clinic=job.clinic):
-        plan.dependents = _cascade_victims(plan.rows, tables)
-        _plan_restores(plan, tables)
-    plan.raw_entities = RawEntity.objects.filter(job=job, clinic=job.clinic).count()
-    plan.staged_files = FileStaging.objects.filter(job=job, clinic=job.clinic).count()
-    return plan
-
-
-def _plan_restores(plan: UndoPlan, tables) -> None:
-    """Count the rows a cutover job overwrote; those edited since it are `changed`."""
-    updates = RowUpdate.objects.filter(job=plan.job, clinic=plan.job.clinic, mapping_only=False)
-    by_table: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
-    for table, target, at in updates.values_list("target_table", "target_id", "created_at"):
-        by_table[table][int(target)] = max(at, by_table[table].get(int(target), at))
-    for table, written_at in by_table.items():
-        model = tables.get(table)
-        if model is None:
-            continue
-        plan.restored += len(written_at)
-        if not hasattr(model, "updated_at"):
-            continue
-        for part in batched(written_at, IN_LIST):
-            since = min(written_at[pk] for pk in part) + EDIT_MARGIN  # as in plan_undo
-            found = model._base_manager.filter(pk__in_ids=part, updated_at__gt=since).values_list(
-                "pk", "updated_at"
-            )
-            plan.changed += [
-                (table, pk) for pk, updated in found if updated > written_at[pk] + EDIT_MARGIN
-            ]
-
-
 def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user=None) -> UndoPlan:
     """Delete what `job` created (or, with `dry_run`, only say so); return the plan.
 
     Raises `UndoRefused` when the job cannot be undone (running, already
-    undone), when rows were edited after the import (unless `force`), when
-    rows created later depend on the job's rows, or while an import of the
-    clinic runs (the undo holds the clinic's import lock, so the two never
-    interleave). A job whose process died is marked interrupted and undone.
-    The staged upload goes at once; the outcome is in the audit log either way.
+    undone, being undone), when rows were edited after the import (unless
+    `force`), when rows created later depend on the job's rows, or while an
+    import of the clinic runs (the undo holds the clinic's import lock, so the
+    two never interleave). A job whose process died is marked interrupted and
+    undone. The staged upload goes at once; the outcome is in the audit log
+    and on the job either way.
     """
+    _look(job)
+    _refuse_by_status(job)
+    if dry_run:
+        # A dry run lists everything, edited rows included, so the operator can decide.
+        return plan_undo(job)
+    with _clinic_lock(job, user):
+        if not undoing.ask(job, force=force, user=user, by_command=True):
+            refusal = MSG_UNDOING.format(job=job.pk)  # asked on the job page meanwhile
+            _audit(job, user, "refused", reason=refusal)
+            raise UndoRefused(refusal)
+        plan = _run(job, force=force, user=user)
+    retention.discard_job_files(job=job, reason="undo", user=user)
+    return plan
+
+
+def ask_undo(*, job: ImportJob, force: bool = False, user=None) -> None:
+    """Ask for `job`'s undo: it runs in the background once this transaction commits.
+
+    Raises `UndoRefused` for what refuses at once: the job's status (as
+    `undo_job`), an undo of it already asked or under way, an import of the
+    clinic running. What the undo itself finds (rows edited since, rows
+    depending on the job's) refuses in the background: the job page shows it.
+    """
+    _look(job)
+    _refuse_by_status(job)
+    _refuse_busy_clinic(job)
+    if not undoing.ask(job, force=force, user=user):
+        raise UndoRefused(MSG_UNDOING.format(job=job.pk))
+    _audit(job, user, "asked", forced=force)
+    dispatch.undo_later(job)
+
+
+def undo_asked(*, job: ImportJob) -> UndoPlan | None:
+    """Run the undo asked for `job` (the background task); None when it did not undo.
+
+    Refused or failed, the job goes back to the status it had, with the reason
+    written on it (and audited). Only an ask not started yet runs: one started
+    by a worker that died is left to `recover_dead`, never run twice.
+    """
+    job.refresh_from_db()
+    if job.status != JobStatus.UNDOING or job.undo.get("started_at"):
+        log.warning("job %s has no undo waiting to start (%s): task ignored", job.pk, job.status)
+        return None
+    user = undoing.asker(job)
+    try:
+        with liveness.holding(job.clinic, job):
+            if not undoing.start(job):
+                return None
+            plan = _run(job, force=bool(job.undo.get("force")), user=user)
+    except liveness.ClinicBusy as exc:
+        if exc.running is not None and exc.running.pk == job.pk:
+            return None  # the same undo runs elsewhere (its message was delivered twice)
+        if undoing.end(job, outcome=undoing.REFUSED, reason=str(exc)):
+            _audit(job, user, "refused", reason=str(exc))
+        return None
+    except UndoRefused:
+        return None  # written on the job and audited by `_run`
+    retention.discard_job_files(job=job, reason="undo", user=user)
+    return plan
+
+
+def recover_dead(*, job: ImportJob | None = None, clinic=None) -> int:
+    """End the undos (of `job`, or of `clinic`'s jobs) nobody runs any more; count them.
+
+    Their job goes back to the status it had, with the reason on it, so the
+    undo can be asked again (jobs/undoing.py says when an undo is dead).
+    """
+    found = ImportJob.objects.filter(status=JobStatus.UNDOING)
+    if job is not None:
+        found = found.filter(pk=job.pk)
+    if clinic is not None:
+        found = found.filter(clinic=clinic)
+    count = 0
+    for undone in found:
+        why = undoing.dead(undone)
+        if why is None:
+            continue
+        reason = MSG_UNDO_STOPPED
+        if why == undoing.NOT_STARTED:
+            minutes = int(undoing.START_LIMIT.total_seconds() // 60)
+            reason = MSG_UNDO_NOT_STARTED.format(minutes=minutes)
+        if undoing.end(undone, outcome=why, reason=reason):
+            _audit(undone, undoing.asker(undone), why, reason=reason)
+            count += 1
+    return count
+
+
+def _look(job: ImportJob) -> None:
+    """Refresh `job`, once a dead undo or run of it is marked as such."""
+    recover_dead(job=job)
     liveness.mark_dead_interrupted(job=job)
     job.refresh_from_db()
+
+
+def _refuse_by_status(job: ImportJob) -> None:
     if job.status == JobStatus.UNDONE:
         raise UndoRefused(MSG_UNDONE.format(job=job.pk))
     if job.dry_run:  # its rows were rolled back; only its warnings stay (jobs.rehearsal)
@@ -184,72 +204,62 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
         raise UndoRefused(MSG_NOT_RUN.format(job=job.pk))
     if job.status in (JobStatus.RUNNING, JobStatus.QUEUED):
         raise UndoRefused(MSG_RUNNING.format(job=job.pk, status=job.status, job_id=job.pk))
-    with ExitStack() as stack:
-        try:
-            if not dry_run:
-                stack.enter_context(_clinic_lock(job))
-            plan = _undo(job, force=force, dry_run=dry_run)
-        except UndoRefused as exc:
-            if not dry_run:
-                audit.record(
-                    action=AuditAction.UNDO,
-                    job=job,
-                    user=user,
-                    outcome="refused",
-                    details={"reason": str(exc)},
-                )
-            raise
-        if not dry_run:
-            audit.record(
-                action=AuditAction.UNDO,
-                job=job,
-                user=user,
-                outcome="undone",
-                details={"rows": plan.total_rows, "forced": force, "edited": len(plan.changed)},
-            )
-    if not dry_run:
-        retention.discard_job_files(job=job, reason="undo", user=user)
-    return plan
+    if job.status == JobStatus.UNDOING:
+        raise UndoRefused(MSG_UNDOING.format(job=job.pk))
+
+
+def _refuse_busy_clinic(job: ImportJob) -> None:
+    """UndoRefused, naming the import, while a process holds the clinic's import lock."""
+    holder = locks.holder(job.clinic_id)
+    if holder is None:
+        return
+    running = ImportJob.objects.filter(pk=holder, clinic=job.clinic).first() if holder else None
+    raise UndoRefused(str(liveness.ClinicBusy(running)))
 
 
 @contextmanager
-def _clinic_lock(job: ImportJob):
-    """The clinic's import lock, for the undo's length; UndoRefused while an import runs."""
+def _clinic_lock(job: ImportJob, user):
+    """The clinic's import lock, bound to `job`, for the undo's length.
+
+    UndoRefused (audited) while an import of the clinic runs.
+    """
     try:
-        with liveness.holding(job.clinic):
+        with liveness.holding(job.clinic, job):
             yield
     except liveness.ClinicBusy as exc:
+        _audit(job, user, "refused", reason=str(exc))
         raise UndoRefused(str(exc)) from None
 
 
-def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]]:
-    """Rows outside `rows` that a cascading delete of `rows` would remove too.
+def _run(job: ImportJob, *, force: bool, user) -> UndoPlan:
+    """Undo `job`, undoing and its clinic's lock held here; write and audit how it ended."""
+    try:
+        plan = _delete(job, force=force)
+    except UndoRefused as exc:
+        undoing.end(job, outcome=undoing.REFUSED, reason=str(exc))
+        _audit(job, user, "refused", reason=str(exc))
+        raise
+    except BaseException as exc:
+        # Killed on the command line (Ctrl-C) or a crash: the transaction rolled back.
+        stopped = not isinstance(exc, Exception)
+        outcome = undoing.STOPPED if stopped else undoing.FAILED
+        reason = MSG_UNDO_STOPPED if stopped else MSG_UNDO_FAILED
+        try:
+            if undoing.end(job, outcome=outcome, reason=reason):
+                _audit(job, user, outcome, reason=reason, error=type(exc).__name__)
+        except Exception:  # the database went too: the dead undo is noticed later
+            log.exception("could not record how the undo of job %s ended", job.pk)
+        raise
+    _audit(job, user, "undone", rows=plan.total_rows, forced=force, edited=len(plan.changed))
+    return plan
 
-    A later import (or a person) may have added, say, notes to a patient this job
-    created; deleting the patient would silently take them. Those are listed so
-    the undo can refuse instead.
-    """
-    planned = {table: set(ids) for table, ids in rows.items()}
-    victims: list[tuple[str, int]] = []
-    for table, ids in rows.items():
-        for rel in tables[table]._meta.related_objects:
-            if rel.on_delete is not CASCADE or rel.related_model._meta.app_label == IMPORTER:
-                continue  # the importer's own rows of this job go with it by design
-            child = rel.related_model
-            mine = planned.get(child._meta.db_table, set())
-            for part in batched(ids, IN_LIST):
-                found = child._base_manager.filter(
-                    **{f"{rel.field.name}__in_ids": part}
-                ).values_list("pk", flat=True)
-                victims += [(child._meta.db_table, pk) for pk in found if pk not in mine]
-    return sorted(set(victims))
+
+def _audit(job: ImportJob, user, outcome: str, **details) -> None:
+    audit.record(action=AuditAction.UNDO, job=job, user=user, outcome=outcome, details=details)
 
 
-def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
+def _delete(job: ImportJob, *, force: bool) -> UndoPlan:
     plan = plan_undo(job)
-    if dry_run:
-        # A dry run lists everything, edited rows included, so the operator can decide.
-        return plan
     if plan.dependents:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.dependents[:20])
         raise UndoRefused(MSG_DEPENDENTS.format(count=len(plan.dependents), listed=listed))
@@ -261,6 +271,7 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             if more > 0
             else MSG_EDITED.format(count=count, listed=listed)
         )
+    undoing.phase(job, undoing.DELETING, rows=plan.total_rows)
     tables = models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):
@@ -274,16 +285,12 @@ def _undo(job: ImportJob, *, force: bool, dry_run: bool) -> UndoPlan:
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()
             # Rows and mappings a later file retired, once the job's own are gone.
             retired.reinstate(job, tables)
-            job.transition_to(JobStatus.UNDONE)
+            # In the same transaction: the job is undone exactly when its rows are gone.
+            record = undoing.ended(job, undoing.UNDONE, rows=plan.total_rows)
+            job.transition_to(JobStatus.UNDONE, only_from=JobStatus.UNDOING, undo=record)
     except ProtectedError as exc:
         blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]
         raise UndoRefused(MSG_PROTECTED.format(blockers=", ".join(blockers))) from None
-    _delete_stored_files(plan)
-    return plan
-
-
-def _delete_stored_files(plan: UndoPlan) -> None:
-    from django.core.files.storage import default_storage
-
     for name in plan.stored_files:
         default_storage.delete(name)
+    return plan

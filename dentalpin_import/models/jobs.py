@@ -17,6 +17,7 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     PROBLEMS = "problems", _("Completed with problems")
+    UNDOING = "undoing", _("Undo under way")
     UNDONE = "undone", _("Undone")
     FAILED = "failed", _("Failed")
     INTERRUPTED = "interrupted", _("Interrupted")
@@ -25,21 +26,29 @@ class JobStatus(models.TextChoices):
 
 S = JobStatus
 # The only moves a job may make. A failed or interrupted job may run again:
-# idempotency makes the second run finish the first one's work.
+# idempotency makes the second run finish the first one's work. An undo passes
+# through "undoing" (asked, then under way: jobs/undo.py), where nothing but the
+# undo moves the job: to "undone", or, refused or stopped before its one
+# transaction committed, back to the status it had (UNDO_RETURNS, a move only
+# `transition_to(status, only_from=UNDOING)` makes).
+ENDED_RUN = {S.SUCCEEDED, S.PROBLEMS, S.FAILED, S.INTERRUPTED, S.CANCELLED}
+UNDO_RETURNS = ENDED_RUN
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.UPLOADED: {S.VALIDATED, S.FAILED, S.CANCELLED},
     S.VALIDATED: {S.VALIDATED, S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
     S.PREVIEWED: {S.PREVIEWED, S.QUEUED, S.FAILED, S.CANCELLED},
     S.QUEUED: {S.RUNNING, S.FAILED, S.CANCELLED},
     S.RUNNING: {S.SUCCEEDED, S.PROBLEMS, S.FAILED, S.INTERRUPTED, S.CANCELLED},
-    S.SUCCEEDED: {S.QUEUED, S.UNDONE},
-    S.PROBLEMS: {S.QUEUED, S.UNDONE},
-    S.FAILED: {S.QUEUED, S.UNDONE},
-    S.INTERRUPTED: {S.QUEUED, S.UNDONE},
-    S.CANCELLED: {S.UNDONE},
+    S.SUCCEEDED: {S.QUEUED, S.UNDOING},
+    S.PROBLEMS: {S.QUEUED, S.UNDOING},
+    S.FAILED: {S.QUEUED, S.UNDOING},
+    S.INTERRUPTED: {S.QUEUED, S.UNDOING},
+    S.CANCELLED: {S.UNDOING},
+    S.UNDOING: {S.UNDONE},
     S.UNDONE: set(),
 }
-FINISHED = {S.SUCCEEDED, S.PROBLEMS, S.FAILED, S.INTERRUPTED, S.CANCELLED, S.UNDONE}
+# "undoing" is not finished: the job page keeps polling until the undo ends.
+FINISHED = {*ENDED_RUN, S.UNDONE}
 
 
 class TransitionError(Exception):
@@ -117,6 +126,9 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last sign of life"))
+    # The last undo asked: who, when, forced or not, the status it started from, its
+    # phase, and how it ended (jobs/undoing.py). Kept after a refusal for the job page.
+    undo = models.JSONField(default=dict, blank=True, verbose_name=_("undo"))
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -138,16 +150,23 @@ class ImportJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
-    def transition_to(self, new_status: str, **fields) -> None:
+    def transition_to(
+        self, new_status: str, *, only_from: str | None = None, where=None, **fields
+    ) -> None:
         """Move to `new_status` atomically, also writing `fields`.
 
         Uses a conditional UPDATE so two workers can never both start a job;
-        raises `TransitionError` when the row was not in an allowed state.
+        raises `TransitionError` when the row was not in an allowed state (or
+        not in `only_from`, one of them, or does not match the lookups `where`).
+        `only_from=UNDOING` also allows an undo's way back (UNDO_RETURNS).
         """
         allowed_from = [s for s, targets in ALLOWED_TRANSITIONS.items() if new_status in targets]
-        updated = ImportJob.objects.filter(pk=self.pk, status__in=allowed_from).update(
-            status=new_status, **fields
-        )
+        if only_from is not None:
+            back = only_from == S.UNDOING and new_status in UNDO_RETURNS
+            allowed_from = [only_from] if only_from in allowed_from or back else []
+        updated = ImportJob.objects.filter(
+            pk=self.pk, status__in=allowed_from, **(where or {})
+        ).update(status=new_status, **fields)
         if updated != 1:
             current = ImportJob.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             raise TransitionError(

@@ -30,7 +30,7 @@ from django_scopes import scope
 from clinics.models import Membership
 from clinics.permissions import has_clinic_perm
 from dentalpin_import.binaries import receive
-from dentalpin_import.models import AgentToken, FileStaging, ImportJob, StagingStatus
+from dentalpin_import.models import AgentToken, FileStaging, ImportJob, JobStatus, StagingStatus
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Wrong tokens (unknown, expired, revoked, another job's) one address may send in a
@@ -38,10 +38,13 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # A good token never counts, so an agent's thousands of uploads are not slowed.
 TOKEN_FAILURES_RATE = "20/10m"
 TOKEN_FAILURES_GROUP = "dentalpin_import.agent_token_failures"
+MSG_UNDOING = "an undo of this import is under way: no file is taken now; retry later"
 MSG_NO_SUCH_JOB = "no such import job in the selected clinic: switch to the job's clinic first"
+# A token stops with its issuer's right to upload (`AgentToken.objects.live`).
 MSG_TOKEN_REFUSED = (
-    "unknown, expired or revoked agent token, or the person who issued it may no longer act "
-    "in the clinic: ask an administrator for a new one (python manage.py issue_agent_token JOB_ID)"
+    "unknown, expired or revoked agent token, or the person who issued it may no longer upload "
+    "documents in the clinic (no longer a member, no longer allowed to upload, or the account "
+    "deactivated): ask an administrator for a new one (python manage.py issue_agent_token JOB_ID)"
 )
 
 
@@ -155,6 +158,8 @@ def binaries(request, job_id):
     with scope(clinic=job.clinic):
         if request.method == "GET":
             return _expected(request, job)
+        if job.status == JobStatus.UNDOING:  # its rows are being deleted; a refusal puts it back
+            return _error(409, MSG_UNDOING, retry=True)
         return _upload(request, job, user)
 
 

@@ -135,7 +135,7 @@ def page_context(request, job) -> dict:
     """What the job page's documents part needs beyond the figures."""
     return {
         "may_upload": has_clinic_perm(request.user, request.clinic, "binary_write"),
-        "takes_documents": not job.dry_run and job.status not in CLOSED,
+        "takes_documents": not job.dry_run and job.status not in (*CLOSED, JobStatus.UNDOING),
         "settled": receive.settled(job),
         "server": request.build_absolute_uri("/").rstrip("/"),
         "rehearsal": rehearsal_context(request, job),
@@ -171,6 +171,12 @@ def drop(request, job_id):
             _("This was a dry run: documents go to the real import.")
             if job.dry_run
             else _("This import was cancelled or undone: it takes no documents.")
+        )
+        return JsonResponse({"error": message}, status=409)
+    if job.status == JobStatus.UNDOING:  # its rows are being deleted; a refusal puts it back
+        message = _(
+            "An undo of this import is under way: it takes no documents now. If the undo is "
+            "refused, drop them again."
         )
         return JsonResponse({"error": message}, status=409)
     try:

@@ -1,4 +1,4 @@
-"""Job list, job page with live progress, warnings (filter, pages, CSV), cancel and resume."""
+"""Job list, job page with live progress (of a run or an undo), warnings, cancel and resume."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -10,11 +10,12 @@ from django.views.decorators.http import require_POST
 
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import resuming, services
+from dentalpin_import.jobs import resuming, services, undo
 from dentalpin_import.loader.row_errors import ROW_DUPLICATE
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import FINISHED, ImportJob, ImportWarning, JobStatus, TransitionError
 from dentalpin_import.web import documents, spreadsheet, warning_lines
+from dentalpin_import.web import undo as undo_page
 
 WARNINGS_PER_PAGE = 50
 
@@ -22,6 +23,7 @@ WARNINGS_PER_PAGE = 50
 @clinic_permission_required("job_read")
 def job_list(request):
     services.mark_stale_jobs_interrupted(clinic=request.clinic)
+    undo.recover_dead(clinic=request.clinic)
     jobs = ImportJob.objects.filter(clinic=request.clinic).order_by("-created_at")[:100]
     return render(request, "dentalpin_import/job_list.html", {"jobs": jobs})
 
@@ -74,13 +76,20 @@ def _context(job):
         "now": timezone.now(),
         "documents": documents.expected(job),
         "resumable": resuming.why_not(job) is None,
+        "undo": undo_page.state(job),
     }
 
 
 def _job_seen_alive_or_dead(request, job_id) -> ImportJob:
-    """The clinic's job; marked interrupted first if it is running with no live process."""
+    """The clinic's job; marked interrupted first if it is running with no live process.
+
+    An undo nobody runs any more (its process died, or no worker took it) ends
+    here too, so the page says so and the undo can be asked again.
+    """
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
     if job.status == JobStatus.RUNNING and services.mark_stale_jobs_interrupted(job=job):
+        job.refresh_from_db()
+    if job.status == JobStatus.UNDOING and undo.recover_dead(job=job):
         job.refresh_from_db()
     return job
 

@@ -252,6 +252,22 @@ TEMPLATES = (
         "anyway, use --force (on the page: “Delete edited rows too”)"
     ),
     gettext_noop("rows created after this import depend on its rows: {blockers}"),
+    gettext_noop(
+        "an undo of job {job} is already under way; wait for it to end (the job page shows when "
+        "it has)"
+    ),
+    gettext_noop(
+        "the undo stopped before it finished (its process ended); nothing was deleted: ask for "
+        "it again"
+    ),
+    gettext_noop(
+        "the undo did not start within {minutes} minutes (the background worker may be stopped "
+        "or busy); nothing was deleted: ask for it again"
+    ),
+    gettext_noop(
+        "the undo stopped on an unexpected error; nothing was deleted: ask for it again, and if "
+        "it stops again, tell your support (the server log has the details)"
+    ),
     # jobs/liveness.py
     gettext_noop(
         "the import stopped unexpectedly (its process ended); run the same command again to "
@@ -262,6 +278,10 @@ TEMPLATES = (
         "end, or stop it with: python manage.py cancel_import {job_id}"
     ),
     gettext_noop("another import of this clinic is starting; wait for it to end, then try again"),
+    gettext_noop(
+        "an import of this clinic is being undone (job {job}); wait for the undo to end, then try "
+        "again"
+    ),
     gettext_noop(
         "the import stopped: the database ended the session that marked it as running, so "
         "another import could have started; run the same command again to finish it (on the "
@@ -295,6 +315,7 @@ WORDS = (
     gettext_noop("running"),
     gettext_noop("queued"),
     gettext_noop("cancelled"),
+    gettext_noop("undoing"),
     gettext_noop("empty file"),
     gettext_noop("(missing)"),
     gettext_noop("Patient demographics"),

@@ -1,4 +1,8 @@
-"""Undo a job from the web: a confirmation page listing what would go, then the undo itself."""
+"""Undo a job from the web: a confirmation page listing what would go, then the ask.
+
+Confirming only asks: the undo runs in the background (jobs.undo.undo_asked)
+and the job page follows it, then says how it ended (`state`).
+"""
 
 import re
 
@@ -10,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
 from dentalpin_import.jobs import undo
-from dentalpin_import.models import ImportJob
+from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.web.refusals import translate_refusal
 from dentalpin_import.web.warning_lines import named_rows
 
@@ -25,25 +29,45 @@ def named_in(clinic, text: str) -> str:
     return ROW.sub(lambda m: f"“{names[(m.group(1), int(m.group(2)))]}”", text)
 
 
+def state(job: ImportJob) -> dict | None:
+    """What the job page says of the job's last undo (under way, or how it ended), or None."""
+    record = job.undo
+    if not record:
+        return None
+    under_way = job.status == JobStatus.UNDOING
+    reason = record.get("reason") or ""
+    return {
+        **record,
+        "under_way": under_way,
+        "outcome": "" if under_way else record.get("outcome", ""),
+        "reason": named_in(job.clinic, translate_refusal(reason)) if reason else "",
+    }
+
+
+def _refused(request, job, reason: str):
+    """The confirmation page saying why the undo was not asked (without the dry run)."""
+    said = _("The undo was refused: %(reason)s") % {"reason": translate_refusal(reason)}
+    context = {"job": job, "plan": None, "refusal": said, "tables": []}
+    return render(request, "dentalpin_import/undo_confirm.html", context)
+
+
 @clinic_permission_required("job_execute")
 @require_http_methods(["GET", "POST"])
 def job_undo(request, job_id):
-    """GET: the dry run of the undo. POST (with `confirm`): delete what the job created."""
+    """GET: the dry run of the undo. POST (with `confirm`): ask for it, then the job page."""
     job = get_for_clinic_or_404(request, ImportJob, pk=job_id)
-    force = request.POST.get("force") == "on"
     if request.method == "POST" and request.POST.get("confirm") == "yes":
+        force = request.POST.get("force") == "on"
         try:
-            plan = undo.undo_job(job=job, force=force, user=request.user)
+            undo.ask_undo(job=job, force=force, user=request.user)
         except undo.UndoRefused as exc:
-            reason = named_in(request.clinic, translate_refusal(str(exc)))
+            job.refresh_from_db()
+            if job.status != JobStatus.UNDOING:
+                return _refused(request, job, str(exc))
+            # A second click or another tab: the job page shows the undo already asked.
+            reason = translate_refusal(str(exc))
             messages.error(request, _("The undo was refused: %(reason)s") % {"reason": reason})
-        else:
-            messages.success(
-                request,
-                _("Undone: %(rows)s clinic rows created by this import were deleted.")
-                % {"rows": plan.total_rows},
-            )
-            return redirect("dentalpin_import:job-detail", job_id=job.pk)
+        return redirect("dentalpin_import:job-detail", job_id=job.pk)
     try:
         plan, refusal = undo.undo_job(job=job, dry_run=True), None
     except undo.UndoRefused as exc:

@@ -112,7 +112,7 @@ def test_a_fresh_process_finds_the_run_task_by_name_without_importing_it():
         "django.setup()\n"
         "from dentalpin_import.jobs import dispatch, services\n"
         "assert 'dentalpin_import.tasks' not in sys.modules\n"
-        "for name in (dispatch.RUN_TASK, dispatch.VALIDATE_TASK):\n"
+        "for name in (dispatch.RUN_TASK, dispatch.VALIDATE_TASK, dispatch.UNDO_TASK):\n"
         "    print(dispatch._task(name).name)\n"
     )
     result = subprocess.run(
@@ -122,4 +122,5 @@ def test_a_fresh_process_finds_the_run_task_by_name_without_importing_it():
     assert result.stdout.split() == [
         "dentalpin_import.run_import_job",
         "dentalpin_import.validate_import_upload",
+        "dentalpin_import.undo_import_job",
     ]

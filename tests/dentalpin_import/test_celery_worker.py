@@ -192,3 +192,19 @@ def test_a_second_execute_of_a_running_job_is_refused(workers, clinic, tmp_path)
     with scope(clinic=clinic):
         assert Patient.objects.count() == BIG_PATIENTS
     assert_money_matches_the_file(clinic, sample.expected)
+
+
+def test_an_undo_asked_on_the_job_page_runs_on_the_worker(workers, clinic, staff_client, tmp_path):
+    worker = workers()
+    job = validated_upload(
+        clinic, b.small_clinic(tmp_path, layer="zstd-enc", passphrase=PASSPHRASE)
+    )
+    services.start_job(job=job)
+    wait_until(lambda: finished(job), what="the worker to finish the job")
+    asked = staff_client.post(f"/import/jobs/{job.pk}/undo/", {"confirm": "yes"})
+    assert asked.status_code == 302  # at once: the request only asked
+    wait_until(lambda: status_of(job) == "undone", what="the worker to undo the job")
+    assert "Task dentalpin_import.undo_import_job[" in worker.output()
+    with scope(clinic=clinic):
+        assert not Patient.objects.exists()
+    assert "Undone: " in staff_client.get(asked.url).content.decode()

@@ -12,6 +12,10 @@ MSG_ENDED = (
     "job {job} has already ended ({status}): there is nothing to cancel. To remove what it "
     "imported: python manage.py undo_import {job_id}"
 )
+MSG_UNDOING = (
+    "job {job} is being undone: an undo is not cancelled, it deletes everything or nothing; "
+    "wait for it to end (python manage.py import_jobs shows it)"
+)
 MSG_INTERRUPTED = (
     "job {job} is not running: its process ended ({status}). To finish it, run the same "
     "command again; to remove what it imported: python manage.py undo_import {job_id}"
@@ -43,7 +47,10 @@ class Command(BaseCommand):
             services.cancel_job(job=job)
         except TransitionError:
             job.refresh_from_db()
-            template = MSG_INTERRUPTED if job.status == JobStatus.INTERRUPTED else MSG_ENDED
+            template = {
+                JobStatus.INTERRUPTED: MSG_INTERRUPTED,
+                JobStatus.UNDOING: MSG_UNDOING,
+            }.get(job.status, MSG_ENDED)
             message = template.format(job=job.pk, status=job.status, job_id=job.pk)
             raise CommandError(message, returncode=REFUSED) from None
         if was == JobStatus.RUNNING:

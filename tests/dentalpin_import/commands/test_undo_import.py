@@ -253,3 +253,33 @@ def test_undo_of_more_rows_than_one_statement_holds(tmp_path, clinic, old_sqlite
     undo(report["job_id"])
     assert counts(clinic)["Patient"] == 0
     assert not EntityMapping.objects.filter(job_id=report["job_id"]).exists()
+
+
+@pytest.mark.django_db
+def test_an_undo_under_way_on_the_web_refuses_the_command(clinic, imported):
+    from dentalpin_import.jobs import undoing
+
+    assert undoing.ask(imported, force=False)  # asked on the job page, waiting for its worker
+    with pytest.raises(CommandError) as refused:
+        undo(imported.pk)
+    assert refused.value.returncode == 2
+    assert f"refused: an undo of job {imported.pk} is already under way" in str(refused.value)
+    assert counts(clinic)["Patient"] == 3
+
+
+@pytest.mark.django_db
+def test_the_command_finishes_an_undo_whose_process_died(clinic, imported):
+    """Left "undoing" by a killed worker (started, its clinic's lock free): no step before."""
+    from django.utils import timezone
+
+    from dentalpin_import.jobs import undoing
+
+    assert undoing.ask(imported, force=False)
+    assert undoing.phase(imported, undoing.DELETING, started_at=timezone.now().isoformat())
+    out = undo(imported.pk)
+    assert out.startswith(f"deleted 22 clinic rows of job {imported.pk}")
+    assert counts(clinic)["Patient"] == 0
+    outcomes = AuditEntry.objects.filter(job=imported, action="undo").order_by("id")
+    assert list(outcomes.values_list("outcome", flat=True)) == ["stopped", "undone"]
+    imported.refresh_from_db()
+    assert imported.status == "undone" and imported.undo["command"] is True

@@ -1,4 +1,8 @@
-"""Undo from the web (confirmation, then deletion) and the downloadable JSON report."""
+"""Undo from the web (confirmation, then the undo in the background) and the JSON report.
+
+The undo's life on the job page (under way, refused, stopped, asked twice) is in
+test_undo_in_background.py.
+"""
 
 import json
 import re
@@ -9,7 +13,7 @@ from django.utils import translation
 from django_scopes import scope
 
 from clinics.models import Patient
-from dentalpin_import.jobs import retention
+from dentalpin_import.jobs import dispatch, retention
 from dentalpin_import.models import AuditEntry, ImportJob
 from dentalpin_import.names import record_name
 from tests import dpmf_builder as b
@@ -43,22 +47,24 @@ def test_the_undo_page_lists_what_would_go_and_deletes_nothing(staff_client, cli
     assert imported.status == "succeeded"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_confirming_the_undo_deletes_the_rows_the_upload_and_audits_it(
     staff_client, clinic, imported
 ):
     response = staff_client.post(f"/import/jobs/{imported.pk}/undo/", {"confirm": "yes"})
     assert response.status_code == 302
+    assert response.url == f"/import/jobs/{imported.pk}/"
+    dispatch.wait_for_background_jobs()
     imported.refresh_from_db()
     assert imported.status == "undone" and patients(clinic) == 0
     assert not retention.job_folder(imported).exists()
     actions = set(AuditEntry.objects.filter(job=imported).values_list("action", "outcome"))
-    assert {("undo", "undone"), ("retention", "files deleted")} <= actions
+    assert {("undo", "asked"), ("undo", "undone"), ("retention", "files deleted")} <= actions
     page = staff_client.get(response.url).content.decode()
     assert "Undone:" in page and "Undo this import" not in page
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic, imported):
     import datetime as dt
 
@@ -76,10 +82,13 @@ def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic,
     )
     assert "clinics_patient" not in re.sub(r'data-table="[a-z_]+"', "", page)
     assert 'name="force"' in page
-    refused = staff_client.post(url, {"confirm": "yes"}).content.decode()
+    # The refusal comes from the background undo: the job page says it, in either language.
+    asked = staff_client.post(url, {"confirm": "yes"})
+    dispatch.wait_for_background_jobs()
+    refused = staff_client.get(asked.url).content.decode()
     assert "The undo was refused" in refused and patients(clinic) == 3
     # In Spanish, the refusal's reason is Spanish too, with its rows listed.
-    spanish = staff_client.post(url, {"confirm": "yes"}, HTTP_ACCEPT_LANGUAGE="es")
+    spanish = staff_client.get(asked.url, HTTP_ACCEPT_LANGUAGE="es")
     with scope(clinic=clinic), translation.override("es"):
         named = record_name(patient)  # the row by its name, never "clinics_patient#…"
     assert (
@@ -88,6 +97,7 @@ def test_a_row_edited_after_the_import_needs_the_force_box(staff_client, clinic,
         "filas editadas»)"
     ) in spanish.content.decode()
     staff_client.post(url, {"confirm": "yes", "force": "on"})
+    dispatch.wait_for_background_jobs()
     assert patients(clinic) == 0
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from clinics.models import Clinic
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import services, undo
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import ImportJob, JobStatus
 
@@ -45,8 +45,9 @@ class Command(BaseCommand):
         "List import jobs, newest first: id, clinic, status, file name, started, finished, "
         "rows processed of total, warnings. A job still marked running whose process has ended "
         "(its clinic's import lock is free) is marked interrupted first: run the same command "
-        "again to finish it, or undo it. --json prints the list as JSON. Exit status 2 for an "
-        "unknown clinic."
+        "again to finish it, or undo it. An undo whose worker died, or that no worker started, "
+        "is ended the same way, its job back in the status it had. --json prints the list as "
+        "JSON. Exit status 2 for an unknown clinic."
     )
 
     def add_arguments(self, parser):
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown clinic '{clinic}'", returncode=REFUSED)
             jobs = jobs.filter(clinic=chosen)
         services.mark_stale_jobs_interrupted(clinic=chosen)
+        undo.recover_dead(clinic=chosen)
         if status:
             jobs = jobs.filter(status=status)
         listed = list(jobs[:limit] if limit > 0 else jobs)

@@ -5,20 +5,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dentalpin_import.jobs import services
+from dentalpin_import.jobs import services, undo
 
 
 class Command(BaseCommand):
     help = (
         "Delete the staged uploads of import wizards that were never confirmed (jobs still "
         "uploaded, validated or previewed) and are older than --hours (default: "
-        "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Running jobs whose process has "
-        "ended are marked interrupted first. Also removes the decrypted work folders of "
-        "processes that ended (a killed import's; a live import's are left alone), staging "
-        "folders of deleted jobs, and older plaintext work folders when no import is running. "
-        "Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS days "
-        "(Resume may need it), then lose it, each deletion audited. Prints every path removed. "
-        "Run it from cron, e.g. hourly."
+        "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Running jobs whose process "
+        "has ended are marked interrupted first, and undos whose worker died (or that no worker "
+        "started) are ended, their jobs ready to be undone again. Also removes the decrypted "
+        "work folders of processes that ended (a killed import's; a live import's are left "
+        "alone), staging folders of deleted jobs, and older plaintext work folders when no "
+        "import is running. Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS "
+        "days (Resume may need it), then lose it, each deletion audited. Prints every path "
+        "removed. Run it from cron, e.g. hourly."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         hours = settings.DPMF_UPLOAD_RETENTION_HOURS if hours is None else hours
         if hours < 0:
             raise CommandError("--hours must be 0 or more")
+        ended = undo.recover_dead()
+        if ended:
+            self.stdout.write(f"ended {ended} undos that no worker runs any more: ask them again")
         removed = services.sweep_abandoned_uploads(
             older_than=timedelta(hours=hours), dry_run=dry_run
         )

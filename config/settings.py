@@ -216,7 +216,10 @@ CLINICAL_ENCRYPTION_KEYS = _SECRETS.clinical_keys
 DPMF_MAX_BINARY_BYTES = env_int("DPMF_MAX_BINARY_BYTES", 512 * 1024**2)
 DPMF_AGENT_TOKEN_HOURS = env_int("DPMF_AGENT_TOKEN_HOURS", 72)
 FILE_UPLOAD_HANDLERS = ["dentalpin_import.binaries.upload.HashingUploadHandler"]
-FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or None
+# Uploads are written here while they arrive: inside the private staging area (made 0700
+# on first use), so a web process killed mid-upload leaves no patient file in /tmp, the
+# sweep removes such leftovers, and a staged upload is a rename, not a copy.
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or str(DPMF_STAGING_DIR / "incoming")
 # Patient documents on local disk: readable by this service's account only, like the staging
 # area (Django's defaults follow the umask, usually world-readable). docs/security.md.
 FILE_UPLOAD_PERMISSIONS = 0o600

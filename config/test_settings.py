@@ -22,6 +22,7 @@ _TMP = Path(tempfile.mkdtemp(prefix="dentalpin-test-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 MEDIA_ROOT = _TMP / "media"
 DPMF_STAGING_DIR = _TMP / "staging"
+FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or str(DPMF_STAGING_DIR / "incoming")
 # WhiteNoise looks into STATIC_ROOT at start-up (the files come from the apps' folders).
 STATIC_ROOT = _TMP / "static"
 STATIC_ROOT.mkdir()

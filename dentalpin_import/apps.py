@@ -16,3 +16,10 @@ class DentalpinImportConfig(AppConfig):
         from dentalpin_import.loader import lookups
 
         lookups.register()
+        # Django's start-up check wants the folder uploads arrive in to exist already.
+        from dentalpin_import.binaries import upload
+
+        try:
+            upload.incoming_folder()
+        except OSError:
+            pass  # the check (files.E001) then names the folder it cannot use

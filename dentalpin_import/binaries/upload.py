@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
@@ -33,6 +35,14 @@ def request_cap(request) -> int:
     return getattr(settings, CAPS.get(name, OTHER_PAGES))
 
 
+def incoming_folder() -> Path:
+    """The folder uploads are written to while they arrive, made private (0700) if missing."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
 class HashingUploadHandler(TemporaryFileUploadHandler):
     """Never holds an upload in memory; computes its sha256 and caps the whole request.
 
@@ -53,6 +63,7 @@ class HashingUploadHandler(TemporaryFileUploadHandler):
         self.request_bytes = 0
 
     def new_file(self, *args, **kwargs):
+        incoming_folder()  # before the temporary file is made in it
         super().new_file(*args, **kwargs)
         self.digest = hashlib.sha256()
 

@@ -92,6 +92,26 @@ def sweep(*, older_than: timedelta, dry_run: bool = False) -> list[dict]:
     ended_before = timezone.now() - timedelta(days=settings.DPMF_RETENTION_DAYS)
     removed += rehearsal.forget_old_rehearsals(ended_before, dry_run=dry_run)
     removed += _orphans(root, cutoff, dry_run)
+    removed += _interrupted_uploads(cutoff, dry_run)
+    return removed
+
+
+def _interrupted_uploads(cutoff, dry_run: bool) -> list[dict]:
+    """Files a web process killed mid-upload left where uploads arrive (FILE_UPLOAD_TEMP_DIR).
+
+    Only the names Django gives them (`tmp….upload…`) and only untouched since the
+    cutoff: an upload still arriving is written to all the time.
+    """
+    removed = []
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR or "")
+    if not settings.FILE_UPLOAD_TEMP_DIR or not folder.is_dir():
+        return removed  # the system's temporary folder is not ours to sweep
+    for path in sorted(folder.glob("tmp*.upload*")):
+        if path.is_file() and _old(path, cutoff):
+            why = "interrupted upload"
+            removed.append({"path": str(path), "bytes": size_of(path), "job": "", "why": why})
+            if not dry_run:
+                path.unlink(missing_ok=True)
     return removed
 
 

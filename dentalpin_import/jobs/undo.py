@@ -188,10 +188,17 @@ def recover_dead(*, job: ImportJob | None = None, clinic=None) -> int:
     return count
 
 
+def notice_dead(*, clinic=None, job: ImportJob | None = None) -> int:
+    """Mark runs whose process died interrupted, and end undos nobody runs any more
+    (of `clinic`, or `job` alone); count both. Every look at jobs does this first."""
+    return recover_dead(job=job, clinic=clinic) + liveness.mark_dead_interrupted(
+        clinic=clinic, job=job
+    )
+
+
 def _look(job: ImportJob) -> None:
     """Refresh `job`, once a dead undo or run of it is marked as such."""
-    recover_dead(job=job)
-    liveness.mark_dead_interrupted(job=job)
+    notice_dead(job=job)
     job.refresh_from_db()
 
 

@@ -22,8 +22,7 @@ WARNINGS_PER_PAGE = 50
 
 @clinic_permission_required("job_read")
 def job_list(request):
-    services.mark_stale_jobs_interrupted(clinic=request.clinic)
-    undo.recover_dead(clinic=request.clinic)
+    undo.notice_dead(clinic=request.clinic)
     jobs = ImportJob.objects.filter(clinic=request.clinic).order_by("-created_at")[:100]
     return render(request, "dentalpin_import/job_list.html", {"jobs": jobs})
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from clinics.models import Clinic
-from dentalpin_import.jobs import services, undo
+from dentalpin_import.jobs import undo
 from dentalpin_import.management.passphrase import REFUSED
 from dentalpin_import.models import ImportJob, JobStatus
 
@@ -66,8 +66,7 @@ class Command(BaseCommand):
             if chosen is None:
                 raise CommandError(f"unknown clinic '{clinic}'", returncode=REFUSED)
             jobs = jobs.filter(clinic=chosen)
-        services.mark_stale_jobs_interrupted(clinic=chosen)
-        undo.recover_dead(clinic=chosen)
+        undo.notice_dead(clinic=chosen)
         if status:
             jobs = jobs.filter(status=status)
         listed = list(jobs[:limit] if limit > 0 else jobs)

@@ -11,7 +11,6 @@ import re
 import time
 
 import pytest
-from celery.signals import task_prerun
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import formats, timezone, translation
 
@@ -21,6 +20,7 @@ from dentalpin_import.models import ImportJob
 from tests.dentalpin_import.csv.sheets import patient, patients_rows, write
 from tests.dentalpin_import.csv.test_web_columns import ROWS, mapped
 from tests.dentalpin_import.csv.test_web_workbooks import workbook
+from tests.dentalpin_import.web.test_validation import celery_calls  # noqa: F401 (fixture)
 
 
 def upload(client, path, **fields):
@@ -86,21 +86,12 @@ def test_a_large_sheet_is_read_in_the_background_and_previews_as_if_read_at_once
     assert rows.status_code == 200 and "03/04/05" in rows.content.decode()
 
 
-@pytest.fixture
-def celery_calls():
-    calls = []
-
-    def record(sender=None, args=None, kwargs=None, **_):
-        calls.append((sender.name, tuple(args or ()), dict(kwargs or {})))
-
-    task_prerun.connect(record, weak=False)
-    yield calls
-    task_prerun.disconnect(record)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_with_celery_the_sheet_goes_to_the_validation_task_by_its_id(
-    staff_client, tmp_path, settings, celery_calls
+    staff_client,
+    tmp_path,
+    settings,
+    celery_calls,  # noqa: F811 (the fixture)
 ):
     settings.CSV_BACKGROUND_VALIDATE_BYTES = 1
     settings.CELERY_BROKER_URL = "memory://"

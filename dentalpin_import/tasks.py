@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from dentalpin_import.jobs import services, undo
+from dentalpin_import.jobs import services, undo, undo_count
 from dentalpin_import.models import ImportJob, JobStatus
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,12 @@ def execute_undo(job_id: str) -> None:
     undo.undo_asked(job=job)
 
 
+def execute_undo_count(job_id: str) -> None:
+    """Count what undoing the job would delete, for its undo page; the figures go on the job."""
+    job = ImportJob.objects.select_related("clinic").get(pk=job_id)
+    undo_count.count_asked(job)
+
+
 @shared_task(name="dentalpin_import.validate_import_upload", acks_late=True)
 def validate_import_upload(job_id: str, passphrase: str | None = None) -> None:
     """Validate an upload. Through a broker only unencrypted ones come here, by id alone.
@@ -58,3 +64,9 @@ def run_import_job(job_id: str) -> None:
 def undo_import_job(job_id: str) -> None:
     """Undo a job asked on the job page: by its id alone, like a run."""
     execute_undo(job_id)
+
+
+@shared_task(name="dentalpin_import.count_undo_job", acks_late=True)
+def count_undo_job(job_id: str) -> None:
+    """Count, for the undo page of a large job, what its undo would delete: by its id alone."""
+    execute_undo_count(job_id)

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 RUN_TASK = "dentalpin_import.run_import_job"
 VALIDATE_TASK = "dentalpin_import.validate_import_upload"
 UNDO_TASK = "dentalpin_import.undo_import_job"
+COUNT_UNDO_TASK = "dentalpin_import.count_undo_job"
 _threads: list[threading.Thread] = []
 
 
@@ -55,6 +56,16 @@ def undo_later(job: ImportJob) -> None:
         return
     # A crash is on the job page already (jobs.undo records it before raising).
     transaction.on_commit(lambda: _spawn(UNDO_TASK, "undoing import job %s failed", job_id))
+
+
+def count_undo_later(job: ImportJob) -> None:
+    """Count what undoing `job` would delete (for its undo page) where runs go, after commit."""
+    job_id = str(job.pk)
+    if settings.CELERY_BROKER_URL:
+        transaction.on_commit(lambda: _task(COUNT_UNDO_TASK).delay(job_id))
+        return
+    failed = "counting the undo of import job %s failed"
+    transaction.on_commit(lambda: _spawn(COUNT_UNDO_TASK, failed, job_id))
 
 
 def validate_later(job: ImportJob, passphrase: str | None) -> None:

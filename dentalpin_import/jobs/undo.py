@@ -6,7 +6,9 @@ before-images (`RowUpdate`) are restored, newest first, and the mappings get
 back the digest and values they held. A row edited after the import is not
 deleted unless forced, and a row that something newer depends on stops the
 undo with a clear list. Everything is deleted in one transaction, with the
-job's move to "undone": an undo that dies deletes nothing.
+job's move to "undone": an undo that dies deletes nothing. The received
+documents' files go after the commit, their names written in the transaction
+(jobs/undo_files.py), so the sweep deletes those a killed undo left.
 
 The command undoes at once (`undo_job`); the job page asks (`ask_undo`) and a
 background task runs the undo (`undo_asked`, by job id). Either way the job
@@ -19,12 +21,19 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import ProtectedError
 from django_scopes import scope
 
-from dentalpin_import.jobs import audit, dispatch, liveness, locks, retention, undoing
+from dentalpin_import.jobs import (
+    audit,
+    dispatch,
+    liveness,
+    locks,
+    retention,
+    undo_files,
+    undoing,
+)
 from dentalpin_import.jobs.restore import restore
 from dentalpin_import.jobs.undo_plan import EDIT_MARGIN, UndoPlan, plan_undo
 from dentalpin_import.loader import retired
@@ -196,6 +205,12 @@ def notice_dead(*, clinic=None, job: ImportJob | None = None) -> int:
     )
 
 
+def check(job: ImportJob) -> None:
+    """Raise `UndoRefused` for what refuses `job`'s undo at once: its status (the undo page)."""
+    _look(job)
+    _refuse_by_status(job)
+
+
 def _look(job: ImportJob) -> None:
     """Refresh `job`, once a dead undo or run of it is marked as such."""
     notice_dead(job=job)
@@ -292,12 +307,19 @@ def _delete(job: ImportJob, *, force: bool) -> UndoPlan:
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()
             # Rows and mappings a later file retired, once the job's own are gone.
             retired.reinstate(job, tables)
+            # Files go after the commit; their names are written with it (jobs/undo_files.py).
+            undo_files.remember(job, plan.stored_files + plan.thumbnails)
             # In the same transaction: the job is undone exactly when its rows are gone.
             record = undoing.ended(job, undoing.UNDONE, rows=plan.total_rows)
             job.transition_to(JobStatus.UNDONE, only_from=JobStatus.UNDOING, undo=record)
     except ProtectedError as exc:
         blockers = sorted({f"{o._meta.db_table}#{o.pk}" for o in exc.protected_objects})[:20]
         raise UndoRefused(MSG_PROTECTED.format(blockers=", ".join(blockers))) from None
-    for name in plan.stored_files:
-        default_storage.delete(name)
+    try:
+        left = undo_files.delete_left(job=job)
+    except Exception:  # the undo is done: the files left wait for the sweep, by name
+        log.exception("undo of job %s: its documents' files are left for the sweep", job.pk)
+        return plan
+    if left.failed:
+        log.warning("undo of job %s: %d files left for the sweep", job.pk, left.failed)
     return plan

@@ -50,6 +50,8 @@ class UndoPlan:
     raw_entities: int = 0
     staged_files: int = 0
     stored_files: list[str] = field(default_factory=list)
+    # The small images made of stored pictures: patients' data too, they go with them.
+    thumbnails: list[str] = field(default_factory=list)
 
     @property
     def total_rows(self) -> int:
@@ -87,15 +89,23 @@ def plan_undo(job: ImportJob) -> UndoPlan:
                     if _micros(updated) > imported_at[pk] + MARGIN_US
                 ]
                 if hasattr(model, "file"):
-                    plan.stored_files += [
-                        name for name in rows.values_list("file", flat=True) if name
-                    ]
+                    _files_of(plan, rows)
     with scope(clinic=job.clinic):
         plan.dependents = _cascade_victims(plan.rows, tables)
         _plan_restores(plan, tables)
     plan.raw_entities = RawEntity.objects.filter(job=job, clinic=job.clinic).count()
     plan.staged_files = FileStaging.objects.filter(job=job, clinic=job.clinic).count()
     return plan
+
+
+def _files_of(plan: UndoPlan, rows) -> None:
+    """Add the stored files (and thumbnails) of the documents `rows` to `plan`."""
+    small = "thumbnail" if hasattr(rows.model, "thumbnail") else "file"
+    for name, thumbnail in rows.values_list("file", small):
+        if name:
+            plan.stored_files.append(name)
+        if thumbnail and thumbnail != name:
+            plan.thumbnails.append(thumbnail)
 
 
 def _created_rows(mappings):

@@ -30,6 +30,7 @@ from dentalpin_import.models.records import (
     StagingStatus,
 )
 from dentalpin_import.models.sheet_mappings import SheetColumnMapping
+from dentalpin_import.models.undo_files import FileToDelete
 
 __all__ = [
     "AgentToken",
@@ -44,6 +45,7 @@ __all__ = [
     "SKIP_TARGET_ID",
     "EntityMapping",
     "FileStaging",
+    "FileToDelete",
     "ImportConflict",
     "ImportJob",
     "ImportWarning",

@@ -129,6 +129,9 @@ class ImportJob(models.Model):
     # The last undo asked: who, when, forced or not, the status it started from, its
     # phase, and how it ended (jobs/undoing.py). Kept after a refusal for the job page.
     undo = models.JSONField(default=dict, blank=True, verbose_name=_("undo"))
+    # What undoing a large job would delete, counted in the background for the undo page
+    # (jobs/undo_count.py): only shown there, never trusted by the undo itself.
+    undo_count = models.JSONField(default=dict, blank=True, verbose_name=_("undo count"))
 
     objects = ImportJobQuerySet.as_manager()
 

@@ -1,19 +1,22 @@
 """Undo a job from the web: a confirmation page listing what would go, then the ask.
 
 Confirming only asks: the undo runs in the background (jobs.undo.undo_asked)
-and the job page follows it, then says how it ended (`state`).
+and the job page follows it, then says how it ended (`state`). The page's
+figures of a large job are counted in the background too (jobs.undo_count).
 """
 
 import re
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clinics.permissions import clinic_permission_required
 from clinics.shortcuts import get_for_clinic_or_404
-from dentalpin_import.jobs import undo
+from dentalpin_import.jobs import undo, undo_count
 from dentalpin_import.models import ImportJob, JobStatus
 from dentalpin_import.web.refusals import translate_refusal
 from dentalpin_import.web.warning_lines import named_rows
@@ -47,7 +50,7 @@ def state(job: ImportJob) -> dict | None:
 def _refused(request, job, reason: str):
     """The confirmation page saying why the undo was not asked (without the dry run)."""
     said = _("The undo was refused: %(reason)s") % {"reason": translate_refusal(reason)}
-    context = {"job": job, "plan": None, "refusal": said, "tables": []}
+    context = {"job": job, "figures": None, "refusal": said}
     return render(request, "dentalpin_import/undo_confirm.html", context)
 
 
@@ -68,19 +71,39 @@ def job_undo(request, job_id):
             reason = translate_refusal(str(exc))
             messages.error(request, _("The undo was refused: %(reason)s") % {"reason": reason})
         return redirect("dentalpin_import:job-detail", job_id=job.pk)
+    return _confirmation(request, job)
+
+
+def _confirmation(request, job):
+    """The figures of the undo (counted here, or in the background: jobs/undo_count.py).
+
+    While a background count runs the page says so and polls its own address;
+    the poll gets the fragment again, or `HX-Refresh` once the count is over.
+    """
+    polled = bool(request.headers.get("HX-Request"))
     try:
-        plan, refusal = undo.undo_job(job=job, dry_run=True), None
+        count = undo_count.for_page(job, polled=polled, again=request.GET.get("again") == "1")
     except undo.UndoRefused as exc:
-        plan, refusal = None, translate_refusal(str(exc))
-    return render(
-        request,
-        "dentalpin_import/undo_confirm.html",
-        {
-            "job": job,
-            "plan": plan,
-            "refusal": refusal,
-            "tables": sorted((t, len(ids)) for t, ids in plan.rows.items()) if plan else [],
-            "changed": named_rows(request.clinic, plan.changed[:20]) if plan else [],
-            "dependents": named_rows(request.clinic, plan.dependents[:20]) if plan else [],
-        },
-    )
+        count = {"state": undo_count.READY, "refusal": str(exc)}
+    state = count.get("state")
+    if polled and state != undo_count.COUNTING:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    figures = count.get("figures")
+    refusal = count.get("refusal")
+    context = {
+        "job": job,
+        "state": state,
+        "failed_why": count.get("why", ""),
+        "figures": figures,
+        "refusal": translate_refusal(refusal) if refusal else None,
+        "changed": named_rows(request.clinic, figures["changed_listed"]) if figures else [],
+        "dependents": named_rows(request.clinic, figures["dependents_listed"]) if figures else [],
+    }
+    template = "dentalpin_import/undo_confirm.html"
+    if polled:
+        template = "dentalpin_import/partials/undo_counting.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dentalpin_import.jobs import services, undo
+from dentalpin_import.jobs import services, undo, undo_files
 
 
 class Command(BaseCommand):
@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "uploaded, validated or previewed) and are older than --hours (default: "
         "DPMF_UPLOAD_RETENTION_HOURS); such jobs become cancelled. Running jobs whose process "
         "has ended are marked interrupted first, and undos whose worker died (or that no worker "
-        "started) are ended, their jobs ready to be undone again. Also removes the decrypted "
+        "started) are ended, their jobs ready to be undone again. Deletes the files of documents "
+        "an undo removed from the clinic but stopped before deleting. Also removes the decrypted "
         "work folders of processes that ended (a killed import's; a live import's are left "
         "alone), staging folders of deleted jobs, and older plaintext work folders when no "
         "import is running. Jobs that ended keep their re-wrapped copy for DPMF_RETENTION_DAYS "
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         ended = undo.recover_dead()
         if ended:
             self.stdout.write(f"ended {ended} undos that no worker runs any more: ask them again")
+        self._files_undos_left(dry_run)
         removed = services.sweep_abandoned_uploads(
             older_than=timedelta(hours=hours), dry_run=dry_run
         )
@@ -46,3 +48,23 @@ class Command(BaseCommand):
             f"{verb} {len(removed)} paths, {total} bytes, from {jobs} abandoned wizards "
             f"(older than {hours:g} h)"
         )
+
+    def _files_undos_left(self, dry_run: bool) -> None:
+        """Delete the documents' files an undo stopped before deleting, and say so."""
+        left = undo_files.sweep(dry_run=dry_run)
+        verb = "would delete" if dry_run else "deleted"
+        for job, count in sorted(left.files.items()):
+            whose = f"the undo of job {job}" if job else "the undo of a job since deleted"
+            self.stdout.write(
+                f"{verb} {count} files of documents that {whose} removed from the clinic "
+                "but left in storage (it stopped before deleting them)"
+            )
+        if left.kept:
+            self.stdout.write(
+                f"kept {left.kept} files an undo left that another document still uses"
+            )
+        if left.failed:
+            self.stdout.write(
+                f"could not delete {left.failed} files of undone documents (the server log "
+                "says why): the next sweep tries again"
+            )

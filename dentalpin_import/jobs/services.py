@@ -60,6 +60,7 @@ from dentalpin_import.models import (
     SourceKind,
     TransitionError,
 )
+from dentalpin_import.reader import workbooks
 from dentalpin_import.reader.container import detect_layering, open_dpmf
 from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
@@ -180,13 +181,19 @@ def validate_job(
 def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
     """Mark a job failed because its file or request was refused."""
 
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED,
-        error=str(error),
-        finished_at=timezone.now(),
-        meta=dict(job.meta, validation=validation.state_failed(getattr(error, "code", ""))),
+    refused = (
+        ImportJob.objects.filter(pk=job.pk)
+        .exclude(status=JobStatus.CANCELLED)  # cancelled while its file was checked: it stays so
+        .update(
+            status=JobStatus.FAILED,
+            error=str(error),
+            finished_at=timezone.now(),
+            meta=dict(job.meta, validation=validation.state_failed(getattr(error, "code", ""))),
+        )
     )
     job.refresh_from_db()
+    if not refused:
+        return
     audit.record(
         action=AuditAction.VALIDATION,
         job=job,
@@ -333,7 +340,9 @@ def cancel_job(*, job: ImportJob, user=None) -> None:
 
     That is the end of the first chunk that has warnings or that ends at least
     `runner.PROGRESS_EVERY_S` after the previous save; what was written stays whole.
-    Raises TransitionError for a job that already ended.
+    A job whose file is being checked in the background (DPMF or sheet) is
+    cancelled too: the check stops when it notices and deletes the job's files
+    (`validation.dropped_if_cancelled`). Raises TransitionError for a job that already ended.
     """
     was = job.status
     job.transition_to(JobStatus.CANCELLED, finished_at=timezone.now())
@@ -516,11 +525,18 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
 
     job.refresh_from_db()
     if job.status != JobStatus.UPLOADED:
+        validation.drop_cancelled(job)  # cancelled before its check began
         return  # validated meanwhile (a retried background validation): nothing to do
     record = progress or validation.Recorder(job)
     if job.source_kind == SourceKind.CSV:  # a large sheet (`submit_sheet_for_validation`)
         _validate_sheet_or_refuse(job, record)
         return
+    with validation.dropped_if_cancelled(job):
+        _validate_dpmf(job, passphrase, record)
+
+
+@sensitive_variables("passphrase")
+def _validate_dpmf(job: ImportJob, passphrase: str | None, record) -> None:
     upload_path = Path(job.stored_path)
     try:
         with open_job_file(job=job, passphrase=passphrase, progress=record) as container:
@@ -722,10 +738,13 @@ def submit_sheet_for_validation(*, job: ImportJob) -> bool:
     Sheets above CSV_BACKGROUND_VALIDATE_BYTES go the way large DPMF uploads go
     (`dispatch.validate_later` → the validation task → `validate_upload`), so a
     long read never outlives the request; their preview page polls the progress.
+    The size is what the reader reads (`workbooks.read_size`): a workbook's
+    unpacked size, not its zip's, and one that cannot be told goes to the background.
     """
     if job.status != JobStatus.UPLOADED:
         return False  # it could not even be staged (a full disk): the job says why
-    if (job.file_size or 0) <= settings.CSV_BACKGROUND_VALIDATE_BYTES:
+    size = workbooks.read_size(job.stored_path)
+    if size is not None and size <= settings.CSV_BACKGROUND_VALIDATE_BYTES:
         validate_sheet_upload(job=job)
         return False
     validation.mark_waiting(job)
@@ -765,6 +784,11 @@ def validate_sheet_upload(*, job: ImportJob, progress=_no_progress) -> None:
     job.refresh_from_db()
     if job.status != JobStatus.UPLOADED:
         return  # it could not even be staged (a full disk): the job says why
+    with validation.dropped_if_cancelled(job):
+        _read_sheet(job, progress)
+
+
+def _read_sheet(job: ImportJob, progress) -> None:
     upload_path = Path(job.stored_path)
     try:
         progress("read", 0, 1)

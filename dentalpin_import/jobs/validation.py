@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
-from dentalpin_import.models import ImportJob, JobStatus
+from dentalpin_import.jobs import retention
+from dentalpin_import.models import ImportJob, JobStatus, TransitionError
 from dentalpin_import.reader import errors as E
 
 log = logging.getLogger(__name__)
+DROPPED = "cancelled while its file was checked"
 
 # The checks as a clinic admin reads them, in the order the reader makes them (FORMAT.md
 # §1-§7); the technical names (magic bytes, AES-256-GCM, the hash) are in `technical()`.
@@ -108,8 +110,16 @@ def mark_waiting(job: ImportJob) -> None:
     job.meta, job.error = {"validation": state}, ""
 
 
+class CheckCancelled(Exception):
+    """The job was cancelled while its file was checked: the check stops (jobs.services)."""
+
+
 class Recorder:
-    """A reader progress callback that writes the validation's phase and percentage."""
+    """A reader progress callback that writes the validation's phase and percentage.
+
+    It is where a background check notices that its job was cancelled: the write
+    finds the job no longer waiting for it, and `CheckCancelled` stops the read.
+    """
 
     def __init__(self, job: ImportJob):
         self.job_id = job.pk
@@ -123,7 +133,9 @@ class Recorder:
             return
         with self.lock:
             self.last, self.counted = (phase, percent), (done, total)
-            self._write()
+            written = self._write()
+        if not written and cancelled(self.job_id):
+            raise CheckCancelled(self.job_id)
 
     def again(self) -> None:
         """Write the last state again with the time now: a sign of life during a long step."""
@@ -131,13 +143,50 @@ class Recorder:
             if self.last is not None:
                 self._write()
 
-    def _write(self) -> None:
+    def _write(self) -> bool:
         (phase, percent), (done, total) = self.last, self.counted
         state = {"state": "running", "phase": phase, "percent": percent, "at": _now()}
         state.update(done=done, total=total)
-        ImportJob.objects.filter(pk=self.job_id, status=JobStatus.UPLOADED).update(
-            meta={"validation": state}
+        return bool(
+            ImportJob.objects.filter(pk=self.job_id, status=JobStatus.UPLOADED).update(
+                meta={"validation": state}
+            )
         )
+
+
+def cancelled(job_id) -> bool:
+    """True when the job was cancelled before it ever ran (a check of its file has no use)."""
+    return ImportJob.objects.filter(
+        pk=job_id, status=JobStatus.CANCELLED, started_at__isnull=True
+    ).exists()
+
+
+@contextmanager
+def dropped_if_cancelled(job: ImportJob):
+    """Stop the check of `job`'s file if the job is cancelled meanwhile, and delete its files.
+
+    A job whose file is checked can be cancelled (cancel_import, the job page's
+    cancel address): the check notices at its next progress write
+    (`CheckCancelled`) or when it would mark the job validated (`TransitionError`).
+    The upload, the row pages and the sealed copy then go at once, not at the
+    retention sweep: a cancelled job never runs. DPMF files and sheets alike.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if not cancelled(job.pk):
+            raise
+        drop_cancelled(job)
+        if not isinstance(exc, CheckCancelled | TransitionError):
+            raise  # a crash of its own: the log keeps it
+        return
+    drop_cancelled(job)
+
+
+def drop_cancelled(job: ImportJob) -> None:
+    """Delete the staged files of `job` if it was cancelled before it ever ran."""
+    if cancelled(job.pk):
+        retention.discard_job_files(job=job, reason=DROPPED)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,13 +98,44 @@ def kind_of(path: str | Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
+            if "mimetype" in names and _mimetype(archive) == ODS_MIMETYPE:
                 return "ods"
             if "[Content_Types].xml" in names:
                 return "xlsx"
     except (zipfile.BadZipFile, OSError, ValueError):
         return "zip"  # damaged: refused as an unreadable workbook, not read as text
     return "zip"
+
+
+def _mimetype(archive: zipfile.ZipFile) -> bytes:
+    """The start of an OpenDocument's `mimetype` member: never more (it may be a zip bomb)."""
+    with archive.open("mimetype") as fh:
+        return fh.read(len(ODS_MIMETYPE) + 64).strip()
+
+
+def read_size(path: str | Path) -> int | None:
+    """The bytes a read of `path` goes through; None when that cannot be told.
+
+    A zipped workbook (.xlsx, .ods) is read unpacked: the sum its zip directory
+    gives for every member (read from the directory, nothing unpacked), as the
+    cap counts it. Every member, not only the worksheets and shared strings:
+    the workbook's own relationships may put a worksheet at any name. A member
+    said to unpack to less than it takes packed is a directory that lies (no
+    compression makes data grow more than a little): None, as for a damaged
+    one, which the reader then refuses. Any other file (CSV, .xls) is read as it is.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            if not fh.read(len(ZIP_MAGIC)).startswith(ZIP_MAGIC):
+                return path.stat().st_size
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except Exception:  # whatever a damaged directory raises: the size is unknown, not a crash
+        return None
+    if any(m.compress_size > m.file_size + m.file_size // 1000 + 1024 for m in members):
+        return None
+    return sum(member.file_size for member in members)
 
 
 def _check_unpacked_size(path: Path, kind: str, max_bytes: int | None) -> None:
@@ -129,8 +161,25 @@ def _open(path: Path, max_bytes: int | None) -> CalamineWorkbook:
     except PasswordError:
         raise ReadError(PROTECTED_WORKBOOK, MSG_PROTECTED) from None
     except (CalamineError, OSError, ValueError) as exc:
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ReadError(UNREADABLE_WORKBOOK, MSG_UNREADABLE.format(reason=reason)) from None
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: Exception) -> ReadError:
+    reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    return ReadError(UNREADABLE_WORKBOOK, MSG_UNREADABLE.format(reason=reason))
+
+
+@contextmanager
+def _damage_refused():
+    """A worksheet damaged inside an intact workbook (its part cut short, or longer than its
+    zip directory says) is met only when its cells are read: refused like one that cannot open.
+
+    Only calamine's errors: an OSError here is the spill's (a full disk), not the file's.
+    """
+    try:
+        yield
+    except CalamineError as exc:
+        raise _unreadable(exc) from None
 
 
 def text_of(value, date_field: bool = False) -> str:
@@ -213,12 +262,13 @@ def worksheets(
     """Every worksheet with rows, its header and what it is recognised as (for a chooser)."""
     book = _open(Path(path), max_bytes)
     found = []
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name)
-        _, header, _ = _header(sheet)
-        if header:
-            match = recognise(header, mapping)
-            found.append(Worksheet(name, header, match, max(sheet.height - 1, 0)))
+    with _damage_refused():
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            _, header, _ = _header(sheet)
+            if header:
+                match = recognise(header, mapping)
+                found.append(Worksheet(name, header, match, max(sheet.height - 1, 0)))
     return found
 
 
@@ -272,6 +322,11 @@ def parse_workbook(
     """
     path = Path(path)
     book = _open(path, max_bytes)
+    with _damage_refused():
+        return _parse(path, book, sheet, worksheet, mapping, source_system)
+
+
+def _parse(path: Path, book, sheet, worksheet, mapping, source_system) -> ParsedSheet:
     chosen = _choose(book, worksheet, mapping, sheet)
     number, header, rows = _header(chosen)
     if header:

@@ -1,13 +1,13 @@
-"""`cancel_import JOB_ID`: cancel an import that has not finished."""
+"""`cancel_import JOB_ID [--clinic SLUG]`: cancel an import that has not finished."""
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dentalpin_import.jobs import services
+from dentalpin_import.management import job_lookup
 from dentalpin_import.management.passphrase import REFUSED
-from dentalpin_import.models import ImportJob, JobStatus, TransitionError
+from dentalpin_import.models import JobStatus, TransitionError
 
-MSG_UNKNOWN = "no import job {job}"
+MSG_UNKNOWN = job_lookup.MSG_UNKNOWN_JOB
 MSG_ENDED = (
     "job {job} has already ended ({status}): there is nothing to cancel. To remove what it "
     "imported: python manage.py undo_import {job_id}"
@@ -27,19 +27,16 @@ class Command(BaseCommand):
         "Cancel an import that has not finished. A running import stops at its next progress "
         "save (within a chunk or two); what it wrote so far stays whole, and undo_import "
         "removes it. A job waiting in the wizard or in the queue never starts. Exit status 2 "
-        "for an unknown job or one that has already ended."
+        "for an unknown job or one that has already ended, and, with --clinic, for a job of "
+        "another clinic (nothing is changed)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("job_id")
+        job_lookup.add_clinic_option(parser)
 
     def handle(self, *args, job_id, **opts):
-        try:
-            job = ImportJob.objects.select_related("clinic").filter(pk=job_id).first()
-        except ValidationError:
-            job = None
-        if job is None:
-            raise CommandError(MSG_UNKNOWN.format(job=job_id), returncode=REFUSED)
+        job = job_lookup.job_named(job_id, clinic=opts.get("clinic"))
         if job.status == JobStatus.RUNNING and services.mark_stale_jobs_interrupted(job=job):
             job.refresh_from_db()
         was = job.status

@@ -1,12 +1,11 @@
-"""`undo_import JOB_ID [--dry-run] [--force]`: delete exactly what one import created."""
+"""`undo_import JOB_ID [--clinic SLUG] [--dry-run] [--force]`: delete what one import created."""
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from dentalpin_import.jobs import undo
+from dentalpin_import.management import job_lookup
 from dentalpin_import.management.output import table
 from dentalpin_import.management.passphrase import REFUSED
-from dentalpin_import.models import ImportJob
 
 
 class Command(BaseCommand):
@@ -16,23 +15,20 @@ class Command(BaseCommand):
         "documents. Rows that existed before the job are never touched. Rows edited after the "
         "import are listed and kept unless --force. --dry-run lists what would go. A job whose "
         "process died while it ran is marked interrupted and can be undone; a live one must "
-        "be cancelled first (cancel_import). Exit status 2 when refused."
+        "be cancelled first (cancel_import). With --clinic, a job of another clinic is refused "
+        "and nothing is deleted. Exit status 2 when refused."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("job_id")
+        job_lookup.add_clinic_option(parser)
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument(
             "--force", action="store_true", help="also delete rows edited after the import"
         )
 
     def handle(self, *args, job_id, dry_run, force, **opts):
-        try:
-            job = ImportJob.objects.select_related("clinic").filter(pk=job_id).first()
-        except ValidationError:
-            job = None
-        if job is None:
-            raise CommandError(f"no import job {job_id}", returncode=REFUSED)
+        job = job_lookup.job_named(job_id, clinic=opts.get("clinic"))
         try:
             plan = undo.undo_job(job=job, force=force, dry_run=dry_run)
         except undo.UndoRefused as exc:

@@ -147,7 +147,13 @@ class ImportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.original_name or self.id} → {self.clinic_id} ({self.status})"
+        # Staff pick an import by its file and when it was uploaded; the clinic's internal
+        # number and the status's code name told them nothing (admin lists and filters).
+        name = self.original_name or str(self.id)
+        if self.created_at is None:
+            return f"{name} ({self.get_status_display()})"
+        when = timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+        return f"{name} · {when} ({self.get_status_display()})"
 
     @property
     def is_finished(self) -> bool:

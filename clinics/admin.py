@@ -3,12 +3,14 @@ clinic as their memberships allow (clinics/admin_tenancy.py); an imported patien
 
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinics.admin_scale import LightInlines, LightPages
+from clinics.admin_search import PrivateSearchAdmin
 from clinics.admin_tenancy import (
     ClinicBoundForm,
     ClinicTenancyAdmin,
@@ -69,6 +71,13 @@ BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
 
 class ClinicScopedAdmin(LightPages, ClinicTenancyAdmin, admin.ModelAdmin):
     list_filter = (BY_CLINIC,)
+
+
+class PrivateSearchScopedAdmin(PrivateSearchAdmin, ClinicScopedAdmin):
+    """A list searched by what names or describes a person (names, identity numbers, e-mails,
+    conditions, a patient's papers): the term stays out of addresses and logs
+    (clinics/admin_search.py). Lists searched by numbers or the clinic's own vocabulary
+    (invoices, budgets, chairs, catalogues) keep Django's box."""
 
 
 class ClinicScopedInline(LightInlines, ClinicTenancyInline, admin.TabularInline):
@@ -226,7 +235,7 @@ class MedicationInline(ClinicScopedInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(ClinicScopedAdmin):
+class PatientAdmin(PrivateSearchScopedAdmin):
     list_display = ("family_name", "given_name", "national_id", "date_of_birth", "clinic")
     search_fields = ("family_name", "given_name", "=national_id", "email", "legacy_id")
     inlines = [
@@ -240,7 +249,7 @@ class PatientAdmin(ClinicScopedAdmin):
 
 
 @admin.register(MedicalAlert)
-class MedicalAlertAdmin(ClinicScopedAdmin):
+class MedicalAlertAdmin(PrivateSearchScopedAdmin):
     list_display = ("name", "kind", "severity", "status", "patient", "clinic")
     list_filter = ("kind", "severity", "status", BY_CLINIC)
     search_fields = ("name", "clinical_code")
@@ -261,7 +270,7 @@ class ClinicalNoteAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Medication)
-class MedicationAdmin(ClinicScopedAdmin):
+class MedicationAdmin(PrivateSearchScopedAdmin):
     list_display = ("drug_name", "status", "started_on", "patient", "clinic")
     list_filter = ("status", BY_CLINIC)
     search_fields = ("drug_name",)
@@ -269,13 +278,13 @@ class MedicationAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Professional)
-class ProfessionalAdmin(ClinicScopedAdmin):
+class ProfessionalAdmin(PrivateSearchScopedAdmin):
     list_display = ("family_name", "given_name", "role", "is_active", "clinic")
     search_fields = ("family_name", "given_name", "email")
 
 
 @admin.register(Client)
-class ClientAdmin(ClinicScopedAdmin):
+class ClientAdmin(PrivateSearchScopedAdmin):
     list_display = ("__str__", "national_id", "clinic")
     search_fields = ("given_name", "family_name", "legal_name", "=national_id")
 
@@ -311,7 +320,7 @@ class InvoiceAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ClinicScopedAdmin):
+class DocumentAdmin(PrivateSearchScopedAdmin):
     list_display = ("title", "patient", "kind", "status", "mime_type", "clinic")
     list_filter = ("status", BY_CLINIC)
     search_fields = ("title", "sha256")
@@ -330,7 +339,7 @@ class PrescriptionAdmin(ClinicScopedAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ClinicScopedAdmin):
+class ConsentAdmin(PrivateSearchScopedAdmin):
     list_display = ("title", "patient", "signed_on", "revoked_on", "clinic")
     search_fields = ("title", "template_code")
 
@@ -448,6 +457,17 @@ class RecallAdmin(ClinicScopedAdmin):
     list_display = ("patient", "due_on", "status", "reason", "clinic")
     list_filter = ("status", BY_CLINIC)
 
+
+class PrivateSearchUserAdmin(PrivateSearchAdmin, UserAdmin):
+    """Django's user admin, searched by username, names and e-mail: the term stays out of
+    addresses (clinics/admin_search.py). Who may open it is Django's rule, unchanged: the
+    account's `auth` permissions or a superuser, never a clinic membership (docs/security.md)."""
+
+
+# django.contrib.auth registers its own user admin; it comes before `clinics` in INSTALLED_APPS.
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+    admin.site.register(User, PrivateSearchUserAdmin)
 
 admin.site.site_header = _("DentalPin administration")
 admin.site.site_title = _("DentalPin administration")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinics.admin_scale import LightPages
+from clinics.admin_search import PrivateSearchAdmin
 from clinics.admin_tenancy import ClinicTenancyAdmin, restrict
 from clinics.permissions import clinic_ids_granting
 from dentalpin_import import admin_labels
@@ -32,8 +33,10 @@ JSON_FIELDS = {
     for field in model._meta.fields
     if isinstance(field, models.JSONField)
 }
-# Filters list only values present in the visible rows, never another clinic's jobs.
-BY_JOB = ("job", admin.RelatedOnlyFieldListFilter)
+# Filters list only values present in the visible rows, never another clinic's jobs. The
+# imports listed are the newest 100; the search box finds an older import's rows by its id.
+BY_JOB = ("job", admin_labels.NewestJobs)
+BY_JOB_ID = "=job__id"
 BY_CLINIC = ("clinic", admin.RelatedOnlyFieldListFilter)
 
 
@@ -75,7 +78,11 @@ for _name, _heading in JSON_FIELDS.items():
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(ReadOnlyAdmin):
+class ImportJobAdmin(PrivateSearchAdmin, ReadOnlyAdmin):
+    """Searched by the uploaded file's name, often a clinic's or a patient's: the term stays out
+    of addresses (clinics/admin_search.py). The lists searched by ids, keys and warning codes
+    (mappings, raw rows, warnings, audit, column mappings) keep Django's box."""
+
     list_display = (
         "original_name",
         "clinic",
@@ -95,7 +102,7 @@ class EntityMappingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 
     list_display = ("record_kind", "source_key", "target_row", "job")
     list_filter = (admin_labels.BY_KIND, admin_labels.BY_TABLE, BY_JOB)
-    search_fields = ("canonical_uuid", "target_id")
+    search_fields = ("canonical_uuid", "target_id", BY_JOB_ID)
     shown_first = ("record_kind", "source_key", "target_row")
 
     def get_queryset(self, request):
@@ -110,7 +117,7 @@ class EntityMappingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 class RawEntityAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
     list_display = ("record_kind", "source_id", "canonical_uuid", "job")
     list_filter = (admin_labels.BY_KIND, BY_JOB)
-    search_fields = ("canonical_uuid", "source_id", "entity_type")
+    search_fields = ("canonical_uuid", "source_id", "entity_type", BY_JOB_ID)
     shown_first = ("record_kind",)
     record_kind = admin_labels.record_kind
 
@@ -119,13 +126,16 @@ class RawEntityAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
 class ImportWarningAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
     list_display = ("job", "record_kind", "source_id", "severity", "code", "message")
     list_filter = ("severity", admin_labels.BY_KIND, ("code", admin_labels.CappedValues), BY_JOB)
-    search_fields = ("code", "source_id", "canonical_uuid", "entity_type")
+    search_fields = ("code", "source_id", "canonical_uuid", "entity_type", BY_JOB_ID)
     shown_first = ("record_kind",)
     record_kind = admin_labels.record_kind
 
 
 @admin.register(FileStaging)
-class FileStagingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
+class FileStagingAdmin(PrivateSearchAdmin, admin_labels.LabelledRows, ReadOnlyAdmin):
+    """Searched by the document's path in the export, which may name the patient: the term
+    stays out of addresses (clinics/admin_search.py)."""
+
     list_display = ("relative_path", "status", "owner_kind", "sha256", "job")
     list_filter = ("status", admin_labels.BY_OWNER_KIND, BY_JOB)
     search_fields = (
@@ -134,6 +144,7 @@ class FileStagingAdmin(admin_labels.LabelledRows, ReadOnlyAdmin):
         "file_uuid",
         "parent_canonical_uuid",
         "parent_entity_type",
+        BY_JOB_ID,
     )
     shown_first = ("owner_kind",)
     owner_kind = admin_labels.owner_kind

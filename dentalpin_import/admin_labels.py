@@ -87,11 +87,12 @@ FILTER_CHOICES = 100
 
 class Capped:
     """A list filter of the first `cap` values; `capped` when there are more, which its
-    template says below them."""
+    template says below them (`pointer`, or a line that fits any list of values)."""
 
     template = "admin/dentalpin_import/capped_filter.html"
     cap = FILTER_CHOICES
     capped = False
+    pointer = None
 
     def first_values(self, values) -> list:
         """The first `cap` of `values` (a query: one more row is read, never all of them)."""
@@ -106,6 +107,31 @@ class CappedValues(Capped, admin.AllValuesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.lookup_choices = self.first_values(self.lookup_choices)
+
+
+class NewestJobs(Capped, admin.RelatedOnlyFieldListFilter):
+    """By import: the newest `cap` imports of the rows listed, so never another clinic's.
+
+    A clinic that imports a sheet a day has hundreds of imports; the search box finds the
+    rows of an older one by its id (the admin's search field `=job__id`).
+    """
+
+    @property
+    def pointer(self) -> str:
+        return _(
+            "Only the newest %(n)s imports are listed: type an import's id in the search box "
+            "to find the rows of an older one."
+        ) % {"n": self.cap}
+
+    def field_choices(self, field, request, model_admin):
+        # As Django's: only imports the visible rows (the user's clinics) belong to.
+        visible = model_admin.get_queryset(request).values_list(f"{self.field_path}__pk")
+        jobs = (
+            field.related_model._default_manager.filter(pk__in=visible)
+            .only("id", "original_name", "clinic", "status", "created_at")
+            .order_by("-created_at", "-pk")
+        )
+        return [(job.pk, str(job)) for job in self.first_values(jobs)]
 
 
 def labelled_filter(field: str, title, label):

@@ -6,13 +6,9 @@ be grepped and never collide with task names.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import shutil
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -33,14 +29,33 @@ from dentalpin_import.jobs import (
     rehearsal,
     resuming,
     rewrap,
-    sheet_columns,
-    sheet_preview,
-    sheet_rows,
+    sheet_upload,
     sweep,
     validation,
 )
+
+# The first steps of a job and the sheets' own live in their modules; commands, pages and
+# tasks reach them here, by one name.
+from dentalpin_import.jobs.arrival import (  # noqa: F401
+    create_job,
+    no_progress,
+    open_job_file,
+    open_job_file_at,
+    record_preflight,
+    refuse_job,
+    sha256_of,
+    stage_upload,
+    staging_dir,
+    validate_job,
+)
 from dentalpin_import.jobs.locks import LockLost
 from dentalpin_import.jobs.preview import build_preview, cutover_preview, preview_json, seal
+from dentalpin_import.jobs.sheet_upload import (  # noqa: F401
+    open_sheet_file,
+    stage_sheet_upload,
+    submit_sheet_for_validation,
+    validate_sheet_upload,
+)
 from dentalpin_import.jobs.workarea import work_folder
 from dentalpin_import.loader.counts import TypeCounts
 from dentalpin_import.loader.merge import (  # noqa: F401 (the commands' and pages' way in)
@@ -49,7 +64,6 @@ from dentalpin_import.loader.merge import (  # noqa: F401 (the commands' and pag
     take_file_values,
 )
 from dentalpin_import.loader.runner import JobCancelled, Runner, RunResult, counter_fields
-from dentalpin_import.loader.source_keys import mapped_keys
 from dentalpin_import.mapping.registry import import_order
 from dentalpin_import.models import (
     AgentToken,
@@ -60,146 +74,9 @@ from dentalpin_import.models import (
     SourceKind,
     TransitionError,
 )
-from dentalpin_import.reader import workbooks
-from dentalpin_import.reader.container import detect_layering, open_dpmf
-from dentalpin_import.reader.crypto import hidden
 from dentalpin_import.reader.errors import ReadError
-from dentalpin_import.reader.sheet_source import read_sheet
 
 log = logging.getLogger(__name__)
-
-
-def create_job(
-    *,
-    clinic,
-    user=None,
-    path,
-    original_name: str = "",
-    source_kind: str = "dpmf",
-    options: dict | None = None,
-    dry_run: bool = False,
-) -> ImportJob:
-    """Record a new job for `path` in `clinic` (the clinic always comes from the caller)."""
-    path = Path(path)
-    job = ImportJob.objects.create(
-        clinic=clinic,
-        created_by=user if user is not None and user.is_authenticated else None,
-        source_kind=source_kind,
-        original_name=(original_name or path.name)[:255],
-        stored_path=str(path.resolve()),
-        file_size=path.stat().st_size if path.exists() else None,
-        options=options or {},
-        dry_run=dry_run,
-    )
-    _audit_upload(job, user)
-    return job
-
-
-def _audit_upload(job: ImportJob, user) -> None:
-    """The audit line every way a file arrives (command or web upload) leaves."""
-    audit.record(
-        action=AuditAction.UPLOAD,
-        job=job,
-        user=user,
-        outcome="recorded",
-        details={"name": job.original_name, "size": job.file_size},
-    )
-
-
-@contextmanager
-def open_job_file(
-    *, job: ImportJob, passphrase: str | None = None, verify: bool = True, progress=None
-):
-    """Open the job's DPMF file (decrypting/decompressing into a private work folder)."""
-    passphrase = hidden(passphrase)  # shown as stars on error pages and in reports
-    with (
-        work_folder() as tmp_dir,
-        open_dpmf(
-            job.stored_path,
-            passphrase=passphrase,
-            max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES,
-            tmp_dir=str(tmp_dir),
-            verify=verify,
-            progress=progress,
-        ) as container,
-    ):
-        yield container
-
-
-def validate_job(
-    *,
-    job: ImportJob,
-    container,
-    preview: dict | None = None,
-    more_meta: dict | None = None,
-    **fields,
-) -> None:
-    """Store what validation learnt about the file on the job and mark it validated.
-
-    `preview` (the wizard's summary) and `more_meta` join the file's meta; other
-    `fields` are written in the same conditional UPDATE, so nobody sees a
-    half-validated job.
-    """
-    meta = dict(container.meta)
-    meta["integrity_hash_computed"] = container.computed_hash
-    if preview is not None:
-        meta["preview"] = preview
-    meta.update(more_meta or {})
-    job.transition_to(
-        JobStatus.VALIDATED,
-        meta=meta,
-        layering=str(container.layering),
-        file_sha256=container.file_sha256,
-        file_size=container.file_size,
-        source_system=container.source_system,
-        total_entities=sum(t.actual_count for t in container.entity_types),
-        error="",
-        phase_log=[
-            {
-                "at": timezone.now().isoformat(timespec="seconds"),
-                "phase": "validation",
-                "processed": sum(t.actual_count for t in container.entity_types),
-                "errors": 0,
-                "warnings": len(container.notes),
-                "elapsed_s": None,
-            }
-        ],
-        **fields,
-    )
-    audit.record(
-        action=AuditAction.VALIDATION,
-        job=job,
-        outcome="valid",
-        details={
-            "layering": job.layering,
-            "format_version": container.format_version,
-            "notes": container.notes,
-        },
-    )
-
-
-def refuse_job(*, job: ImportJob, error: ReadError | str) -> None:
-    """Mark a job failed because its file or request was refused."""
-
-    refused = (
-        ImportJob.objects.filter(pk=job.pk)
-        .exclude(status=JobStatus.CANCELLED)  # cancelled while its file was checked: it stays so
-        .update(
-            status=JobStatus.FAILED,
-            error=str(error),
-            finished_at=timezone.now(),
-            meta=dict(job.meta, validation=validation.state_failed(getattr(error, "code", ""))),
-        )
-    )
-    job.refresh_from_db()
-    if not refused:
-        return
-    audit.record(
-        action=AuditAction.VALIDATION,
-        job=job,
-        outcome="refused",
-        details={"error": str(error), "code": getattr(error, "code", "")},
-    )
 
 
 def run_job(*, job: ImportJob, container, progress=None, on_phase=None, user=None) -> RunResult:
@@ -395,26 +272,6 @@ def report(job: ImportJob, *, elapsed_s: float | None = None, warnings: int | No
     }
 
 
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def record_preflight(*, job: ImportJob, problems: list[dict]) -> None:
-    """Keep the pre-flight problems on the job and in the audit log."""
-    ImportJob.objects.filter(pk=job.pk).update(preflight=problems)
-    job.preflight = problems
-    audit.record(
-        action=AuditAction.PREVIEW,
-        job=job,
-        outcome="previewed",
-        details={"preflight_problems": len(problems)},
-    )
-
-
 def binaries_summary(job: ImportJob) -> dict[str, int]:
     """Binaries the file listed for this job, by status: expected, received, missing, rejected."""
 
@@ -439,59 +296,6 @@ ENCRYPTED_LAYERINGS = ("enc", "zstd-enc")
 RETRYABLE = {"passphrase_required", "decrypt_failed"}
 
 
-def staging_dir(job: ImportJob) -> Path:
-    """The job's private folder under DPMF_STAGING_DIR, named by the job id only."""
-    path = settings.DPMF_STAGING_DIR / "jobs" / str(job.pk)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def stage_upload(*, clinic, user, uploaded) -> ImportJob:
-    """Move an uploaded file into the job's private staging folder under a server-made name.
-
-    The browser's file name is kept only as a label (`original_name`); it never
-    becomes part of a path. The layering is read from the first bytes.
-    """
-
-    job = ImportJob.objects.create(
-        clinic=clinic,
-        created_by=user,
-        original_name=Path(uploaded.name).name[:255],
-        file_size=uploaded.size,
-        file_sha256=getattr(uploaded, "sha256", ""),
-    )
-    target = None
-    try:
-        target = staging_dir(job) / "upload.bin"
-        if hasattr(uploaded, "temporary_file_path"):
-            shutil.move(uploaded.temporary_file_path(), target)
-        else:
-            with open(target, "wb") as out:
-                for chunk in uploaded.chunks():
-                    out.write(chunk)
-    except OSError as exc:
-        full = diskfull.describe(exc)
-        if full is None:
-            raise
-        if target is not None:
-            target.unlink(missing_ok=True)  # a partial copy is of no use, and takes space
-        refuse_job(job=job, error=full)
-        return job
-    os.chmod(target, 0o600)
-    try:
-        layering = str(detect_layering(target))
-    except (ReadError, OSError):
-        layering = ""  # validation names the problem
-    ImportJob.objects.filter(pk=job.pk).update(stored_path=str(target), layering=layering)
-    job.stored_path, job.layering = str(target), layering
-    _audit_upload(job, user)
-    return job
-
-
-def _no_progress(phase: str, done: int, total: int) -> None:
-    """In-request validation: the browser waits for the answer, nobody polls."""
-
-
 @sensitive_variables("passphrase")
 def submit_for_validation(*, job: ImportJob, passphrase: str | None) -> bool:
     """Validate a staged upload now, or in the background when it is large.
@@ -506,7 +310,7 @@ def submit_for_validation(*, job: ImportJob, passphrase: str | None) -> bool:
     if job.layering not in ENCRYPTED_LAYERINGS:
         passphrase = None  # never carried further than needed
     if (job.file_size or 0) <= settings.DPMF_BACKGROUND_VALIDATE_BYTES:
-        validate_upload(job=job, passphrase=passphrase, progress=_no_progress)
+        validate_upload(job=job, passphrase=passphrase, progress=no_progress)
         return False
     validation.mark_waiting(job)
     dispatch.validate_later(job, passphrase)
@@ -529,7 +333,7 @@ def validate_upload(*, job: ImportJob, passphrase: str | None, progress=None) ->
         return  # validated meanwhile (a retried background validation): nothing to do
     record = progress or validation.Recorder(job)
     if job.source_kind == SourceKind.CSV:  # a large sheet (`submit_sheet_for_validation`)
-        _validate_sheet_or_refuse(job, record)
+        sheet_upload.validate_in_background(job, record)
         return
     with validation.dropped_if_cancelled(job):
         _validate_dpmf(job, passphrase, record)
@@ -610,7 +414,7 @@ def open_for_run(job: ImportJob):
 def _open_for_run(job: ImportJob):
 
     if job.source_kind == SourceKind.CSV:
-        with open_sheet_for_run(job) as sheet:
+        with sheet_upload.open_sheet_for_run(job) as sheet:
             yield sheet
         return
     if not job.options.get("rewrapped"):
@@ -620,14 +424,6 @@ def _open_for_run(job: ImportJob):
     with work_folder() as tmp_dir, rewrap.unwrapped(Path(job.stored_path), str(tmp_dir)) as plain:
         with open_job_file_at(plain, tmp_dir) as container:
             yield container
-
-
-@contextmanager
-def open_job_file_at(path: Path, tmp_dir: Path):
-    with open_dpmf(
-        path, max_unpacked_bytes=settings.DPMF_MAX_UNPACKED_BYTES, tmp_dir=str(tmp_dir)
-    ) as container:
-        yield container
 
 
 def start_job(*, job: ImportJob, user=None, import_verifactu: bool | None = None) -> str | None:
@@ -683,162 +479,3 @@ def sweep_abandoned_uploads(*, older_than: timedelta, dry_run: bool = False) -> 
     """Delete the staged files of wizards never confirmed within `older_than`; say what went."""
 
     return sweep.sweep(older_than=older_than, dry_run=dry_run)
-
-
-# --- CSV sheets: another kind of source for the same runner (docs/manual.en.md) -------------
-
-
-@contextmanager
-def open_sheet_file(*, job: ImportJob, path: str | Path | None = None):
-    """Read the job's CSV sheet with the sheet type and encoding recorded in its options.
-
-    Raises `ReadError` (missing columns, undecodable, unknown encoding) to refuse it.
-    """
-
-    sheet = read_sheet(
-        path or job.stored_path,
-        sheet=job.options.get("sheet") or None,
-        encoding=job.options.get("encoding") or None,
-        max_bytes=settings.CSV_MAX_SHEET_BYTES,
-        # The column mapping staff chose, the workbook's sheet (jobs.sheet_columns).
-        **sheet_columns.read_options(job),
-    )
-    # Rows the clinic has under the key an earlier version gave them are those rows.
-    sheet.take_former_keys(partial(mapped_keys, job.clinic_id, sheet.source_system))
-    yield sheet
-
-
-@contextmanager
-def open_sheet_for_run(job: ImportJob):
-    """Open a sheet job's file for its run: the re-wrapped web copy, or the CLI's own file."""
-
-    if not job.options.get("rewrapped"):
-        with open_sheet_file(job=job) as sheet:
-            yield sheet
-        return
-    with work_folder() as tmp_dir, rewrap.unwrapped(Path(job.stored_path), str(tmp_dir)) as plain:
-        with open_sheet_file(job=job, path=plain) as sheet:
-            yield sheet
-
-
-def stage_sheet_upload(
-    *, clinic, user, uploaded, sheet: str | None, encoding: str | None
-) -> ImportJob:
-    """Stage an uploaded CSV sheet in the job's private folder, recording its sheet type."""
-    job = stage_upload(clinic=clinic, user=user, uploaded=uploaded)
-    options = {"sheet": sheet or "", "encoding": encoding or ""}
-    ImportJob.objects.filter(pk=job.pk).update(source_kind=SourceKind.CSV, options=options)
-    job.source_kind, job.options = SourceKind.CSV, options
-    return job
-
-
-def submit_sheet_for_validation(*, job: ImportJob) -> bool:
-    """Read a staged sheet now, or in the background when it is large; True when deferred.
-
-    Sheets above CSV_BACKGROUND_VALIDATE_BYTES go the way large DPMF uploads go
-    (`dispatch.validate_later` → the validation task → `validate_upload`), so a
-    long read never outlives the request; their preview page polls the progress.
-    The size is what the reader reads (`workbooks.read_size`): a workbook's
-    unpacked size, not its zip's, and one that cannot be told goes to the background.
-    """
-    if job.status != JobStatus.UPLOADED:
-        return False  # it could not even be staged (a full disk): the job says why
-    size = workbooks.read_size(job.stored_path)
-    if size is not None and size <= settings.CSV_BACKGROUND_VALIDATE_BYTES:
-        validate_sheet_upload(job=job)
-        return False
-    validation.mark_waiting(job)
-    dispatch.validate_later(job, None)  # a sheet has no passphrase
-    return True
-
-
-def _validate_sheet_or_refuse(job: ImportJob, record) -> None:
-    """Read a sheet in the background; a crash refuses it in staff words and deletes the upload.
-
-    Nobody waits on this read to see a 500: without the refusal the sheet would
-    look checked forever, and the plain upload would stay on disk.
-    """
-    upload_path = Path(job.stored_path)
-    try:
-        with validation.kept_alive(record):
-            validate_sheet_upload(job=job, progress=record)
-    except Exception:
-        job.refresh_from_db()
-        if job.status == JobStatus.UPLOADED:
-            refuse_job(job=job, error=validation.SHEET_STOPPED)
-            shutil.rmtree(sheet_rows.pages_folder(job), ignore_errors=True)
-        upload_path.unlink(missing_ok=True)
-        raise  # the task's log keeps the traceback
-
-
-def validate_sheet_upload(*, job: ImportJob, progress=_no_progress) -> None:
-    """Read a staged sheet, keep its preview, and re-wrap it under the server key.
-
-    A refused sheet fails the job with the reason (and the missing columns in
-    `meta`); its upload is deleted either way. The options then name the sheet
-    type and the encoding found, so the background run reads it identically.
-    The job turns validated only once its preview and row pages are kept, in one
-    UPDATE: a page polling a background read never sees half a preview.
-    """
-
-    job.refresh_from_db()
-    if job.status != JobStatus.UPLOADED:
-        return  # it could not even be staged (a full disk): the job says why
-    with validation.dropped_if_cancelled(job):
-        _read_sheet(job, progress)
-
-
-def _read_sheet(job: ImportJob, progress) -> None:
-    upload_path = Path(job.stored_path)
-    try:
-        progress("read", 0, 1)
-        with open_sheet_file(job=job) as sheet:
-            progress("preview", 0, 1)
-            summary = sheet_preview.preview_json(sheet, clinic=job.clinic)
-            mapping = sheet_columns.mapping_of(job)
-            verdicts = sheet_rows.judge_rows(sheet, job.clinic, mapping=mapping)
-            row_totals = sheet_rows.keep_pages(job, _counted(verdicts, sheet, progress))
-            progress("rewrap", 0, 1)
-            packed = staging_dir(job) / "validated.dpmr"
-            rewrap.rewrap(upload_path, packed)
-            options = dict(
-                job.options,
-                rewrapped=True,
-                sheet=sheet.spec.name,
-                encoding=sheet.parsed.decoded.encoding,
-            )
-            validate_job(
-                job=job,
-                container=sheet,
-                preview=sheet_preview.seal(summary),
-                more_meta={"row_preview": row_totals},
-                stored_path=str(packed),
-                options=options,
-            )
-    except ReadError as exc:
-        missing = getattr(exc, "missing", None)
-        if missing:
-            job.meta = dict(job.meta, missing_columns=missing)
-            ImportJob.objects.filter(pk=job.pk).update(meta=job.meta)
-        refuse_job(job=job, error=exc)
-        upload_path.unlink(missing_ok=True)
-        return
-    except (OSError, DatabaseError) as exc:
-        full = diskfull.describe(exc)
-        if full is None:
-            raise
-        refuse_job(job=job, error=full)
-        upload_path.unlink(missing_ok=True)
-        return
-    upload_path.unlink(missing_ok=True)
-    record_preflight(job=job, problems=summary["problem_groups"])
-
-
-def _counted(verdicts, sheet, progress):
-    """Pass the row verdicts on, telling `progress` how many rows were judged so far."""
-    total = sum(sheet.count(t) for t in sheet.spec.entity_types)
-    for done, verdict in enumerate(verdicts, start=1):
-        if done % sheet_rows.CHUNK == 0:
-            progress("rows", done, total)
-        yield verdict
-    progress("rows", total, total)

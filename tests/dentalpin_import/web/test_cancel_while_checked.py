@@ -14,7 +14,15 @@ import pytest
 from django.test import override_settings
 
 from dentalpin_import import tasks
-from dentalpin_import.jobs import dispatch, preflight, rewrap, services, sheet_rows, validation
+from dentalpin_import.jobs import (
+    dispatch,
+    preflight,
+    rewrap,
+    services,
+    sheet_rows,
+    sheet_upload,
+    validation,
+)
 from dentalpin_import.models import AuditEntry, ImportJob
 from tests import dpmf_builder as b
 from tests.dentalpin_import.csv.test_web_background import sheet
@@ -110,7 +118,7 @@ def test_a_sheet_cancelled_then_refused_by_the_reader_stays_cancelled(
     staff_client, tmp_path, settings, monkeypatch
 ):
     settings.CSV_BACKGROUND_VALIDATE_BYTES = 1
-    held = Held(monkeypatch, services, "read_sheet")
+    held = Held(monkeypatch, sheet_upload, "read_sheet")
     upload_sheet(staff_client, sheet(tmp_path), encoding="utf-8")  # cp1252: refused
     job = ImportJob.objects.get()
     held.cancel_meanwhile(staff_client, job)

@@ -235,6 +235,12 @@ DATED = {
 }
 
 
+# Rows whose date may be unknown, and whose title staff then know them by: a document
+# a file became when it arrived has no capture date, and its title is the file's name
+# (or what staff renamed it to).
+TITLED = {"clinics.document"}
+
+
 def _dated_label(row) -> str | None:
     field = DATED.get(row._meta.label_lower)
     if field is None or not hasattr(row, field):
@@ -243,4 +249,6 @@ def _dated_label(row) -> str | None:
     if hasattr(value, "date"):
         value = value.date()
     kind = table_label(row._meta.db_table)
+    if value is None and row._meta.label_lower in TITLED:
+        return f"{kind} “{row.title}”" if row.title else f"{kind} #{row.pk}"
     return _("%(kind)s of %(date)s") % {"kind": kind, "date": _date(value)}

@@ -276,6 +276,19 @@ def _run(job: ImportJob, *, force: bool, user) -> UndoPlan:
     return plan
 
 
+def _hand_over(plan: UndoPlan) -> None:
+    """Give the job's received files that filled an earlier import's documents to that import.
+
+    The documents stay, with their files; the staged rows go with them, so the
+    earlier import's undo still knows when each file arrived (undo_plan._arrived).
+    """
+    for creator, staged in plan.handed_over.items():
+        for part in batched(staged, IN_LIST):
+            FileStaging.objects.filter(pk__in_ids=part, clinic=plan.job.clinic).update(
+                job_id=creator
+            )
+
+
 def _audit(job: ImportJob, user, outcome: str, **details) -> None:
     audit.record(action=AuditAction.UNDO, job=job, user=user, outcome=outcome, details=details)
 
@@ -302,6 +315,7 @@ def _delete(job: ImportJob, *, force: bool) -> UndoPlan:
                 model = tables[table]
                 for part in batched(ids, IN_LIST):
                     model.objects.filter(pk__in_ids=part).only("pk").delete()
+            _hand_over(plan)
             FileStaging.objects.filter(job=job, clinic=job.clinic).delete()
             RawEntity.objects.filter(job=job, clinic=job.clinic).delete()
             EntityMapping.objects.filter(job=job, clinic=job.clinic).delete()

@@ -28,6 +28,7 @@ NOT_EXPECTED = "not_expected"
 OWNER_NOT_YET = "owner_not_imported_yet"
 OWNER_NEVER = "owner_not_imported"
 REJECTED = "rejected"
+UNDOING = "undoing"  # an import of the clinic is being undone: send it again later
 
 # States in which the job will stage no more files and import no more owners.
 SETTLED = (JobStatus.SUCCEEDED, JobStatus.PROBLEMS)
@@ -79,7 +80,10 @@ def receive(*, job, user, upload, sha256: str) -> Received:
         reason = MSG_OWNER_NEVER.format(owner=owner)
         _reject(job, user, pending, sha256, reason)
         return Received(OWNER_NEVER, reason, final=True)
-    stored = store.store(ready, upload, mime, sha256)
+    try:
+        stored = store.store(ready, upload, mime, sha256)
+    except store.ClinicUndoing:
+        return Received(UNDOING)
     if not stored:  # a parallel request with the same bytes stored them first
         return _already(job, sha256)
     audit.record(

@@ -22,7 +22,14 @@ from django.utils import timezone
 from clinics.models import Document, DocumentStatus
 from dentalpin_import import events
 from dentalpin_import.binaries.sniff import EXTENSIONS
-from dentalpin_import.models import EntityMapping, FileStaging, RawEntity, StagingStatus
+from dentalpin_import.models import (
+    EntityMapping,
+    FileStaging,
+    ImportJob,
+    JobStatus,
+    RawEntity,
+    StagingStatus,
+)
 
 log = logging.getLogger(__name__)
 THUMBNAIL = (256, 256)
@@ -125,6 +132,8 @@ def store(
             for staging, patient_id, _ in rows
         ]
         with transaction.atomic():
+            if _clinic_undoing(rows[0][0].clinic_id):
+                raise ClinicUndoing
             for (staging, patient_id, document), (name, thumb_name) in zip(
                 rows, written, strict=True
             ):
@@ -143,6 +152,18 @@ def store(
         if name not in kept:  # written for a row another request stored first
             default_storage.delete(name)
     return stored
+
+
+class ClinicUndoing(Exception):
+    """An import of the file's clinic is being undone: nothing is stored until it ends."""
+
+
+def _clinic_undoing(clinic_id: int) -> bool:
+    # Asked in the transaction that claims, not only when the request began: a long upload
+    # may end after an undo was asked, and the undo plans the clinic's documents as they
+    # are. A document stored meanwhile would escape it (or go with its patient, its file
+    # left in storage). The undo refuses one that arrived while it planned (jobs/undo.py).
+    return ImportJob.objects.filter(clinic_id=clinic_id, status=JobStatus.UNDOING).exists()
 
 
 def _write(staging, patient_id, upload, mime, saved_names) -> tuple[str, str | None]:

@@ -45,6 +45,7 @@ from dentalpin_import.models import (
     ImportJob,
     JobStatus,
     RawEntity,
+    StagingStatus,
 )
 from dentalpin_import.reader.batches import IN_LIST, batched
 
@@ -73,6 +74,10 @@ MSG_EDITED_MORE = (
     "anyway, use --force (on the page: “Delete edited rows too”)"
 )
 MSG_PROTECTED = "rows created after this import depend on its rows: {blockers}"
+MSG_ARRIVED = (
+    "{count} documents arrived while the undo was being prepared; nothing was deleted: ask for "
+    "the undo again"
+)
 
 
 MSG_UNDOING = (
@@ -276,6 +281,29 @@ def _run(job: ImportJob, *, force: bool, user) -> UndoPlan:
     return plan
 
 
+def _received(job: ImportJob) -> int:
+    """How many of the clinic's staged files are received: while an undo holds the clinic's
+    lock nothing else receives a file, rejects one or stages one, so only an arrival moves it."""
+    with scope(clinic=job.clinic):
+        received = FileStaging.objects.filter(clinic=job.clinic, status=StagingStatus.RECEIVED)
+        return received.count()
+
+
+def _refuse_arrived(job: ImportJob, before: int) -> None:
+    """Refuse when a document of the clinic was stored after the plan was made.
+
+    Uploads wait while an undo of the clinic runs (binaries/store.py), but one
+    whose store began before the undo was asked may land while the plan is
+    read. Its document is not in the plan: deleted with its patient, its file
+    would stay in storage unnamed. Asking again plans it. On SQLite the
+    transaction already holds the write lock here; on PostgreSQL a store that
+    commits later finds the job undoing or its rows gone.
+    """
+    arrived = _received(job) - before
+    if arrived > 0:
+        raise UndoRefused(MSG_ARRIVED.format(count=arrived))
+
+
 def _hand_over(plan: UndoPlan) -> None:
     """Give the job's received files that filled an earlier import's documents to that import.
 
@@ -294,6 +322,7 @@ def _audit(job: ImportJob, user, outcome: str, **details) -> None:
 
 
 def _delete(job: ImportJob, *, force: bool) -> UndoPlan:
+    received = _received(job)
     plan = plan_undo(job)
     if plan.dependents:
         listed = ", ".join(f"{t}#{pk}" for t, pk in plan.dependents[:20])
@@ -310,6 +339,7 @@ def _delete(job: ImportJob, *, force: bool) -> UndoPlan:
     tables = models_by_table()
     try:
         with transaction.atomic(), scope(clinic=job.clinic):
+            _refuse_arrived(job, received)
             restore(job, tables)
             for table, ids in plan.rows.items():
                 model = tables[table]

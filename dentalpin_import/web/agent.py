@@ -39,6 +39,9 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 TOKEN_FAILURES_RATE = "20/10m"
 TOKEN_FAILURES_GROUP = "dentalpin_import.agent_token_failures"
 MSG_UNDOING = "an undo of this import is under way: no file is taken now; retry later"
+MSG_UNDOING_CLINIC = (
+    "an undo of an import of this clinic is under way: no file is taken now; retry later"
+)
 MSG_NO_SUCH_JOB = "no such import job in the selected clinic: switch to the job's clinic first"
 # A token stops with its issuer's right to upload (`AgentToken.objects.live`).
 MSG_TOKEN_REFUSED = (
@@ -212,6 +215,8 @@ def _answer(result: receive.Received) -> JsonResponse:
         return JsonResponse({"status": "already_received", **body}, status=200)
     if result.outcome == receive.REJECTED:
         return _error(415, result.detail)
+    if result.outcome == receive.UNDOING:
+        return _error(409, MSG_UNDOING_CLINIC, retry=True)
     if result.outcome == receive.OWNER_NOT_YET:
         return _error(404, "the owner of this file is not imported yet: retry later", retry=True)
     if result.outcome == receive.OWNER_NEVER:

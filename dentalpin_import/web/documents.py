@@ -50,6 +50,10 @@ def _said(result: receive.Received, settled: bool) -> tuple[str, str]:
         return "matched", _("Matched: stored as a document of its patient.")
     if result.outcome == receive.ALREADY:
         return "already", _("Already received: nothing changed.")
+    if result.outcome == receive.UNDOING:
+        return "later", _(
+            "An import of this clinic is being undone: drop it again when the undo has ended."
+        )
     if result.outcome == receive.OWNER_NOT_YET:
         return "later", _("Its owner is not imported yet: drop it again when the import ends.")
     if result.outcome == receive.OWNER_NEVER:

@@ -253,6 +253,10 @@ TEMPLATES = (
     ),
     gettext_noop("rows created after this import depend on its rows: {blockers}"),
     gettext_noop(
+        "{count} documents arrived while the undo was being prepared; nothing was deleted: ask "
+        "for the undo again"
+    ),
+    gettext_noop(
         "an undo of job {job} is already under way; wait for it to end (the job page shows when "
         "it has)"
     ),

@@ -32,7 +32,9 @@ TOKEN_VAR = "qs"
 POSTED_VAR = "_search"  # marks the box's post apart from an action's on the same address
 SESSION_KEY = "admin_searches"
 KEPT = 20  # a session keeps its last searches only
-KEPT_SECONDS = 12 * 3600  # a working day: the session does not hold what was searched for longer
+# A working day. The session (stored in the database, with the patients the terms name) drops
+# an older search at the next private list visited, and all of them at sign-out.
+KEPT_SECONDS = 12 * 3600
 MAX_LENGTH = 200
 
 MSG_FORGOTTEN = _(
@@ -62,6 +64,20 @@ def _kept(request) -> dict[str, list]:
         return {}
     since = time.time() - KEPT_SECONDS
     return {k: v for k, v in kept.items() if isinstance(v, list) and len(v) == 3 and v[2] > since}
+
+
+def forget_expired(request) -> None:
+    """Write the session back without the searches older than KEPT_SECONDS."""
+    kept = request.session.get(SESSION_KEY)
+    if kept is None:
+        return
+    fresh = _kept(request)
+    if fresh == kept:
+        return
+    if fresh:
+        request.session[SESSION_KEY] = fresh
+    else:
+        del request.session[SESSION_KEY]
 
 
 def remember(request, model, term: str) -> str:
@@ -132,6 +148,7 @@ class PrivateSearchAdmin:
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
+        forget_expired(request)
         if request.method == "POST" and POSTED_VAR in request.POST:
             return self._searched(request, request.POST)
         if SEARCH_VAR in request.GET:

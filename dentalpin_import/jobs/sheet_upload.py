@@ -58,12 +58,14 @@ def submit_sheet_for_validation(*, job: ImportJob) -> bool:
     (`dispatch.validate_later` → the validation task → `validate_upload`), so a
     long read never outlives the request; their preview page polls the progress.
     The size is what the reader reads (`workbooks.read_size`): a workbook's
-    unpacked size, not its zip's, and one that cannot be told goes to the background.
+    unpacked size (never less than its zip's), and one that cannot be told goes to the
+    background.
     """
     if job.status != JobStatus.UPLOADED:
         return False  # it could not even be staged (a full disk): the job says why
-    size = workbooks.read_size(job.stored_path)
-    if size is not None and size <= settings.CSV_BACKGROUND_VALIDATE_BYTES:
+    limit = settings.CSV_BACKGROUND_VALIDATE_BYTES
+    size = workbooks.read_size(job.stored_path, beyond=limit)
+    if size is not None and size <= limit:
         validate_sheet_upload(job=job)
         return False
     validation.mark_waiting(job)

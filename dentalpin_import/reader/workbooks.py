@@ -113,8 +113,13 @@ def _mimetype(archive: zipfile.ZipFile) -> bytes:
         return fh.read(len(ODS_MIMETYPE) + 64).strip()
 
 
-def read_size(path: str | Path) -> int | None:
+def read_size(path: str | Path, *, beyond: int | None = None) -> int | None:
     """The bytes a read of `path` goes through; None when that cannot be told.
+
+    Never less than the file's own size: a zip of many empty members adds up to
+    nothing but still costs its whole directory to parse. A file already larger
+    than `beyond` is answered from its size alone, so a large zip's directory is
+    never parsed in the request that asks.
 
     A zipped workbook (.xlsx, .ods) is read unpacked: the sum its zip directory
     gives for every member (read from the directory, nothing unpacked), as the
@@ -126,16 +131,19 @@ def read_size(path: str | Path) -> int | None:
     """
     path = Path(path)
     try:
+        on_disk = path.stat().st_size
         with open(path, "rb") as fh:
             if not fh.read(len(ZIP_MAGIC)).startswith(ZIP_MAGIC):
-                return path.stat().st_size
+                return on_disk
+        if beyond is not None and on_disk > beyond:
+            return on_disk
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except Exception:  # whatever a damaged directory raises: the size is unknown, not a crash
         return None
     if any(m.compress_size > m.file_size + m.file_size // 1000 + 1024 for m in members):
         return None
-    return sum(member.file_size for member in members)
+    return max(on_disk, sum(member.file_size for member in members))
 
 
 def _check_unpacked_size(path: Path, kind: str, max_bytes: int | None) -> None:

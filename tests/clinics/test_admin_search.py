@@ -250,6 +250,18 @@ def test_a_key_expires_and_belongs_to_its_own_list(alice, people, monkeypatch):
     assert alice.get(location)["Location"] == PATIENTS
 
 
+def test_an_expired_search_leaves_the_stored_session_at_the_next_list(alice, people, monkeypatch):
+    """The term (a surname, an identity number) does not stay in the session store for the
+    session's two weeks: the next private list visited writes the session back without it."""
+    search(alice, SURNAME)
+    assert SURNAME in str(alice.session.get(admin_search.SESSION_KEY))
+    later = admin_search.time.time() + admin_search.KEPT_SECONDS + 1
+    monkeypatch.setattr(admin_search.time, "time", lambda: later)
+    assert alice.get("/admin/clinics/client/").status_code == 200
+    assert admin_search.SESSION_KEY not in alice.session
+    assert SURNAME not in str(dict(alice.session.items()))
+
+
 def test_the_message_is_in_spanish_for_a_spanish_browser(alice, people):
     alice.get(f"{PATIENTS}?qs=gone", HTTP_ACCEPT_LANGUAGE="es")
     page = alice.get(PATIENTS, HTTP_ACCEPT_LANGUAGE="es").content.decode()

@@ -195,3 +195,21 @@ def test_the_reader_refuses_a_sheet_longer_than_its_directory_says(tmp_path):
         read_sheet(path)
     assert refused.value.code == workbooks.UNREADABLE_WORKBOOK
     assert "save it again, or save the sheet as CSV" in str(refused.value)
+
+
+def test_a_zip_of_many_empty_members_counts_at_least_its_own_size(tmp_path, monkeypatch):
+    """Thousands of empty members add up to nothing unpacked, yet cost their directory to read:
+    such a file is never taken as smaller than it is, and a file already larger than the
+    limit is sent to the background without its directory being parsed."""
+    path = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(5000):
+            archive.writestr(f"x/{i:06d}", b"")
+    on_disk = path.stat().st_size
+    assert workbooks.read_size(path) == on_disk
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the directory of a file above the limit was parsed")
+
+    monkeypatch.setattr(workbooks.zipfile, "ZipFile", parsed)
+    assert workbooks.read_size(path, beyond=on_disk - 1) == on_disk

@@ -115,8 +115,7 @@ def undo_job(*, job: ImportJob, force: bool = False, dry_run: bool = False, user
     undone. The staged upload goes at once; the outcome is in the audit log
     and on the job either way.
     """
-    _look(job)
-    _refuse_by_status(job)
+    check(job)
     if dry_run:
         # A dry run lists everything, edited rows included, so the operator can decide.
         return plan_undo(job)

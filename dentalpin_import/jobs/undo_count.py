@@ -74,9 +74,8 @@ def for_page(job: ImportJob, *, polled: bool = False, again: bool = False) -> di
     if not in_background(job):
         return {"state": READY, "figures": figures(plan_undo(job))}
     record = shown(job)
-    if record.get("state") == COUNTING:
-        return record
-    if record.get("state") == READY or (record.get("state") == FAILED and not again):
+    state = record.get("state")
+    if state in (COUNTING, READY) or (state == FAILED and not again):
         return record
     return _ask(job)
 

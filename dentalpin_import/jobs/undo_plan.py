@@ -99,20 +99,25 @@ def _look_at(plan: UndoPlan, model, imported_at: dict[int, int]) -> None:
     """Add to `plan` the files of `model`'s rows (id → written at, µs) and those edited since."""
     table = model._meta.db_table
     for part in batched(imported_at, IN_LIST):
-        written = {pk: imported_at[pk] for pk in part}
-        if model is Document:
-            _arrived(written)
         rows = model.objects.filter(pk__in_ids=part)
-        # A row last written within the margin of the batch's earliest import
-        # cannot count as edited: only the others are read and compared.
-        since = _moment(min(written.values())) + EDIT_MARGIN
-        plan.changed += [
-            (table, pk)
-            for pk, updated in rows.filter(updated_at__gt=since).values_list("pk", "updated_at")
-            if _micros(updated) > written[pk] + MARGIN_US
-        ]
+        written = {pk: imported_at[pk] for pk in part}
+        plan.changed += [(table, pk) for pk in _edited(rows, written)]
         if hasattr(model, "file"):
             _files_of(plan, rows)
+
+
+def _edited(rows, written: dict[int, int]) -> list[int]:
+    """The ids of `rows` written after their moment in `written` (id → µs), beyond the margin.
+
+    A document's moment moves on to its file's arrival (`_arrived`). A row last
+    written within the margin of the batch's earliest moment cannot count as
+    edited: only the others are read and compared.
+    """
+    if rows.model is Document:
+        _arrived(written)
+    since = _moment(min(written.values())) + EDIT_MARGIN
+    found = rows.filter(updated_at__gt=since).values_list("pk", "updated_at")
+    return [pk for pk, updated in found if _micros(updated) > written[pk] + MARGIN_US]
 
 
 def _arrived(written: dict[int, int]) -> None:
@@ -254,16 +259,9 @@ def _plan_restores(plan: UndoPlan, tables) -> None:
         if not hasattr(model, "updated_at"):
             continue
         for part in batched(written_at, IN_LIST):
+            rows = model._base_manager.filter(pk__in_ids=part)
             written = {pk: _micros(written_at[pk]) for pk in part}
-            if model is Document:  # as in `_look_at`: a file arriving since is no edit
-                _arrived(written)
-            since = _moment(min(written.values())) + EDIT_MARGIN  # as in plan_undo
-            found = model._base_manager.filter(pk__in_ids=part, updated_at__gt=since).values_list(
-                "pk", "updated_at"
-            )
-            plan.changed += [
-                (table, pk) for pk, updated in found if _micros(updated) > written[pk] + MARGIN_US
-            ]
+            plan.changed += [(table, pk) for pk in _edited(rows, written)]
 
 
 def _cascade_victims(rows: dict[str, list[int]], tables) -> list[tuple[str, int]]:

@@ -1,4 +1,4 @@
-"""The import job a command names by id; with `--clinic`, only an import of that clinic."""
+"""The clinic a command names by slug; the import job by id (with `--clinic`, of that clinic)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def add_clinic_option(parser) -> None:
     )
 
 
+def clinic_named(slug: str) -> Clinic:
+    """The clinic `slug` names; CommandError (exit status 2) when there is none."""
+    chosen = Clinic.objects.filter(slug=slug).first()
+    if chosen is None:
+        raise CommandError(MSG_UNKNOWN_CLINIC.format(clinic=slug), returncode=REFUSED)
+    return chosen
+
+
 def job_named(job_id: str, *, clinic: str | None) -> ImportJob:
     """Return the job `job_id`, of clinic `clinic` when a slug is given.
 
@@ -35,10 +43,7 @@ def job_named(job_id: str, *, clinic: str | None) -> ImportJob:
     """
     jobs = ImportJob.objects.select_related("clinic")
     if clinic is not None:
-        chosen = Clinic.objects.filter(slug=clinic).first()
-        if chosen is None:
-            raise CommandError(MSG_UNKNOWN_CLINIC.format(clinic=clinic), returncode=REFUSED)
-        jobs = jobs.filter(clinic=chosen)
+        jobs = jobs.filter(clinic=clinic_named(clinic))
     try:
         job = jobs.filter(pk=job_id).first()
     except ValidationError:  # not an id at all

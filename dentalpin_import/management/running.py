@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from clinics.models import Clinic
 from dentalpin_import.jobs import cutover_rehearsal, liveness, services
 from dentalpin_import.loader.runner import JobCancelled
+from dentalpin_import.management import job_lookup
 from dentalpin_import.management.output import (
     TOP_CODES,
     ProgressPrinter,
@@ -37,9 +37,7 @@ def resolve_request(opts: dict):
 
     The clinic always comes from the command line, never from the file.
     """
-    clinic = Clinic.objects.filter(slug=opts["clinic"]).first()
-    if clinic is None:
-        raise CommandError(f"unknown clinic '{opts['clinic']}'", returncode=REFUSED)
+    clinic = job_lookup.clinic_named(opts["clinic"])
     user = None
     if opts.get("user"):
         user = get_user_model().objects.filter(username=opts["user"]).first()

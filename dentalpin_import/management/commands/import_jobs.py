@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from clinics.models import Clinic
 from dentalpin_import.jobs import undo
-from dentalpin_import.management.passphrase import REFUSED
+from dentalpin_import.management import job_lookup
 from dentalpin_import.models import ImportJob, JobStatus
 
 HEADERS = ["id", "clinic", "status", "file", "started", "finished", "processed", "warnings"]
@@ -62,9 +61,7 @@ class Command(BaseCommand):
         jobs = ImportJob.objects.select_related("clinic").order_by("-created_at")
         chosen = None
         if clinic:
-            chosen = Clinic.objects.filter(slug=clinic).first()
-            if chosen is None:
-                raise CommandError(f"unknown clinic '{clinic}'", returncode=REFUSED)
+            chosen = job_lookup.clinic_named(clinic)
             jobs = jobs.filter(clinic=chosen)
         undo.notice_dead(clinic=chosen)
         if status:
